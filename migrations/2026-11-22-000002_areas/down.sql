@@ -1,0 +1,2 @@
+DROP FUNCTION area_exists(text, text, date);
+DROP TABLE areas;

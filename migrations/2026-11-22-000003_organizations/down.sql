@@ -1,0 +1,2 @@
+DROP TABLE organizations;
+DROP FUNCTION organizations_check_areas();

@@ -1,0 +1,193 @@
+//! Start-up configuration, read once from environment variables.
+//!
+//! Every variable is documented in the README and `.env.example`. An invalid value stops the
+//! process at start-up with a message that names the variable, never later at run time.
+
+use std::time::Duration;
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which origins may call the API from a browser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// `*`: any origin (the API uses bearer tokens, never cookies, so this is safe for reads).
+    Any,
+    List(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub workers: usize,
+    pub pool_size: usize,
+    /// How long a request waits for a pooled connection before it is answered 503.
+    pub pool_wait_timeout: Duration,
+    pub statement_timeout: Duration,
+    pub log_format: LogFormat,
+    pub cors_origins: CorsOrigins,
+    /// Run embedded migrations when `serve` starts.
+    pub migrate_on_start: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/yhdyspinta";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// A configuration variable that could not be used.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration: {}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply variables without touching
+    /// the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError { variable: "DATABASE_URL", message: "must be a postgres:// URL".into() });
+        }
+        let bind = get("YHDYSPINTA_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_BIND",
+                message: format!("'{bind}' is not an address:port such as 127.0.0.1:8080"),
+            });
+        }
+        let workers = parse_number(&get, "YHDYSPINTA_WORKERS", cores, 1, 256)?;
+        let pool_size = parse_number(&get, "YHDYSPINTA_POOL_SIZE", 2 * cores + 2, 1, 1000)?;
+        let pool_wait_ms = parse_number(&get, "YHDYSPINTA_POOL_TIMEOUT_MS", 2000, 1, 600_000)?;
+        let statement_ms = parse_number(&get, "YHDYSPINTA_STATEMENT_TIMEOUT_MS", 5000, 1, 3_600_000)?;
+        let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "YHDYSPINTA_LOG_FORMAT",
+                    message: format!("'{other}' is not one of text, json"),
+                });
+            }
+        };
+        let cors_origins = match get("YHDYSPINTA_CORS_ORIGINS") {
+            None => CorsOrigins::List(Vec::new()),
+            Some(v) if v == "*" => CorsOrigins::Any,
+            Some(v) => {
+                let origins: Vec<String> =
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
+                let is_origin = |o: &str| match o.split_once("://") {
+                    Some(("http" | "https", host)) => !host.is_empty() && !host.contains('/'),
+                    _ => false,
+                };
+                if let Some(bad) = origins.iter().find(|o| !is_origin(o)) {
+                    return Err(ConfigError {
+                        variable: "YHDYSPINTA_CORS_ORIGINS",
+                        message: format!("'{bad}' is not an origin such as https://app.example.fi (or use *)"),
+                    });
+                }
+                CorsOrigins::List(origins)
+            }
+        };
+        let migrate_on_start = match get("YHDYSPINTA_MIGRATE").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "YHDYSPINTA_MIGRATE",
+                    message: format!("'{other}' is not true or false"),
+                });
+            }
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            workers,
+            pool_size,
+            pool_wait_timeout: Duration::from_millis(pool_wait_ms as u64),
+            statement_timeout: Duration::from_millis(statement_ms as u64),
+            log_format,
+            cors_origins,
+            migrate_on_start,
+        })
+    }
+}
+
+fn parse_number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ConfigError { variable, message: format!("'{v}' is not a whole number from {min} to {max}") }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.bind, DEFAULT_BIND);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.cors_origins, CorsOrigins::List(vec![]));
+        assert!(c.migrate_on_start);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (var, value) in [
+            ("YHDYSPINTA_BIND", "localhost"),
+            ("YHDYSPINTA_WORKERS", "0"),
+            ("YHDYSPINTA_POOL_SIZE", "many"),
+            ("YHDYSPINTA_LOG_FORMAT", "xml"),
+            ("YHDYSPINTA_CORS_ORIGINS", "app.example.fi"),
+            ("DATABASE_URL", "mysql://x"),
+            ("YHDYSPINTA_MIGRATE", "maybe"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var);
+            assert!(err.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn cors_origins_parse_as_a_list_or_any() {
+        let c = config(&[("YHDYSPINTA_CORS_ORIGINS", "https://a.fi, https://b.fi/")]).unwrap();
+        assert_eq!(c.cors_origins, CorsOrigins::List(vec!["https://a.fi".into(), "https://b.fi".into()]));
+        assert_eq!(config(&[("YHDYSPINTA_CORS_ORIGINS", "*")]).unwrap().cors_origins, CorsOrigins::Any);
+    }
+}

@@ -1,0 +1,310 @@
+//! Database plumbing: the connection pool, database creation and embedded migrations.
+//!
+//! The HTTP layer takes exactly one pooled connection per request through [`Db::conn`] and
+//! passes it down; nothing below the handler checks out a second one.
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+
+use crate::config::Config;
+use crate::error::AppError;
+
+pub use diesel_async::AsyncPgConnection as Conn;
+
+/// A connection checked out of the pool; dereferences to [`Conn`].
+pub type PooledConn = Object<AsyncPgConnection>;
+
+/// `application_name` of every connection, so DBAs can tell the service's sessions apart.
+pub const APPLICATION_NAME: &str = "yhdyspinta";
+
+/// Seconds a client is asked to wait (`Retry-After`) when the database is unavailable.
+const RETRY_AFTER_SECS: u32 = 2;
+
+/// The shared connection pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<AsyncPgConnection>,
+}
+
+/// Pool occupancy, for `/metrics`.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStatus {
+    pub max_size: usize,
+    pub size: usize,
+    pub available: usize,
+    pub waiting: usize,
+}
+
+impl Db {
+    /// Builds the pool; connections are opened lazily.
+    pub fn new(config: &Config) -> Result<Db, StartupError> {
+        Db::with_settings(&config.database_url, config.pool_size, config.pool_wait_timeout, config.statement_timeout)
+    }
+
+    pub fn with_settings(
+        url: &str,
+        max_size: usize,
+        wait_timeout: Duration,
+        statement_timeout: Duration,
+    ) -> Result<Db, StartupError> {
+        let statement_ms = statement_timeout.as_millis();
+        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        manager_config.custom_setup = Box::new(move |url| {
+            async move {
+                let mut conn = AsyncPgConnection::establish(url).await?;
+                conn.batch_execute(&format!(
+                    "SET application_name = '{APPLICATION_NAME}'; SET statement_timeout = {statement_ms}; \
+                     SET TIME ZONE 'UTC'"
+                ))
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            }
+            .boxed()
+        });
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, manager_config);
+        let pool = Pool::builder(manager)
+            .max_size(max_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(wait_timeout))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .recycle_timeout(Some(Duration::from_secs(2)))
+            .build()
+            .map_err(|e| StartupError::new(format!("cannot build the connection pool: {e}")))?;
+        Ok(Db { pool })
+    }
+
+    /// Checks out the request's connection. A saturated pool or an unreachable database is
+    /// a 503 with `Retry-After`, never a hang.
+    pub async fn conn(&self) -> Result<PooledConn, AppError> {
+        self.pool.get().await.map_err(|e| {
+            match &e {
+                PoolError::Timeout(_) => tracing::warn!("connection pool exhausted: {e}"),
+                _ => tracing::error!("cannot get a database connection: {e}"),
+            }
+            AppError::Unavailable { retry_after_secs: RETRY_AFTER_SECS }
+        })
+    }
+
+    pub fn status(&self) -> PoolStatus {
+        let s = self.pool.status();
+        PoolStatus { max_size: s.max_size, size: s.size, available: s.available, waiting: s.waiting }
+    }
+
+    /// Closes the pool: idle connections are dropped and later checkouts fail.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}
+
+/// Runs a trivial query: is the database answering?
+pub async fn ping(conn: &mut Conn) -> Result<(), AppError> {
+    conn.batch_execute("SELECT 1").await.map_err(|e| {
+        tracing::warn!("database ping failed: {e}");
+        AppError::Unavailable { retry_after_secs: RETRY_AFTER_SECS }
+    })
+}
+
+/// A failure that stops the process at start-up, with a message meant for a person.
+#[derive(Debug)]
+pub struct StartupError(pub String);
+
+impl StartupError {
+    pub fn new(message: impl Into<String>) -> Self {
+        StartupError(message.into())
+    }
+}
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+/// The parts of a `postgres://` URL that database creation needs.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DatabaseUrl<'a> {
+    /// Everything before the database name, ending in `/`.
+    pub server: &'a str,
+    pub database: &'a str,
+    /// `?...` including the question mark, or empty.
+    pub query: &'a str,
+}
+
+impl<'a> DatabaseUrl<'a> {
+    pub fn parse(url: &'a str) -> Result<Self, StartupError> {
+        let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
+        let slash = url[scheme_end..]
+            .find('/')
+            .map(|i| i + scheme_end)
+            .ok_or_else(|| StartupError::new("DATABASE_URL must name a database (…/yhdyspinta)"))?;
+        let (path, query) = match url[slash + 1..].find('?') {
+            Some(q) => (&url[slash + 1..slash + 1 + q], &url[slash + 1 + q..]),
+            None => (&url[slash + 1..], ""),
+        };
+        if path.is_empty() || !path.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(StartupError::new(format!(
+                "DATABASE_URL names the database '{path}': use letters, digits, '_' and '-' only"
+            )));
+        }
+        Ok(DatabaseUrl { server: &url[..=slash], database: path, query })
+    }
+
+    /// The same server with another database name.
+    pub fn with_database(&self, database: &str) -> String {
+        format!("{}{}{}", self.server, database, self.query)
+    }
+}
+
+/// The URL with any password replaced, safe for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[scheme_end..].find('/').map_or(url.len(), |i| i + scheme_end);
+    match url[scheme_end..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &url[scheme_end..scheme_end + at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end], &userinfo[..colon], &url[scheme_end + at..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Opens a single connection with a readable error if the server cannot be reached.
+pub async fn connect_once(url: &str) -> Result<AsyncPgConnection, StartupError> {
+    AsyncPgConnection::establish(url).await.map_err(|e| unreachable_error(url, &e))
+}
+
+fn unreachable_error(url: &str, cause: &dyn std::fmt::Display) -> StartupError {
+    StartupError::new(format!(
+        "cannot connect to PostgreSQL at {} ({}).\n\
+         Start a database with `docker compose up -d db`, or install and start PostgreSQL locally, \
+         or point DATABASE_URL at a reachable server.",
+        redact_url(url),
+        cause.to_string().trim()
+    ))
+}
+
+/// Creates the database named in `url` if it does not exist yet, connecting to the
+/// server's `postgres` maintenance database to do so.
+pub async fn ensure_database(url: &str) -> Result<(), StartupError> {
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+
+    let parts = DatabaseUrl::parse(url)?;
+    let admin_url = parts.with_database("postgres");
+    let mut admin = connect_once(&admin_url).await?;
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let found: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(parts.database)
+        .get_result(&mut admin)
+        .await
+        .map_err(|e| StartupError::new(format!("cannot look up database {}: {e}", parts.database)))?;
+    if !found.exists {
+        match admin.batch_execute(&format!("CREATE DATABASE \"{}\"", parts.database)).await {
+            Ok(()) => tracing::info!(database = parts.database, "created database"),
+            // Another instance created it meanwhile.
+            Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => {}
+            Err(e) => {
+                return Err(StartupError::new(format!("cannot create database {}: {e}", parts.database)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Applies pending embedded migrations and returns the versions applied.
+pub async fn migrate(url: &str) -> Result<Vec<String>, StartupError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || migrations::run(&url))
+        .await
+        .map_err(|e| StartupError::new(format!("migration task failed: {e}")))?
+}
+
+/// Reverts every migration (each `down.sql`, newest first); used to prove they work.
+pub async fn revert_all(url: &str) -> Result<Vec<String>, StartupError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || migrations::revert_all(&url))
+        .await
+        .map_err(|e| StartupError::new(format!("migration task failed: {e}")))?
+}
+
+/// Synchronous migration runner. Diesel's migration harness is blocking, so it runs on a
+/// blocking thread over `AsyncConnectionWrapper` (kept in its own module: the sync and
+/// async `RunQueryDsl` must not meet).
+mod migrations {
+    use diesel::{Connection, RunQueryDsl};
+    use diesel_async::AsyncPgConnection;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+    use super::StartupError;
+
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+    /// Serialises concurrent migrators (several instances, parallel test binaries).
+    const MIGRATION_LOCK_KEY: i64 = 0x5948_4459_5350_494e; // "YHDYSPIN"
+
+    pub fn run(url: &str) -> Result<Vec<String>, StartupError> {
+        with_lock(url, |conn| {
+            conn.run_pending_migrations(MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect())
+        })
+    }
+
+    pub fn revert_all(url: &str) -> Result<Vec<String>, StartupError> {
+        with_lock(url, |conn| {
+            conn.revert_all_migrations(MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect())
+        })
+    }
+
+    type WrappedConn = AsyncConnectionWrapper<AsyncPgConnection>;
+    type HarnessResult = diesel::migration::Result<Vec<String>>;
+
+    fn with_lock(url: &str, f: impl FnOnce(&mut WrappedConn) -> HarnessResult) -> Result<Vec<String>, StartupError> {
+        let mut conn = WrappedConn::establish(url).map_err(|e| super::unreachable_error(url, &e))?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)
+            .map_err(|e| StartupError::new(format!("cannot take the migration lock: {e}")))?;
+        let result = f(&mut conn).map_err(|e| StartupError::new(format!("migration failed: {e}")));
+        let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(&mut conn);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_parts() {
+        let p = DatabaseUrl::parse("postgres://u:p@h:5432/yp?sslmode=disable").unwrap();
+        assert_eq!(p.server, "postgres://u:p@h:5432/");
+        assert_eq!(p.database, "yp");
+        assert_eq!(p.with_database("postgres"), "postgres://u:p@h:5432/postgres?sslmode=disable");
+        assert!(DatabaseUrl::parse("postgres://h:5432").is_err());
+        assert!(DatabaseUrl::parse("postgres://h/a;drop").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+    }
+}

@@ -1,0 +1,124 @@
+//! The request-context middleware, outermost on every request.
+//!
+//! It assigns the request id (accepting a sane `X-Request-Id` from the caller), opens the
+//! tracing span that puts the id on every log line, records metrics by route pattern, adds
+//! security headers, and renders every error response as problem+json carrying the request
+//! id, whether the error came from a handler or from the framework.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use tracing::Instrument;
+
+use crate::error::{AppError, PROBLEM_CONTENT_TYPE, Problem};
+use crate::telemetry::Metrics;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request, in request extensions.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Accept a caller's id only if it is short printable ASCII, so it is safe to log and echo.
+fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?;
+    let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| s.to_owned())
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let started = Instant::now();
+
+    let res = next.call(req).instrument(span.clone()).await?;
+
+    let status = res.status();
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let mut res = if status.is_client_error() || status.is_server_error() {
+        render_problem(res, &request_id, &path)
+    } else {
+        res.map_into_boxed_body()
+    };
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    add_security_headers(headers, &path);
+
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status.as_u16(), elapsed);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status = status.as_u16(),
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
+    Ok(res)
+}
+
+/// Replaces an error response's body with problem+json including the request id. Deliberate
+/// JSON error bodies that did not come from [`AppError`] (e.g. OAuth token errors) are kept.
+fn render_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+    request_id: &str,
+    path: &str,
+) -> ServiceResponse<BoxBody> {
+    let from_app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).map(AppError::problem);
+    let content_type =
+        res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let mut problem = match from_app_error {
+        Some(p) => p,
+        None if content_type.starts_with("application/json") || content_type.starts_with(PROBLEM_CONTENT_TYPE) => {
+            return res.map_into_boxed_body();
+        }
+        None => Problem::from_status(res.status()),
+    };
+    problem.instance = Some(path.to_owned());
+    problem.request_id = Some(request_id.to_owned());
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    res.map_body(move |head, _| {
+        head.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        head.headers.remove(header::CONTENT_LENGTH);
+        head.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        BoxBody::new(body)
+    })
+}
+
+fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap, path: &str) {
+    let csp = if path.starts_with("/docs") {
+        // Swagger UI: its own scripts and styles, nothing from elsewhere.
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}

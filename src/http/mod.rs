@@ -1,0 +1,13 @@
+//! HTTP layer: handlers, request/response DTOs, extractors and `#[utoipa::path]` docs.
+//!
+//! A handler extracts and shapes input, takes the request's one pooled connection, calls one
+//! domain function and maps the result to a status, headers and a DTO. No diesel here, and
+//! no error bodies built by hand: errors are [`AppError`](crate::error::AppError)s, rendered
+//! by [`middleware::request_context`].
+
+pub mod areas;
+pub mod common;
+pub mod framework;
+pub mod health;
+pub mod middleware;
+pub mod organizations;

@@ -1,0 +1,109 @@
+//! The `yhdyspinta` binary: `serve`, `migrate`, `openapi`, `seed-demo`.
+
+use std::process::ExitCode;
+
+use yhdyspinta::config::Config;
+use yhdyspinta::db::{Db, StartupError};
+use yhdyspinta::server::{self, ServeOptions};
+use yhdyspinta::{routes, telemetry};
+
+const USAGE: &str = "\
+Usage: yhdyspinta <command>
+
+Commands:
+  serve [--bind ADDR] [--demo]   run the API (creates and migrates the database first;
+                                 --demo also loads demo data)
+  migrate                        create the database if needed and apply migrations
+  openapi                        print the OpenAPI document to stdout
+  seed-demo                      load demo data (idempotent)
+
+Configuration comes from environment variables; see README.md and .env.example.";
+
+enum Command {
+    Serve(ServeOptions),
+    Migrate,
+    OpenApi,
+    SeedDemo,
+    Help,
+}
+
+fn parse_args(args: &[String]) -> Result<Command, String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    match command.as_str() {
+        "serve" => {
+            let mut options = ServeOptions { bind: None, demo: false };
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--demo" => options.demo = true,
+                    "--bind" => {
+                        let addr = rest.next().ok_or("--bind needs an address, e.g. --bind 0.0.0.0:8080")?;
+                        addr.parse::<std::net::SocketAddr>()
+                            .map_err(|_| format!("--bind: '{addr}' is not an address:port"))?;
+                        options.bind = Some(addr.clone());
+                    }
+                    other => return Err(format!("serve: unknown option '{other}'")),
+                }
+            }
+            Ok(Command::Serve(options))
+        }
+        "migrate" | "openapi" | "seed-demo" if !rest.is_empty() => Err(format!("{command} takes no options")),
+        "migrate" => Ok(Command::Migrate),
+        "openapi" => Ok(Command::OpenApi),
+        "seed-demo" => Ok(Command::SeedDemo),
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        other => Err(format!("unknown command '{other}'")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match parse_args(&args) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("yhdyspinta: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Command::OpenApi => {
+            print!("{}", routes::openapi_json());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("yhdyspinta: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_logging(config.log_format);
+    let result = actix_web::rt::System::new().block_on(async move {
+        match command {
+            Command::Serve(options) => server::serve(config, options).await,
+            Command::Migrate => server::prepare_database(&config).await,
+            Command::SeedDemo => {
+                server::prepare_database(&config).await?;
+                let inserted = server::seed_demo(&Db::new(&config)?).await?;
+                println!("demo data: {inserted} rows inserted");
+                Ok::<(), StartupError>(())
+            }
+            Command::Help | Command::OpenApi => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("yhdyspinta: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

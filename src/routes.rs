@@ -1,0 +1,145 @@
+//! The route table: the one place that mounts handlers. The server, the tests and the
+//! OpenAPI generator all build from here, so they cannot disagree.
+
+use actix_cors::Cors;
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::middleware::from_fn;
+use actix_web::{App, web};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::CorsOrigins;
+use crate::db::Db;
+use crate::http::framework::{self, KnownPaths};
+use crate::http::middleware::{REQUEST_ID, request_context};
+use crate::http::{areas, health, organizations};
+use crate::telemetry::Metrics;
+
+/// Every documented endpoint. Mount with `.service(...)` only: `.route(...)` would be
+/// missing from the OpenAPI document.
+pub fn api(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(areas::list)
+        .service(areas::get)
+        .service(organizations::list)
+        .service(organizations::get);
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Yhdyspinta API",
+        description = "Open API for cross-sector collaboration (yhdyspintatyö) in Finnish health and \
+                       social services: organisations, partnership agreements, event series, shared \
+                       coordination documents and collective-impact indicators.\n\n\
+                       Conventions: JSON with snake_case fields; errors are RFC 9457 \
+                       `application/problem+json` carrying `request_id`; lists use the \
+                       `{data, meta.next_cursor}` envelope with cursor pagination and a `Link: rel=\"next\"` \
+                       header; single resources carry a strong `ETag` and honour `If-None-Match`.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    tags(
+        (name = "areas", description = "Register of municipalities (kunnat) and wellbeing services counties (hyvinvointialueet)"),
+        (name = "organizations", description = "Organisations taking part in collaboration"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    ),
+    modifiers(&SecurityDefinitions),
+)]
+struct ApiDoc;
+
+/// Declares the bearer scheme that authenticated operations refer to.
+struct SecurityDefinitions;
+
+impl utoipa::Modify for SecurityDefinitions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access token from POST /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of the API as mounted by [`api`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts().1
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut json = openapi().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// The whole application: routes, docs, framework error handling and middleware.
+pub fn app(
+    db: Db,
+    metrics: web::Data<Metrics>,
+    cors_origins: &CorsOrigins,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    let (app, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts();
+    let known_paths = web::Data::new(KnownPaths::from_openapi(&api));
+    app.app_data(web::Data::new(db))
+        .app_data(metrics)
+        .app_data(known_paths)
+        .app_data(framework::json_config())
+        .app_data(framework::query_config())
+        .app_data(framework::path_config())
+        .app_data(web::PayloadConfig::new(framework::PAYLOAD_LIMIT))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(web::resource("/docs").get(|| async {
+            actix_web::HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+        }))
+        .default_service(web::to(framework::fallback))
+        .wrap(cors(cors_origins))
+        .wrap(from_fn(request_context))
+}
+
+fn cors(origins: &CorsOrigins) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            REQUEST_ID,
+        ])
+        .expose_headers([header::ETAG, header::LINK, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .max_age(3600)
+        // Leave enforcement to the browser: a request from another origin simply gets no
+        // CORS headers, rather than an error that non-browser clients would also see.
+        .block_on_origin_mismatch(false);
+    match origins {
+        CorsOrigins::Any => cors = cors.allow_any_origin().send_wildcard(),
+        CorsOrigins::List(list) => {
+            for origin in list {
+                cors = cors.allowed_origin(origin);
+            }
+        }
+    }
+    cors
+}

@@ -1,0 +1,66 @@
+//! Start-up: database preparation, demo data and the HTTP server.
+
+use actix_web::{HttpServer, web};
+
+use crate::config::Config;
+use crate::db::{self, Db, StartupError};
+use crate::telemetry::Metrics;
+use crate::{demo, routes};
+
+/// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+pub struct ServeOptions {
+    /// Overrides `YHDYSPINTA_BIND`.
+    pub bind: Option<String>,
+    /// Load demo data before serving.
+    pub demo: bool,
+}
+
+/// Creates the database if needed and applies migrations.
+pub async fn prepare_database(config: &Config) -> Result<(), StartupError> {
+    db::ensure_database(&config.database_url).await?;
+    let applied = db::migrate(&config.database_url).await?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    Ok(())
+}
+
+/// Loads the demo data (idempotent).
+pub async fn seed_demo(db: &Db) -> Result<usize, StartupError> {
+    let mut conn =
+        db.conn().await.map_err(|_| StartupError::new("cannot get a database connection for the demo data"))?;
+    demo::seed(&mut conn).await.map_err(|e| StartupError::new(format!("loading demo data failed: {e}")))
+}
+
+pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupError> {
+    let bind = options.bind.unwrap_or_else(|| config.bind.clone());
+    if config.migrate_on_start {
+        prepare_database(&config).await?;
+    } else {
+        db::connect_once(&config.database_url).await?;
+    }
+    let db = Db::new(&config)?;
+    if options.demo {
+        let inserted = seed_demo(&db).await?;
+        tracing::info!(inserted, "demo data loaded");
+    }
+    let metrics = web::Data::new(Metrics::default());
+    let cors = config.cors_origins.clone();
+    let app_db = db.clone();
+    let server = HttpServer::new(move || routes::app(app_db.clone(), metrics.clone(), &cors))
+        .workers(config.workers)
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .bind(&bind)
+        .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}")))?
+        .run();
+    println!("Yhdyspinta API listening on http://{bind}");
+    println!("  API documentation: http://{bind}/docs   OpenAPI: http://{bind}/openapi.json");
+    if options.demo {
+        println!("  Demo data loaded (organisations in Pirkanmaa, Keski-Suomi and Keski-Uusimaa).");
+    }
+    let result = server.await;
+    db.close();
+    result.map_err(|e| StartupError::new(format!("server error: {e}")))
+}

@@ -1,0 +1,127 @@
+//! Logging set-up and the Prometheus metrics registry.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::config::LogFormat;
+use crate::db::PoolStatus;
+
+/// Installs the global log subscriber. `RUST_LOG` filters (default `info`). Request spans
+/// carry `request_id`, so every line logged while serving a request names it.
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+    };
+}
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Series {
+    /// Requests by (method, route, status).
+    requests: HashMap<(String, String, u16), u64>,
+    /// Latency by route.
+    latency: HashMap<String, Histogram>,
+}
+
+/// Request counters and latency histograms, labelled by route pattern (never by raw path,
+/// so the label set stays bounded).
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<Series>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let Ok(mut s) = self.series.lock() else { return };
+        *s.requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        let secs = elapsed.as_secs_f64();
+        let h = s.latency.entry(route.to_owned()).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += secs;
+        h.count += 1;
+    }
+
+    /// Prometheus text exposition format (0.0.4).
+    pub fn render(&self, pool: PoolStatus) -> String {
+        let mut out = String::new();
+        let Ok(s) = self.series.lock() else { return out };
+        out.push_str("# HELP http_requests_total HTTP requests by method, route pattern and status.\n");
+        out.push_str("# TYPE http_requests_total counter\n");
+        let mut requests: Vec<_> = s.requests.iter().collect();
+        requests.sort();
+        for ((method, route, status), n) in requests {
+            let _ = writeln!(
+                out,
+                "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        out.push_str("# HELP http_request_duration_seconds Request latency by route pattern.\n");
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        let mut latency: Vec<_> = s.latency.iter().collect();
+        latency.sort_by(|a, b| a.0.cmp(b.0));
+        for (route, h) in latency {
+            let route = escape(route);
+            for (bound, count) in BUCKETS.iter().zip(h.counts) {
+                let _ =
+                    writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
+            }
+            let _ = writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
+            let _ = writeln!(out, "http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+        }
+        for (name, help, value) in [
+            ("db_pool_max_size", "Configured maximum number of pooled connections.", pool.max_size),
+            ("db_pool_size", "Connections currently open.", pool.size),
+            ("db_pool_available", "Open connections idle in the pool.", pool.available),
+            ("db_pool_waiting", "Requests waiting for a connection.", pool.waiting),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histograms() {
+        let m = Metrics::default();
+        m.observe("GET", "/api/v1/organizations/{id}", 200, Duration::from_millis(3));
+        m.observe("GET", "/api/v1/organizations/{id}", 404, Duration::from_millis(30));
+        let text = m.render(PoolStatus { max_size: 4, size: 1, available: 1, waiting: 0 });
+        assert!(
+            text.contains(r#"http_requests_total{method="GET",route="/api/v1/organizations/{id}",status="200"} 1"#)
+        );
+        assert!(
+            text.contains(r#"http_request_duration_seconds_bucket{route="/api/v1/organizations/{id}",le="0.005"} 1"#)
+        );
+        assert!(text.contains(r#"http_request_duration_seconds_count{route="/api/v1/organizations/{id}"} 2"#));
+        assert!(text.contains("db_pool_max_size 4"));
+    }
+}

@@ -1,0 +1,41 @@
+use crate::support::TestApp;
+
+#[actix_web::test]
+async fn liveness_and_readiness() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.assert_status(200).json()["status"], "ok");
+    assert_eq!(app.get("/readyz").await.assert_status(200).json()["status"], "ready");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_report_the_pool() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/organizations/01930000-0000-7000-8000-000000000099").await.assert_status(404);
+    app.get("/definitely/not/here").await.assert_status(404);
+    let res = app.get("/metrics").await;
+    res.assert_status(200);
+    assert!(res.header("content-type").unwrap().starts_with("text/plain"));
+    let text = String::from_utf8_lossy(&res.body);
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/api/v1/organizations/{id}",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404"} 1"#), "{text}");
+    assert!(text.contains("http_request_duration_seconds_bucket{route=\"/api/v1/organizations/{id}\""));
+    assert!(text.contains("db_pool_max_size 4"));
+    assert!(text.contains("db_pool_available"));
+    assert!(text.contains("db_pool_waiting 0"));
+}
+
+#[actix_web::test]
+async fn docs_and_spec_are_served() {
+    let app = TestApp::spawn().await;
+    let spec = app.get("/openapi.json").await.assert_status(200).json();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let res = app.get("/docs").await;
+    assert_eq!(res.status.as_u16(), 308);
+    assert_eq!(res.header("location"), Some("/docs/"));
+    let page = app.get("/docs/").await;
+    page.assert_status(200);
+    assert!(String::from_utf8_lossy(&page.body).contains("swagger-ui"));
+}

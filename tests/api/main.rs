@@ -1,0 +1,12 @@
+//! The integration-test binary: every test talks to a real PostgreSQL through the same
+//! route table the server uses, each on its own database cloned from a migrated template.
+
+mod support;
+
+mod areas;
+mod demo;
+mod errors;
+mod health;
+mod migrations;
+mod openapi;
+mod organizations;

@@ -1,0 +1,327 @@
+//! Test harness: a migrated template database, one clone per test, and an in-process app
+//! built from `routes::app`.
+//!
+//! `YHDYSPINTA_TEST_ADMIN_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`) names
+//! a role that may create databases.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use actix_http::Request;
+use actix_service::Service;
+use actix_service::boxed::{self, BoxService};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::test::TestRequest;
+use actix_web::web::{self, Bytes};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use sha2::{Digest, Sha256};
+use yhdyspinta::config::CorsOrigins;
+use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
+use yhdyspinta::telemetry::Metrics;
+
+pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// Serialises template creation across concurrently running test binaries.
+const TEMPLATE_LOCK_KEY: i64 = 0x5950_5445_4d50_4c54; // "YPTEMPLT"
+
+pub fn admin_url() -> String {
+    std::env::var("YHDYSPINTA_TEST_ADMIN_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned())
+}
+
+fn url_for(database: &str) -> String {
+    let admin = admin_url();
+    DatabaseUrl::parse(&admin).expect("admin URL names a database").with_database(database)
+}
+
+/// Runs `f` on a fresh single-threaded runtime in its own thread, so harness set-up and
+/// tear-down work from sync contexts (OnceLock, Drop) inside a test's runtime.
+fn block_on_own_thread<T: Send + 'static>(f: impl AsyncFnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(f())
+    })
+    .join()
+    .expect("harness thread panicked")
+}
+
+async fn admin_conn() -> AsyncPgConnection {
+    let url = admin_url();
+    AsyncPgConnection::establish(&url).await.unwrap_or_else(|e| {
+        panic!("cannot connect to PostgreSQL at {url} ({e}); start it or set YHDYSPINTA_TEST_ADMIN_URL")
+    })
+}
+
+/// Content hash of the migrations, so a changed migration gets a fresh template.
+fn migrations_hash() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&f).expect("read migration"));
+    }
+    hasher.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("migrations dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+/// The migrated template database, created once per migration set.
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        block_on_own_thread(async || {
+            let name = format!("yhdyspinta_template_{}", migrations_hash());
+            let mut admin = admin_conn().await;
+            admin.batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})")).await.expect("lock");
+            let ready = exists(&mut admin, &name, true).await;
+            if !ready {
+                // Separate statements: DROP/CREATE DATABASE cannot share an implicit transaction.
+                for sql in
+                    [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")]
+                {
+                    admin.batch_execute(&sql).await.expect("create template");
+                }
+                yhdyspinta::db::migrate(&url_for(&name)).await.expect("migrate template");
+                admin
+                    .batch_execute(&format!("ALTER DATABASE \"{name}\" IS_TEMPLATE true"))
+                    .await
+                    .expect("mark template");
+            }
+            admin.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})")).await.expect("unlock");
+            name
+        })
+    })
+}
+
+async fn exists(admin: &mut AsyncPgConnection, name: &str, as_template: bool) -> bool {
+    use diesel::sql_types::{Bool, Text};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate = $2) AS found",
+    )
+    .bind::<Text, _>(name)
+    .bind::<Bool, _>(as_template)
+    .get_result(admin)
+    .await
+    .expect("query pg_database");
+    row.found
+}
+
+/// A fresh database cloned from the template; dropped with the value.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn create() -> TestDatabase {
+        let template = template();
+        let name = format!("yhdyspinta_test_{}", uuid::Uuid::now_v7().simple());
+        let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+        block_on_own_thread(async move || {
+            admin_conn().await.batch_execute(&sql).await.expect("clone template");
+        });
+        let url = url_for(&name);
+        TestDatabase { name, url }
+    }
+
+    /// An empty database (no migrations), for migration tests.
+    pub fn create_empty() -> TestDatabase {
+        let name = format!("yhdyspinta_test_{}", uuid::Uuid::now_v7().simple());
+        let sql = format!("CREATE DATABASE \"{name}\"");
+        block_on_own_thread(async move || {
+            admin_conn().await.batch_execute(&sql).await.expect("create database");
+        });
+        let url = url_for(&name);
+        TestDatabase { name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        block_on_own_thread(async move || {
+            let _ = admin_conn().await.batch_execute(&sql).await;
+        });
+    }
+}
+
+type AppService = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+
+/// The application on its own database.
+pub struct TestApp {
+    service: AppService,
+    pub db: Db,
+    // Dropped last: the pool closes before the database goes.
+    _database: TestDatabase,
+}
+
+/// How a test app's pool behaves.
+pub struct PoolSettings {
+    pub size: usize,
+    pub wait_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings { size: 4, wait_timeout: Duration::from_secs(5) }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(PoolSettings::default()).await
+    }
+
+    pub async fn spawn_with(pool: PoolSettings) -> TestApp {
+        let database = TestDatabase::create();
+        let db = Db::with_settings(&database.url, pool.size, pool.wait_timeout, Duration::from_secs(5)).expect("pool");
+        let service = Self::service(db.clone()).await;
+        TestApp { service, db, _database: database }
+    }
+
+    /// An app whose database URL points nowhere, to observe the 503 behaviour.
+    pub async fn spawn_unreachable() -> (AppService, Db) {
+        let db = Db::with_settings(
+            "postgres://postgres@127.0.0.1:1/nowhere",
+            2,
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+        )
+        .expect("pool");
+        (Self::service(db.clone()).await, db)
+    }
+
+    async fn service(db: Db) -> AppService {
+        let app = yhdyspinta::routes::app(
+            db,
+            web::Data::new(Metrics::default()),
+            &CorsOrigins::List(vec!["https://app.example.fi".into()]),
+        )
+        .service(web::resource("/__test/echo").post(echo));
+        boxed::service(actix_web::test::init_service(app).await)
+    }
+
+    pub async fn conn(&self) -> PooledConn {
+        self.db.conn().await.expect("test connection")
+    }
+
+    pub async fn call(&self, req: TestRequest) -> TestResponse {
+        call(&self.service, req).await
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.call(TestRequest::get().uri(uri)).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.db.close();
+    }
+}
+
+pub async fn call(service: &AppService, req: TestRequest) -> TestResponse {
+    let res = match service.call(req.to_request()).await {
+        Ok(res) => res,
+        Err(e) => panic!("the app returned an error instead of a response: {e}"),
+    };
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = actix_web::test::read_body(res).await;
+    TestResponse { status, headers, body }
+}
+
+/// A body-taking route mounted only in tests, to exercise the framework's JSON handling.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EchoBody {
+    name: String,
+}
+
+async fn echo(body: web::Json<EchoBody>) -> web::Json<serde_json::Value> {
+    web::Json(serde_json::json!({ "name": body.name }))
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), expected, "unexpected status; body: {}", String::from_utf8_lossy(&self.body));
+        self
+    }
+
+    /// Asserts an RFC 9457 problem with this status, carrying the response's request id.
+    #[track_caller]
+    pub fn assert_problem(&self, expected: u16) -> serde_json::Value {
+        self.assert_status(expected);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let body = self.json();
+        assert_eq!(body["status"], expected);
+        assert!(body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{body}");
+        assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+        let request_id = self.header("x-request-id").expect("x-request-id header");
+        assert_eq!(body["request_id"], request_id);
+        body
+    }
+}
+
+/// Fixtures for organisations.
+pub mod fixtures {
+    use std::collections::BTreeMap;
+
+    use yhdyspinta::db::Conn;
+    use yhdyspinta::domain::localized::LocalizedText;
+    use yhdyspinta::domain::organizations::{NewOrganization, OrganizationKind, insert_missing};
+
+    pub fn organization(name: &str, kind: OrganizationKind) -> NewOrganization {
+        NewOrganization {
+            id: uuid::Uuid::now_v7(),
+            name: LocalizedText::fi(name),
+            kind,
+            business_id: None,
+            parent_id: None,
+            municipality_codes: vec![],
+            wellbeing_county_code: None,
+            description: None,
+            website: None,
+            email: None,
+            phone: None,
+            external_ids: BTreeMap::new(),
+        }
+    }
+
+    pub async fn insert(conn: &mut Conn, orgs: Vec<NewOrganization>) {
+        insert_missing(conn, orgs).await.expect("insert organisations");
+    }
+}
