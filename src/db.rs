@@ -3,6 +3,7 @@
 //! The HTTP layer takes exactly one pooled connection per request through [`Db::conn`] and
 //! passes it down; nothing below the handler checks out a second one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool::Runtime;
@@ -26,10 +27,14 @@ pub const APPLICATION_NAME: &str = "yhdyspinta";
 /// Seconds a client is asked to wait (`Retry-After`) when the database is unavailable.
 const RETRY_AFTER_SECS: u32 = 2;
 
-/// The shared connection pool.
+/// A connection pool. The server gives each HTTP worker its own pool (see [`Db::per_worker`]):
+/// a connection's I/O task runs on the thread that opened it, so sharing one pool across
+/// worker threads would cost a cross-thread wake-up on every query.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<AsyncPgConnection>,
+    /// Every pool of the process (this one included), for `/metrics`.
+    group: Arc<[Pool<AsyncPgConnection>]>,
 }
 
 /// Pool occupancy, for `/metrics`.
@@ -42,9 +47,20 @@ pub struct PoolStatus {
 }
 
 impl Db {
-    /// Builds the pool; connections are opened lazily.
+    /// One pool of `YHDYSPINTA_POOL_SIZE` connections; they are opened lazily.
     pub fn new(config: &Config) -> Result<Db, StartupError> {
         Db::with_settings(&config.database_url, config.pool_size, config.pool_wait_timeout, config.statement_timeout)
+    }
+
+    /// `workers` pools that share `YHDYSPINTA_POOL_SIZE` connections between them (rounded
+    /// up to at least one each) and report their occupancy together.
+    pub fn per_worker(config: &Config, workers: usize) -> Result<Vec<Db>, StartupError> {
+        let size = config.pool_size.div_ceil(workers.max(1));
+        let pools = (0..workers.max(1))
+            .map(|_| build_pool(&config.database_url, size, config.pool_wait_timeout, config.statement_timeout))
+            .collect::<Result<Vec<_>, _>>()?;
+        let group: Arc<[Pool<AsyncPgConnection>]> = pools.clone().into();
+        Ok(pools.into_iter().map(|pool| Db { pool, group: group.clone() }).collect())
     }
 
     pub fn with_settings(
@@ -53,32 +69,8 @@ impl Db {
         wait_timeout: Duration,
         statement_timeout: Duration,
     ) -> Result<Db, StartupError> {
-        let statement_ms = statement_timeout.as_millis();
-        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
-        manager_config.recycling_method = RecyclingMethod::Fast;
-        manager_config.custom_setup = Box::new(move |url| {
-            async move {
-                let mut conn = AsyncPgConnection::establish(url).await?;
-                conn.batch_execute(&format!(
-                    "SET application_name = '{APPLICATION_NAME}'; SET statement_timeout = {statement_ms}; \
-                     SET TIME ZONE 'UTC'"
-                ))
-                .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                Ok(conn)
-            }
-            .boxed()
-        });
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, manager_config);
-        let pool = Pool::builder(manager)
-            .max_size(max_size)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(wait_timeout))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .recycle_timeout(Some(Duration::from_secs(2)))
-            .build()
-            .map_err(|e| StartupError::new(format!("cannot build the connection pool: {e}")))?;
-        Ok(Db { pool })
+        let pool = build_pool(url, max_size, wait_timeout, statement_timeout)?;
+        Ok(Db { group: Arc::from(vec![pool.clone()]), pool })
     }
 
     /// Checks out the request's connection. A saturated pool or an unreachable database is
@@ -93,15 +85,54 @@ impl Db {
         })
     }
 
+    /// Occupancy summed over every pool of the process.
     pub fn status(&self) -> PoolStatus {
-        let s = self.pool.status();
-        PoolStatus { max_size: s.max_size, size: s.size, available: s.available, waiting: s.waiting }
+        let zero = PoolStatus { max_size: 0, size: 0, available: 0, waiting: 0 };
+        self.group.iter().map(Pool::status).fold(zero, |acc, s| PoolStatus {
+            max_size: acc.max_size + s.max_size,
+            size: acc.size + s.size,
+            available: acc.available + s.available,
+            waiting: acc.waiting + s.waiting,
+        })
     }
 
     /// Closes the pool: idle connections are dropped and later checkouts fail.
     pub fn close(&self) {
         self.pool.close();
     }
+}
+
+fn build_pool(
+    url: &str,
+    max_size: usize,
+    wait_timeout: Duration,
+    statement_timeout: Duration,
+) -> Result<Pool<AsyncPgConnection>, StartupError> {
+    let statement_ms = statement_timeout.as_millis();
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.custom_setup = Box::new(move |url| {
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&format!(
+                "SET application_name = '{APPLICATION_NAME}'; SET statement_timeout = {statement_ms}; \
+                 SET TIME ZONE 'UTC'"
+            ))
+            .await
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, manager_config);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(wait_timeout))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(2)))
+        .build()
+        .map_err(|e| StartupError::new(format!("cannot build the connection pool: {e}")))
 }
 
 /// Runs a trivial query: is the database answering?
@@ -205,6 +236,11 @@ pub async fn ensure_database(url: &str) -> Result<(), StartupError> {
     use diesel_async::RunQueryDsl;
 
     let parts = DatabaseUrl::parse(url)?;
+    match AsyncPgConnection::establish(url).await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.to_string().contains("does not exist") => {}
+        Err(e) => return Err(unreachable_error(url, &e)),
+    }
     let admin_url = parts.with_database("postgres");
     let mut admin = connect_once(&admin_url).await?;
     #[derive(diesel::QueryableByName)]

@@ -1,5 +1,8 @@
 //! Start-up: database preparation, demo data and the HTTP server.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use actix_web::{HttpServer, web};
 
 use crate::config::Config;
@@ -41,26 +44,33 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     } else {
         db::connect_once(&config.database_url).await?;
     }
-    let db = Db::new(&config)?;
     if options.demo {
-        let inserted = seed_demo(&db).await?;
+        let seed_db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+        let inserted = seed_demo(&seed_db).await?;
+        seed_db.close();
         tracing::info!(inserted, "demo data loaded");
     }
+    let pools = Db::per_worker(&config, config.workers)?;
+    let next_pool = Arc::new(AtomicUsize::new(0));
     let metrics = web::Data::new(Metrics::default());
     let cors = config.cors_origins.clone();
-    let app_db = db.clone();
-    let server = HttpServer::new(move || routes::app(app_db.clone(), metrics.clone(), &cors))
-        .workers(config.workers)
-        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
-        .bind(&bind)
-        .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}")))?
-        .run();
+    let app_pools = pools.clone();
+    // The factory runs once on each worker thread: each takes its own pool.
+    let server = HttpServer::new(move || {
+        let db = app_pools[next_pool.fetch_add(1, Ordering::Relaxed) % app_pools.len()].clone();
+        routes::app(db, metrics.clone(), &cors)
+    })
+    .workers(config.workers)
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .bind(&bind)
+    .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}")))?
+    .run();
     println!("Yhdyspinta API listening on http://{bind}");
     println!("  API documentation: http://{bind}/docs   OpenAPI: http://{bind}/openapi.json");
     if options.demo {
         println!("  Demo data loaded (organisations in Pirkanmaa, Keski-Suomi and Keski-Uusimaa).");
     }
     let result = server.await;
-    db.close();
+    pools.iter().for_each(Db::close);
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
 }

@@ -39,3 +39,21 @@ async fn docs_and_spec_are_served() {
     page.assert_status(200);
     assert!(String::from_utf8_lossy(&page.body).contains("swagger-ui"));
 }
+
+#[actix_web::test]
+async fn worker_pools_share_the_configured_size_and_report_together() {
+    let database = crate::support::TestDatabase::create();
+    let vars = [("DATABASE_URL", database.url.clone()), ("YHDYSPINTA_POOL_SIZE", "5".to_owned())];
+    let config =
+        yhdyspinta::config::Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    let pools = yhdyspinta::db::Db::per_worker(&config, 2).unwrap();
+    assert_eq!(pools.len(), 2);
+    let _a = pools[0].conn().await.unwrap();
+    let _b = pools[1].conn().await.unwrap();
+    let status = pools[0].status();
+    assert_eq!(status.max_size, 6, "5 connections over 2 workers round up to 3 each");
+    assert_eq!(status.size, 2);
+    assert_eq!(status.available, 0);
+    pools.iter().for_each(yhdyspinta::db::Db::close);
+}
