@@ -30,27 +30,35 @@ struct Histogram {
     count: u64,
 }
 
+/// The series of one route pattern.
 #[derive(Default)]
-struct Series {
-    /// Requests by (method, route, status).
-    requests: HashMap<(String, String, u16), u64>,
-    /// Latency by route.
-    latency: HashMap<String, Histogram>,
+struct RouteSeries {
+    /// Request counts by (method, status); a handful per route, so a scan beats hashing.
+    requests: Vec<(String, u16, u64)>,
+    latency: Histogram,
 }
 
 /// Request counters and latency histograms, labelled by route pattern (never by raw path,
 /// so the label set stays bounded).
 #[derive(Default)]
 pub struct Metrics {
-    series: Mutex<Series>,
+    /// By route pattern. Lookups borrow the pattern, so a known route allocates nothing.
+    routes: Mutex<HashMap<String, RouteSeries>>,
 }
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let Ok(mut s) = self.series.lock() else { return };
-        *s.requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        let Ok(mut routes) = self.routes.lock() else { return };
+        let series = match routes.get_mut(route) {
+            Some(series) => series,
+            None => routes.entry(route.to_owned()).or_default(),
+        };
+        match series.requests.iter_mut().find(|(m, s, _)| *s == status && m == method) {
+            Some((_, _, n)) => *n += 1,
+            None => series.requests.push((method.to_owned(), status, 1)),
+        }
         let secs = elapsed.as_secs_f64();
-        let h = s.latency.entry(route.to_owned()).or_default();
+        let h = &mut series.latency;
         for (i, bound) in BUCKETS.iter().enumerate() {
             if secs <= *bound {
                 h.counts[i] += 1;
@@ -63,12 +71,15 @@ impl Metrics {
     /// Prometheus text exposition format (0.0.4).
     pub fn render(&self, pool: PoolStatus) -> String {
         let mut out = String::new();
-        let Ok(s) = self.series.lock() else { return out };
+        let Ok(routes) = self.routes.lock() else { return out };
+        let mut routes: Vec<_> = routes.iter().collect();
+        routes.sort_by(|a, b| a.0.cmp(b.0));
         out.push_str("# HELP http_requests_total HTTP requests by method, route pattern and status.\n");
         out.push_str("# TYPE http_requests_total counter\n");
-        let mut requests: Vec<_> = s.requests.iter().collect();
+        let mut requests: Vec<_> =
+            routes.iter().flat_map(|(route, s)| s.requests.iter().map(move |(m, st, n)| (m, *route, st, n))).collect();
         requests.sort();
-        for ((method, route, status), n) in requests {
+        for (method, route, status, n) in requests {
             let _ = writeln!(
                 out,
                 "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
@@ -77,9 +88,8 @@ impl Metrics {
         }
         out.push_str("# HELP http_request_duration_seconds Request latency by route pattern.\n");
         out.push_str("# TYPE http_request_duration_seconds histogram\n");
-        let mut latency: Vec<_> = s.latency.iter().collect();
-        latency.sort_by(|a, b| a.0.cmp(b.0));
-        for (route, h) in latency {
+        for (route, series) in &routes {
+            let h = &series.latency;
             let route = escape(route);
             for (bound, count) in BUCKETS.iter().zip(h.counts) {
                 let _ =

@@ -23,6 +23,34 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// A new UUIDv7 request id. The random bits come from a per-thread xorshift generator
+/// seeded once from the OS: request ids need uniqueness, not secrecy, and this keeps a
+/// system call off every request.
+fn new_request_id() -> String {
+    use std::cell::Cell;
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static STATE: Cell<u64> =
+            Cell::new(std::collections::hash_map::RandomState::new().build_hasher().finish() | 1);
+    }
+    let random = STATE.with(|state| {
+        let mut bytes = [0u8; 10];
+        let mut x = state.get();
+        for chunk in bytes.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        state.set(x);
+        bytes
+    });
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid().to_string()
+}
+
 /// Accept a caller's id only if it is short printable ASCII, so it is safe to log and echo.
 fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let s = value.to_str().ok()?;
@@ -34,22 +62,18 @@ pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let request_id = req.headers().get(&REQUEST_ID).and_then(acceptable_request_id).unwrap_or_else(new_request_id);
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
-    let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id);
     let started = Instant::now();
 
     let res = next.call(req).instrument(span.clone()).await?;
 
     let status = res.status();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let method = res.request().method().clone();
+    let path = res.request().path().to_owned();
+    let route = res.request().match_pattern();
     let mut res = if status.is_client_error() || status.is_server_error() {
         render_problem(res, &request_id, &path)
     } else {
@@ -63,7 +87,7 @@ pub async fn request_context(
 
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
-        metrics.observe(&method, &route, status.as_u16(), elapsed);
+        metrics.observe(method.as_str(), route.as_deref().unwrap_or("unmatched"), status.as_u16(), elapsed);
     }
     span.in_scope(|| {
         tracing::info!(
@@ -120,5 +144,16 @@ fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap, path: 
         (header::CONTENT_SECURITY_POLICY, csp),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_request_ids_are_unique_uuid_v7() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| super::new_request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        let id = uuid::Uuid::parse_str(ids.iter().next().unwrap()).unwrap();
+        assert_eq!(id.get_version_num(), 7);
     }
 }
