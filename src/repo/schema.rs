@@ -14,6 +14,66 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (seq) {
+        seq -> Int8,
+        at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        organization_id -> Nullable<Uuid>,
+        diff -> Jsonb,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        name -> Nullable<Text>,
+        title -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        topics -> Array<Nullable<Text>>,
+        languages -> Array<Nullable<Text>>,
+        user_id -> Nullable<Uuid>,
+        visibility -> Text,
+        erased_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        token_hash -> Bytea,
+        invited_by -> Nullable<Uuid>,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (organization_id, user_id) {
+        organization_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Uuid,
         name -> Jsonb,
@@ -33,4 +93,76 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(areas, organizations,);
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        scope -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    service_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        organization_id -> Uuid,
+        scopes -> Array<Nullable<Text>>,
+        secret_hash -> Bytea,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        private_key -> Bytea,
+        public_key -> Bytea,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        platform_admin -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::joinable!(contacts -> organizations (organization_id));
+diesel::joinable!(contacts -> users (user_id));
+diesel::joinable!(invitations -> organizations (organization_id));
+diesel::joinable!(invitations -> users (invited_by));
+diesel::joinable!(memberships -> organizations (organization_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(service_clients -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    areas,
+    audit_log,
+    contacts,
+    invitations,
+    memberships,
+    organizations,
+    refresh_tokens,
+    service_clients,
+    signing_keys,
+    users,
+);

@@ -1,0 +1,9 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE contacts;
+DROP TABLE service_clients;
+DROP TABLE refresh_tokens;
+DROP TABLE signing_keys;
+DROP TABLE invitations;
+DROP TABLE memberships;
+DROP TABLE users;
