@@ -33,6 +33,32 @@ pub struct Config {
     pub cors_origins: CorsOrigins,
     /// Run embedded migrations when `serve` starts.
     pub migrate_on_start: bool,
+    pub tokens: TokenConfig,
+}
+
+/// Access-token settings.
+#[derive(Clone, Debug)]
+pub struct TokenConfig {
+    /// `iss` of issued tokens.
+    pub issuer: String,
+    /// `aud` of issued tokens.
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// A PKCS#8 PEM Ed25519 private key; when absent, keys are generated and kept in the database.
+    pub private_key_pem: Option<String>,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig {
+            issuer: "yhdyspinta".into(),
+            audience: "yhdyspinta-api".into(),
+            access_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            private_key_pem: None,
+        }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/yhdyspinta";
@@ -118,6 +144,24 @@ impl Config {
                 });
             }
         };
+        let defaults = TokenConfig::default();
+        let private_key_pem = match (get("YHDYSPINTA_JWT_PRIVATE_KEY"), get("YHDYSPINTA_JWT_PRIVATE_KEY_FILE")) {
+            (Some(pem), _) => Some(pem),
+            (None, Some(path)) => Some(std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                variable: "YHDYSPINTA_JWT_PRIVATE_KEY_FILE",
+                message: format!("cannot read {path}: {e}"),
+            })?),
+            (None, None) => None,
+        };
+        let tokens = TokenConfig {
+            issuer: get("YHDYSPINTA_JWT_ISSUER").unwrap_or(defaults.issuer),
+            audience: get("YHDYSPINTA_JWT_AUDIENCE").unwrap_or(defaults.audience),
+            access_ttl: Duration::from_secs(
+                parse_number(&get, "YHDYSPINTA_ACCESS_TOKEN_TTL_SECS", 900, 30, 86_400)? as u64
+            ),
+            refresh_ttl: defaults.refresh_ttl,
+            private_key_pem,
+        };
         Ok(Config {
             database_url,
             bind,
@@ -128,6 +172,7 @@ impl Config {
             log_format,
             cors_origins,
             migrate_on_start,
+            tokens,
         })
     }
 }

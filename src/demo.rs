@@ -3,6 +3,10 @@
 //! (Keusote's health-promotion network), with NGOs and a parish. Organisations are real
 //! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
 //!
+//! Each organisation has three demo users (`paakayttaja@`, `koordinaattori@`, `jasen@` its
+//! domain: org admin, coordinator, member) and there is one platform admin
+//! (`admin@yhdyspinta.example`), all with the password [`DEMO_PASSWORD`].
+//!
 //! Seeding is idempotent: fixed ids, and rows that exist already are left as they are.
 
 use std::collections::BTreeMap;
@@ -10,9 +14,12 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::domain::access::Role;
 use crate::domain::localized::LocalizedText;
 use crate::domain::organizations::{self, NewOrganization, OrganizationKind};
+use crate::domain::passwords;
 use crate::error::AppError;
+use crate::repo::users::{self as user_repo, MembershipRow, NewUserRow};
 
 /// Fixed ids of the demo organisations, for tests and documentation.
 pub mod ids {
@@ -285,7 +292,59 @@ fn new_organization(s: Spec) -> NewOrganization {
     }
 }
 
+/// The password of every demo user. Demo mode only: never use it anywhere else.
+pub const DEMO_PASSWORD: &str = "yhdyspinta-demo";
+/// The demo platform administrator.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@yhdyspinta.example";
+
+/// A demo user of an organisation: `{prefix}@{domain}` with a role.
+const DEMO_ROLES: [(&str, &str, Role, u128); 3] = [
+    ("paakayttaja", "Pääkäyttäjä", Role::OrgAdmin, 1),
+    ("koordinaattori", "Koordinaattori", Role::Coordinator, 2),
+    ("jasen", "Jäsen", Role::Member, 3),
+];
+
+/// Demo user emails with their roles, for printing at start-up.
+pub fn demo_users() -> Vec<(String, &'static str)> {
+    let mut users = vec![(DEMO_ADMIN_EMAIL.to_owned(), "platform admin")];
+    for spec in specs() {
+        for (prefix, _, role, _) in DEMO_ROLES {
+            users.push((format!("{prefix}@{}", spec.domain), role.as_str()));
+        }
+    }
+    users
+}
+
 /// Loads the demo data; returns how many rows were inserted (0 when already loaded).
 pub async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
-    organizations::insert_missing(conn, specs().into_iter().map(new_organization).collect()).await
+    let specs = specs();
+    let org_ids: Vec<(Uuid, &'static str)> = specs.iter().map(|s| (s.id, s.domain)).collect();
+    let mut inserted = organizations::insert_missing(conn, specs.into_iter().map(new_organization).collect()).await?;
+
+    let hash = tokio::task::spawn_blocking(|| passwords::hash(DEMO_PASSWORD)).await.map_err(AppError::internal)??;
+    let mut users = vec![NewUserRow {
+        id: Uuid::from_u128(0x0193_0001_0000_7000_8000_0000_0000_0000),
+        email: DEMO_ADMIN_EMAIL.to_owned(),
+        display_name: "Alustan ylläpitäjä".to_owned(),
+        password_hash: Some(hash.clone()),
+        platform_admin: true,
+    }];
+    let mut memberships = Vec::new();
+    for (org_id, domain) in org_ids {
+        for (prefix, title, role, n) in DEMO_ROLES {
+            // Fixed ids: organisation number in the second-lowest byte, role in the lowest.
+            let id = Uuid::from_u128(0x0193_0002_0000_7000_8000_0000_0000_0000 | ((org_id.as_u128() & 0xff) << 8) | n);
+            users.push(NewUserRow {
+                id,
+                email: format!("{prefix}@{domain}"),
+                display_name: format!("{title} ({domain})"),
+                password_hash: Some(hash.clone()),
+                platform_admin: false,
+            });
+            memberships.push(MembershipRow { organization_id: org_id, user_id: id, role: role.as_str().to_owned() });
+        }
+    }
+    inserted += user_repo::insert_missing(conn, &users).await?;
+    inserted += user_repo::insert_memberships_missing(conn, &memberships).await?;
+    Ok(inserted)
 }

@@ -33,6 +33,10 @@ impl FieldError {
 pub enum AppError {
     /// 400: the request is syntactically broken (bad JSON, bad parameter format).
     BadRequest { detail: String },
+    /// 401: no usable credentials; carries `WWW-Authenticate: Bearer`.
+    Unauthorized { detail: String },
+    /// 429: too many attempts; retry after the given seconds.
+    TooManyRequests { retry_after_secs: u32 },
     /// 404: absent, or not visible to the caller. The two are deliberately indistinguishable.
     NotFound,
     /// 403: the caller is known and may see the resource but may not do this.
@@ -66,6 +70,10 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, code, message)])
     }
 
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        AppError::Unauthorized { detail: detail.into() }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         AppError::Internal(cause.to_string())
     }
@@ -75,6 +83,10 @@ impl AppError {
         let status = self.status_code();
         let (slug, detail, errors) = match self {
             AppError::BadRequest { detail } => ("bad-request", detail.clone(), None),
+            AppError::Unauthorized { detail } => ("unauthorized", detail.clone(), None),
+            AppError::TooManyRequests { retry_after_secs } => {
+                ("too-many-requests", format!("Too many attempts; retry in {retry_after_secs} seconds."), None)
+            }
             AppError::NotFound => ("not-found", "The resource does not exist or is not visible to you.".into(), None),
             AppError::Forbidden => ("forbidden", "You may not perform this action on the resource.".into(), None),
             AppError::MethodNotAllowed { allow } => {
@@ -129,6 +141,8 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -152,7 +166,10 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed { allow } => {
                 res.insert_header((header::ALLOW, allow.join(", ")));
             }
-            AppError::Unavailable { retry_after_secs } => {
+            AppError::Unauthorized { .. } => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"yhdyspinta\""));
+            }
+            AppError::Unavailable { retry_after_secs } | AppError::TooManyRequests { retry_after_secs } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             AppError::PreconditionFailed { current_etag: Some(etag) } => {

@@ -16,6 +16,9 @@ Commands:
   migrate                        create the database if needed and apply migrations
   openapi                        print the OpenAPI document to stdout
   seed-demo                      load demo data (idempotent)
+  create-admin --email E [--name N]
+                                 create a platform admin; the password is read from
+                                 YHDYSPINTA_ADMIN_PASSWORD or the first line of stdin
 
 Configuration comes from environment variables; see README.md and .env.example.";
 
@@ -24,6 +27,7 @@ enum Command {
     Migrate,
     OpenApi,
     SeedDemo,
+    CreateAdmin { email: String, name: String },
     Help,
 }
 
@@ -48,6 +52,18 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 }
             }
             Ok(Command::Serve(options))
+        }
+        "create-admin" => {
+            let (mut email, mut name) = (None, "Platform admin".to_owned());
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--email" => email = rest.next().cloned(),
+                    "--name" => name = rest.next().cloned().ok_or("--name needs a value")?,
+                    other => return Err(format!("create-admin: unknown option '{other}'")),
+                }
+            }
+            Ok(Command::CreateAdmin { email: email.ok_or("create-admin needs --email")?, name })
         }
         "migrate" | "openapi" | "seed-demo" if !rest.is_empty() => Err(format!("{command} takes no options")),
         "migrate" => Ok(Command::Migrate),
@@ -95,6 +111,19 @@ fn main() -> ExitCode {
                 let inserted = server::seed_demo(&Db::new(&config)?).await?;
                 println!("demo data: {inserted} rows inserted");
                 Ok::<(), StartupError>(())
+            }
+            Command::CreateAdmin { email, name } => {
+                let password = match std::env::var("YHDYSPINTA_ADMIN_PASSWORD") {
+                    Ok(p) => p,
+                    Err(_) => {
+                        let mut line = String::new();
+                        std::io::stdin()
+                            .read_line(&mut line)
+                            .map_err(|e| StartupError::new(format!("cannot read the password from stdin: {e}")))?;
+                        line.trim_end_matches(['\r', '\n']).to_owned()
+                    }
+                };
+                server::create_admin(&config, &email, &name, password).await
             }
             Command::Help | Command::OpenApi => Ok(()),
         }

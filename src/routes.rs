@@ -15,9 +15,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::CorsOrigins;
 use crate::db::Db;
+use crate::domain::rate_limit::LoginLimiter;
+use crate::domain::tokens::KeySet;
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{REQUEST_ID, request_context};
-use crate::http::{areas, health, organizations};
+use crate::http::{areas, audit, auth, contacts, health, members, organizations, service_clients};
 use crate::telemetry::Metrics;
 
 /// Every documented endpoint. Mount with `.service(...)` only: `.route(...)` would be
@@ -26,10 +28,43 @@ pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
+        .service(auth::token)
+        .service(auth::revoke)
+        .service(auth::jwks)
+        .service(auth::me)
         .service(areas::list)
         .service(areas::get)
         .service(organizations::list)
-        .service(organizations::get);
+        .service(organizations::create)
+        .service(organizations::get)
+        .service(organizations::update)
+        .service(organizations::delete)
+        .service(members::list)
+        .service(members::add)
+        .service(members::get)
+        .service(members::update)
+        .service(members::remove)
+        .service(members::accept)
+        .service(contacts::list)
+        .service(contacts::create)
+        .service(contacts::get)
+        .service(contacts::update)
+        .service(contacts::erase)
+        .service(service_clients::list)
+        .service(service_clients::create)
+        .service(service_clients::get)
+        .service(service_clients::rotate)
+        .service(service_clients::revoke)
+        .service(audit::list);
+}
+
+/// Process-wide state handed to every worker's app.
+#[derive(Clone)]
+pub struct Shared {
+    pub metrics: web::Data<Metrics>,
+    pub keys: web::Data<KeySet>,
+    pub limiter: web::Data<LoginLimiter>,
+    pub cors_origins: CorsOrigins,
 }
 
 #[derive(OpenApi)]
@@ -46,8 +81,13 @@ pub fn api(cfg: &mut ServiceConfig) {
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     tags(
+        (name = "auth", description = "Signing in: OAuth 2.0 token endpoint, revocation, JWKS, the signed-in user"),
         (name = "areas", description = "Register of municipalities (kunnat) and wellbeing services counties (hyvinvointialueet)"),
         (name = "organizations", description = "Organisations taking part in collaboration"),
+        (name = "members", description = "Memberships and invitations"),
+        (name = "contacts", description = "Contact persons (yhdyshenkilöt) of organisations"),
+        (name = "service-clients", description = "Machine clients using client_credentials (platform admins)"),
+        (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecurityDefinitions),
@@ -88,8 +128,7 @@ pub fn openapi_json() -> String {
 /// The whole application: routes, docs, framework error handling and middleware.
 pub fn app(
     db: Db,
-    metrics: web::Data<Metrics>,
-    cors_origins: &CorsOrigins,
+    shared: &Shared,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -102,7 +141,9 @@ pub fn app(
     let (app, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts();
     let known_paths = web::Data::new(KnownPaths::from_openapi(&api));
     app.app_data(web::Data::new(db))
-        .app_data(metrics)
+        .app_data(shared.metrics.clone())
+        .app_data(shared.keys.clone())
+        .app_data(shared.limiter.clone())
         .app_data(known_paths)
         .app_data(framework::json_config())
         .app_data(framework::query_config())
@@ -113,7 +154,7 @@ pub fn app(
             actix_web::HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
         }))
         .default_service(web::to(framework::fallback))
-        .wrap(cors(cors_origins))
+        .wrap(cors(&shared.cors_origins))
         .wrap(from_fn(request_context))
 }
 

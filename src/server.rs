@@ -7,8 +7,11 @@ use actix_web::{HttpServer, web};
 
 use crate::config::Config;
 use crate::db::{self, Db, StartupError};
+use crate::demo;
+use crate::domain::rate_limit::LoginLimiter;
+use crate::domain::tokens::KeySet;
+use crate::routes::{self, Shared};
 use crate::telemetry::Metrics;
-use crate::{demo, routes};
 
 /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -37,6 +40,15 @@ pub async fn seed_demo(db: &Db) -> Result<usize, StartupError> {
     demo::seed(&mut conn).await.map_err(|e| StartupError::new(format!("loading demo data failed: {e}")))
 }
 
+/// Loads (or on first start generates) the token signing keys.
+pub async fn load_keys(config: &Config) -> Result<KeySet, StartupError> {
+    let mut conn = db::connect_once(&config.database_url).await?;
+    KeySet::load(&mut conn, &config.tokens).await.map_err(|e| match e {
+        crate::error::AppError::Internal(cause) => StartupError::new(format!("cannot load signing keys: {cause}")),
+        other => StartupError::new(format!("cannot load signing keys: {other}")),
+    })
+}
+
 pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupError> {
     let bind = options.bind.unwrap_or_else(|| config.bind.clone());
     if config.migrate_on_start {
@@ -50,15 +62,20 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         seed_db.close();
         tracing::info!(inserted, "demo data loaded");
     }
+    let keys = load_keys(&config).await?;
     let pools = Db::per_worker(&config, config.workers)?;
     let next_pool = Arc::new(AtomicUsize::new(0));
-    let metrics = web::Data::new(Metrics::default());
-    let cors = config.cors_origins.clone();
+    let shared = Shared {
+        metrics: web::Data::new(Metrics::default()),
+        keys: web::Data::new(keys),
+        limiter: web::Data::new(LoginLimiter::default()),
+        cors_origins: config.cors_origins.clone(),
+    };
     let app_pools = pools.clone();
     // The factory runs once on each worker thread: each takes its own pool.
     let server = HttpServer::new(move || {
         let db = app_pools[next_pool.fetch_add(1, Ordering::Relaxed) % app_pools.len()].clone();
-        routes::app(db, metrics.clone(), &cors)
+        routes::app(db, &shared)
     })
     .workers(config.workers)
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
@@ -69,8 +86,32 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     println!("  API documentation: http://{bind}/docs   OpenAPI: http://{bind}/openapi.json");
     if options.demo {
         println!("  Demo data loaded (organisations in Pirkanmaa, Keski-Suomi and Keski-Uusimaa).");
+        println!("  Demo users, all with the password '{}':", demo::DEMO_PASSWORD);
+        for (email, role) in demo::demo_users() {
+            println!("    {email:<48} {role}");
+        }
     }
     let result = server.await;
     pools.iter().for_each(Db::close);
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
+}
+
+/// Creates a platform admin (`yhdyspinta create-admin`).
+pub async fn create_admin(config: &Config, email: &str, name: &str, password: String) -> Result<(), StartupError> {
+    prepare_database(config).await?;
+    let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+    let mut conn = db.conn().await.map_err(|e| StartupError::new(e.to_string()))?;
+    let actor = crate::domain::access::Actor::system();
+    let created = crate::domain::users::create(&mut conn, &actor, email, name, password, true).await;
+    db.close();
+    match created {
+        Ok(user) => {
+            println!("created platform admin {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Err(crate::error::AppError::Validation(errors)) => Err(StartupError::new(
+            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+        )),
+        Err(e) => Err(StartupError::new(e.to_string())),
+    }
 }

@@ -8,8 +8,17 @@
 
 pub mod access;
 pub mod areas;
+pub mod audit;
+pub mod auth;
 pub mod business_id;
+pub mod contacts;
 pub mod localized;
+pub mod members;
 pub mod organizations;
 pub mod pagination;
+pub mod passwords;
+pub mod rate_limit;
 pub mod search;
+pub mod service_clients;
+pub mod tokens;
+pub mod users;

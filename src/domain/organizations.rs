@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use diesel_async::AsyncConnection;
+
 use super::access::{self, Action, Actor, Resource};
 use super::areas::{AreaKind, validate_code};
+use super::audit::{self, Audited, Change};
 use super::business_id;
 use super::localized::LocalizedText;
 use super::pagination::{Page, PageRequest};
@@ -63,7 +66,7 @@ impl OrganizationKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Organization {
     pub id: Uuid,
     pub name: LocalizedText,
@@ -108,6 +111,16 @@ impl TryFrom<OrganizationRow> for Organization {
     }
 }
 
+impl Audited for Organization {
+    const RESOURCE_TYPE: &'static str = "organization";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organization(&self) -> Option<Uuid> {
+        Some(self.id)
+    }
+}
+
 /// List filters as the caller gave them; validated by [`list`].
 #[derive(Clone, Debug, Default)]
 pub struct OrganizationQuery {
@@ -129,7 +142,7 @@ pub async fn list(
     query: OrganizationQuery,
     page: PageRequest<Uuid>,
 ) -> Result<Page<Organization, Uuid>, AppError> {
-    access::can(actor, Action::Read, Resource::Organization)?;
+    access::can(actor, Action::Read, Resource::Organization(None))?;
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(code) = &query.municipality {
         errors.extend(validate_code(AreaKind::Municipality, "municipality", code).err());
@@ -172,7 +185,7 @@ pub async fn list(
 }
 
 pub async fn get(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<Organization, AppError> {
-    access::can(actor, Action::Read, Resource::Organization)?;
+    access::can(actor, Action::Read, Resource::Organization(Some(id)))?;
     repo::get(conn, id).await?.ok_or(AppError::NotFound).and_then(Organization::try_from)
 }
 
@@ -243,4 +256,116 @@ pub async fn insert_missing(conn: &mut Conn, organizations: Vec<NewOrganization>
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(repo::insert_missing(conn, &rows).await?)
+}
+
+/// A JSON Merge Patch of an organisation: absent fields stay, `null` clears a nullable one.
+#[derive(Clone, Debug, Default)]
+pub struct OrganizationPatch {
+    pub name: Option<LocalizedText>,
+    pub kind: Option<OrganizationKind>,
+    pub business_id: Option<Option<String>>,
+    pub parent_id: Option<Option<Uuid>>,
+    pub municipality_codes: Option<Vec<String>>,
+    pub wellbeing_county_code: Option<Option<String>>,
+    pub description: Option<Option<LocalizedText>>,
+    pub website: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub external_ids: Option<BTreeMap<String, String>>,
+}
+
+impl Organization {
+    fn apply(&self, p: OrganizationPatch) -> NewOrganization {
+        NewOrganization {
+            id: self.id,
+            name: p.name.unwrap_or_else(|| self.name.clone()),
+            kind: p.kind.unwrap_or(self.kind),
+            business_id: p.business_id.unwrap_or_else(|| self.business_id.clone()),
+            parent_id: p.parent_id.unwrap_or(self.parent_id),
+            municipality_codes: p.municipality_codes.unwrap_or_else(|| self.municipality_codes.clone()),
+            wellbeing_county_code: p.wellbeing_county_code.unwrap_or_else(|| self.wellbeing_county_code.clone()),
+            description: p.description.unwrap_or_else(|| self.description.clone()),
+            website: p.website.unwrap_or_else(|| self.website.clone()),
+            email: p.email.unwrap_or_else(|| self.email.clone()),
+            phone: p.phone.unwrap_or_else(|| self.phone.clone()),
+            external_ids: p.external_ids.unwrap_or_else(|| self.external_ids.clone()),
+        }
+    }
+
+    /// The strong ETag value of this version.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.version)
+    }
+}
+
+/// A parent must exist and must not be the organisation itself or one of its descendants.
+async fn check_parent(conn: &mut Conn, id: Uuid, parent: Option<Uuid>) -> Result<(), AppError> {
+    let Some(parent) = parent else { return Ok(()) };
+    let chain = repo::ancestry(conn, parent).await?;
+    if chain.is_empty() {
+        return Err(AppError::invalid("parent_id", "not_found", "no such organisation"));
+    }
+    if chain.contains(&id) {
+        return Err(AppError::invalid("parent_id", "cycle", "an organisation cannot be under itself"));
+    }
+    Ok(())
+}
+
+pub async fn create(conn: &mut Conn, actor: &Actor, new: NewOrganization) -> Result<Organization, AppError> {
+    access::can(actor, Action::Create, Resource::Organization(None))?;
+    new.validate()?;
+    conn.transaction(async |tx| {
+        check_parent(tx, new.id, new.parent_id).await?;
+        let created = Organization::try_from(repo::insert(tx, &new.into_row()?).await?)?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+pub async fn update(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i64>,
+    patch: OrganizationPatch,
+) -> Result<Organization, AppError> {
+    conn.transaction(async |tx| {
+        let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can(actor, Action::Update, Resource::Organization(Some(id)))?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
+        }
+        let changed = before.apply(patch);
+        changed.validate()?;
+        if changed.parent_id != before.parent_id {
+            check_parent(tx, id, changed.parent_id).await?;
+        }
+        let saved = repo::update_if_version(tx, &changed.into_row()?, before.version)
+            .await?
+            .ok_or_else(|| AppError::PreconditionFailed { current_etag: Some(before.etag()) })?;
+        let after = Organization::try_from(saved)?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+pub async fn delete(conn: &mut Conn, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<(), AppError> {
+    conn.transaction(async |tx| {
+        let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can(actor, Action::Delete, Resource::Organization(Some(id)))?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
+        }
+        if repo::has_children(tx, id).await? {
+            return Err(AppError::Conflict {
+                detail: "the organisation has sub-organisations; move or delete them first".into(),
+            });
+        }
+        repo::delete(tx, id).await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        Ok(())
+    })
+    .await
 }

@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::Caller;
 use super::common::{GetErrors, ListErrors, ListResponse, Listed, Tagged, page_request};
 use crate::db::Db;
-use crate::domain::access::Actor;
 use crate::domain::areas::{self, Area, AreaKind, AreaQuery};
 use crate::domain::localized::LocalizedText;
 use crate::error::AppError;
@@ -80,7 +80,7 @@ pub struct AreaListParams {
 #[get("/api/v1/areas")]
 pub async fn list(
     db: web::Data<Db>,
-    actor: Actor,
+    caller: Caller,
     params: web::Query<AreaListParams>,
 ) -> Result<Listed<AreaView>, AppError> {
     let params = params.into_inner();
@@ -92,6 +92,7 @@ pub async fn list(
         valid_on: params.valid_on,
     };
     let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
     let page = areas::list(&mut conn, &actor, query, page).await?;
     Ok(Listed::from_page(page, AreaView::from))
 }
@@ -113,9 +114,10 @@ pub async fn list(
     )
 )]
 #[get("/api/v1/areas/{kind}/{code}")]
-pub async fn get(db: web::Data<Db>, actor: Actor, path: web::Path<(AreaKind, String)>) -> Result<Tagged, AppError> {
+pub async fn get(db: web::Data<Db>, caller: Caller, path: web::Path<(AreaKind, String)>) -> Result<Tagged, AppError> {
     let (kind, code) = path.into_inner();
     let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
     let area = areas::get(&mut conn, &actor, kind, &code).await?;
     Tagged::by_content(&AreaView::from(area))
 }

@@ -1,10 +1,8 @@
 //! Pieces every resource uses: the list envelope with cursors, ETag handling and the actor.
 
-use std::future::{Ready, ready};
-
 use actix_web::body::BoxBody;
 use actix_web::http::header::{self, EntityTag, Header, IfNoneMatch};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -12,7 +10,6 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::domain::access::Actor;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::error::AppError;
 
@@ -131,16 +128,6 @@ impl Responder for Tagged {
     }
 }
 
-/// The caller. Every request is anonymous until bearer authentication is added.
-impl FromRequest for Actor {
-    type Error = AppError;
-    type Future = Ready<Result<Actor, AppError>>;
-
-    fn from_request(_req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(Ok(Actor::Anonymous))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +142,77 @@ mod tests {
     }
 }
 
+/// The `If-Match` precondition of a write.
+#[derive(Clone, Copy, Debug)]
+pub enum IfMatch {
+    Absent,
+    /// `*`: any current version.
+    Any,
+    Version(i64),
+    /// A tag this API never issues (weak, or not a version): can never match.
+    Unmatchable,
+}
+
+impl IfMatch {
+    /// The version to check, if any; 428 when the header is missing.
+    pub fn required(self) -> Result<Option<i64>, AppError> {
+        match self {
+            IfMatch::Absent => Err(AppError::PreconditionRequired),
+            other => other.optional(),
+        }
+    }
+
+    /// The version to check, if the caller sent one.
+    pub fn optional(self) -> Result<Option<i64>, AppError> {
+        match self {
+            IfMatch::Absent | IfMatch::Any => Ok(None),
+            IfMatch::Version(v) => Ok(Some(v)),
+            IfMatch::Unmatchable => Err(AppError::PreconditionFailed { current_etag: None }),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<IfMatch, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().unwrap_or_default().trim().to_owned());
+        let parsed = match value.as_deref() {
+            None => IfMatch::Absent,
+            Some("*") => IfMatch::Any,
+            Some(v) => v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .and_then(|v| v.parse::<i64>().ok())
+                .map_or(IfMatch::Unmatchable, IfMatch::Version),
+        };
+        std::future::ready(Ok(parsed))
+    }
+}
+
+/// A `201 Created` with `Location` and `ETag`.
+pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(header::ETag(EntityTag::new_strong(version.to_string())))
+        .json(body)
+}
+
+/// The request id assigned by the request-context middleware.
+pub fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone())
+}
+
+/// Deserialises a merge-patch member: absent → `None`, `null` → `Some(None)`.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
 /// Error responses of a list endpoint.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
@@ -163,6 +221,39 @@ pub enum ListErrors {
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(crate::error::Problem),
     /// A filter value is invalid (`errors[]` names it).
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(crate::error::Problem),
+    /// The database is unavailable; retry after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(crate::error::Problem),
+}
+
+/// Error responses of a write.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum WriteErrors {
+    /// Malformed body or parameter.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(crate::error::Problem),
+    /// No or invalid access token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(crate::error::Problem),
+    /// Signed in, but not allowed to do this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(crate::error::Problem),
+    /// No such resource, or not visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(crate::error::Problem),
+    /// Conflicts with the resource's state or a unique key.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(crate::error::Problem),
+    /// `If-Match` did not match; the body and `ETag` carry the current version.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(crate::error::Problem),
+    /// Body is not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(crate::error::Problem),
+    /// Invalid content; `errors[]` lists the fields.
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(crate::error::Problem),
     /// The database is unavailable; retry after `Retry-After` seconds.

@@ -6,8 +6,13 @@
 //! by [`middleware::request_context`].
 
 pub mod areas;
+pub mod audit;
+pub mod auth;
 pub mod common;
+pub mod contacts;
 pub mod framework;
 pub mod health;
+pub mod members;
 pub mod middleware;
 pub mod organizations;
+pub mod service_clients;

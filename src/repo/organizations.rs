@@ -29,8 +29,9 @@ pub struct OrganizationRow {
     pub version: i64,
 }
 
-#[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = organizations)]
+/// The writable fields (with the id); on update, `None` writes NULL.
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
 pub struct NewOrganizationRow {
     pub id: Uuid,
     pub name: serde_json::Value,
@@ -107,4 +108,63 @@ pub async fn insert_missing(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Que
         .do_nothing()
         .execute(conn)
         .await
+}
+
+pub async fn insert(conn: &mut Conn, row: &NewOrganizationRow) -> QueryResult<OrganizationRow> {
+    diesel::insert_into(organizations::table)
+        .values(row)
+        .returning(OrganizationRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn get_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table.find(id).select(OrganizationRow::as_select()).for_update().first(conn).await.optional()
+}
+
+/// Writes the fields if the row still has version `expected`; `None` if it has moved on.
+pub async fn update_if_version(
+    conn: &mut Conn,
+    row: &NewOrganizationRow,
+    expected: i64,
+) -> QueryResult<Option<OrganizationRow>> {
+    diesel::update(
+        organizations::table.filter(organizations::id.eq(row.id)).filter(organizations::version.eq(expected)),
+    )
+    .set(row)
+    .returning(OrganizationRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+pub async fn delete(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(organizations::table.find(id)).execute(conn).await
+}
+
+pub async fn has_children(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(organizations::table.filter(organizations::parent_id.eq(id))))
+        .get_result(conn)
+        .await
+}
+
+/// Ids of `id` and its ancestors, nearest first (bounded, so a damaged chain cannot loop).
+pub async fn ancestry(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Ancestor {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Ancestor> = diesel::sql_query(
+        "WITH RECURSIVE chain(id, parent_id, depth) AS ( \
+             SELECT id, parent_id, 0 FROM organizations WHERE id = $1 \
+             UNION ALL \
+             SELECT o.id, o.parent_id, c.depth + 1 FROM organizations o JOIN chain c ON o.id = c.parent_id \
+             WHERE c.depth < 64) \
+         SELECT id FROM chain ORDER BY depth",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|a| a.id).collect())
 }

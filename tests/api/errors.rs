@@ -17,9 +17,9 @@ async fn unknown_route_is_404_problem() {
 #[actix_web::test]
 async fn wrong_method_is_405_with_allow() {
     let app = TestApp::spawn().await;
-    let res = app.call(TestRequest::delete().uri("/api/v1/organizations")).await;
+    let res = app.call(TestRequest::put().uri("/api/v1/organizations")).await;
     res.assert_problem(405);
-    assert_eq!(res.header("allow"), Some("GET"));
+    assert_eq!(res.header("allow"), Some("GET, POST"));
     let res = app.call(TestRequest::put().uri("/api/v1/areas/municipality/179")).await;
     res.assert_problem(405);
 }

@@ -4,9 +4,14 @@
 mod support;
 
 mod areas;
+mod audit;
+mod auth;
+mod contacts;
 mod demo;
 mod errors;
 mod health;
+mod members;
 mod migrations;
 mod openapi;
 mod organizations;
+mod service_clients;

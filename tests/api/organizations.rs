@@ -265,3 +265,186 @@ async fn database_constraints_guard_the_data() {
     no_name.name = LocalizedText::default();
     assert!(yhdyspinta::domain::organizations::insert_missing(&mut conn, vec![no_name]).await.is_err());
 }
+
+mod writes {
+    use actix_web::test::TestRequest;
+    use yhdyspinta::domain::access::Scope;
+
+    use crate::support::{As, TestApp, all, json};
+
+    fn bearer(p: &crate::support::Personas, who: As) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", p.token(who).unwrap()))
+    }
+
+    #[actix_web::test]
+    async fn only_platform_admins_create_organisations() {
+        let app = TestApp::spawn().await;
+        let p = app.personas(Scope::DirectoryRead).await;
+        let body =
+            serde_json::json!({"name": {"fi": "Uusi yhdistys ry"}, "kind": "ngo", "municipality_codes": ["179"]});
+        let mut expected = all(403);
+        expected[0] = (As::Anonymous, 401);
+        expected.retain(|(who, _)| *who != As::PlatformAdmin);
+        expected.push((As::PlatformAdmin, 201));
+        app.access_matrix(&p, &expected, || json(TestRequest::post().uri("/api/v1/organizations"), body.clone())).await;
+    }
+
+    #[actix_web::test]
+    async fn created_organisations_come_back_with_location_and_etag() {
+        let app = TestApp::spawn().await;
+        let p = app.personas(Scope::DirectoryRead).await;
+        let res = app
+            .call(json(
+                TestRequest::post().uri("/api/v1/organizations").insert_header(bearer(&p, As::PlatformAdmin)),
+                serde_json::json!({"name": {"fi": "Laukaan Kohtaamispaikka ry"}, "kind": "ngo", "business_id": "2960667-1",
+                                   "parent_id": p.org, "municipality_codes": ["410"], "wellbeing_county_code": "15",
+                                   "external_ids": {"lahella": "123"}}),
+            ))
+            .await;
+        let body = res.assert_status(201).json();
+        let location = res.header("location").unwrap().to_owned();
+        assert_eq!(location, format!("/api/v1/organizations/{}", body["id"].as_str().unwrap()));
+        assert_eq!(res.header("etag"), Some("\"1\""));
+        assert_eq!(app.get(&location).await.assert_status(200).json()["external_ids"]["lahella"], "123");
+
+        // Validation: check digit, unknown municipality, unknown field (mass assignment).
+        for (payload, field) in [
+            (serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "business_id": "2960667-2"}), "business_id"),
+            (
+                serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "municipality_codes": ["999"]}),
+                "municipality_codes",
+            ),
+            (serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "version": 7}), "version"),
+            (serde_json::json!({"name": {}, "kind": "ngo"}), "name"),
+        ] {
+            let res = app
+                .call(json(
+                    TestRequest::post().uri("/api/v1/organizations").insert_header(bearer(&p, As::PlatformAdmin)),
+                    payload,
+                ))
+                .await;
+            let problem = res.assert_problem(422);
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        // Duplicate business ID is a conflict.
+        let res = app
+            .call(json(
+                TestRequest::post().uri("/api/v1/organizations").insert_header(bearer(&p, As::PlatformAdmin)),
+                serde_json::json!({"name": {"fi": "Toinen"}, "kind": "ngo", "business_id": "2960667-1"}),
+            ))
+            .await;
+        res.assert_problem(409);
+    }
+
+    #[actix_web::test]
+    async fn org_admins_patch_their_organisation_with_if_match() {
+        let app = TestApp::spawn().await;
+        let p = app.personas(Scope::DirectoryRead).await;
+        let uri = format!("/api/v1/organizations/{}", p.org);
+        let patch = || {
+            TestRequest::patch()
+                .uri(&uri)
+                .insert_header(("content-type", "application/merge-patch+json"))
+                .insert_header(("if-match", "*"))
+                .set_payload(r#"{"phone": "+358 40 123 4567"}"#)
+        };
+        app.access_matrix(
+            &p,
+            &[
+                (As::Anonymous, 401),
+                (As::Outsider, 403),
+                (As::Member, 403),
+                (As::Coordinator, 403),
+                (As::Client, 403),
+                (As::ClientWithoutScope, 403),
+                (As::OrgAdmin, 200),
+                (As::PlatformAdmin, 200),
+            ],
+            patch,
+        )
+        .await;
+
+        // Without If-Match: 428. With a stale one: 412 carrying the current ETag.
+        let res = app
+            .call(json(
+                TestRequest::patch().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)),
+                serde_json::json!({"phone": null}),
+            ))
+            .await;
+        res.assert_problem(428);
+        let res = app
+            .call(json(
+                TestRequest::patch()
+                    .uri(&uri)
+                    .insert_header(bearer(&p, As::OrgAdmin))
+                    .insert_header(("if-match", "\"1\"")),
+                serde_json::json!({"phone": null}),
+            ))
+            .await;
+        res.assert_problem(412);
+        let current = res.header("etag").unwrap().to_owned();
+        assert_eq!(current, "\"3\"");
+        // Null clears, absent fields stay.
+        let res = app
+            .call(json(
+                TestRequest::patch()
+                    .uri(&uri)
+                    .insert_header(bearer(&p, As::OrgAdmin))
+                    .insert_header(("if-match", current.as_str())),
+                serde_json::json!({"phone": null, "description": {"fi": "Kuvaus"}}),
+            ))
+            .await;
+        let body = res.assert_status(200).json();
+        assert_eq!(body["phone"], serde_json::Value::Null);
+        assert_eq!(body["description"]["fi"], "Kuvaus");
+        assert_eq!(body["name"]["fi"], "Persona ry");
+        assert_eq!(res.header("etag"), Some("\"4\""));
+        // A parent cycle is refused.
+        let res = app
+            .call(json(
+                TestRequest::patch()
+                    .uri(&uri)
+                    .insert_header(bearer(&p, As::PlatformAdmin))
+                    .insert_header(("if-match", "*")),
+                serde_json::json!({"parent_id": p.org}),
+            ))
+            .await;
+        assert_eq!(res.assert_problem(422)["errors"][0]["code"], "cycle");
+    }
+
+    #[actix_web::test]
+    async fn only_platform_admins_delete_and_every_write_is_audited() {
+        let app = TestApp::spawn().await;
+        let p = app.personas(Scope::DirectoryRead).await;
+        let uri = format!("/api/v1/organizations/{}", p.other_org);
+        app.access_matrix(
+            &p,
+            &[
+                (As::Anonymous, 401),
+                (As::Outsider, 403),
+                (As::Member, 403),
+                (As::OrgAdmin, 403),
+                (As::Client, 403),
+                (As::PlatformAdmin, 204),
+                (As::PlatformAdmin, 404),
+            ],
+            || TestRequest::delete().uri(&uri),
+        )
+        .await;
+        let log = app
+            .call(
+                TestRequest::get()
+                    .uri(&format!("/api/v1/audit-log?resource_type=organization&resource_id={}", p.other_org))
+                    .insert_header(bearer(&p, As::PlatformAdmin)),
+            )
+            .await
+            .assert_status(200)
+            .json();
+        let entry = &log["data"][0];
+        assert_eq!(entry["action"], "delete");
+        assert_eq!(entry["actor_kind"], "user");
+        assert_eq!(entry["actor_id"], p.user(As::PlatformAdmin).to_string());
+        assert_eq!(entry["diff"]["before"]["name"]["fi"], "Muu ry");
+        assert!(entry["request_id"].is_string());
+    }
+}

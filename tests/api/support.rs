@@ -18,8 +18,11 @@ use actix_web::test::TestRequest;
 use actix_web::web::{self, Bytes};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use sha2::{Digest, Sha256};
-use yhdyspinta::config::CorsOrigins;
+use yhdyspinta::config::{CorsOrigins, TokenConfig};
 use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
+use yhdyspinta::domain::rate_limit::LoginLimiter;
+use yhdyspinta::domain::tokens::KeySet;
+use yhdyspinta::routes::Shared;
 use yhdyspinta::telemetry::Metrics;
 
 pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -167,6 +170,7 @@ type AppService = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error
 pub struct TestApp {
     service: AppService,
     pub db: Db,
+    pub keys: web::Data<KeySet>,
     // Dropped last: the pool closes before the database goes.
     _database: TestDatabase,
 }
@@ -191,8 +195,12 @@ impl TestApp {
     pub async fn spawn_with(pool: PoolSettings) -> TestApp {
         let database = TestDatabase::create();
         let db = Db::with_settings(&database.url, pool.size, pool.wait_timeout, Duration::from_secs(5)).expect("pool");
-        let service = Self::service(db.clone()).await;
-        TestApp { service, db, _database: database }
+        let keys = {
+            let mut conn = db.conn().await.expect("connection");
+            web::Data::new(KeySet::load(&mut conn, &TokenConfig::default()).await.expect("keys"))
+        };
+        let service = Self::service(db.clone(), keys.clone(), LoginLimiter::default()).await;
+        TestApp { service, db, keys, _database: database }
     }
 
     /// An app whose database URL points nowhere, to observe the 503 behaviour.
@@ -204,16 +212,23 @@ impl TestApp {
             Duration::from_secs(1),
         )
         .expect("pool");
-        (Self::service(db.clone()).await, db)
+        let keys = web::Data::new(KeySet::from_seed_for_tests([7; 32], TokenConfig::default()));
+        (Self::service(db.clone(), keys, LoginLimiter::default()).await, db)
     }
 
-    async fn service(db: Db) -> AppService {
-        let app = yhdyspinta::routes::app(
-            db,
-            web::Data::new(Metrics::default()),
-            &CorsOrigins::List(vec!["https://app.example.fi".into()]),
-        )
-        .service(web::resource("/__test/echo").post(echo));
+    /// Rebuilds the app on the same database with a login limiter of its own.
+    pub async fn use_limiter(&mut self, limiter: LoginLimiter) {
+        self.service = Self::service(self.db.clone(), self.keys.clone(), limiter).await;
+    }
+
+    async fn service(db: Db, keys: web::Data<KeySet>, limiter: LoginLimiter) -> AppService {
+        let shared = Shared {
+            metrics: web::Data::new(Metrics::default()),
+            keys,
+            limiter: web::Data::new(limiter),
+            cors_origins: CorsOrigins::List(vec!["https://app.example.fi".into()]),
+        };
+        let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));
         boxed::service(actix_web::test::init_service(app).await)
     }
 
@@ -324,4 +339,207 @@ pub mod fixtures {
     pub async fn insert(conn: &mut Conn, orgs: Vec<NewOrganization>) {
         insert_missing(conn, orgs).await.expect("insert organisations");
     }
+}
+
+/// The kinds of caller every endpoint is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum As {
+    Anonymous,
+    /// Org admin of an unrelated organisation.
+    Outsider,
+    Member,
+    Coordinator,
+    OrgAdmin,
+    PlatformAdmin,
+    /// A service client of the organisation holding the scope under test.
+    Client,
+    /// The same organisation's client without that scope.
+    ClientWithoutScope,
+}
+
+/// One organisation with a person in every role, an unrelated organisation with its own
+/// admin, a platform admin and two service clients; with their access tokens.
+pub struct Personas {
+    pub org: uuid::Uuid,
+    pub other_org: uuid::Uuid,
+    pub users: std::collections::HashMap<As, uuid::Uuid>,
+    tokens: std::collections::HashMap<As, String>,
+}
+
+impl Personas {
+    pub fn token(&self, who: As) -> Option<&str> {
+        self.tokens.get(&who).map(String::as_str)
+    }
+
+    pub fn user(&self, who: As) -> uuid::Uuid {
+        self.users[&who]
+    }
+
+    /// `req` as sent by `who`.
+    pub fn request(&self, who: As, req: TestRequest) -> TestRequest {
+        match self.token(who) {
+            Some(token) => req.insert_header(("authorization", format!("Bearer {token}"))),
+            None => req,
+        }
+    }
+}
+
+impl TestApp {
+    /// Creates the personas; the service clients hold `scope` or nothing.
+    pub async fn personas(&self, scope: yhdyspinta::domain::access::Scope) -> Personas {
+        use yhdyspinta::domain::organizations::OrganizationKind;
+        use yhdyspinta::domain::tokens::SubjectKind;
+        use yhdyspinta::repo::{service_clients, users};
+
+        let mut conn = self.conn().await;
+        let org = fixtures::organization("Persona ry", OrganizationKind::Ngo);
+        let other = fixtures::organization("Muu ry", OrganizationKind::Ngo);
+        let (org_id, other_id) = (org.id, other.id);
+        fixtures::insert(&mut conn, vec![org, other]).await;
+
+        let mut user_ids = std::collections::HashMap::new();
+        let mut tokens = std::collections::HashMap::new();
+        let people = [
+            (As::Outsider, Some((other_id, "org_admin")), false),
+            (As::Member, Some((org_id, "member")), false),
+            (As::Coordinator, Some((org_id, "coordinator")), false),
+            (As::OrgAdmin, Some((org_id, "org_admin")), false),
+            (As::PlatformAdmin, None, true),
+        ];
+        for (who, membership, platform_admin) in people {
+            let id = uuid::Uuid::now_v7();
+            users::insert(
+                &mut conn,
+                &users::NewUserRow {
+                    id,
+                    email: format!("{who:?}-{id}@example.fi").to_lowercase(),
+                    display_name: format!("{who:?}"),
+                    password_hash: None,
+                    platform_admin,
+                },
+            )
+            .await
+            .expect("user");
+            if let Some((org, role)) = membership {
+                users::insert_memberships_missing(
+                    &mut conn,
+                    &[users::MembershipRow { organization_id: org, user_id: id, role: role.into() }],
+                )
+                .await
+                .expect("membership");
+            }
+            user_ids.insert(who, id);
+            tokens.insert(who, self.keys.issue(id, SubjectKind::User, "").expect("token"));
+        }
+        for (who, scopes) in [(As::Client, vec![Some(scope.as_str().to_owned())]), (As::ClientWithoutScope, vec![])] {
+            let id = uuid::Uuid::now_v7();
+            service_clients::insert(
+                &mut conn,
+                &service_clients::NewServiceClientRow {
+                    id,
+                    name: format!("{who:?}"),
+                    organization_id: org_id,
+                    scopes: scopes.clone(),
+                    secret_hash: vec![0; 32],
+                },
+            )
+            .await
+            .expect("client");
+            let scope = scopes.into_iter().flatten().collect::<Vec<_>>().join(" ");
+            tokens.insert(who, self.keys.issue(id, SubjectKind::Client, &scope).expect("token"));
+        }
+        Personas { org: org_id, other_org: other_id, users: user_ids, tokens }
+    }
+
+    /// Sends the request `make()` builds as each caller, in the order given, and checks each
+    /// status. Every mismatch is reported together.
+    #[track_caller]
+    pub fn access_matrix<'a>(
+        &'a self,
+        personas: &'a Personas,
+        expected: &'a [(As, u16)],
+        make: impl Fn() -> TestRequest + 'a,
+    ) -> impl std::future::Future<Output = ()> + 'a {
+        let caller = std::panic::Location::caller();
+        async move {
+            let mut failures = Vec::new();
+            for (who, status) in expected {
+                let res = self.call(personas.request(*who, make())).await;
+                if res.status.as_u16() != *status {
+                    failures.push(format!(
+                        "{who:?}: expected {status}, got {} ({})",
+                        res.status.as_u16(),
+                        String::from_utf8_lossy(&res.body).chars().take(200).collect::<String>()
+                    ));
+                }
+            }
+            assert!(failures.is_empty(), "access matrix at {caller}:\n  {}", failures.join("\n  "));
+        }
+    }
+}
+
+/// Every caller with the same expected status.
+pub fn all(status: u16) -> Vec<(As, u16)> {
+    [
+        As::Anonymous,
+        As::Outsider,
+        As::Member,
+        As::Coordinator,
+        As::OrgAdmin,
+        As::PlatformAdmin,
+        As::Client,
+        As::ClientWithoutScope,
+    ]
+    .into_iter()
+    .map(|who| (who, status))
+    .collect()
+}
+
+/// A JSON request body.
+pub fn json(req: TestRequest, body: serde_json::Value) -> TestRequest {
+    req.insert_header(("content-type", "application/json")).set_payload(body.to_string())
+}
+
+/// A person with a password, and optionally a membership.
+pub async fn user_with_password(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    membership: Option<(uuid::Uuid, &str)>,
+) -> uuid::Uuid {
+    use yhdyspinta::repo::users;
+    let hash = yhdyspinta::domain::passwords::hash(password).expect("hash");
+    let mut conn = app.conn().await;
+    let user = users::insert(
+        &mut conn,
+        &users::NewUserRow {
+            id: uuid::Uuid::now_v7(),
+            email: email.into(),
+            display_name: "Testi Henkilö".into(),
+            password_hash: Some(hash),
+            platform_admin: false,
+        },
+    )
+    .await
+    .expect("user");
+    if let Some((org, role)) = membership {
+        users::insert_memberships_missing(
+            &mut conn,
+            &[users::MembershipRow { organization_id: org, user_id: user.id, role: role.into() }],
+        )
+        .await
+        .expect("membership");
+    }
+    user.id
+}
+
+/// Requests a token with a form-encoded body.
+pub async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> TestResponse {
+    app.call(
+        TestRequest::post()
+            .uri("/api/v1/auth/token")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(form).expect("form")),
+    )
+    .await
 }

@@ -1,0 +1,294 @@
+//! Contact persons (yhdyshenkilöt) of an organisation.
+//!
+//! A contact is visible to the organisation's members, or to everyone when it is a public
+//! role contact (a shared mailbox, say). Erasure (GDPR) anonymises the contact in place so
+//! references to it still resolve, and scrubs its snapshots from the audit log.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::access::{self, Action, Actor, Resource};
+use super::audit::{self, Audited, Change};
+use super::pagination::{Page, PageRequest};
+use super::users::validate_email;
+use crate::db::Conn;
+use crate::error::{AppError, FieldError};
+use crate::repo::contacts::{self as repo, ContactFields, ContactRow};
+use crate::repo::organizations as org_repo;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Members of the organisation (and, later, of organisations collaborating with it).
+    Members,
+    /// Anyone, including anonymous callers: for role contacts such as shared mailboxes.
+    Public,
+}
+
+impl Visibility {
+    fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Members => "members",
+            Visibility::Public => "public",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Contact {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub topics: Vec<String>,
+    pub languages: Vec<String>,
+    pub user_id: Option<Uuid>,
+    pub visibility: Visibility,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TryFrom<ContactRow> for Contact {
+    type Error = AppError;
+    fn try_from(r: ContactRow) -> Result<Self, AppError> {
+        Ok(Contact {
+            id: r.id,
+            organization_id: r.organization_id,
+            name: r.name,
+            title: r.title,
+            email: r.email,
+            phone: r.phone,
+            topics: r.topics.into_iter().flatten().collect(),
+            languages: r.languages.into_iter().flatten().collect(),
+            user_id: r.user_id,
+            visibility: if r.visibility == "public" { Visibility::Public } else { Visibility::Members },
+            erased_at: r.erased_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+impl Contact {
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.version)
+    }
+
+    fn resource(&self) -> Resource {
+        Resource::Contact { organization_id: self.organization_id, public: self.visibility == Visibility::Public }
+    }
+
+    fn fields(&self) -> ContactDetails {
+        ContactDetails {
+            name: self.name.clone().unwrap_or_default(),
+            title: self.title.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            topics: self.topics.clone(),
+            languages: self.languages.clone(),
+            user_id: self.user_id,
+            visibility: self.visibility,
+        }
+    }
+}
+
+impl Audited for Contact {
+    const RESOURCE_TYPE: &'static str = "contact";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organization(&self) -> Option<Uuid> {
+        Some(self.organization_id)
+    }
+}
+
+/// The editable details of a contact.
+#[derive(Clone, Debug)]
+pub struct ContactDetails {
+    pub name: String,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub topics: Vec<String>,
+    pub languages: Vec<String>,
+    pub user_id: Option<Uuid>,
+    pub visibility: Visibility,
+}
+
+/// Merge-patch of a contact.
+#[derive(Clone, Debug, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub title: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub topics: Option<Vec<String>>,
+    pub languages: Option<Vec<String>>,
+    pub user_id: Option<Option<Uuid>>,
+    pub visibility: Option<Visibility>,
+}
+
+impl ContactDetails {
+    fn validate(&self) -> Result<(), AppError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        if self.name.trim().is_empty() {
+            errors.push(FieldError::new("name", "missing_text", "give the contact's name"));
+        }
+        if let Some(email) = &self.email {
+            errors.extend(validate_email("email", email).err());
+        }
+        for (field, list) in [("topics", &self.topics), ("languages", &self.languages)] {
+            if list.iter().any(|t| t.trim().is_empty() || t.len() > 64) {
+                errors.push(FieldError::new(field, "invalid_value", "use non-empty tags of at most 64 characters"));
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+    }
+
+    fn apply(mut self, p: ContactPatch) -> Self {
+        if let Some(v) = p.name {
+            self.name = v;
+        }
+        if let Some(v) = p.title {
+            self.title = v;
+        }
+        if let Some(v) = p.email {
+            self.email = v;
+        }
+        if let Some(v) = p.phone {
+            self.phone = v;
+        }
+        if let Some(v) = p.topics {
+            self.topics = v;
+        }
+        if let Some(v) = p.languages {
+            self.languages = v;
+        }
+        if let Some(v) = p.user_id {
+            self.user_id = v;
+        }
+        if let Some(v) = p.visibility {
+            self.visibility = v;
+        }
+        self
+    }
+
+    fn into_fields(self) -> ContactFields {
+        ContactFields {
+            name: Some(self.name.trim().to_owned()),
+            title: self.title,
+            email: self.email,
+            phone: self.phone,
+            topics: self.topics.into_iter().map(Some).collect(),
+            languages: self.languages.into_iter().map(Some).collect(),
+            user_id: self.user_id,
+            visibility: self.visibility.as_str().to_owned(),
+        }
+    }
+}
+
+async fn ensure_organization(conn: &mut Conn, organization_id: Uuid) -> Result<(), AppError> {
+    org_repo::get(conn, organization_id).await?.map(|_| ()).ok_or(AppError::NotFound)
+}
+
+/// The contacts the actor may see: all for members, public ones for everyone else.
+pub async fn list(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<Page<Contact, Uuid>, AppError> {
+    ensure_organization(conn, organization_id).await?;
+    let sees_all = access::can(actor, Action::Read, Resource::Contact { organization_id, public: false }).is_ok();
+    let rows = repo::list(conn, organization_id, !sees_all, page.after, page.fetch_limit()).await?;
+    Page::from_rows(rows, &page, |r| r.id).try_map(Contact::try_from)
+}
+
+pub async fn get(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
+    let contact = Contact::try_from(repo::get(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
+    access::can(actor, Action::Read, contact.resource())?;
+    Ok(contact)
+}
+
+pub async fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    details: ContactDetails,
+) -> Result<Contact, AppError> {
+    ensure_organization(conn, organization_id).await?;
+    access::can(actor, Action::Create, Resource::Contact { organization_id, public: false })?;
+    details.validate()?;
+    conn.transaction(async |tx| {
+        let created =
+            Contact::try_from(repo::insert(tx, Uuid::now_v7(), organization_id, &details.into_fields()).await?)?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+async fn load_for_write(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
+    let contact = Contact::try_from(repo::get_for_update(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
+    // Existence first as a reader would see it, then the right to change it.
+    access::can(actor, Action::Read, contact.resource())?;
+    access::can(actor, Action::Update, contact.resource())?;
+    Ok(contact)
+}
+
+pub async fn update(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i64>,
+    patch: ContactPatch,
+) -> Result<Contact, AppError> {
+    conn.transaction(async |tx| {
+        let before = load_for_write(tx, actor, organization_id, id).await?;
+        if before.erased_at.is_some() {
+            return Err(AppError::Conflict { detail: "the contact was erased".into() });
+        }
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
+        }
+        let details = before.fields().apply(patch);
+        details.validate()?;
+        let after = Contact::try_from(repo::update(tx, id, &details.into_fields()).await?)?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Erases the contact's personal data (GDPR): the row stays as "erased contact".
+pub async fn erase(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<(), AppError> {
+    conn.transaction(async |tx| {
+        let before = load_for_write(tx, actor, organization_id, id).await?;
+        if before.erased_at.is_some() {
+            return Ok(());
+        }
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
+        }
+        let after = Contact::try_from(repo::erase(tx, id).await?)?;
+        audit::scrub(tx, &after).await?;
+        audit::record(tx, actor, "erase", Change::Created(&after)).await?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,122 @@
+//! People: the signed-in user's own view, and creating accounts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::access::{Actor, Role};
+use super::audit::{self, Audited, Change};
+use super::passwords;
+use crate::db::Conn;
+use crate::error::{AppError, FieldError};
+use crate::repo::organizations as org_repo;
+use crate::repo::users::{self as repo, NewUserRow, UserRow};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub platform_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            active: r.active,
+            platform_admin: r.platform_admin,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        }
+    }
+}
+
+impl Audited for User {
+    const RESOURCE_TYPE: &'static str = "user";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organization(&self) -> Option<Uuid> {
+        None
+    }
+}
+
+/// The signed-in user with their memberships.
+#[derive(Clone, Debug)]
+pub struct Me {
+    pub user: User,
+    pub memberships: Vec<MyMembership>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MyMembership {
+    pub organization_id: Uuid,
+    pub organization_name: super::localized::LocalizedText,
+    pub role: Role,
+}
+
+pub async fn me(conn: &mut Conn, actor: &Actor) -> Result<Me, AppError> {
+    let id = actor.user_id().ok_or_else(|| AppError::unauthorized("Sign in as a person to see your account."))?;
+    let user = repo::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    let rows = repo::memberships_of(conn, id).await?;
+    let mut memberships = Vec::with_capacity(rows.len());
+    for m in rows {
+        let Some(org) = org_repo::get(conn, m.organization_id).await? else { continue };
+        let Some(role) = Role::parse(&m.role) else { continue };
+        memberships.push(MyMembership {
+            organization_id: m.organization_id,
+            organization_name: serde_json::from_value(org.name).map_err(AppError::internal)?,
+            role,
+        });
+    }
+    Ok(Me { user: user.into(), memberships })
+}
+
+/// Checks an e-mail address's shape (the database checks it too).
+pub fn validate_email(field: &str, email: &str) -> Result<(), FieldError> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if ok { Ok(()) } else { Err(FieldError::new(field, "invalid_email", "not an e-mail address")) }
+}
+
+/// Creates a person's account with a password (hashed off the event loop).
+pub async fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    email: &str,
+    display_name: &str,
+    password: String,
+    platform_admin: bool,
+) -> Result<User, AppError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    errors.extend(validate_email("email", email).err());
+    errors.extend(passwords::validate_new("password", &password).err());
+    if display_name.trim().is_empty() {
+        errors.push(FieldError::new("display_name", "missing_text", "give a name"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(AppError::internal)??;
+    let row = NewUserRow {
+        id: Uuid::now_v7(),
+        email: email.trim().to_owned(),
+        display_name: display_name.trim().to_owned(),
+        password_hash: Some(hash),
+        platform_admin,
+    };
+    let user: User = repo::insert(conn, &row).await?.into();
+    audit::record(conn, actor, "create", Change::Created(&user)).await?;
+    Ok(user)
+}

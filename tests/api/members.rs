@@ -1,0 +1,140 @@
+use actix_web::test::TestRequest;
+use yhdyspinta::domain::access::Scope;
+
+use crate::support::{As, Personas, TestApp, json, token_request};
+
+fn bearer(p: &Personas, who: As) -> (&'static str, String) {
+    ("authorization", format!("Bearer {}", p.token(who).unwrap()))
+}
+
+#[actix_web::test]
+async fn members_of_the_organisation_read_the_member_list() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}/members", p.org);
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Client, 403),
+            (As::ClientWithoutScope, 403),
+            (As::Member, 200),
+            (As::Coordinator, 200),
+            (As::OrgAdmin, 200),
+            (As::PlatformAdmin, 200),
+        ],
+        || TestRequest::get().uri(&uri),
+    )
+    .await;
+    let body = app.call(TestRequest::get().uri(&uri).insert_header(bearer(&p, As::Member))).await.json();
+    assert_eq!(body["data"].as_array().unwrap().len(), 3);
+    let one = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Coordinator));
+    let res = app.call(TestRequest::get().uri(&one).insert_header(bearer(&p, As::Member))).await;
+    assert_eq!(res.assert_status(200).json()["role"], "coordinator");
+    // An organisation that does not exist is 404 for everyone.
+    let missing = format!("/api/v1/organizations/{}/members", uuid::Uuid::now_v7());
+    app.call(TestRequest::get().uri(&missing).insert_header(bearer(&p, As::PlatformAdmin))).await.assert_problem(404);
+}
+
+#[actix_web::test]
+async fn org_admins_add_existing_people_and_invite_new_ones() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}/members", p.org);
+    // The outsider (an existing account) is added to the organisation.
+    let outsider_email = format!("outsider-{}@example.fi", p.user(As::Outsider));
+    let add = |email: String| {
+        let uri = uri.clone();
+        move || json(TestRequest::post().uri(&uri), serde_json::json!({"email": email, "role": "member"}))
+    };
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Member, 403),
+            (As::Coordinator, 403),
+            (As::Client, 403),
+            (As::OrgAdmin, 201),
+            (As::PlatformAdmin, 409),
+        ],
+        add(outsider_email),
+    )
+    .await;
+
+    // A new address gets an invitation; redeeming it creates the account and membership.
+    let res = app
+        .call(json(
+            TestRequest::post().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)),
+            serde_json::json!({"email": "uusi@example.fi", "role": "coordinator", "display_name": "Uusi Henkilö"}),
+        ))
+        .await;
+    let invitation = res.assert_status(202).json();
+    assert_eq!(invitation["status"], "invited");
+    let token = invitation["invitation_token"].as_str().unwrap().to_owned();
+    let accept = |password: &str| {
+        json(
+            TestRequest::post().uri(&format!("/api/v1/invitations/{token}/accept")),
+            serde_json::json!({"password": password}),
+        )
+    };
+    app.call(accept("lyhyt")).await.assert_problem(422);
+    let created = app.call(accept("pitkä ja hyvä salasana")).await;
+    assert_eq!(created.assert_status(201).json()["email"], "uusi@example.fi");
+    // Single use.
+    app.call(accept("pitkä ja hyvä salasana")).await.assert_problem(404);
+    app.call(json(
+        TestRequest::post().uri("/api/v1/invitations/not-a-token/accept"),
+        serde_json::json!({"password": "pitkä ja hyvä salasana"}),
+    ))
+    .await
+    .assert_problem(404);
+
+    let tokens = token_request(
+        &app,
+        &[("grant_type", "password"), ("username", "uusi@example.fi"), ("password", "pitkä ja hyvä salasana")],
+    )
+    .await
+    .assert_status(200)
+    .json();
+    let me = app
+        .call(
+            TestRequest::get()
+                .uri("/api/v1/me")
+                .insert_header(("authorization", format!("Bearer {}", tokens["access_token"].as_str().unwrap()))),
+        )
+        .await
+        .json();
+    assert_eq!(me["memberships"][0]["organization_id"], p.org.to_string());
+    assert_eq!(me["memberships"][0]["role"], "coordinator");
+}
+
+#[actix_web::test]
+async fn the_last_org_admin_stays() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let admin_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::OrgAdmin));
+    let demote = json(
+        TestRequest::patch().uri(&admin_uri).insert_header(bearer(&p, As::OrgAdmin)),
+        serde_json::json!({"role": "member"}),
+    );
+    app.call(demote).await.assert_problem(409);
+    app.call(TestRequest::delete().uri(&admin_uri).insert_header(bearer(&p, As::PlatformAdmin)))
+        .await
+        .assert_problem(409);
+
+    // With a second admin, the first may go.
+    let coordinator_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Coordinator));
+    let res = app
+        .call(json(
+            TestRequest::patch().uri(&coordinator_uri).insert_header(bearer(&p, As::OrgAdmin)),
+            serde_json::json!({"role": "org_admin"}),
+        ))
+        .await;
+    assert_eq!(res.assert_status(200).json()["role"], "org_admin");
+    app.call(TestRequest::delete().uri(&admin_uri).insert_header(bearer(&p, As::Coordinator))).await.assert_status(204);
+    // Members cannot manage members.
+    let member_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Member));
+    app.call(TestRequest::delete().uri(&member_uri).insert_header(bearer(&p, As::Member))).await.assert_problem(403);
+}
