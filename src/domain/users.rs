@@ -64,7 +64,13 @@ pub struct MyMembership {
 }
 
 pub async fn me(conn: &mut Conn, actor: &Actor) -> Result<Me, AppError> {
-    let id = actor.user_id().ok_or_else(|| AppError::unauthorized("Sign in as a person to see your account."))?;
+    let id = match &actor.principal {
+        super::access::Principal::User { id, .. } => *id,
+        super::access::Principal::Anonymous => {
+            return Err(AppError::unauthorized("Sign in as a person to see your account."));
+        }
+        super::access::Principal::Client { .. } => return Err(AppError::Forbidden),
+    };
     let user = repo::get(conn, id).await?.ok_or(AppError::NotFound)?;
     let rows = repo::memberships_of(conn, id).await?;
     let mut memberships = Vec::with_capacity(rows.len());

@@ -154,3 +154,32 @@ async fn erasure_leaves_no_personal_data_in_the_row_or_the_audit_log() {
         assert!(!text.contains(personal), "'{personal}' remains in the audit log: {text}");
     }
 }
+
+#[actix_web::test]
+async fn access_to_listing_editing_and_erasing() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let list_uri = format!("/api/v1/organizations/{}/contacts", p.org);
+    app.access_matrix(&p, &crate::support::all(200), || TestRequest::get().uri(&list_uri)).await;
+    let contact = create(&app, &p, serde_json::json!({"name": "Yhteyshenkilö", "visibility": "public"})).await;
+    let uri = format!("{list_uri}/{}", contact["id"].as_str().unwrap());
+    let write_matrix = |success: u16| {
+        vec![
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Client, 403),
+            (As::ClientWithoutScope, 403),
+            (As::Member, 403),
+            (As::Coordinator, success),
+            (As::OrgAdmin, success),
+            (As::PlatformAdmin, success),
+        ]
+    };
+    app.access_matrix(&p, &write_matrix(200), || {
+        json(TestRequest::patch().uri(&uri), serde_json::json!({"languages": ["fi", "sv"]}))
+    })
+    .await;
+    app.access_matrix(&p, &write_matrix(204), || TestRequest::delete().uri(&uri)).await;
+    // Public role contacts disappear from anonymous listings once erased.
+    assert_eq!(app.get(&list_uri).await.json()["data"].as_array().unwrap().len(), 0);
+}

@@ -57,3 +57,27 @@ async fn worker_pools_share_the_configured_size_and_report_together() {
     assert_eq!(status.available, 0);
     pools.iter().for_each(yhdyspinta::db::Db::close);
 }
+
+#[actix_web::test]
+async fn create_admin_makes_a_platform_admin_who_can_sign_in() {
+    let database = crate::support::TestDatabase::create();
+    let vars = [("DATABASE_URL", database.url.clone())];
+    let config =
+        yhdyspinta::config::Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    let short = yhdyspinta::server::create_admin(&config, "root@example.fi", "Root", "short".into()).await;
+    assert!(short.unwrap_err().to_string().contains("password"));
+    yhdyspinta::server::create_admin(&config, "root@example.fi", "Root", "a long admin passphrase".into())
+        .await
+        .unwrap();
+    let again =
+        yhdyspinta::server::create_admin(&config, "ROOT@example.fi", "Root", "a long admin passphrase".into()).await;
+    assert!(again.is_err(), "e-mail addresses are unique regardless of case");
+
+    let db = yhdyspinta::db::Db::new(&config).unwrap();
+    let user =
+        yhdyspinta::repo::users::by_email(&mut db.conn().await.unwrap(), "root@example.fi").await.unwrap().unwrap();
+    assert!(user.platform_admin && user.active);
+    assert!(yhdyspinta::domain::passwords::verify("a long admin passphrase", user.password_hash.as_deref()));
+    db.close();
+}

@@ -138,3 +138,82 @@ async fn the_last_org_admin_stays() {
     let member_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Member));
     app.call(TestRequest::delete().uri(&member_uri).insert_header(bearer(&p, As::Member))).await.assert_problem(403);
 }
+
+#[actix_web::test]
+async fn access_to_one_membership() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Member));
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Client, 403),
+            (As::Member, 200),
+            (As::Coordinator, 200),
+            (As::OrgAdmin, 200),
+            (As::PlatformAdmin, 200),
+        ],
+        || TestRequest::get().uri(&uri),
+    )
+    .await;
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Client, 403),
+            (As::ClientWithoutScope, 403),
+            (As::Member, 403),
+            (As::Coordinator, 403),
+            (As::OrgAdmin, 200),
+            (As::PlatformAdmin, 200),
+        ],
+        || json(TestRequest::patch().uri(&uri), serde_json::json!({"role": "coordinator"})),
+    )
+    .await;
+    // If-Match is honoured when sent.
+    let res = app
+        .call(json(
+            TestRequest::patch().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)).insert_header(("if-match", "\"1\"")),
+            serde_json::json!({"role": "member"}),
+        ))
+        .await;
+    res.assert_problem(412);
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Client, 403),
+            (As::Member, 403),
+            (As::Coordinator, 403),
+            (As::OrgAdmin, 204),
+            (As::PlatformAdmin, 404),
+        ],
+        || TestRequest::delete().uri(&uri),
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn me_is_for_people() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Client, 403),
+            (As::ClientWithoutScope, 403),
+            (As::Outsider, 200),
+            (As::Member, 200),
+            (As::Coordinator, 200),
+            (As::OrgAdmin, 200),
+            (As::PlatformAdmin, 200),
+        ],
+        || TestRequest::get().uri("/api/v1/me"),
+    )
+    .await;
+}
