@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use super::access::{self, Action, Actor, Resource};
 use super::audit::{self, Audited, Change};
+use super::organizations::ensure_exists;
 use super::pagination::{Page, PageRequest};
 use super::users::validate_email;
 use crate::db::Conn;
 use crate::error::{AppError, FieldError};
 use crate::repo::contacts::{self as repo, ContactFields, ContactRow};
-use crate::repo::organizations as org_repo;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -79,7 +79,7 @@ impl TryFrom<ContactRow> for Contact {
 
 impl Contact {
     pub fn etag(&self) -> String {
-        format!("\"{}\"", self.version)
+        super::version_etag(self.version)
     }
 
     fn resource(&self) -> Resource {
@@ -195,10 +195,6 @@ impl ContactDetails {
     }
 }
 
-async fn ensure_organization(conn: &mut Conn, organization_id: Uuid) -> Result<(), AppError> {
-    org_repo::get(conn, organization_id).await?.map(|_| ()).ok_or(AppError::NotFound)
-}
-
 /// The contacts the actor may see: all for members, public ones for everyone else.
 pub async fn list(
     conn: &mut Conn,
@@ -206,7 +202,7 @@ pub async fn list(
     organization_id: Uuid,
     page: PageRequest<Uuid>,
 ) -> Result<Page<Contact, Uuid>, AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     let sees_all = access::can(actor, Action::Read, Resource::Contact { organization_id, public: false }).is_ok();
     let rows = repo::list(conn, organization_id, !sees_all, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.id).try_map(Contact::try_from)
@@ -224,7 +220,7 @@ pub async fn create(
     organization_id: Uuid,
     details: ContactDetails,
 ) -> Result<Contact, AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     access::can(actor, Action::Create, Resource::Contact { organization_id, public: false })?;
     details.validate()?;
     conn.transaction(async |tx| {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::access::{self, Action, Actor, Principal, Resource, Role};
 use super::audit::{self, Audited, Change};
+use super::organizations::ensure_exists;
 use super::pagination::{Page, PageRequest};
 use super::passwords;
 use super::tokens::{random_token, token_hash};
@@ -15,7 +16,6 @@ use super::users::{self, User};
 use crate::db::Conn;
 use crate::error::{AppError, FieldError};
 use crate::repo::members::{self as repo, InvitationRow, MemberRow};
-use crate::repo::organizations as org_repo;
 use crate::repo::users as user_repo;
 
 /// How long an invitation can be redeemed.
@@ -51,7 +51,7 @@ impl TryFrom<MemberRow> for Member {
 
 impl Member {
     pub fn etag(&self) -> String {
-        format!("\"{}\"", self.version)
+        super::version_etag(self.version)
     }
 }
 
@@ -95,24 +95,20 @@ pub enum Added {
     Invited { invitation: Invitation, token: String },
 }
 
-async fn ensure_organization(conn: &mut Conn, organization_id: Uuid) -> Result<(), AppError> {
-    org_repo::get(conn, organization_id).await?.map(|_| ()).ok_or(AppError::NotFound)
-}
-
 pub async fn list(
     conn: &mut Conn,
     actor: &Actor,
     organization_id: Uuid,
     page: PageRequest<Uuid>,
 ) -> Result<Page<Member, Uuid>, AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     access::can(actor, Action::Read, Resource::Members(organization_id))?;
     let rows = repo::list(conn, organization_id, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.user_id).try_map(Member::try_from)
 }
 
 pub async fn get(conn: &mut Conn, actor: &Actor, organization_id: Uuid, user_id: Uuid) -> Result<Member, AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     access::can(actor, Action::Read, Resource::Members(organization_id))?;
     repo::get(conn, organization_id, user_id).await?.ok_or(AppError::NotFound).and_then(Member::try_from)
 }
@@ -125,7 +121,7 @@ pub async fn add(
     role: Role,
     display_name: &str,
 ) -> Result<Added, AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     access::can(actor, Action::Create, Resource::Members(organization_id))?;
     let email = email.trim();
     users::validate_email("email", email).map_err(|e| AppError::Validation(vec![e]))?;
@@ -185,7 +181,7 @@ pub async fn change_role(
     role: Role,
     expected_version: Option<i64>,
 ) -> Result<Member, AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     access::can(actor, Action::Update, Resource::Members(organization_id))?;
     conn.transaction(async |tx| {
         if role != Role::OrgAdmin {
@@ -210,7 +206,7 @@ pub async fn remove(
     user_id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
-    ensure_organization(conn, organization_id).await?;
+    ensure_exists(conn, organization_id).await?;
     access::can(actor, Action::Delete, Resource::Members(organization_id))?;
     conn.transaction(async |tx| {
         keep_an_admin(tx, organization_id, user_id).await?;

@@ -22,3 +22,9 @@ pub mod search;
 pub mod service_clients;
 pub mod tokens;
 pub mod users;
+
+/// The strong ETag of a row version: `"3"`. Every versioned resource uses this form, and
+/// `If-Match` is parsed back from it.
+pub fn version_etag(version: i64) -> String {
+    format!("\"{version}\"")
+}

@@ -292,10 +292,14 @@ impl Organization {
         }
     }
 
-    /// The strong ETag value of this version.
     pub fn etag(&self) -> String {
-        format!("\"{}\"", self.version)
+        super::version_etag(self.version)
     }
+}
+
+/// 404 unless the organisation exists (for resources nested under it).
+pub async fn ensure_exists(conn: &mut Conn, id: Uuid) -> Result<(), AppError> {
+    repo::get(conn, id).await?.map(|_| ()).ok_or(AppError::NotFound)
 }
 
 /// A parent must exist and must not be the organisation itself or one of its descendants.

@@ -9,7 +9,6 @@ use super::audit::{self, Audited, Change};
 use super::passwords;
 use crate::db::Conn;
 use crate::error::{AppError, FieldError};
-use crate::repo::organizations as org_repo;
 use crate::repo::users::{self as repo, NewUserRow, UserRow};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -72,17 +71,18 @@ pub async fn me(conn: &mut Conn, actor: &Actor) -> Result<Me, AppError> {
         super::access::Principal::Client { .. } => return Err(AppError::Forbidden),
     };
     let user = repo::get(conn, id).await?.ok_or(AppError::NotFound)?;
-    let rows = repo::memberships_of(conn, id).await?;
-    let mut memberships = Vec::with_capacity(rows.len());
-    for m in rows {
-        let Some(org) = org_repo::get(conn, m.organization_id).await? else { continue };
-        let Some(role) = Role::parse(&m.role) else { continue };
-        memberships.push(MyMembership {
-            organization_id: m.organization_id,
-            organization_name: serde_json::from_value(org.name).map_err(AppError::internal)?,
-            role,
-        });
-    }
+    let memberships = repo::memberships_with_names(conn, id)
+        .await?
+        .into_iter()
+        .filter_map(|(organization_id, role, name)| {
+            let role = Role::parse(&role)?;
+            Some(serde_json::from_value(name).map_err(AppError::internal).map(|organization_name| MyMembership {
+                organization_id,
+                organization_name,
+                role,
+            }))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Me { user: user.into(), memberships })
 }
 

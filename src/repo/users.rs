@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::schema::{memberships, users};
+use super::schema::{memberships, organizations, users};
 use crate::db::Conn;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -78,4 +78,18 @@ pub async fn memberships_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<M
 
 pub async fn insert_memberships_missing(conn: &mut Conn, rows: &[MembershipRow]) -> QueryResult<usize> {
     diesel::insert_into(memberships::table).values(rows).on_conflict_do_nothing().execute(conn).await
+}
+
+/// A user's memberships with the organisations' names, in one query.
+pub async fn memberships_with_names(
+    conn: &mut Conn,
+    user_id: Uuid,
+) -> QueryResult<Vec<(Uuid, String, serde_json::Value)>> {
+    memberships::table
+        .inner_join(organizations::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(memberships::organization_id)
+        .select((memberships::organization_id, memberships::role, organizations::name))
+        .load(conn)
+        .await
 }

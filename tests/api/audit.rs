@@ -1,11 +1,7 @@
 use actix_web::test::TestRequest;
 use yhdyspinta::domain::access::Scope;
 
-use crate::support::{As, Personas, TestApp, json};
-
-fn bearer(p: &Personas, who: As) -> (&'static str, String) {
-    ("authorization", format!("Bearer {}", p.token(who).unwrap()))
-}
+use crate::support::{As, TestApp, json};
 
 #[actix_web::test]
 async fn org_admins_read_entries_about_their_organisation_only() {
@@ -17,7 +13,7 @@ async fn org_admins_read_entries_about_their_organisation_only() {
             .call(json(
                 TestRequest::patch()
                     .uri(&format!("/api/v1/organizations/{org}"))
-                    .insert_header(bearer(&p, who))
+                    .insert_header(p.bearer(who))
                     .insert_header(("if-match", "*")),
                 serde_json::json!({"website": "https://www.example.fi"}),
             ))
@@ -39,7 +35,7 @@ async fn org_admins_read_entries_about_their_organisation_only() {
     )
     .await;
     let seen_by = |who: As| {
-        let req = TestRequest::get().uri("/api/v1/audit-log?resource_type=organization").insert_header(bearer(&p, who));
+        let req = TestRequest::get().uri("/api/v1/audit-log?resource_type=organization").insert_header(p.bearer(who));
         async { app.call(req).await.json()["data"].as_array().unwrap().clone() }
     };
     let mine = seen_by(As::OrgAdmin).await;
@@ -59,7 +55,7 @@ async fn sequence_numbers_increase_and_page_with_cursors() {
             .call(json(
                 TestRequest::post()
                     .uri(&format!("/api/v1/organizations/{}/contacts", p.org))
-                    .insert_header(bearer(&p, As::OrgAdmin)),
+                    .insert_header(p.bearer(As::OrgAdmin)),
                 serde_json::json!({"name": format!("Henkilö {i}")}),
             ))
             .await;
@@ -68,7 +64,7 @@ async fn sequence_numbers_increase_and_page_with_cursors() {
     let mut seqs = Vec::new();
     let mut uri = "/api/v1/audit-log?resource_type=contact&limit=2".to_owned();
     loop {
-        let body = app.call(TestRequest::get().uri(&uri).insert_header(bearer(&p, As::PlatformAdmin))).await.json();
+        let body = app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::PlatformAdmin))).await.json();
         seqs.extend(body["data"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()));
         match body["meta"]["next_cursor"].as_str() {
             Some(c) => uri = format!("/api/v1/audit-log?resource_type=contact&limit=2&cursor={c}"),

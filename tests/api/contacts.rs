@@ -3,13 +3,9 @@ use yhdyspinta::domain::access::Scope;
 
 use crate::support::{As, Personas, TestApp, json};
 
-fn bearer(p: &Personas, who: As) -> (&'static str, String) {
-    ("authorization", format!("Bearer {}", p.token(who).unwrap()))
-}
-
 async fn create(app: &TestApp, p: &Personas, body: serde_json::Value) -> serde_json::Value {
     let uri = format!("/api/v1/organizations/{}/contacts", p.org);
-    app.call(json(TestRequest::post().uri(&uri).insert_header(bearer(p, As::Coordinator)), body))
+    app.call(json(TestRequest::post().uri(&uri).insert_header(p.bearer(As::Coordinator)), body))
         .await
         .assert_status(201)
         .json()
@@ -37,7 +33,7 @@ async fn coordinators_and_admins_add_contacts() {
     .await;
     let res = app
         .call(json(
-            TestRequest::post().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)),
+            TestRequest::post().uri(&uri).insert_header(p.bearer(As::OrgAdmin)),
             serde_json::json!({"name": " ", "email": "nope"}),
         ))
         .await;
@@ -78,24 +74,21 @@ async fn members_only_contacts_are_invisible_to_others() {
     let count = |body: serde_json::Value| body["data"].as_array().unwrap().len();
     assert_eq!(count(app.get(&list_uri).await.assert_status(200).json()), 1);
     assert_eq!(
-        count(app.call(TestRequest::get().uri(&list_uri).insert_header(bearer(&p, As::Outsider))).await.json()),
+        count(app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::Outsider))).await.json()),
         1
     );
-    assert_eq!(
-        count(app.call(TestRequest::get().uri(&list_uri).insert_header(bearer(&p, As::Member))).await.json()),
-        2
-    );
+    assert_eq!(count(app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::Member))).await.json()), 2);
     // Writing to someone else's private contact reveals nothing either.
     let res = app
         .call(json(
-            TestRequest::patch().uri(&private_uri).insert_header(bearer(&p, As::Outsider)),
+            TestRequest::patch().uri(&private_uri).insert_header(p.bearer(As::Outsider)),
             serde_json::json!({"title": "x"}),
         ))
         .await;
     res.assert_problem(404);
     let res = app
         .call(json(
-            TestRequest::patch().uri(&private_uri).insert_header(bearer(&p, As::Member)),
+            TestRequest::patch().uri(&private_uri).insert_header(p.bearer(As::Member)),
             serde_json::json!({"title": "x"}),
         ))
         .await;
@@ -117,24 +110,24 @@ async fn erasure_leaves_no_personal_data_in_the_row_or_the_audit_log() {
     let uri = format!("/api/v1/organizations/{}/contacts/{id}", p.org);
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(bearer(&p, As::Coordinator)),
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Coordinator)),
             serde_json::json!({"phone": "+358 40 000 0002"}),
         ))
         .await;
     res.assert_status(200);
 
-    app.call(TestRequest::delete().uri(&uri).insert_header(bearer(&p, As::OrgAdmin))).await.assert_status(204);
+    app.call(TestRequest::delete().uri(&uri).insert_header(p.bearer(As::OrgAdmin))).await.assert_status(204);
     let erased =
-        app.call(TestRequest::get().uri(&uri).insert_header(bearer(&p, As::Member))).await.assert_status(200).json();
+        app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Member))).await.assert_status(200).json();
     assert_eq!(erased["erased"], true);
     for field in ["name", "title", "email", "phone", "user_id"] {
         assert!(erased[field].is_null(), "{field} survived erasure");
     }
     // Erasing twice is fine; editing an erased contact is not.
-    app.call(TestRequest::delete().uri(&uri).insert_header(bearer(&p, As::OrgAdmin))).await.assert_status(204);
+    app.call(TestRequest::delete().uri(&uri).insert_header(p.bearer(As::OrgAdmin))).await.assert_status(204);
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)),
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)),
             serde_json::json!({"name": "Uusi"}),
         ))
         .await;
@@ -144,7 +137,7 @@ async fn erasure_leaves_no_personal_data_in_the_row_or_the_audit_log() {
         .call(
             TestRequest::get()
                 .uri(&format!("/api/v1/audit-log?resource_type=contact&resource_id={id}"))
-                .insert_header(bearer(&p, As::PlatformAdmin)),
+                .insert_header(p.bearer(As::PlatformAdmin)),
         )
         .await;
     log.assert_status(200);

@@ -1,11 +1,7 @@
 use actix_web::test::TestRequest;
 use yhdyspinta::domain::access::Scope;
 
-use crate::support::{As, Personas, TestApp, json, token_request};
-
-fn bearer(p: &Personas, who: As) -> (&'static str, String) {
-    ("authorization", format!("Bearer {}", p.token(who).unwrap()))
-}
+use crate::support::{As, TestApp, json, token_request};
 
 #[actix_web::test]
 async fn members_of_the_organisation_read_the_member_list() {
@@ -27,14 +23,14 @@ async fn members_of_the_organisation_read_the_member_list() {
         || TestRequest::get().uri(&uri),
     )
     .await;
-    let body = app.call(TestRequest::get().uri(&uri).insert_header(bearer(&p, As::Member))).await.json();
+    let body = app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Member))).await.json();
     assert_eq!(body["data"].as_array().unwrap().len(), 3);
     let one = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Coordinator));
-    let res = app.call(TestRequest::get().uri(&one).insert_header(bearer(&p, As::Member))).await;
+    let res = app.call(TestRequest::get().uri(&one).insert_header(p.bearer(As::Member))).await;
     assert_eq!(res.assert_status(200).json()["role"], "coordinator");
     // An organisation that does not exist is 404 for everyone.
     let missing = format!("/api/v1/organizations/{}/members", uuid::Uuid::now_v7());
-    app.call(TestRequest::get().uri(&missing).insert_header(bearer(&p, As::PlatformAdmin))).await.assert_problem(404);
+    app.call(TestRequest::get().uri(&missing).insert_header(p.bearer(As::PlatformAdmin))).await.assert_problem(404);
 }
 
 #[actix_web::test]
@@ -66,7 +62,7 @@ async fn org_admins_add_existing_people_and_invite_new_ones() {
     // A new address gets an invitation; redeeming it creates the account and membership.
     let res = app
         .call(json(
-            TestRequest::post().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)),
+            TestRequest::post().uri(&uri).insert_header(p.bearer(As::OrgAdmin)),
             serde_json::json!({"email": "uusi@example.fi", "role": "coordinator", "display_name": "Uusi Henkilö"}),
         ))
         .await;
@@ -116,11 +112,11 @@ async fn the_last_org_admin_stays() {
     let p = app.personas(Scope::DirectoryRead).await;
     let admin_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::OrgAdmin));
     let demote = json(
-        TestRequest::patch().uri(&admin_uri).insert_header(bearer(&p, As::OrgAdmin)),
+        TestRequest::patch().uri(&admin_uri).insert_header(p.bearer(As::OrgAdmin)),
         serde_json::json!({"role": "member"}),
     );
     app.call(demote).await.assert_problem(409);
-    app.call(TestRequest::delete().uri(&admin_uri).insert_header(bearer(&p, As::PlatformAdmin)))
+    app.call(TestRequest::delete().uri(&admin_uri).insert_header(p.bearer(As::PlatformAdmin)))
         .await
         .assert_problem(409);
 
@@ -128,15 +124,15 @@ async fn the_last_org_admin_stays() {
     let coordinator_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Coordinator));
     let res = app
         .call(json(
-            TestRequest::patch().uri(&coordinator_uri).insert_header(bearer(&p, As::OrgAdmin)),
+            TestRequest::patch().uri(&coordinator_uri).insert_header(p.bearer(As::OrgAdmin)),
             serde_json::json!({"role": "org_admin"}),
         ))
         .await;
     assert_eq!(res.assert_status(200).json()["role"], "org_admin");
-    app.call(TestRequest::delete().uri(&admin_uri).insert_header(bearer(&p, As::Coordinator))).await.assert_status(204);
+    app.call(TestRequest::delete().uri(&admin_uri).insert_header(p.bearer(As::Coordinator))).await.assert_status(204);
     // Members cannot manage members.
     let member_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Member));
-    app.call(TestRequest::delete().uri(&member_uri).insert_header(bearer(&p, As::Member))).await.assert_problem(403);
+    app.call(TestRequest::delete().uri(&member_uri).insert_header(p.bearer(As::Member))).await.assert_problem(403);
 }
 
 #[actix_web::test]
@@ -176,7 +172,7 @@ async fn access_to_one_membership() {
     // If-Match is honoured when sent.
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)).insert_header(("if-match", "\"1\"")),
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)).insert_header(("if-match", "\"1\"")),
             serde_json::json!({"role": "member"}),
         ))
         .await;

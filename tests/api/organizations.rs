@@ -272,10 +272,6 @@ mod writes {
 
     use crate::support::{As, TestApp, all, json};
 
-    fn bearer(p: &crate::support::Personas, who: As) -> (&'static str, String) {
-        ("authorization", format!("Bearer {}", p.token(who).unwrap()))
-    }
-
     #[actix_web::test]
     async fn only_platform_admins_create_organisations() {
         let app = TestApp::spawn().await;
@@ -295,7 +291,7 @@ mod writes {
         let p = app.personas(Scope::DirectoryRead).await;
         let res = app
             .call(json(
-                TestRequest::post().uri("/api/v1/organizations").insert_header(bearer(&p, As::PlatformAdmin)),
+                TestRequest::post().uri("/api/v1/organizations").insert_header(p.bearer(As::PlatformAdmin)),
                 serde_json::json!({"name": {"fi": "Laukaan Kohtaamispaikka ry"}, "kind": "ngo", "business_id": "2960667-1",
                                    "parent_id": p.org, "municipality_codes": ["410"], "wellbeing_county_code": "15",
                                    "external_ids": {"lahella": "123"}}),
@@ -319,7 +315,7 @@ mod writes {
         ] {
             let res = app
                 .call(json(
-                    TestRequest::post().uri("/api/v1/organizations").insert_header(bearer(&p, As::PlatformAdmin)),
+                    TestRequest::post().uri("/api/v1/organizations").insert_header(p.bearer(As::PlatformAdmin)),
                     payload,
                 ))
                 .await;
@@ -329,7 +325,7 @@ mod writes {
         // Duplicate business ID is a conflict.
         let res = app
             .call(json(
-                TestRequest::post().uri("/api/v1/organizations").insert_header(bearer(&p, As::PlatformAdmin)),
+                TestRequest::post().uri("/api/v1/organizations").insert_header(p.bearer(As::PlatformAdmin)),
                 serde_json::json!({"name": {"fi": "Toinen"}, "kind": "ngo", "business_id": "2960667-1"}),
             ))
             .await;
@@ -367,7 +363,7 @@ mod writes {
         // Without If-Match: 428. With a stale one: 412 carrying the current ETag.
         let res = app
             .call(json(
-                TestRequest::patch().uri(&uri).insert_header(bearer(&p, As::OrgAdmin)),
+                TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)),
                 serde_json::json!({"phone": null}),
             ))
             .await;
@@ -376,7 +372,7 @@ mod writes {
             .call(json(
                 TestRequest::patch()
                     .uri(&uri)
-                    .insert_header(bearer(&p, As::OrgAdmin))
+                    .insert_header(p.bearer(As::OrgAdmin))
                     .insert_header(("if-match", "\"1\"")),
                 serde_json::json!({"phone": null}),
             ))
@@ -389,7 +385,7 @@ mod writes {
             .call(json(
                 TestRequest::patch()
                     .uri(&uri)
-                    .insert_header(bearer(&p, As::OrgAdmin))
+                    .insert_header(p.bearer(As::OrgAdmin))
                     .insert_header(("if-match", current.as_str())),
                 serde_json::json!({"phone": null, "description": {"fi": "Kuvaus"}}),
             ))
@@ -404,7 +400,7 @@ mod writes {
             .call(json(
                 TestRequest::patch()
                     .uri(&uri)
-                    .insert_header(bearer(&p, As::PlatformAdmin))
+                    .insert_header(p.bearer(As::PlatformAdmin))
                     .insert_header(("if-match", "*")),
                 serde_json::json!({"parent_id": p.org}),
             ))
@@ -435,7 +431,7 @@ mod writes {
             .call(
                 TestRequest::get()
                     .uri(&format!("/api/v1/audit-log?resource_type=organization&resource_id={}", p.other_org))
-                    .insert_header(bearer(&p, As::PlatformAdmin)),
+                    .insert_header(p.bearer(As::PlatformAdmin)),
             )
             .await
             .assert_status(200)

@@ -1,11 +1,7 @@
 use actix_web::test::TestRequest;
 use yhdyspinta::domain::access::Scope;
 
-use crate::support::{As, Personas, TestApp, all, json, token_request};
-
-fn bearer(p: &Personas, who: As) -> (&'static str, String) {
-    ("authorization", format!("Bearer {}", p.token(who).unwrap()))
-}
+use crate::support::{As, TestApp, all, json, token_request};
 
 fn only_platform_admin(success: u16) -> Vec<(As, u16)> {
     let mut expected: Vec<(As, u16)> = all(403).into_iter().filter(|(who, _)| *who != As::PlatformAdmin).collect();
@@ -29,7 +25,7 @@ async fn only_platform_admins_manage_service_clients() {
         .call(
             TestRequest::get()
                 .uri(&format!("/api/v1/service-clients?organization={}", p.org))
-                .insert_header(bearer(&p, As::PlatformAdmin)),
+                .insert_header(p.bearer(As::PlatformAdmin)),
         )
         .await
         .json();
@@ -51,7 +47,7 @@ async fn rotation_replaces_the_secret() {
     let p = app.personas(Scope::IndicatorsRead).await;
     let created = app
         .call(json(
-            TestRequest::post().uri("/api/v1/service-clients").insert_header(bearer(&p, As::PlatformAdmin)),
+            TestRequest::post().uri("/api/v1/service-clients").insert_header(p.bearer(As::PlatformAdmin)),
             serde_json::json!({"name": "Raportit", "organization_id": p.org, "scopes": ["indicators:read"]}),
         ))
         .await
@@ -62,7 +58,7 @@ async fn rotation_replaces_the_secret() {
         .call(
             TestRequest::post()
                 .uri(&format!("/api/v1/service-clients/{id}/secret"))
-                .insert_header(bearer(&p, As::PlatformAdmin)),
+                .insert_header(p.bearer(As::PlatformAdmin)),
         )
         .await
         .assert_status(200)
@@ -77,7 +73,7 @@ async fn rotation_replaces_the_secret() {
     // Unknown scopes are refused with 422.
     let res = app
         .call(json(
-            TestRequest::post().uri("/api/v1/service-clients").insert_header(bearer(&p, As::PlatformAdmin)),
+            TestRequest::post().uri("/api/v1/service-clients").insert_header(p.bearer(As::PlatformAdmin)),
             serde_json::json!({"name": "X", "organization_id": p.org, "scopes": ["everything"]}),
         ))
         .await;

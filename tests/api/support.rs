@@ -375,6 +375,11 @@ impl Personas {
         self.users[&who]
     }
 
+    /// The `Authorization` header of `who` (who must not be anonymous).
+    pub fn bearer(&self, who: As) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", self.token(who).unwrap_or_default()))
+    }
+
     /// `req` as sent by `who`.
     pub fn request(&self, who: As, req: TestRequest) -> TestRequest {
         match self.token(who) {
