@@ -81,7 +81,7 @@ wrk_run() {
   p99=$(awk '$1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; print v}' "$out/$label.txt")
   local errors
   errors=$(awk '/Non-2xx|Socket errors/ {print}' "$out/$label.txt")
-  [ -n "$errors" ] && echo "   $label: $errors"
+  [ -n "$errors" ] && echo "   $label: $errors" >&2
   echo "$rps $p99"
 }
 
