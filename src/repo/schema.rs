@@ -1,6 +1,70 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agreement_parties (agreement_id, organization_id) {
+        agreement_id -> Uuid,
+        organization_id -> Uuid,
+        position -> Int4,
+        roles -> Array<Nullable<Text>>,
+        must_sign -> Bool,
+        contact_ids -> Array<Nullable<Uuid>>,
+    }
+}
+
+diesel::table! {
+    agreement_signatures (id) {
+        id -> Uuid,
+        agreement_id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        content_hash -> Text,
+        signatory_name -> Text,
+        signatory_title -> Text,
+        method -> Text,
+        decision_ref -> Nullable<Text>,
+        signed_by -> Nullable<Uuid>,
+        signed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agreement_versions (agreement_id, number) {
+        agreement_id -> Uuid,
+        number -> Int4,
+        snapshot -> Jsonb,
+        content_hash -> Text,
+        rationale -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Uuid,
+        code -> Text,
+        title -> Jsonb,
+        purpose -> Jsonb,
+        start_date -> Date,
+        end_date -> Date,
+        max_extension_date -> Nullable<Date>,
+        status -> Text,
+        status_comment -> Nullable<Text>,
+        current_version -> Nullable<Int4>,
+        visibility -> Text,
+        tasks -> Jsonb,
+        ground_rules -> Jsonb,
+        ci_principles -> Jsonb,
+        ci_principles_complete -> Nullable<Bool>,
+        cost_sharing -> Jsonb,
+        review_cycle_months -> Int4,
+        review_next_due -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     areas (kind, code, valid_from) {
         kind -> Text,
         code -> Text,
@@ -145,6 +209,11 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agreement_parties -> agreements (agreement_id));
+diesel::joinable!(agreement_parties -> organizations (organization_id));
+diesel::joinable!(agreement_signatures -> organizations (organization_id));
+diesel::joinable!(agreement_signatures -> users (signed_by));
+diesel::joinable!(agreement_versions -> agreements (agreement_id));
 diesel::joinable!(contacts -> organizations (organization_id));
 diesel::joinable!(contacts -> users (user_id));
 diesel::joinable!(invitations -> organizations (organization_id));
@@ -155,6 +224,10 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(service_clients -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_parties,
+    agreement_signatures,
+    agreement_versions,
+    agreements,
     areas,
     audit_log,
     contacts,
