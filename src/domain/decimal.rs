@@ -1,0 +1,91 @@
+//! Exact decimals with two fractional digits, for euros and percentages: amounts are never
+//! floats, and shares that must add up to 100 add up exactly.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::ToSchema;
+
+/// A non-negative decimal with at most two fractional digits, held in hundredths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
+#[schema(value_type = String, example = "123.40")]
+pub struct Decimal2(i64);
+
+impl Decimal2 {
+    pub const HUNDRED: Decimal2 = Decimal2(10_000);
+
+    /// Parses `"123"`, `"123.4"` or `"123.40"`; `None` for anything else (signs, exponents,
+    /// more than two decimals, more than 12 integer digits).
+    pub fn parse(s: &str) -> Option<Decimal2> {
+        let (whole, frac) = match s.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (s, ""),
+        };
+        let digits_ok = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 12 || frac.len() > 2 || !digits_ok(whole) || !digits_ok(frac) {
+            return None;
+        }
+        if s.contains('.') && frac.is_empty() {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+        Some(Decimal2(whole * 100 + frac))
+    }
+
+    pub fn checked_add(self, other: Decimal2) -> Option<Decimal2> {
+        self.0.checked_add(other.0).map(Decimal2)
+    }
+}
+
+impl fmt::Display for Decimal2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+impl Serialize for Decimal2 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal2 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Decimal2::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("'{s}' is not a decimal string with at most two decimals, e.g. \"12.50\""))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_exactly() {
+        assert_eq!(Decimal2::parse("50").unwrap().to_string(), "50.00");
+        assert_eq!(Decimal2::parse("33.3").unwrap().to_string(), "33.30");
+        assert_eq!(Decimal2::parse("0.05").unwrap().to_string(), "0.05");
+        for bad in ["", "-1", "1.", ".5", "1.234", "1e3", "12a", "1,5", "1234567890123"] {
+            assert!(Decimal2::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn thirds_do_not_sum_to_a_hundred_but_explicit_shares_do() {
+        let third = Decimal2::parse("33.33").unwrap();
+        let sum = third.checked_add(third).and_then(|s| s.checked_add(third)).unwrap();
+        assert_ne!(sum, Decimal2::HUNDRED);
+        let last = Decimal2::parse("33.34").unwrap();
+        assert_eq!(third.checked_add(third).and_then(|s| s.checked_add(last)), Some(Decimal2::HUNDRED));
+    }
+
+    #[test]
+    fn json_is_a_string() {
+        let d: Decimal2 = serde_json::from_str("\"12.5\"").unwrap();
+        assert_eq!(serde_json::to_string(&d).unwrap(), "\"12.50\"");
+        assert!(serde_json::from_str::<Decimal2>("12.5").is_err());
+    }
+}
