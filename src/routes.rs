@@ -19,7 +19,7 @@ use crate::domain::rate_limit::LoginLimiter;
 use crate::domain::tokens::KeySet;
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{REQUEST_ID, request_context};
-use crate::http::{areas, audit, auth, contacts, health, members, organizations, service_clients};
+use crate::http::{agreements, areas, audit, auth, contacts, health, members, organizations, service_clients};
 use crate::telemetry::Metrics;
 
 /// Every documented endpoint. Mount with `.service(...)` only: `.route(...)` would be
@@ -55,6 +55,14 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(service_clients::get)
         .service(service_clients::rotate)
         .service(service_clients::revoke)
+        .service(agreements::list)
+        .service(agreements::create)
+        .service(agreements::get)
+        .service(agreements::update)
+        .service(agreements::transition)
+        .service(agreements::list_versions)
+        .service(agreements::get_version)
+        .service(agreements::sign)
         .service(audit::list);
 }
 
@@ -87,6 +95,7 @@ pub struct Shared {
         (name = "members", description = "Memberships and invitations"),
         (name = "contacts", description = "Contact persons (yhdyshenkilöt) of organisations"),
         (name = "service-clients", description = "Machine clients using client_credentials (platform admins)"),
+        (name = "agreements", description = "Partnership agreements (kumppanuussopimukset): ground rules, collective-impact principles, cost sharing, versions and signatures"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

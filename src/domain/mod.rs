@@ -7,11 +7,14 @@
 //! layer can use them directly instead of copying them.
 
 pub mod access;
+pub mod agreements;
 pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod business_id;
+pub mod canonical_json;
 pub mod contacts;
+pub mod decimal;
 pub mod localized;
 pub mod members;
 pub mod organizations;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod agreements;
 mod areas;
 mod audit;
 mod auth;

@@ -375,7 +375,7 @@ impl Personas {
         self.users[&who]
     }
 
-    /// The `Authorization` header of `who` (who must not be anonymous).
+    /// The `Authorization` header of `who`; for the anonymous caller use [`Personas::request`].
     pub fn bearer(&self, who: As) -> (&'static str, String) {
         ("authorization", format!("Bearer {}", self.token(who).unwrap_or_default()))
     }

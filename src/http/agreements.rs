@@ -1,0 +1,370 @@
+//! `/api/v1/agreements`: partnership agreements, their lifecycle, versions and signatures.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::common::{
+    GetErrors, IfMatch, ListErrors, ListMeta, ListResponse, Listed, Tagged, WriteErrors, created, page_request,
+};
+use crate::db::Db;
+use crate::domain::agreements::{
+    self, Agreement, AgreementContent, AgreementQuery, NewSignature, Signature, SignatureMethod, Status, Version,
+};
+use crate::error::{AppError, Problem};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementView {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub content: AgreementContent,
+    /// `expired` is derived from the end date.
+    pub status: Status,
+    /// The comment of the last transition (the reason, for `terminated`).
+    pub status_comment: Option<String>,
+    /// The version in force: signed by every signing party.
+    pub current_version: Option<i32>,
+    /// Whether all five collective-impact principles are documented.
+    pub ci_principles_complete: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Agreement> for AgreementView {
+    fn from(a: Agreement) -> Self {
+        AgreementView {
+            id: a.id,
+            content: a.content,
+            status: a.status,
+            status_comment: a.status_comment,
+            current_version: a.current_version,
+            ci_principles_complete: a.ci_principles_complete,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            version: a.version,
+        }
+    }
+}
+
+fn tagged(a: Agreement) -> Result<Tagged, AppError> {
+    let row_version = a.version;
+    Tagged::versioned(&AgreementView::from(a), row_version)
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Completeness {
+    Complete,
+    Incomplete,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgreementListParams {
+    /// Agreements with this organisation as a party.
+    pub party: Option<Uuid>,
+    pub status: Option<Status>,
+    /// Agreements whose period includes this day.
+    pub valid_on: Option<NaiveDate>,
+    /// Whether all five collective-impact principles are documented.
+    #[param(inline)]
+    pub ci_principles: Option<Completeness>,
+    /// Agreements whose annual review is due before this day.
+    pub review_due_before: Option<NaiveDate>,
+    /// Words in the title (prefix match).
+    pub q: Option<String>,
+    /// Changed at or after this instant (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Page size, 1–200 (default 50; larger values are clamped).
+    pub limit: Option<i64>,
+    /// `meta.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the agreements you may see: public ones, and those your organisations are party to.
+#[utoipa::path(
+    operation_id = "list_agreements",
+    tag = "agreements",
+    params(AgreementListParams),
+    responses((status = 200, description = "A page of agreements", body = ListResponse<AgreementView>), ListErrors)
+)]
+#[get("/api/v1/agreements")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    params: web::Query<AgreementListParams>,
+) -> Result<Listed<AgreementView>, AppError> {
+    let p = params.into_inner();
+    let page = page_request(p.limit, p.cursor.as_deref())?;
+    let query = AgreementQuery {
+        party: p.party,
+        status: p.status,
+        valid_on: p.valid_on,
+        ci_principles_complete: p.ci_principles.map(|c| matches!(c, Completeness::Complete)),
+        review_due_before: p.review_due_before,
+        q: p.q,
+        updated_since: p.updated_since,
+    };
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let page = agreements::list(&mut conn, &actor, query, page).await?;
+    Ok(Listed::from_page(page, AgreementView::from))
+}
+
+/// Create an agreement in `draft` (coordinators and org admins of a party, platform admins).
+#[utoipa::path(
+    operation_id = "create_agreement",
+    tag = "agreements",
+    request_body = AgreementContent,
+    responses((status = 201, description = "Created", body = AgreementView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements")]
+pub async fn create(
+    db: web::Data<Db>,
+    caller: Caller,
+    body: web::Json<AgreementContent>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let a = agreements::create(&mut conn, &actor, body.into_inner()).await?;
+    Ok(created(format!("/api/v1/agreements/{}", a.id), a.version, &AgreementView::from(a)))
+}
+
+/// Read an agreement. Agreements with `parties` visibility are visible only to members of the
+/// party organisations (404 for everyone else).
+#[utoipa::path(
+    operation_id = "get_agreement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("If-None-Match" = Option<String>, Header)),
+    responses((status = 200, description = "The agreement", body = AgreementView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), GetErrors)
+)]
+#[get("/api/v1/agreements/{id}")]
+pub async fn get(db: web::Data<Db>, caller: Caller, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    tagged(agreements::get(&mut conn, &actor, id.into_inner()).await?)
+}
+
+/// Edit an agreement's content with a JSON Merge Patch (draft and negotiation only;
+/// coordinators and org admins of the parties). `If-Match` is required.
+#[utoipa::path(
+    operation_id = "update_agreement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("If-Match" = String, Header, description = "The ETag you last read")),
+    request_body(content = Object, content_type = "application/merge-patch+json",
+                 description = "Members of the agreement content to change (see AgreementContent); null removes optional ones"),
+    responses(
+        (status = 200, description = "Updated", body = AgreementView, headers(("ETag" = String))),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/agreements/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<serde_json::Value>,
+) -> Result<Tagged, AppError> {
+    let expected = if_match.required()?;
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    tagged(agreements::update(&mut conn, &actor, id.into_inner(), expected, body.into_inner()).await?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"to": "negotiation", "comment": "Luonnos neuvoteltavaksi osapuolten kanssa"}))]
+pub struct TransitionRequest {
+    /// `negotiation`, `draft`, `awaiting_signatures`, `terminated` or `cancelled`.
+    pub to: Status,
+    /// Required for `terminated` (the reason).
+    pub comment: Option<String>,
+}
+
+/// Move the agreement through its lifecycle. An illegal move is 409 naming the allowed ones;
+/// `awaiting_signatures` freezes a new version; `active` comes from signatures only.
+#[utoipa::path(
+    operation_id = "transition_agreement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    request_body = TransitionRequest,
+    responses((status = 200, description = "The agreement in its new state", body = AgreementView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements/{id}/transitions")]
+pub async fn transition(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<TransitionRequest>,
+) -> Result<Tagged, AppError> {
+    let b = body.into_inner();
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    tagged(agreements::transition(&mut conn, &actor, id.into_inner(), b.to, b.comment).await?)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignatureView {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub version: i32,
+    pub content_hash: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    /// `electronic`, `board_decision` or `scan`.
+    pub method: String,
+    pub decision_ref: Option<String>,
+    /// The user who recorded the signature (party members only).
+    pub signed_by: Option<Uuid>,
+}
+
+impl From<Signature> for SignatureView {
+    fn from(s: Signature) -> Self {
+        SignatureView {
+            id: s.id,
+            organization_id: s.organization_id,
+            version: s.version,
+            content_hash: s.content_hash,
+            signatory_name: s.signatory_name,
+            signatory_title: s.signatory_title,
+            method: s.method,
+            decision_ref: s.decision_ref,
+            signed_by: s.signed_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i32,
+    /// Lowercase hex SHA-256 of the RFC 8785 canonical JSON of `snapshot`.
+    pub content_hash: String,
+    /// The frozen agreement content.
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+    pub rationale: Option<String>,
+    pub signatures: Vec<SignatureView>,
+}
+
+impl From<Version> for VersionView {
+    fn from(v: Version) -> Self {
+        VersionView {
+            version: v.number,
+            content_hash: v.content_hash,
+            snapshot: v.snapshot,
+            rationale: v.rationale,
+            signatures: v.signatures.into_iter().map(SignatureView::from).collect(),
+        }
+    }
+}
+
+/// The agreement's frozen versions, oldest first.
+#[utoipa::path(
+    operation_id = "list_agreement_versions",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    responses((status = 200, description = "Versions", body = ListResponse<VersionView>), GetErrors)
+)]
+#[get("/api/v1/agreements/{id}/versions")]
+pub async fn list_versions(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ListResponse<VersionView>>, AppError> {
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let data: Vec<VersionView> =
+        agreements::versions(&mut conn, &actor, id.into_inner()).await?.into_iter().map(VersionView::from).collect();
+    let limit = data.len() as i64;
+    Ok(web::Json(ListResponse { data, meta: ListMeta { next_cursor: None, limit } }))
+}
+
+/// One frozen version with its signatures.
+#[utoipa::path(
+    operation_id = "get_agreement_version",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    responses((status = 200, description = "The version", body = VersionView), GetErrors)
+)]
+#[get("/api/v1/agreements/{id}/versions/{n}")]
+pub async fn get_version(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(Uuid, i32)>,
+) -> Result<web::Json<VersionView>, AppError> {
+    let (id, n) = path.into_inner();
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    Ok(web::Json(agreements::version(&mut conn, &actor, id, n).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"content_hash": "9f2c...64 hex...", "signatory_name": "Aino Esimerkki",
+    "signatory_title": "Puheenjohtaja", "method": "board_decision", "decision_ref": "Hallitus 1.2.2026 §4"}))]
+pub struct SignRequest {
+    /// The signing party; needed only if you are org admin of several signing parties.
+    pub organization_id: Option<Uuid>,
+    /// The version's `content_hash`: what you read is what you sign.
+    pub content_hash: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub method: SignatureMethod,
+    pub decision_ref: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignResponse {
+    pub signature: SignatureView,
+    /// `active` when this was the last signature needed.
+    pub agreement_status: Status,
+    pub current_version: Option<i32>,
+}
+
+/// Sign a version for your organisation (org admins of signing parties). A hash that is not
+/// the version's is 409; the last signature activates the agreement in the same transaction.
+#[utoipa::path(
+    operation_id = "sign_agreement_version",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    request_body = SignRequest,
+    responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements/{id}/versions/{n}/signatures")]
+pub async fn sign(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(Uuid, i32)>,
+    body: web::Json<SignRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (id, n) = path.into_inner();
+    let b = body.into_inner();
+    let signature = NewSignature {
+        organization_id: b.organization_id,
+        content_hash: b.content_hash,
+        signatory_name: b.signatory_name,
+        signatory_title: b.signatory_title,
+        method: b.method,
+        decision_ref: b.decision_ref,
+    };
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let (signature, agreement) = agreements::sign(&mut conn, &actor, id, n, signature).await?;
+    Ok(HttpResponse::Created().json(SignResponse {
+        signature: signature.into(),
+        agreement_status: agreement.status,
+        current_version: agreement.current_version,
+    }))
+}

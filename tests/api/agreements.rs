@@ -1,0 +1,426 @@
+use actix_web::test::TestRequest;
+use yhdyspinta::domain::access::Scope;
+use yhdyspinta::domain::organizations::OrganizationKind;
+
+use crate::support::{As, Personas, TestApp, fixtures, json};
+
+fn body(code: &str, parties: &[uuid::Uuid]) -> serde_json::Value {
+    let share = format!("{}", 100 / parties.len());
+    serde_json::json!({
+        "code": code,
+        "title": {"fi": "Kohtaamispaikan kumppanuussopimus"},
+        "purpose": {"fi": "Ikääntyneiden yksinäisyyden vähentäminen"},
+        "period": {"start_date": "2026-01-01", "end_date": "2030-12-31"},
+        "parties": parties.iter().map(|p| serde_json::json!({"organization_id": p, "roles": ["partner"], "must_sign": true})).collect::<Vec<_>>(),
+        "tasks": [{"description": {"fi": "Kahvilan järjestäminen"}, "responsible_party_ids": [parties[0]]}],
+        "ground_rules": {"contact_persons": {"fi": "Nimetyt yhdyshenkilöt"}, "premises_use": {"fi": "Tilat maksutta"}},
+        "ci_principles": [{"principle": "common_agenda", "commitment": {"fi": "Yhteinen tavoite"}}],
+        "cost_sharing": [{"category": "rent", "basis": "percentage", "amount": "4800", "amount_period": "annual",
+                          "shares": parties.iter().map(|p| serde_json::json!({"organization_id": p, "percent": share})).collect::<Vec<_>>()}]
+    })
+}
+
+async fn create(app: &TestApp, p: &Personas, who: As, body: serde_json::Value) -> serde_json::Value {
+    let res = app.call(json(p.request(who, TestRequest::post().uri("/api/v1/agreements")), body)).await;
+    res.assert_status(201).json()
+}
+
+async fn transition(app: &TestApp, p: &Personas, who: As, id: &str, to: &str) -> crate::support::TestResponse {
+    app.call(json(
+        p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/transitions"))),
+        serde_json::json!({"to": to, "comment": "siirto"}),
+    ))
+    .await
+}
+
+async fn sign(app: &TestApp, p: &Personas, who: As, id: &str, n: i64, hash: &str) -> crate::support::TestResponse {
+    app.call(json(
+        p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/versions/{n}/signatures"))),
+        serde_json::json!({"content_hash": hash, "signatory_name": "Aino Esimerkki", "signatory_title": "Puheenjohtaja",
+                           "method": "board_decision", "decision_ref": "Hallitus 1.2.2026 §4"}),
+    ))
+    .await
+}
+
+#[actix_web::test]
+async fn coordinators_of_a_party_create_agreements() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let next = std::cell::Cell::new(0);
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Member, 403),
+            (As::Client, 403),
+            (As::Coordinator, 201),
+            (As::OrgAdmin, 201),
+            (As::PlatformAdmin, 201),
+        ],
+        || {
+            next.set(next.get() + 1);
+            json(TestRequest::post().uri("/api/v1/agreements"), body(&format!("KS-2026-{:03}", next.get()), &[p.org]))
+        },
+    )
+    .await;
+    let created = create(&app, &p, As::Coordinator, body("KS-2026-100", &[p.org])).await;
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["ci_principles_complete"], false);
+    assert_eq!(created["cost_sharing"][0]["shares"][0]["percent"], "100.00");
+    assert_eq!(created["cost_sharing"][0]["amount"], "4800.00");
+    assert_eq!(created["review"]["cycle_months"], 12);
+}
+
+#[actix_web::test]
+async fn invalid_agreements_are_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let post = |b: serde_json::Value| {
+        json(TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::PlatformAdmin)), b)
+    };
+    let mut uneven = body("KS-1", &[p.org, p.other_org]);
+    uneven["cost_sharing"][0]["shares"][0]["percent"] = "33.33".into();
+    uneven["cost_sharing"][0]["shares"][1]["percent"] = "66.66".into();
+    let problem = app.call(post(uneven)).await.assert_problem(422);
+    assert_eq!(problem["errors"][0]["code"], "percentages_not_100");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("99.99"));
+
+    let mut float = body("KS-2", &[p.org]);
+    float["cost_sharing"][0]["shares"][0]["percent"] = serde_json::json!(100.0);
+    app.call(post(float)).await.assert_problem(422);
+
+    let mut outsider_task = body("KS-3", &[p.org]);
+    outsider_task["tasks"][0]["responsible_party_ids"] = serde_json::json!([p.other_org]);
+    assert_eq!(app.call(post(outsider_task)).await.assert_problem(422)["errors"][0]["code"], "not_a_party");
+
+    let mut dates = body("KS-4", &[p.org]);
+    dates["period"]["end_date"] = "2025-01-01".into();
+    assert_eq!(app.call(post(dates)).await.assert_problem(422)["errors"][0]["field"], "period.end_date");
+
+    let unknown_party = body("KS-5", &[uuid::Uuid::now_v7()]);
+    assert_eq!(app.call(post(unknown_party)).await.assert_problem(422)["errors"][0]["field"], "parties");
+
+    let mut foreign_contact = body("KS-6", &[p.org]);
+    foreign_contact["parties"][0]["contact_ids"] = serde_json::json!([uuid::Uuid::now_v7()]);
+    assert_eq!(app.call(post(foreign_contact)).await.assert_problem(422)["errors"][0]["code"], "not_found");
+
+    let mut extra = body("KS-7", &[p.org]);
+    extra["status"] = "active".into();
+    assert_eq!(app.call(post(extra)).await.assert_problem(422)["errors"][0]["field"], "status");
+
+    create(&app, &p, As::PlatformAdmin, body("KS-8", &[p.org])).await;
+    app.call(post(body("KS-8", &[p.org]))).await.assert_problem(409);
+}
+
+#[actix_web::test]
+async fn party_agreements_are_invisible_to_others_and_public_ones_hide_contacts() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let contact = app
+        .call(json(
+            TestRequest::post()
+                .uri(&format!("/api/v1/organizations/{}/contacts", p.org))
+                .insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"name": "Aino Esimerkki"}),
+        ))
+        .await
+        .json();
+    let mut b = body("KS-2026-001", &[p.org]);
+    b["parties"][0]["contact_ids"] = serde_json::json!([contact["id"]]);
+    let a = create(&app, &p, As::Coordinator, b).await;
+    let uri = format!("/api/v1/agreements/{}", a["id"].as_str().unwrap());
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 404),
+            (As::Outsider, 404),
+            (As::Client, 404),
+            (As::ClientWithoutScope, 404),
+            (As::Member, 200),
+            (As::Coordinator, 200),
+            (As::OrgAdmin, 200),
+            (As::PlatformAdmin, 200),
+        ],
+        || TestRequest::get().uri(&uri),
+    )
+    .await;
+    let listed = |who: As| {
+        let req = p.request(who, TestRequest::get().uri("/api/v1/agreements"));
+        async { app.call(req).await.json()["data"].as_array().unwrap().len() }
+    };
+    assert_eq!(listed(As::Member).await, 1);
+    assert_eq!(listed(As::Outsider).await, 0);
+    assert_eq!(listed(As::Anonymous).await, 0);
+
+    // Made public: readable by anyone, but contact persons only by the parties.
+    let res = app
+        .call(json(
+            TestRequest::patch()
+                .uri(&uri)
+                .insert_header(p.bearer(As::Coordinator))
+                .insert_header(("if-match", "\"1\"")),
+            serde_json::json!({"visibility": "public"}),
+        ))
+        .await;
+    res.assert_status(200);
+    let anonymous = app.get(&uri).await.assert_status(200).json();
+    assert_eq!(anonymous["parties"][0]["contact_ids"], serde_json::json!([]));
+    let member = app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Member))).await.json();
+    assert_eq!(member["parties"][0]["contact_ids"][0], contact["id"]);
+    assert_eq!(listed(As::Anonymous).await, 1);
+}
+
+#[actix_web::test]
+async fn editing_needs_if_match_and_an_editable_state() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let a = create(&app, &p, As::Coordinator, body("KS-2026-002", &[p.org])).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let uri = format!("/api/v1/agreements/{id}");
+    let patch = |etag: Option<&str>, body: serde_json::Value| {
+        let mut req = TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Coordinator));
+        if let Some(tag) = etag {
+            req = req.insert_header(("if-match", tag.to_owned()));
+        }
+        json(req, body)
+    };
+    app.call(patch(None, serde_json::json!({"title": {"fi": "Uusi"}}))).await.assert_problem(428);
+    app.call(patch(Some("\"9\""), serde_json::json!({"title": {"fi": "Uusi"}}))).await.assert_problem(412);
+    let res = app.call(patch(Some("\"1\""), serde_json::json!({"ground_rules": {"premises_use": null, "meetings_and_development": {"fi": "Kerran vuodessa"}}}))).await;
+    let edited = res.assert_status(200).json();
+    assert_eq!(res.header("etag"), Some("\"2\""));
+    assert!(edited["ground_rules"]["premises_use"].is_null());
+    assert_eq!(edited["ground_rules"]["contact_persons"]["fi"], "Nimetyt yhdyshenkilöt");
+    assert_eq!(edited["ground_rules"]["meetings_and_development"]["fi"], "Kerran vuodessa");
+    app.call(patch(Some("*"), serde_json::json!({"no_such_field": 1}))).await.assert_problem(422);
+    // Members read but do not edit.
+    let res = app
+        .call(json(
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Member)).insert_header(("if-match", "*")),
+            serde_json::json!({}),
+        ))
+        .await;
+    res.assert_problem(403);
+
+    transition(&app, &p, As::Coordinator, &id, "awaiting_signatures").await.assert_status(200);
+    app.call(patch(Some("*"), serde_json::json!({"title": {"fi": "Myöhäinen muutos"}}))).await.assert_problem(409);
+}
+
+#[actix_web::test]
+async fn all_five_principles_are_reported_and_filterable() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let mut b = body("KS-2026-003", &[p.org]);
+    b["ci_principles"] = serde_json::json!(
+        [
+            "common_agenda",
+            "shared_measurement",
+            "mutually_reinforcing_activities",
+            "continuous_communication",
+            "backbone_support"
+        ]
+        .iter()
+        .map(|x| serde_json::json!({"principle": x, "commitment": {"fi": "Sitoumus"}}))
+        .collect::<Vec<_>>()
+    );
+    let complete = create(&app, &p, As::Coordinator, b).await;
+    assert_eq!(complete["ci_principles_complete"], true);
+    create(&app, &p, As::Coordinator, body("KS-2026-004", &[p.org])).await;
+    let ids = |q: &str| {
+        let req = TestRequest::get().uri(&format!("/api/v1/agreements?{q}")).insert_header(p.bearer(As::Member));
+        async {
+            app.call(req).await.json()["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["code"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("ci_principles=complete").await, vec!["KS-2026-003"]);
+    assert_eq!(ids("ci_principles=incomplete").await, vec!["KS-2026-004"]);
+    assert_eq!(ids("status=draft").await.len(), 2);
+    assert_eq!(ids("status=active").await.len(), 0);
+    assert_eq!(ids(&format!("party={}", p.org)).await.len(), 2);
+    assert_eq!(ids("valid_on=2031-01-01").await.len(), 0);
+    assert_eq!(ids("valid_on=2026-06-01").await.len(), 2);
+    assert_eq!(ids("q=kohtaamisp").await.len(), 2);
+    app.call(TestRequest::get().uri("/api/v1/agreements?status=whatever").insert_header(p.bearer(As::Member)))
+        .await
+        .assert_problem(400);
+}
+
+#[actix_web::test]
+async fn signing_activates_only_when_every_party_signed_the_same_hash() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    // Outsider is the other organisation's org admin: here it is the second party.
+    let a = create(&app, &p, As::Coordinator, body("KS-2026-005", &[p.org, p.other_org])).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+
+    let illegal = transition(&app, &p, As::Coordinator, &id, "terminated").await;
+    let detail = illegal.assert_problem(409)["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("negotiation") && detail.contains("awaiting_signatures") && detail.contains("cancelled"),
+        "{detail}"
+    );
+    transition(&app, &p, As::Coordinator, &id, "active").await.assert_problem(409);
+    transition(&app, &p, As::Coordinator, &id, "negotiation").await.assert_status(200);
+    let frozen = transition(&app, &p, As::Coordinator, &id, "awaiting_signatures").await.assert_status(200).json();
+    assert_eq!(frozen["status"], "awaiting_signatures");
+
+    let version = app
+        .call(
+            TestRequest::get().uri(&format!("/api/v1/agreements/{id}/versions/1")).insert_header(p.bearer(As::Member)),
+        )
+        .await
+        .assert_status(200)
+        .json();
+    let hash = version["content_hash"].as_str().unwrap().to_owned();
+    assert_eq!(hash, yhdyspinta::domain::canonical_json::content_hash(&version["snapshot"]));
+    assert_eq!(version["snapshot"]["code"], "KS-2026-005");
+
+    sign(&app, &p, As::OrgAdmin, &id, 1, &"0".repeat(64)).await.assert_problem(409);
+    sign(&app, &p, As::Coordinator, &id, 1, &hash).await.assert_problem(403);
+    sign(&app, &p, As::PlatformAdmin, &id, 1, &hash).await.assert_problem(403);
+    sign(&app, &p, As::Anonymous, &id, 1, &hash).await.assert_problem(404);
+    sign(&app, &p, As::OrgAdmin, &id, 2, &hash).await.assert_problem(404);
+
+    let first = sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await.assert_status(201).json();
+    assert_eq!(first["agreement_status"], "awaiting_signatures");
+    sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await.assert_problem(409);
+    let last = sign(&app, &p, As::Outsider, &id, 1, &hash).await.assert_status(201).json();
+    assert_eq!(last["agreement_status"], "active");
+    assert_eq!(last["current_version"], 1);
+
+    let active = app
+        .call(TestRequest::get().uri(&format!("/api/v1/agreements/{id}")).insert_header(p.bearer(As::Member)))
+        .await
+        .json();
+    assert_eq!(active["status"], "active");
+    transition(&app, &p, As::Coordinator, &id, "cancelled").await.assert_problem(409);
+    let res = app
+        .call(json(
+            TestRequest::post()
+                .uri(&format!("/api/v1/agreements/{id}/transitions"))
+                .insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"to": "terminated"}),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "comment");
+    let versions = app
+        .call(TestRequest::get().uri(&format!("/api/v1/agreements/{id}/versions")).insert_header(p.bearer(As::Member)))
+        .await
+        .json();
+    assert_eq!(versions["data"][0]["signatures"].as_array().unwrap().len(), 2);
+    // Signatures are append-only in the database too.
+    let err =
+        diesel_async::SimpleAsyncConnection::batch_execute(&mut *app.conn().await, "DELETE FROM agreement_signatures")
+            .await;
+    assert!(err.is_err());
+}
+
+#[actix_web::test]
+async fn concurrent_last_signatures_activate_exactly_once() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let a = create(&app, &p, As::PlatformAdmin, body("KS-2026-006", &[p.org, p.other_org])).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    transition(&app, &p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let hash = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/agreements/{id}/versions/1"))
+                .insert_header(p.bearer(As::PlatformAdmin)),
+        )
+        .await
+        .json()["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (one, two) =
+        tokio::join!(sign(&app, &p, As::OrgAdmin, &id, 1, &hash), sign(&app, &p, As::Outsider, &id, 1, &hash));
+    one.assert_status(201);
+    two.assert_status(201);
+    let statuses = [one.json()["agreement_status"].clone(), two.json()["agreement_status"].clone()];
+    assert_eq!(statuses.iter().filter(|s| *s == "active").count(), 1, "{statuses:?}");
+    let log = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/audit-log?resource_type=agreement&resource_id={id}"))
+                .insert_header(p.bearer(As::PlatformAdmin)),
+        )
+        .await
+        .json();
+    let activations = log["data"].as_array().unwrap().iter().filter(|e| e["action"] == "activate").count();
+    assert_eq!(activations, 1);
+}
+
+#[actix_web::test]
+async fn no_sequence_of_calls_activates_without_all_signatures() {
+    // A small exhaustive walk: every order of transitions and signatures among three parties
+    // (one of which does not sign) must leave the agreement inactive until both signers
+    // signed the version that is awaiting signatures.
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let third = fixtures::organization("Kolmas ry", OrganizationKind::Ngo);
+    let third_id = third.id;
+    fixtures::insert(&mut *app.conn().await, vec![third]).await;
+    let mut b = body("KS-2026-007", &[p.org, p.other_org]);
+    b["parties"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"organization_id": third_id, "roles": ["funder"], "must_sign": false}));
+    b["cost_sharing"] = serde_json::json!([]);
+    let a = create(&app, &p, As::PlatformAdmin, b).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let status = || {
+        let req =
+            TestRequest::get().uri(&format!("/api/v1/agreements/{id}")).insert_header(p.bearer(As::PlatformAdmin));
+        async { app.call(req).await.json()["status"].as_str().unwrap().to_owned() }
+    };
+    // Freeze v1, sign it by one party, go back to negotiation (v1 is abandoned), freeze v2.
+    transition(&app, &p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let v1 = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/agreements/{id}/versions/1"))
+                .insert_header(p.bearer(As::PlatformAdmin)),
+        )
+        .await
+        .json();
+    let h1 = v1["content_hash"].as_str().unwrap().to_owned();
+    sign(&app, &p, As::OrgAdmin, &id, 1, &h1).await.assert_status(201);
+    assert_eq!(status().await, "awaiting_signatures");
+    transition(&app, &p, As::PlatformAdmin, &id, "negotiation").await.assert_status(200);
+    sign(&app, &p, As::Outsider, &id, 1, &h1).await.assert_problem(409);
+    let res = app
+        .call(json(
+            TestRequest::patch()
+                .uri(&format!("/api/v1/agreements/{id}"))
+                .insert_header(p.bearer(As::PlatformAdmin))
+                .insert_header(("if-match", "*")),
+            serde_json::json!({"purpose": {"fi": "Muutettu tarkoitus"}}),
+        ))
+        .await;
+    res.assert_status(200);
+    transition(&app, &p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let v2 = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/agreements/{id}/versions/2"))
+                .insert_header(p.bearer(As::PlatformAdmin)),
+        )
+        .await
+        .json();
+    let h2 = v2["content_hash"].as_str().unwrap().to_owned();
+    assert_ne!(h1, h2);
+    // The old hash does not count for the new version; the first party's v1 signature neither.
+    sign(&app, &p, As::Outsider, &id, 2, &h1).await.assert_problem(409);
+    sign(&app, &p, As::Outsider, &id, 2, &h2).await.assert_status(201);
+    assert_eq!(status().await, "awaiting_signatures");
+    let last = sign(&app, &p, As::OrgAdmin, &id, 2, &h2).await.assert_status(201).json();
+    assert_eq!(last["agreement_status"], "active");
+    assert_eq!(last["current_version"], 2);
+}
