@@ -63,6 +63,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agreements::list_versions)
         .service(agreements::get_version)
         .service(agreements::sign)
+        .service(agreements::amend)
+        .service(agreements::diff)
         .service(audit::list);
 }
 

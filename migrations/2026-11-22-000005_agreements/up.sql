@@ -26,6 +26,10 @@ CREATE TABLE agreements (
     status_comment      text NULL,
     -- The version in force (signed by every signing party).
     current_version     integer NULL,
+    -- An amendment being prepared while current_version stays in force.
+    amendment_status    text NULL CONSTRAINT agreements_amendment_status_check
+                        CHECK (amendment_status IN ('draft', 'negotiation', 'awaiting_signatures')),
+    amendment_rationale text NULL,
     visibility          text NOT NULL DEFAULT 'parties' CONSTRAINT agreements_visibility_check
                         CHECK (visibility IN ('parties', 'public')),
     tasks               jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(tasks) = 'array'),
@@ -40,7 +44,9 @@ CREATE TABLE agreements (
     updated_at          timestamptz NOT NULL DEFAULT now(),
     version             bigint NOT NULL DEFAULT 1,
     CONSTRAINT agreements_period_check CHECK (end_date >= start_date),
-    CONSTRAINT agreements_extension_check CHECK (max_extension_date IS NULL OR max_extension_date >= end_date)
+    CONSTRAINT agreements_extension_check CHECK (max_extension_date IS NULL OR max_extension_date >= end_date),
+    CONSTRAINT agreements_amendment_only_when_active CHECK (
+        amendment_status IS NULL OR (status = 'active' AND current_version IS NOT NULL AND amendment_rationale IS NOT NULL))
 );
 CREATE TRIGGER agreements_bump_version BEFORE UPDATE ON agreements FOR EACH ROW EXECUTE FUNCTION bump_row_version();
 CREATE INDEX agreements_status_idx ON agreements (status, id);

@@ -341,10 +341,21 @@ pub struct Agreement {
     pub status_comment: Option<String>,
     /// The version in force (signed by every signing party).
     pub current_version: Option<i32>,
+    /// An amendment in preparation; the content above is then its working copy, while
+    /// `current_version` stays in force until the amendment is signed by all.
+    pub amendment: Option<Amendment>,
     pub ci_principles_complete: bool,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
     pub version: i64,
+}
+
+/// An amendment (muutos) of an active agreement.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Amendment {
+    /// `draft`, `negotiation` or `awaiting_signatures`.
+    pub status: Status,
+    pub rationale: String,
 }
 
 impl Audited for Agreement {
@@ -364,6 +375,12 @@ impl Agreement {
 
     fn party_ids(&self) -> Vec<Uuid> {
         self.content.parties.iter().map(|p| p.organization_id).collect()
+    }
+
+    /// The state that editing, transitions and signing act on: the open amendment's, or the
+    /// agreement's own.
+    fn working_status(&self) -> Status {
+        self.amendment.as_ref().map_or(self.status, |a| a.status)
     }
 }
 
@@ -412,6 +429,12 @@ fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveDate) -> Res
         status: Status::from_row(&row.status, row.end_date, today),
         status_comment: row.status_comment,
         current_version: row.current_version,
+        amendment: match (row.amendment_status, row.amendment_rationale) {
+            (Some(status), Some(rationale)) => {
+                Some(Amendment { status: Status::from_row(&status, row.end_date, today), rationale })
+            }
+            _ => None,
+        },
         ci_principles_complete: complete,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -836,11 +859,12 @@ pub async fn update(
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
         }
-        if !before.status.is_editable() {
+        if !before.working_status().is_editable() {
+            let hint = if before.status == Status::Active { "; open an amendment to change it" } else { "" };
             return Err(AppError::Conflict {
                 detail: format!(
-                    "the agreement is {}; content can be edited only in draft or negotiation",
-                    before.status.as_str()
+                    "the agreement is {}; content can be edited only in draft or negotiation{hint}",
+                    before.working_status().as_str()
                 ),
             });
         }
@@ -866,7 +890,8 @@ pub async fn update(
     .await
 }
 
-/// Moves the agreement to `to`. Entering `awaiting_signatures` freezes a new version.
+/// Moves the agreement, or its open amendment, to `to`. Entering `awaiting_signatures`
+/// freezes a new version; cancelling an amendment restores the version in force.
 pub async fn transition(
     conn: &mut Conn,
     actor: &Actor,
@@ -877,13 +902,16 @@ pub async fn transition(
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?;
         can_edit(actor, &before)?;
-        let allowed = before.status.allowed_transitions();
+        let amending = before.amendment.is_some() && to != Status::Terminated;
+        let from = if amending { before.working_status() } else { before.status };
+        let allowed = from.allowed_transitions();
         if !allowed.contains(&to) {
             let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
             return Err(AppError::Conflict {
                 detail: format!(
-                    "cannot go from {} to {}; allowed: {}",
-                    before.status.as_str(),
+                    "cannot go from {}{} to {}; allowed: {}",
+                    if amending { "amendment " } else { "" },
+                    from.as_str(),
                     to.as_str(),
                     if names.is_empty() { "none".to_owned() } else { names.join(", ") }
                 ),
@@ -900,15 +928,64 @@ pub async fn transition(
             let number = repo::latest_version_number(tx, id).await?.unwrap_or(0) + 1;
             let snapshot = serde_json::to_value(&before.content).map_err(AppError::internal)?;
             let content_hash = canonical_json::content_hash(&snapshot);
-            repo::insert_version(
-                tx,
-                &VersionRow { agreement_id: id, number, snapshot, content_hash, rationale: comment.clone() },
-            )
-            .await?;
+            let rationale =
+                if amending { before.amendment.as_ref().map(|a| a.rationale.clone()) } else { comment.clone() };
+            repo::insert_version(tx, &VersionRow { agreement_id: id, number, snapshot, content_hash, rationale })
+                .await?;
         }
-        repo::set_status(tx, id, to.stored(), comment.as_deref(), before.current_version).await?;
+        match (amending, to) {
+            (true, Status::Cancelled) => {
+                // Back to the content in force.
+                let number = before.current_version.ok_or_else(|| AppError::internal("amendment without a version"))?;
+                let in_force = repo::version(tx, id, number)
+                    .await?
+                    .ok_or_else(|| AppError::internal("version in force missing"))?;
+                let content: AgreementContent = from_json(in_force.snapshot)?;
+                repo::update(tx, id, &content.to_fields()?).await?;
+                repo::replace_parties(tx, id, &content.party_rows(id)).await?;
+                repo::set_amendment(tx, id, None, None).await?;
+            }
+            (true, to) => {
+                let rationale = before.amendment.as_ref().map(|a| a.rationale.as_str());
+                repo::set_amendment(tx, id, Some(to.stored()), rationale).await?;
+            }
+            (false, to) => {
+                if before.amendment.is_some() {
+                    repo::set_amendment(tx, id, None, None).await?;
+                }
+                repo::set_status(tx, id, to.stored(), comment.as_deref(), before.current_version).await?;
+            }
+        }
         let after = load(tx, id, false).await?;
         audit::record(tx, actor, "transition", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Opens an amendment of an active agreement: its content becomes editable again as a draft,
+/// while the version in force stays in force until the amended version is signed by all.
+pub async fn amend(conn: &mut Conn, actor: &Actor, id: Uuid, rationale: &str) -> Result<Agreement, AppError> {
+    let rationale = rationale.trim();
+    if rationale.is_empty() {
+        return Err(AppError::invalid("rationale", "required", "say why the agreement is amended"));
+    }
+    conn.transaction(async |tx| {
+        let before = load(tx, id, true).await?;
+        can_edit(actor, &before)?;
+        if !matches!(before.status, Status::Active | Status::Expired) {
+            return Err(AppError::Conflict {
+                detail: format!("only an active agreement is amended; this one is {}", before.status.as_str()),
+            });
+        }
+        if let Some(open) = &before.amendment {
+            return Err(AppError::Conflict {
+                detail: format!("an amendment is already open ({}); finish or cancel it first", open.status.as_str()),
+            });
+        }
+        repo::set_amendment(tx, id, Some(Status::Draft.stored()), Some(rationale)).await?;
+        let after = load(tx, id, false).await?;
+        audit::record(tx, actor, "amend", Change::updated(&before, &after)).await?;
         Ok(after)
     })
     .await
@@ -1018,6 +1095,69 @@ fn redact_version(actor: &Actor, a: &Agreement, mut v: Version) -> Version {
     v
 }
 
+/// What changed between two versions: an RFC 6902 JSON Patch that turns the first snapshot
+/// into the second, and the same changes in plain words.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionDiff {
+    pub from: i32,
+    pub to: i32,
+    pub patch: Vec<Value>,
+    pub changes: Vec<String>,
+}
+
+pub async fn diff(conn: &mut Conn, actor: &Actor, id: Uuid, from: i32, to: i32) -> Result<VersionDiff, AppError> {
+    let a = version(conn, actor, id, from).await?;
+    let b = version(conn, actor, id, to).await?;
+    let patch = json_patch(&a.snapshot, &b.snapshot);
+    let changes = patch.iter().map(describe_op).collect();
+    Ok(VersionDiff { from, to, patch, changes })
+}
+
+/// An RFC 6902 patch from `from` to `to`. Objects are compared member by member; arrays
+/// that differ are replaced whole (their elements have no stable identity to diff by).
+pub fn json_patch(from: &Value, to: &Value) -> Vec<Value> {
+    fn escape(key: &str) -> String {
+        key.replace('~', "~0").replace('/', "~1")
+    }
+    fn walk(path: &str, a: &Value, b: &Value, ops: &mut Vec<Value>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for key in x.keys().filter(|k| !y.contains_key(*k)) {
+                    ops.push(serde_json::json!({"op": "remove", "path": format!("{path}/{}", escape(key))}));
+                }
+                for (key, value) in y {
+                    let child = format!("{path}/{}", escape(key));
+                    match x.get(key) {
+                        None => ops.push(serde_json::json!({"op": "add", "path": child, "value": value})),
+                        Some(old) => walk(&child, old, value, ops),
+                    }
+                }
+            }
+            _ if a == b => {}
+            _ => ops.push(serde_json::json!({"op": "replace", "path": path, "value": b})),
+        }
+    }
+    let mut ops = Vec::new();
+    walk("", from, to, &mut ops);
+    ops
+}
+
+fn describe_op(op: &Value) -> String {
+    let path = op["path"].as_str().unwrap_or_default();
+    let field = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|p| p.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(".");
+    let verb = match op["op"].as_str() {
+        Some("add") => "added",
+        Some("remove") => "removed",
+        _ => "changed",
+    };
+    format!("{} {verb}", if field.is_empty() { "everything".to_owned() } else { field })
+}
+
 /// A signature as submitted.
 #[derive(Clone, Debug)]
 pub struct NewSignature {
@@ -1075,11 +1215,11 @@ pub async fn sign(
             }
         };
         let latest = repo::latest_version_number(tx, id).await?.unwrap_or(0);
-        if before.status != Status::AwaitingSignatures || number != latest {
+        if before.working_status() != Status::AwaitingSignatures || number != latest {
             return Err(AppError::Conflict {
                 detail: format!(
                     "version {number} is not awaiting signatures (the agreement is {})",
-                    before.status.as_str()
+                    before.working_status().as_str()
                 ),
             });
         }
@@ -1109,7 +1249,7 @@ pub async fn sign(
         audit::record(tx, actor, "sign", Change::Created(&signature)).await?;
         let signed: HashSet<Uuid> = repo::signatures(tx, id, number).await?.iter().map(|r| r.organization_id).collect();
         let after = if signing.iter().all(|p| signed.contains(p)) {
-            repo::set_status(tx, id, Status::Active.stored(), None, Some(number)).await?;
+            repo::put_in_force(tx, id, number).await?;
             let after = load(tx, id, false).await?;
             audit::record(tx, actor, "activate", Change::updated(&before, &after)).await?;
             after
@@ -1145,6 +1285,61 @@ mod tests {
         assert_eq!(Status::from_row("active", d("2026-12-31"), d("2026-12-31")), Status::Active);
         assert_eq!(Status::from_row("active", d("2026-12-31"), d("2027-01-01")), Status::Expired);
         assert_eq!(Status::from_row("draft", d("2020-01-01"), d("2027-01-01")), Status::Draft);
+    }
+
+    /// Applies the subset of RFC 6902 that [`json_patch`] emits.
+    fn apply(doc: &mut Value, ops: &[Value]) {
+        for op in ops {
+            let path: Vec<String> = op["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .skip(1)
+                .map(|p| p.replace("~1", "/").replace("~0", "~"))
+                .collect();
+            if path.is_empty() {
+                *doc = op["value"].clone();
+                continue;
+            }
+            let (last, parents) = path.split_last().unwrap();
+            let mut target = &mut *doc;
+            for p in parents {
+                target = target.get_mut(p.as_str()).unwrap();
+            }
+            let map = target.as_object_mut().unwrap();
+            match op["op"].as_str().unwrap() {
+                "remove" => {
+                    map.remove(last.as_str());
+                }
+                _ => {
+                    map.insert(last.clone(), op["value"].clone());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn json_patch_turns_one_snapshot_into_the_other() {
+        let a: Value = serde_json::json!({"code": "K-1", "purpose": {"fi": "Vanha"}, "ground_rules": {"premises_use": {"fi": "x"}, "a/b": 1},
+                                          "parties": [{"id": 1}], "tasks": []});
+        let b: Value = serde_json::json!({"code": "K-1", "purpose": {"fi": "Uusi", "sv": "Ny"}, "ground_rules": {"a/b": 2},
+                                          "parties": [{"id": 1}, {"id": 2}], "tasks": [], "review": {"cycle_months": 6}});
+        let ops = json_patch(&a, &b);
+        let mut patched = a.clone();
+        apply(&mut patched, &ops);
+        assert_eq!(patched, b);
+        let words: Vec<String> = ops.iter().map(describe_op).collect();
+        for expected in [
+            "purpose.fi changed",
+            "purpose.sv added",
+            "ground_rules.premises_use removed",
+            "ground_rules.a/b changed",
+            "parties changed",
+            "review added",
+        ] {
+            assert!(words.contains(&expected.to_owned()), "{expected} not in {words:?}");
+        }
+        assert!(json_patch(&a, &a).is_empty());
     }
 
     #[test]

@@ -12,7 +12,8 @@ use super::common::{
 };
 use crate::db::Db;
 use crate::domain::agreements::{
-    self, Agreement, AgreementContent, AgreementQuery, NewSignature, Signature, SignatureMethod, Status, Version,
+    self, Agreement, AgreementContent, AgreementQuery, Amendment, NewSignature, Signature, SignatureMethod, Status,
+    Version, VersionDiff,
 };
 use crate::error::{AppError, Problem};
 
@@ -27,6 +28,9 @@ pub struct AgreementView {
     pub status_comment: Option<String>,
     /// The version in force: signed by every signing party.
     pub current_version: Option<i32>,
+    /// An amendment in preparation: the content above is its working copy, and
+    /// `current_version` stays in force until the amended version is signed by all.
+    pub amendment: Option<Amendment>,
     /// Whether all five collective-impact principles are documented.
     pub ci_principles_complete: bool,
     pub created_at: DateTime<Utc>,
@@ -42,6 +46,7 @@ impl From<Agreement> for AgreementView {
             status: a.status,
             status_comment: a.status_comment,
             current_version: a.current_version,
+            amendment: a.amendment,
             ci_principles_complete: a.ci_principles_complete,
             created_at: a.created_at,
             updated_at: a.updated_at,
@@ -367,4 +372,74 @@ pub async fn sign(
         agreement_status: agreement.status,
         current_version: agreement.current_version,
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rationale": "Vuosikatsauksessa sovittu kustannusjaon muutos"}))]
+pub struct AmendmentRequest {
+    /// Why the agreement is amended (required).
+    pub rationale: String,
+}
+
+/// Open an amendment of an active agreement. Its content becomes editable as a draft; the
+/// version in force stays in force until the amended version is signed by every signing party.
+#[utoipa::path(
+    operation_id = "amend_agreement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    request_body = AmendmentRequest,
+    responses((status = 200, description = "The agreement with its amendment open", body = AgreementView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements/{id}/amendments")]
+pub async fn amend(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<AmendmentRequest>,
+) -> Result<Tagged, AppError> {
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    tagged(agreements::amend(&mut conn, &actor, id.into_inner(), &body.rationale).await?)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"from": 1, "to": 2,
+    "patch": [{"op": "replace", "path": "/purpose/fi", "value": "Uusi tarkoitus"}],
+    "changes": ["purpose.fi changed"]}))]
+pub struct VersionDiffView {
+    pub from: i32,
+    pub to: i32,
+    /// RFC 6902 JSON Patch turning snapshot `from` into snapshot `to`.
+    #[schema(value_type = Vec<Object>)]
+    pub patch: Vec<serde_json::Value>,
+    /// The same changes in plain words, one per patch operation.
+    pub changes: Vec<String>,
+}
+
+impl From<VersionDiff> for VersionDiffView {
+    fn from(d: VersionDiff) -> Self {
+        VersionDiffView { from: d.from, to: d.to, patch: d.patch, changes: d.changes }
+    }
+}
+
+/// What changed from version `a` to version `b`.
+#[utoipa::path(
+    operation_id = "diff_agreement_versions",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("a" = i32, Path, description = "From version"),
+           ("b" = i32, Path, description = "To version")),
+    responses((status = 200, description = "The differences", body = VersionDiffView), GetErrors)
+)]
+#[get("/api/v1/agreements/{id}/versions/{a}/diff/{b}")]
+pub async fn diff(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(Uuid, i32, i32)>,
+) -> Result<web::Json<VersionDiffView>, AppError> {
+    let (id, a, b) = path.into_inner();
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    Ok(web::Json(agreements::diff(&mut conn, &actor, id, a, b).await?.into()))
 }

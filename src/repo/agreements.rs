@@ -22,6 +22,8 @@ pub struct AgreementRow {
     pub status: String,
     pub status_comment: Option<String>,
     pub current_version: Option<i32>,
+    pub amendment_status: Option<String>,
+    pub amendment_rationale: Option<String>,
     pub visibility: String,
     pub tasks: serde_json::Value,
     pub ground_rules: serde_json::Value,
@@ -125,6 +127,34 @@ pub async fn set_status(
             agreements::status.eq(status),
             agreements::status_comment.eq(comment),
             agreements::current_version.eq(current_version),
+        ))
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Opens, moves or (with `None`) closes an amendment.
+pub async fn set_amendment(
+    conn: &mut Conn,
+    id: Uuid,
+    status: Option<&str>,
+    rationale: Option<&str>,
+) -> QueryResult<AgreementRow> {
+    diesel::update(agreements::table.find(id))
+        .set((agreements::amendment_status.eq(status), agreements::amendment_rationale.eq(rationale)))
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Puts a newly signed version in force and closes the amendment that produced it.
+pub async fn put_in_force(conn: &mut Conn, id: Uuid, version: i32) -> QueryResult<AgreementRow> {
+    diesel::update(agreements::table.find(id))
+        .set((
+            agreements::status.eq("active"),
+            agreements::current_version.eq(Some(version)),
+            agreements::amendment_status.eq(None::<String>),
+            agreements::amendment_rationale.eq(None::<String>),
         ))
         .returning(AgreementRow::as_returning())
         .get_result(conn)

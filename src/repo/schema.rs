@@ -50,6 +50,8 @@ diesel::table! {
         status -> Text,
         status_comment -> Nullable<Text>,
         current_version -> Nullable<Int4>,
+        amendment_status -> Nullable<Text>,
+        amendment_rationale -> Nullable<Text>,
         visibility -> Text,
         tasks -> Jsonb,
         ground_rules -> Jsonb,

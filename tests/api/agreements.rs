@@ -424,3 +424,121 @@ async fn no_sequence_of_calls_activates_without_all_signatures() {
     assert_eq!(last["agreement_status"], "active");
     assert_eq!(last["current_version"], 2);
 }
+
+async fn activate(app: &TestApp, p: &Personas, code: &str) -> String {
+    let a = create(app, p, As::PlatformAdmin, body(code, &[p.org, p.other_org])).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    transition(app, p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let hash = version_hash(app, p, &id, 1).await;
+    sign(app, p, As::OrgAdmin, &id, 1, &hash).await.assert_status(201);
+    sign(app, p, As::Outsider, &id, 1, &hash).await.assert_status(201);
+    id
+}
+
+async fn version_hash(app: &TestApp, p: &Personas, id: &str, n: i64) -> String {
+    let v = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/agreements/{id}/versions/{n}"))
+                .insert_header(p.bearer(As::PlatformAdmin)),
+        )
+        .await;
+    v.assert_status(200).json()["content_hash"].as_str().unwrap().to_owned()
+}
+
+async fn amend(app: &TestApp, p: &Personas, who: As, id: &str, rationale: &str) -> crate::support::TestResponse {
+    app.call(json(
+        p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/amendments"))),
+        serde_json::json!({"rationale": rationale}),
+    ))
+    .await
+}
+
+#[actix_web::test]
+async fn amendments_keep_the_signed_version_in_force_until_the_new_one_is_signed() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let id = activate(&app, &p, "KS-2026-010").await;
+    let uri = format!("/api/v1/agreements/{id}");
+    let patch = |body: serde_json::Value| {
+        json(
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Coordinator)).insert_header(("if-match", "*")),
+            body,
+        )
+    };
+    let res = app.call(patch(serde_json::json!({"purpose": {"fi": "Uusi tarkoitus"}}))).await;
+    assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains("amendment"));
+
+    amend(&app, &p, As::Coordinator, &id, " ").await.assert_problem(422);
+    amend(&app, &p, As::Anonymous, &id, "x").await.assert_problem(404);
+    amend(&app, &p, As::Member, &id, "x").await.assert_problem(403);
+    let opened = amend(&app, &p, As::Coordinator, &id, "Vuosikatsauksen päätös").await.assert_status(200).json();
+    assert_eq!(opened["status"], "active");
+    assert_eq!(opened["current_version"], 1);
+    assert_eq!(opened["amendment"]["status"], "draft");
+    amend(&app, &p, As::Coordinator, &id, "toinen").await.assert_problem(409);
+
+    app.call(patch(serde_json::json!({"purpose": {"fi": "Uusi tarkoitus"}}))).await.assert_status(200);
+    let v1 =
+        app.call(TestRequest::get().uri(&format!("{uri}/versions/1")).insert_header(p.bearer(As::Member))).await.json();
+    assert_eq!(v1["snapshot"]["purpose"]["fi"], "Ikääntyneiden yksinäisyyden vähentäminen");
+
+    transition(&app, &p, As::Coordinator, &id, "awaiting_signatures").await.assert_status(200);
+    let v2 =
+        app.call(TestRequest::get().uri(&format!("{uri}/versions/2")).insert_header(p.bearer(As::Member))).await.json();
+    assert_eq!(v2["rationale"], "Vuosikatsauksen päätös");
+    let h2 = v2["content_hash"].as_str().unwrap().to_owned();
+    let half = sign(&app, &p, As::OrgAdmin, &id, 2, &h2).await.assert_status(201).json();
+    assert_eq!(half["agreement_status"], "active");
+    assert_eq!(half["current_version"], 1, "the old version stays in force");
+    let done = sign(&app, &p, As::Outsider, &id, 2, &h2).await.assert_status(201).json();
+    assert_eq!(done["current_version"], 2);
+    let now = app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Member))).await.json();
+    assert!(now["amendment"].is_null());
+
+    let diff =
+        app.call(TestRequest::get().uri(&format!("{uri}/versions/1/diff/2")).insert_header(p.bearer(As::Member))).await;
+    let diff = diff.assert_status(200).json();
+    assert_eq!(diff["changes"], serde_json::json!(["purpose.fi changed"]));
+    assert_eq!(
+        diff["patch"][0],
+        serde_json::json!({"op": "replace", "path": "/purpose/fi", "value": "Uusi tarkoitus"})
+    );
+    app.call(TestRequest::get().uri(&format!("{uri}/versions/1/diff/9")).insert_header(p.bearer(As::Member)))
+        .await
+        .assert_problem(404);
+    app.get(&format!("{uri}/versions/1/diff/2")).await.assert_problem(404);
+}
+
+#[actix_web::test]
+async fn cancelling_an_amendment_restores_the_version_in_force() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let id = activate(&app, &p, "KS-2026-011").await;
+    let uri = format!("/api/v1/agreements/{id}");
+    amend(&app, &p, As::OrgAdmin, &id, "Kokeilu").await.assert_status(200);
+    let res = app
+        .call(json(
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)).insert_header(("if-match", "*")),
+            serde_json::json!({"title": {"fi": "Keskeneräinen muutos"}, "parties": [{"organization_id": p.org, "roles": ["backbone"]}],
+                               "tasks": [], "cost_sharing": []}),
+        ))
+        .await;
+    res.assert_status(200);
+    let cancelled = transition(&app, &p, As::OrgAdmin, &id, "cancelled").await.assert_status(200).json();
+    assert_eq!(cancelled["status"], "active", "cancelling the amendment does not cancel the agreement");
+    assert!(cancelled["amendment"].is_null());
+    assert_eq!(cancelled["title"]["fi"], "Kohtaamispaikan kumppanuussopimus");
+    assert_eq!(cancelled["parties"].as_array().unwrap().len(), 2);
+    // Termination closes an open amendment too.
+    amend(&app, &p, As::OrgAdmin, &id, "Toinen kokeilu").await.assert_status(200);
+    let res = app
+        .call(json(
+            TestRequest::post().uri(&format!("{uri}/transitions")).insert_header(p.bearer(As::OrgAdmin)),
+            serde_json::json!({"to": "terminated", "comment": "Toiminta päättyi"}),
+        ))
+        .await;
+    let terminated = res.assert_status(200).json();
+    assert_eq!(terminated["status"], "terminated");
+    assert!(terminated["amendment"].is_null());
+}
