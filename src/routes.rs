@@ -65,6 +65,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agreements::sign)
         .service(agreements::amend)
         .service(agreements::diff)
+        .service(agreements::list_reviews)
+        .service(agreements::record_review)
+        .service(agreements::list_acknowledgements)
+        .service(agreements::acknowledge)
         .service(audit::list);
 }
 

@@ -384,7 +384,7 @@ impl Agreement {
     }
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, AppError> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, AppError> {
     serde_json::from_value(v).map_err(AppError::internal)
 }
 
@@ -702,11 +702,11 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 // ---- authorisation ----
 
-fn is_party_member(actor: &Actor, parties: &[Uuid]) -> bool {
+pub(super) fn is_party_member(actor: &Actor, parties: &[Uuid]) -> bool {
     parties.iter().any(|p| actor.role_in(*p).is_some())
 }
 
-fn can_read(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
+pub(super) fn can_read(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
     if actor.is_platform_admin()
         || is_party_member(actor, &a.party_ids())
         || a.content.visibility == AgreementVisibility::Public
@@ -717,7 +717,7 @@ fn can_read(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
     }
 }
 
-fn can_edit(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
+pub(super) fn can_edit(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
     can_read(actor, a)?;
     if actor.is_platform_admin()
         || a.party_ids().iter().any(|p| actor.role_in(*p).is_some_and(|r| r >= Role::Coordinator))
@@ -740,7 +740,7 @@ fn redact_for(actor: &Actor, mut a: Agreement) -> Agreement {
 
 // ---- reads ----
 
-async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<Agreement, AppError> {
+pub(super) async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<Agreement, AppError> {
     let row = if for_update { repo::get_for_update(conn, id).await? } else { repo::get(conn, id).await? };
     let row = row.ok_or(AppError::NotFound)?;
     let parties = repo::parties_of(conn, &[id]).await?;
@@ -973,22 +973,33 @@ pub async fn amend(conn: &mut Conn, actor: &Actor, id: Uuid, rationale: &str) ->
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?;
         can_edit(actor, &before)?;
-        if !matches!(before.status, Status::Active | Status::Expired) {
-            return Err(AppError::Conflict {
-                detail: format!("only an active agreement is amended; this one is {}", before.status.as_str()),
-            });
-        }
-        if let Some(open) = &before.amendment {
-            return Err(AppError::Conflict {
-                detail: format!("an amendment is already open ({}); finish or cancel it first", open.status.as_str()),
-            });
-        }
-        repo::set_amendment(tx, id, Some(Status::Draft.stored()), Some(rationale)).await?;
-        let after = load(tx, id, false).await?;
-        audit::record(tx, actor, "amend", Change::updated(&before, &after)).await?;
-        Ok(after)
+        open_amendment(tx, actor, &before, rationale).await
     })
     .await
+}
+
+/// Opens an amendment inside the caller's transaction, on an agreement already loaded for
+/// update and checked for the right to edit.
+pub(super) async fn open_amendment(
+    tx: &mut Conn,
+    actor: &Actor,
+    before: &Agreement,
+    rationale: &str,
+) -> Result<Agreement, AppError> {
+    if !matches!(before.status, Status::Active | Status::Expired) {
+        return Err(AppError::Conflict {
+            detail: format!("only an active agreement is amended; this one is {}", before.status.as_str()),
+        });
+    }
+    if let Some(open) = &before.amendment {
+        return Err(AppError::Conflict {
+            detail: format!("an amendment is already open ({}); finish or cancel it first", open.status.as_str()),
+        });
+    }
+    repo::set_amendment(tx, before.id, Some(Status::Draft.stored()), Some(rationale)).await?;
+    let after = load(tx, before.id, false).await?;
+    audit::record(tx, actor, "amend", Change::updated(before, &after)).await?;
+    Ok(after)
 }
 
 /// A frozen version with its signatures.

@@ -7,6 +7,7 @@
 //! layer can use them directly instead of copying them.
 
 pub mod access;
+pub mod agreement_reviews;
 pub mod agreements;
 pub mod areas;
 pub mod audit;

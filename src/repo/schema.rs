@@ -1,6 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agreement_acknowledgements (id) {
+        id -> Uuid,
+        agreement_id -> Uuid,
+        version -> Int4,
+        user_id -> Nullable<Uuid>,
+        person_name -> Nullable<Text>,
+        organization_id -> Nullable<Uuid>,
+        acknowledged_on -> Date,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     agreement_parties (agreement_id, organization_id) {
         agreement_id -> Uuid,
         organization_id -> Uuid,
@@ -8,6 +22,26 @@ diesel::table! {
         roles -> Array<Nullable<Text>>,
         must_sign -> Bool,
         contact_ids -> Array<Nullable<Uuid>>,
+    }
+}
+
+diesel::table! {
+    agreement_reviews (id) {
+        id -> Uuid,
+        agreement_id -> Uuid,
+        scheduled_date -> Date,
+        held_on -> Nullable<Date>,
+        participant_organization_ids -> Array<Nullable<Uuid>>,
+        participant_names -> Array<Nullable<Text>>,
+        agenda -> Nullable<Jsonb>,
+        findings -> Nullable<Jsonb>,
+        decisions -> Jsonb,
+        outcome -> Text,
+        next_review_due -> Nullable<Date>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
     }
 }
 
@@ -211,8 +245,11 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agreement_acknowledgements -> organizations (organization_id));
 diesel::joinable!(agreement_parties -> agreements (agreement_id));
 diesel::joinable!(agreement_parties -> organizations (organization_id));
+diesel::joinable!(agreement_reviews -> agreements (agreement_id));
+diesel::joinable!(agreement_reviews -> users (recorded_by));
 diesel::joinable!(agreement_signatures -> organizations (organization_id));
 diesel::joinable!(agreement_signatures -> users (signed_by));
 diesel::joinable!(agreement_versions -> agreements (agreement_id));
@@ -226,7 +263,9 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(service_clients -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_acknowledgements,
     agreement_parties,
+    agreement_reviews,
     agreement_signatures,
     agreement_versions,
     agreements,

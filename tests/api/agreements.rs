@@ -542,3 +542,118 @@ async fn cancelling_an_amendment_restores_the_version_in_force() {
     assert_eq!(terminated["status"], "terminated");
     assert!(terminated["amendment"].is_null());
 }
+
+async fn record_review(
+    app: &TestApp,
+    p: &Personas,
+    who: As,
+    id: &str,
+    body: serde_json::Value,
+) -> crate::support::TestResponse {
+    app.call(json(p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/reviews"))), body)).await
+}
+
+#[actix_web::test]
+async fn annual_reviews_move_the_next_due_date_and_can_open_an_amendment() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let id = activate(&app, &p, "KS-2026-020").await;
+    let review = serde_json::json!({
+        "scheduled_date": "2026-11-15", "held_on": "2026-11-15",
+        "participant_organization_ids": [p.org, p.other_org], "participant_names": ["Aino Esimerkki"],
+        "findings": {"fi": "Kahvila vakiintunut"},
+        "decisions": [{"decision": {"fi": "Toinen kahvilapäivä"}, "responsible_party_id": p.org, "due_date": "2027-01-31"}],
+        "outcome": "continue"});
+    for (who, status) in [(As::Anonymous, 404), (As::Client, 404), (As::Member, 403)] {
+        record_review(&app, &p, who, &id, review.clone()).await.assert_problem(status);
+    }
+    let recorded = record_review(&app, &p, As::Coordinator, &id, review.clone()).await.assert_status(201).json();
+    assert_eq!(recorded["review"]["next_review_due"], "2027-11-15");
+    assert_eq!(recorded["agreement"]["review"]["next_due"], "2027-11-15");
+    assert!(recorded["agreement"]["amendment"].is_null());
+
+    let mut bad = review.clone();
+    bad["participant_organization_ids"] = serde_json::json!([uuid::Uuid::now_v7()]);
+    bad["next_review_due"] = "2026-01-01".into();
+    let problem = record_review(&app, &p, As::Coordinator, &id, bad).await.assert_problem(422);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
+
+    let mut amend_review = review.clone();
+    amend_review["scheduled_date"] = "2027-11-10".into();
+    amend_review["outcome"] = "amend".into();
+    let amended = record_review(&app, &p, As::OrgAdmin, &id, amend_review).await.assert_status(201).json();
+    assert_eq!(amended["agreement"]["amendment"]["status"], "draft");
+    assert_eq!(amended["agreement"]["amendment"]["rationale"], "Annual review of 2027-11-10");
+
+    let list_uri = format!("/api/v1/agreements/{id}/reviews");
+    app.access_matrix(
+        &p,
+        &[(As::Anonymous, 404), (As::Client, 404), (As::Member, 200), (As::Outsider, 200), (As::PlatformAdmin, 200)],
+        || TestRequest::get().uri(&list_uri),
+    )
+    .await;
+    let listed = app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::Member))).await.json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["data"][0]["decisions"][0]["due_date"], "2027-01-31");
+}
+
+#[actix_web::test]
+async fn acknowledgements_show_who_needs_briefing_after_an_amendment() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let id = activate(&app, &p, "KS-2026-021").await;
+    let uri = format!("/api/v1/agreements/{id}/acknowledgements");
+    let post = |who: As, body: serde_json::Value| json(p.request(who, TestRequest::post().uri(&uri)), body);
+
+    let own = app.call(post(As::Member, serde_json::json!({}))).await.assert_status(201).json();
+    assert_eq!(own["version"], 1);
+    assert_eq!(own["user_id"], p.user(As::Member).to_string());
+    assert_eq!(own["organization_id"], p.org.to_string());
+    assert_eq!(own["current"], true);
+    app.call(post(As::Member, serde_json::json!({}))).await.assert_problem(409);
+    // Recording someone else's briefing takes a coordinator.
+    app.call(post(As::Member, serde_json::json!({"person_name": "Vapaaehtoinen Virtanen"}))).await.assert_problem(403);
+    app.call(post(
+        As::Coordinator,
+        serde_json::json!({"person_name": "Vapaaehtoinen Virtanen", "organization_id": p.org}),
+    ))
+    .await
+    .assert_status(201);
+    app.call(post(As::Anonymous, serde_json::json!({}))).await.assert_problem(404);
+    app.call(post(As::Coordinator, serde_json::json!({"version": 7}))).await.assert_problem(422);
+
+    // Amend and sign version 2: both briefings are now of an older version.
+    amend(&app, &p, As::OrgAdmin, &id, "Pelisääntöjen päivitys").await.assert_status(200);
+    let res = app
+        .call(json(
+            TestRequest::patch()
+                .uri(&format!("/api/v1/agreements/{id}"))
+                .insert_header(p.bearer(As::OrgAdmin))
+                .insert_header(("if-match", "*")),
+            serde_json::json!({"ground_rules": {"premises_use": {"fi": "Tilat myös iltaisin"}}}),
+        ))
+        .await;
+    res.assert_status(200);
+    transition(&app, &p, As::OrgAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let h2 = version_hash(&app, &p, &id, 2).await;
+    sign(&app, &p, As::OrgAdmin, &id, 2, &h2).await.assert_status(201);
+    sign(&app, &p, As::Outsider, &id, 2, &h2).await.assert_status(201);
+
+    let stale = app
+        .call(TestRequest::get().uri(&format!("{uri}?current=false")).insert_header(p.bearer(As::Coordinator)))
+        .await
+        .json();
+    assert_eq!(stale["data"].as_array().unwrap().len(), 2);
+    app.call(post(As::Member, serde_json::json!({}))).await.assert_status(201);
+    let current = app
+        .call(TestRequest::get().uri(&format!("{uri}?current=true")).insert_header(p.bearer(As::Coordinator)))
+        .await
+        .json();
+    assert_eq!(current["data"][0]["version"], 2);
+    app.access_matrix(
+        &p,
+        &[(As::Anonymous, 404), (As::Client, 404), (As::Member, 200), (As::PlatformAdmin, 200)],
+        || TestRequest::get().uri(&uri),
+    )
+    .await;
+}

@@ -1,0 +1,2 @@
+DROP TABLE agreement_acknowledgements;
+DROP TABLE agreement_reviews;
