@@ -36,3 +36,50 @@ async fn demo_data_loads_idempotently() {
     let keusote = app.get("/api/v1/organizations?wellbeing_county=02").await.json();
     assert!(keusote["data"].as_array().unwrap().len() >= 4);
 }
+
+#[actix_web::test]
+async fn demo_agreements_follow_the_operating_models() {
+    use actix_web::test::TestRequest;
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    // The Keski-Suomi meeting-place agreement is public, active and documents all five principles.
+    let public = app.get("/api/v1/agreements?ci_principles=complete").await.assert_status(200).json();
+    let ks = &public["data"][0];
+    assert_eq!(ks["code"], "KS-2026-014");
+    assert_eq!(ks["status"], "active");
+    assert_eq!(ks["current_version"], 1);
+    assert_eq!(ks["parties"].as_array().unwrap().len(), 5);
+    assert!(
+        ks["parties"].as_array().unwrap().iter().all(|p| p["contact_ids"].as_array().unwrap().is_empty()),
+        "contacts hidden from anonymous"
+    );
+    assert_eq!(ks["review"]["next_due"], "2027-11-10");
+
+    // Keusote's agreement with the subsidised NGO is in negotiation, visible to its parties only.
+    assert_eq!(app.get("/api/v1/agreements?status=negotiation").await.json()["data"].as_array().unwrap().len(), 0);
+    let login = app
+        .call(crate::support::json(
+            TestRequest::post().uri("/api/v1/auth/token"),
+            serde_json::json!({"grant_type": "password", "username": "koordinaattori@hyvaarki.example",
+                               "password": yhdyspinta::demo::DEMO_PASSWORD}),
+        ))
+        .await
+        .json();
+    let bearer = ("authorization", format!("Bearer {}", login["access_token"].as_str().unwrap()));
+    let mine = app
+        .call(TestRequest::get().uri("/api/v1/agreements?status=negotiation").insert_header(bearer.clone()))
+        .await
+        .json();
+    let ku = &mine["data"][0];
+    assert_eq!(ku["code"], "KU-2026-003");
+    assert!(ku["parties"].as_array().unwrap().iter().any(|p| p["roles"] == serde_json::json!(["subsidised_ngo"])));
+    let reviews = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/agreements/{}/reviews", ku["id"].as_str().unwrap()))
+                .insert_header(bearer),
+        )
+        .await
+        .json();
+    assert_eq!(reviews["data"].as_array().unwrap().len(), 1);
+}
