@@ -731,11 +731,20 @@ pub(super) fn can_edit(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
 }
 
 /// Contact persons are personal data: only party members and platform admins see them.
-fn redact_for(actor: &Actor, mut a: Agreement) -> Agreement {
-    if !(actor.is_platform_admin() || is_party_member(actor, &a.party_ids())) {
-        a.content.parties.iter_mut().for_each(|p| p.contact_ids.clear());
+/// What a reader outside the parties sees: while an amendment is being prepared, the content
+/// in force rather than the unsigned working copy, and never the contact persons.
+async fn redact_for(conn: &mut Conn, actor: &Actor, mut a: Agreement) -> Result<Agreement, AppError> {
+    if actor.is_platform_admin() || is_party_member(actor, &a.party_ids()) {
+        return Ok(a);
     }
-    a
+    if let (Some(_), Some(number)) = (&a.amendment, a.current_version) {
+        if let Some(in_force) = repo::version(conn, a.id, number).await? {
+            a.content = from_json(in_force.snapshot)?;
+        }
+        a.amendment = None;
+    }
+    a.content.parties.iter_mut().for_each(|p| p.contact_ids.clear());
+    Ok(a)
 }
 
 // ---- reads ----
@@ -750,7 +759,7 @@ pub(super) async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<
 pub async fn get(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<Agreement, AppError> {
     let a = load(conn, id, false).await?;
     can_read(actor, &a)?;
-    Ok(redact_for(actor, a))
+    redact_for(conn, actor, a).await
 }
 
 #[derive(Clone, Debug, Default)]
@@ -810,7 +819,8 @@ pub async fn list(
     for row in page.items {
         let (mine, rest): (Vec<_>, Vec<_>) = parties.into_iter().partition(|p| p.agreement_id == row.id);
         parties = rest;
-        items.push(redact_for(actor, from_rows(row, mine, day)?));
+        let agreement = from_rows(row, mine, day)?;
+        items.push(redact_for(conn, actor, agreement).await?);
     }
     Ok(Page { items, next: page.next, limit: page.limit })
 }

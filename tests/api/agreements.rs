@@ -867,3 +867,33 @@ async fn random_call_sequences_never_activate_without_every_signature_on_one_has
     }
     assert!(activated > 0, "no walk reached a version in force: the test would prove nothing");
 }
+
+#[actix_web::test]
+async fn outsiders_see_the_version_in_force_while_an_amendment_is_prepared() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let mut b = body("KS-2026-040", &[p.org, p.other_org]);
+    b["visibility"] = "public".into();
+    let a = create(&app, &p, As::PlatformAdmin, b).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    transition(&app, &p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let hash = version_hash(&app, &p, &id, 1).await;
+    sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await.assert_status(201);
+    sign(&app, &p, As::Outsider, &id, 1, &hash).await.assert_status(201);
+    amend(&app, &p, As::OrgAdmin, &id, "Luonnos").await.assert_status(200);
+    let uri = format!("/api/v1/agreements/{id}");
+    app.call(json(
+        TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)).insert_header(("if-match", "*")),
+        serde_json::json!({"title": {"fi": "Allekirjoittamaton luonnos"}}),
+    ))
+    .await
+    .assert_status(200);
+    let public = app.get(&uri).await.assert_status(200).json();
+    assert_eq!(public["title"]["fi"], "Kohtaamispaikan kumppanuussopimus");
+    assert!(public["amendment"].is_null());
+    let listed = app.get("/api/v1/agreements").await.json();
+    assert_eq!(listed["data"][0]["title"]["fi"], "Kohtaamispaikan kumppanuussopimus");
+    let party = app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Member))).await.json();
+    assert_eq!(party["title"]["fi"], "Allekirjoittamaton luonnos");
+    assert_eq!(party["amendment"]["status"], "draft");
+}
