@@ -148,8 +148,9 @@ pub enum Resource {
     Organization(Option<Uuid>),
     /// The member list of an organisation.
     Members(Uuid),
-    /// One contact person of an organisation, public or members-only.
-    Contact { organization_id: Uuid, public: bool },
+    /// One contact person of an organisation, public or members-only. `collaborator`: the
+    /// actor belongs to an organisation that is party to a live agreement with this one.
+    Contact { organization_id: Uuid, public: bool, collaborator: bool },
     /// Service clients (platform administration).
     ServiceClients,
     /// Audit entries about one organisation's resources, or all of them.
@@ -177,8 +178,8 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Result<(), AppE
         | (Action::Create | Action::Delete, Resource::Organization(_)) => false,
         (Action::Read, Resource::Members(org)) => actor.role_in(org).is_some(),
         (_, Resource::Members(org)) => actor.role_in(org) == Some(Role::OrgAdmin),
-        (Action::Read, Resource::Contact { organization_id, public }) => {
-            if !(public || actor.role_in(organization_id).is_some()) {
+        (Action::Read, Resource::Contact { organization_id, public, collaborator }) => {
+            if !(public || collaborator || actor.role_in(organization_id).is_some()) {
                 // A members-only contact of another organisation is not yours to know of.
                 return Err(AppError::NotFound);
             }
@@ -235,11 +236,25 @@ mod tests {
     fn private_contacts_of_others_are_not_found() {
         let org = Uuid::now_v7();
         let outsider = user(vec![]);
-        let res = can(&outsider, Action::Read, Resource::Contact { organization_id: org, public: false });
+        let res = can(
+            &outsider,
+            Action::Read,
+            Resource::Contact { organization_id: org, public: false, collaborator: false },
+        );
         assert!(matches!(res, Err(AppError::NotFound)));
         let member = user(vec![Membership { organization_id: org, role: Role::Member }]);
-        assert!(can(&member, Action::Read, Resource::Contact { organization_id: org, public: false }).is_ok());
-        assert!(can(&member, Action::Update, Resource::Contact { organization_id: org, public: false }).is_err());
+        assert!(
+            can(&member, Action::Read, Resource::Contact { organization_id: org, public: false, collaborator: false })
+                .is_ok()
+        );
+        assert!(
+            can(
+                &member,
+                Action::Update,
+                Resource::Contact { organization_id: org, public: false, collaborator: false }
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Contact persons (yhdyshenkilöt) of an organisation.
 //!
-//! A contact is visible to the organisation's members, or to everyone when it is a public
-//! role contact (a shared mailbox, say). Erasure (GDPR) anonymises the contact in place so
+//! A contact is visible to the organisation's members and to members of organisations that
+//! collaborate with it (parties to a live agreement together), or to everyone when it is a
+//! public role contact (a shared mailbox, say). Erasure (GDPR) anonymises the contact in place so
 //! references to it still resolve, and scrubs its snapshots from the audit log.
 
 use chrono::{DateTime, Utc};
@@ -10,19 +11,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::access::{self, Action, Actor, Resource};
+use super::access::{self, Action, Actor, Principal, Resource};
 use super::audit::{self, Audited, Change};
 use super::organizations::ensure_exists;
 use super::pagination::{Page, PageRequest};
 use super::users::validate_email;
 use crate::db::Conn;
 use crate::error::{AppError, FieldError};
+use crate::repo::agreements as agreement_repo;
 use crate::repo::contacts::{self as repo, ContactFields, ContactRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
-    /// Members of the organisation (and, later, of organisations collaborating with it).
+    /// Members of the organisation and of organisations collaborating with it (parties to a
+    /// live agreement together).
     Members,
     /// Anyone, including anonymous callers: for role contacts such as shared mailboxes.
     Public,
@@ -82,8 +85,12 @@ impl Contact {
         super::version_etag(self.version)
     }
 
-    fn resource(&self) -> Resource {
-        Resource::Contact { organization_id: self.organization_id, public: self.visibility == Visibility::Public }
+    fn resource(&self, collaborator: bool) -> Resource {
+        Resource::Contact {
+            organization_id: self.organization_id,
+            public: self.visibility == Visibility::Public,
+            collaborator,
+        }
     }
 
     fn fields(&self) -> ContactDetails {
@@ -195,7 +202,16 @@ impl ContactDetails {
     }
 }
 
-/// The contacts the actor may see: all for members, public ones for everyone else.
+/// Whether the actor belongs to an organisation that collaborates with `organization_id`
+/// (is party to a live agreement with it).
+async fn collaborates(conn: &mut Conn, actor: &Actor, organization_id: Uuid) -> Result<bool, AppError> {
+    let Principal::User { memberships, .. } = &actor.principal else { return Ok(false) };
+    let mine: Vec<Uuid> = memberships.iter().map(|m| m.organization_id).collect();
+    Ok(agreement_repo::collaborates(conn, organization_id, &mine).await?)
+}
+
+/// The contacts the actor may see: all for members of the organisation and of organisations
+/// collaborating with it, public ones for everyone else.
 pub async fn list(
     conn: &mut Conn,
     actor: &Actor,
@@ -203,14 +219,17 @@ pub async fn list(
     page: PageRequest<Uuid>,
 ) -> Result<Page<Contact, Uuid>, AppError> {
     ensure_exists(conn, organization_id).await?;
-    let sees_all = access::can(actor, Action::Read, Resource::Contact { organization_id, public: false }).is_ok();
+    let collaborator = collaborates(conn, actor, organization_id).await?;
+    let sees_all =
+        access::can(actor, Action::Read, Resource::Contact { organization_id, public: false, collaborator }).is_ok();
     let rows = repo::list(conn, organization_id, !sees_all, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.id).try_map(Contact::try_from)
 }
 
 pub async fn get(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
     let contact = Contact::try_from(repo::get(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
-    access::can(actor, Action::Read, contact.resource())?;
+    let collaborator = collaborates(conn, actor, organization_id).await?;
+    access::can(actor, Action::Read, contact.resource(collaborator))?;
     Ok(contact)
 }
 
@@ -221,7 +240,7 @@ pub async fn create(
     details: ContactDetails,
 ) -> Result<Contact, AppError> {
     ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Create, Resource::Contact { organization_id, public: false })?;
+    access::can(actor, Action::Create, Resource::Contact { organization_id, public: false, collaborator: false })?;
     details.validate()?;
     conn.transaction(async |tx| {
         let created =
@@ -235,8 +254,9 @@ pub async fn create(
 async fn load_for_write(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
     let contact = Contact::try_from(repo::get_for_update(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
     // Existence first as a reader would see it, then the right to change it.
-    access::can(actor, Action::Read, contact.resource())?;
-    access::can(actor, Action::Update, contact.resource())?;
+    let collaborator = collaborates(conn, actor, organization_id).await?;
+    access::can(actor, Action::Read, contact.resource(collaborator))?;
+    access::can(actor, Action::Update, contact.resource(collaborator))?;
     Ok(contact)
 }
 

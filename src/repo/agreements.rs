@@ -350,3 +350,29 @@ pub async fn acknowledgements(conn: &mut Conn, agreement_id: Uuid) -> QueryResul
 pub async fn id_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Uuid>> {
     agreements::table.filter(agreements::code.eq(code)).select(agreements::id).first(conn).await.optional()
 }
+
+/// Is `organization_id` a party to a live (not cancelled or terminated) agreement together
+/// with any of `others`?
+pub async fn collaborates(conn: &mut Conn, organization_id: Uuid, others: &[Uuid]) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    if others.is_empty() {
+        return Ok(false);
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT EXISTS ( \
+             SELECT 1 FROM agreement_parties mine \
+             JOIN agreement_parties theirs ON theirs.agreement_id = mine.agreement_id \
+             JOIN agreements a ON a.id = mine.agreement_id \
+             WHERE mine.organization_id = $1 AND theirs.organization_id = ANY($2) \
+               AND a.status NOT IN ('cancelled', 'terminated')) AS found",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(organization_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(others.to_vec())
+    .get_result(conn)
+    .await?;
+    Ok(found.found)
+}

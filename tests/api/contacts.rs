@@ -176,3 +176,50 @@ async fn access_to_listing_editing_and_erasing() {
     // Public role contacts disappear from anonymous listings once erased.
     assert_eq!(app.get(&list_uri).await.json()["data"].as_array().unwrap().len(), 0);
 }
+
+#[actix_web::test]
+async fn collaborating_organisations_see_members_only_contacts() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let contact = create(&app, &p, serde_json::json!({"name": "Aino Esimerkki"})).await;
+    let uri = format!("/api/v1/organizations/{}/contacts/{}", p.org, contact["id"].as_str().unwrap());
+    let list_uri = format!("/api/v1/organizations/{}/contacts", p.org);
+    let outsider_sees = || async {
+        let one = app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Outsider))).await.status.as_u16();
+        let listed = app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::Outsider))).await.json();
+        (one, listed["data"].as_array().unwrap().len())
+    };
+    assert_eq!(outsider_sees().await, (404, 0));
+
+    // An agreement between the two organisations makes them collaborators.
+    let agreement = app
+        .call(json(
+            TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::PlatformAdmin)),
+            serde_json::json!({"code": "YHT-1", "title": {"fi": "Yhteistyö"}, "purpose": {"fi": "Tarkoitus"},
+                "period": {"start_date": "2026-01-01", "end_date": "2026-12-31"},
+                "parties": [{"organization_id": p.org, "roles": ["partner"]}, {"organization_id": p.other_org, "roles": ["partner"]}]}),
+        ))
+        .await
+        .json();
+    assert_eq!(outsider_sees().await, (200, 1));
+    // Still not theirs to edit.
+    let res = app
+        .call(json(
+            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Outsider)),
+            serde_json::json!({"title": "x"}),
+        ))
+        .await;
+    res.assert_problem(403);
+
+    // A cancelled agreement is no collaboration.
+    let res = app
+        .call(json(
+            TestRequest::post()
+                .uri(&format!("/api/v1/agreements/{}/transitions", agreement["id"].as_str().unwrap()))
+                .insert_header(p.bearer(As::PlatformAdmin)),
+            serde_json::json!({"to": "cancelled"}),
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(outsider_sees().await, (404, 0));
+}
