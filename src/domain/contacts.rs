@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::access::{self, Action, Actor, Principal, Resource};
 use super::audit::{self, Audited, Change};
+use super::merge_patch;
 use super::organizations::ensure_exists;
 use super::pagination::{Page, PageRequest};
 use super::users::validate_email;
@@ -21,9 +22,10 @@ use crate::error::{AppError, FieldError};
 use crate::repo::agreements as agreement_repo;
 use crate::repo::contacts::{self as repo, ContactFields, ContactRow};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
+    #[default]
     /// Members of the organisation and of organisations collaborating with it (parties to a
     /// live agreement together).
     Members,
@@ -117,30 +119,31 @@ impl Audited for Contact {
     }
 }
 
-/// The editable details of a contact.
-#[derive(Clone, Debug)]
+/// The editable details of a contact: the body of a create, and what a merge patch edits.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Aino Esimerkki", "title": "Toiminnanjohtaja",
+    "email": "aino@seniorikammari.example", "topics": ["ngo-collaboration"], "languages": ["fi"]}))]
 pub struct ContactDetails {
     pub name: String,
+    #[serde(default)]
     pub title: Option<String>,
+    #[serde(default)]
     pub email: Option<String>,
+    #[serde(default)]
     pub phone: Option<String>,
+    /// Free tags such as `ngo-collaboration` or `premises`.
+    #[serde(default)]
     pub topics: Vec<String>,
+    /// Languages the person serves in (e.g. `fi`, `sv`, `en`).
+    #[serde(default)]
     pub languages: Vec<String>,
+    /// The person's user account, if they have one.
+    #[serde(default)]
     pub user_id: Option<Uuid>,
+    /// Default `members`.
+    #[serde(default)]
     pub visibility: Visibility,
-}
-
-/// Merge-patch of a contact.
-#[derive(Clone, Debug, Default)]
-pub struct ContactPatch {
-    pub name: Option<String>,
-    pub title: Option<Option<String>>,
-    pub email: Option<Option<String>>,
-    pub phone: Option<Option<String>>,
-    pub topics: Option<Vec<String>>,
-    pub languages: Option<Vec<String>>,
-    pub user_id: Option<Option<Uuid>>,
-    pub visibility: Option<Visibility>,
 }
 
 impl ContactDetails {
@@ -158,34 +161,6 @@ impl ContactDetails {
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
-    }
-
-    fn apply(mut self, p: ContactPatch) -> Self {
-        if let Some(v) = p.name {
-            self.name = v;
-        }
-        if let Some(v) = p.title {
-            self.title = v;
-        }
-        if let Some(v) = p.email {
-            self.email = v;
-        }
-        if let Some(v) = p.phone {
-            self.phone = v;
-        }
-        if let Some(v) = p.topics {
-            self.topics = v;
-        }
-        if let Some(v) = p.languages {
-            self.languages = v;
-        }
-        if let Some(v) = p.user_id {
-            self.user_id = v;
-        }
-        if let Some(v) = p.visibility {
-            self.visibility = v;
-        }
-        self
     }
 
     fn into_fields(self) -> ContactFields {
@@ -266,7 +241,7 @@ pub async fn update(
     organization_id: Uuid,
     id: Uuid,
     expected_version: Option<i64>,
-    patch: ContactPatch,
+    patch: serde_json::Value,
 ) -> Result<Contact, AppError> {
     conn.transaction(async |tx| {
         let before = load_for_write(tx, actor, organization_id, id).await?;
@@ -276,7 +251,7 @@ pub async fn update(
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
         }
-        let details = before.fields().apply(patch);
+        let details = merge_patch::apply(&before.fields(), &patch)?;
         details.validate()?;
         let after = Contact::try_from(repo::update(tx, id, &details.into_fields()).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;

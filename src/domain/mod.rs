@@ -18,6 +18,7 @@ pub mod contacts;
 pub mod decimal;
 pub mod localized;
 pub mod members;
+pub mod merge_patch;
 pub mod organizations;
 pub mod pagination;
 pub mod passwords;

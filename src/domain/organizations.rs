@@ -15,6 +15,7 @@ use super::areas::{AreaKind, validate_code};
 use super::audit::{self, Audited, Change};
 use super::business_id;
 use super::localized::LocalizedText;
+use super::merge_patch;
 use super::pagination::{Page, PageRequest};
 use super::search;
 use crate::db::Conn;
@@ -189,20 +190,39 @@ pub async fn get(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<Organizatio
     repo::get(conn, id).await?.ok_or(AppError::NotFound).and_then(Organization::try_from)
 }
 
-/// A new organisation as given by its creator (the demo seed now; the API with writes).
-#[derive(Clone, Debug)]
+/// An organisation's editable fields: the body of a create, and what a merge patch edits.
+/// The id is the server's to assign and is not part of the body.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OrganizationFields, example = json!({
+    "name": {"fi": "Laukaan Kohtaamispaikka ry"}, "kind": "ngo", "business_id": "2960667-1",
+    "municipality_codes": ["410"], "wellbeing_county_code": "15",
+    "description": {"fi": "Kohtaamispaikka kirjaston yhteydessä."}, "website": "https://kohtaamispaikka.example",
+    "email": "info@kohtaamispaikka.example"}))]
 pub struct NewOrganization {
+    #[serde(skip)]
     pub id: Uuid,
     pub name: LocalizedText,
     pub kind: OrganizationKind,
+    /// Finnish business ID (Y-tunnus); the check digit is validated.
+    #[serde(default)]
     pub business_id: Option<String>,
+    #[serde(default)]
     pub parent_id: Option<Uuid>,
+    /// Municipalities served (three-digit codes).
+    #[serde(default)]
     pub municipality_codes: Vec<String>,
+    #[serde(default)]
     pub wellbeing_county_code: Option<String>,
+    #[serde(default)]
     pub description: Option<LocalizedText>,
+    #[serde(default)]
     pub website: Option<String>,
+    #[serde(default)]
     pub email: Option<String>,
+    #[serde(default)]
     pub phone: Option<String>,
+    #[serde(default)]
     pub external_ids: BTreeMap<String, String>,
 }
 
@@ -258,37 +278,22 @@ pub async fn insert_missing(conn: &mut Conn, organizations: Vec<NewOrganization>
     Ok(repo::insert_missing(conn, &rows).await?)
 }
 
-/// A JSON Merge Patch of an organisation: absent fields stay, `null` clears a nullable one.
-#[derive(Clone, Debug, Default)]
-pub struct OrganizationPatch {
-    pub name: Option<LocalizedText>,
-    pub kind: Option<OrganizationKind>,
-    pub business_id: Option<Option<String>>,
-    pub parent_id: Option<Option<Uuid>>,
-    pub municipality_codes: Option<Vec<String>>,
-    pub wellbeing_county_code: Option<Option<String>>,
-    pub description: Option<Option<LocalizedText>>,
-    pub website: Option<Option<String>>,
-    pub email: Option<Option<String>>,
-    pub phone: Option<Option<String>>,
-    pub external_ids: Option<BTreeMap<String, String>>,
-}
-
 impl Organization {
-    fn apply(&self, p: OrganizationPatch) -> NewOrganization {
+    /// The editable fields of this organisation (what a merge patch applies to).
+    fn fields(&self) -> NewOrganization {
         NewOrganization {
             id: self.id,
-            name: p.name.unwrap_or_else(|| self.name.clone()),
-            kind: p.kind.unwrap_or(self.kind),
-            business_id: p.business_id.unwrap_or_else(|| self.business_id.clone()),
-            parent_id: p.parent_id.unwrap_or(self.parent_id),
-            municipality_codes: p.municipality_codes.unwrap_or_else(|| self.municipality_codes.clone()),
-            wellbeing_county_code: p.wellbeing_county_code.unwrap_or_else(|| self.wellbeing_county_code.clone()),
-            description: p.description.unwrap_or_else(|| self.description.clone()),
-            website: p.website.unwrap_or_else(|| self.website.clone()),
-            email: p.email.unwrap_or_else(|| self.email.clone()),
-            phone: p.phone.unwrap_or_else(|| self.phone.clone()),
-            external_ids: p.external_ids.unwrap_or_else(|| self.external_ids.clone()),
+            name: self.name.clone(),
+            kind: self.kind,
+            business_id: self.business_id.clone(),
+            parent_id: self.parent_id,
+            municipality_codes: self.municipality_codes.clone(),
+            wellbeing_county_code: self.wellbeing_county_code.clone(),
+            description: self.description.clone(),
+            website: self.website.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            external_ids: self.external_ids.clone(),
         }
     }
 
@@ -332,7 +337,7 @@ pub async fn update(
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i64>,
-    patch: OrganizationPatch,
+    patch: serde_json::Value,
 ) -> Result<Organization, AppError> {
     conn.transaction(async |tx| {
         let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
@@ -340,7 +345,8 @@ pub async fn update(
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
         }
-        let changed = before.apply(patch);
+        let mut changed = merge_patch::apply(&before.fields(), &patch)?;
+        changed.id = id;
         changed.validate()?;
         if changed.parent_id != before.parent_id {
             check_parent(tx, id, changed.parent_id).await?;

@@ -204,15 +204,6 @@ pub fn request_id(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone())
 }
 
-/// Deserialises a merge-patch member: absent → `None`, `null` → `Some(None)`.
-pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    serde::Deserialize::deserialize(deserializer).map(Some)
-}
-
 /// Error responses of a list endpoint.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]

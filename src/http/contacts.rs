@@ -7,11 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::common::{
-    GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, double_option, page_request,
-};
+use super::common::{GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, page_request};
 use crate::db::Db;
-use crate::domain::contacts::{self, Contact, ContactDetails, ContactPatch, Visibility};
+use crate::domain::contacts::{self, Contact, ContactDetails, Visibility};
 use crate::error::AppError;
 
 /// A contact person. An erased contact keeps its id and reads `erased: true` with no
@@ -113,30 +111,12 @@ pub async fn get(db: web::Data<Db>, caller: Caller, path: web::Path<(Uuid, Uuid)
     Tagged::versioned(&ContactView::from(contact), version)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Aino Esimerkki", "title": "Toiminnanjohtaja",
-    "email": "aino@seniorikammari.example", "topics": ["ngo-collaboration"], "languages": ["fi"]}))]
-pub struct ContactCreate {
-    pub name: String,
-    pub title: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub topics: Vec<String>,
-    #[serde(default)]
-    pub languages: Vec<String>,
-    pub user_id: Option<Uuid>,
-    /// Default `members`.
-    pub visibility: Option<Visibility>,
-}
-
 /// Add a contact (the organisation's coordinators and org admins, platform admins).
 #[utoipa::path(
     operation_id = "create_contact",
     tag = "contacts",
     params(("id" = Uuid, Path, description = "Organisation id")),
-    request_body = ContactCreate,
+    request_body = ContactDetails,
     responses((status = 201, description = "Created", body = ContactView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
@@ -145,20 +125,10 @@ pub async fn create(
     db: web::Data<Db>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ContactCreate>,
+    body: web::Json<ContactDetails>,
 ) -> Result<HttpResponse, AppError> {
     let org = id.into_inner();
-    let b = body.into_inner();
-    let details = ContactDetails {
-        name: b.name,
-        title: b.title,
-        email: b.email,
-        phone: b.phone,
-        topics: b.topics,
-        languages: b.languages,
-        user_id: b.user_id,
-        visibility: b.visibility.unwrap_or(Visibility::Members),
-    };
+    let details = body.into_inner();
     let mut conn = db.conn().await?;
     let actor = caller.actor(&mut conn).await?;
     let contact = contacts::create(&mut conn, &actor, org, details).await?;
@@ -169,29 +139,6 @@ pub async fn create(
     ))
 }
 
-/// JSON Merge Patch of a contact.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"title": "Kehittämispäällikkö", "phone": null}))]
-pub struct ContactPatchBody {
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    pub topics: Option<Vec<String>>,
-    pub languages: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub user_id: Option<Option<Uuid>>,
-    pub visibility: Option<Visibility>,
-}
-
 /// Update a contact.
 #[utoipa::path(
     operation_id = "update_contact",
@@ -200,7 +147,8 @@ pub struct ContactPatchBody {
         ("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
         ("If-Match" = Option<String>, Header, description = "Change only if still at this ETag"),
     ),
-    request_body(content = ContactPatchBody, content_type = "application/merge-patch+json"),
+    request_body(content = ContactDetails, content_type = "application/merge-patch+json",
+                 description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
     responses((status = 200, description = "Updated", body = ContactView), WriteErrors),
     security(("bearer" = []))
 )]
@@ -210,24 +158,13 @@ pub async fn update(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<ContactPatchBody>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
     let (org, id) = path.into_inner();
     let expected = if_match.optional()?;
-    let b = body.into_inner();
-    let patch = ContactPatch {
-        name: b.name,
-        title: b.title,
-        email: b.email,
-        phone: b.phone,
-        topics: b.topics,
-        languages: b.languages,
-        user_id: b.user_id,
-        visibility: b.visibility,
-    };
     let mut conn = db.conn().await?;
     let actor = caller.actor(&mut conn).await?;
-    let contact = contacts::update(&mut conn, &actor, org, id, expected, patch).await?;
+    let contact = contacts::update(&mut conn, &actor, org, id, expected, body.into_inner()).await?;
     let version = contact.version;
     Tagged::versioned(&ContactView::from(contact), version)
 }

@@ -9,14 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::common::{
-    GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, double_option, page_request,
-};
+use super::common::{GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, page_request};
 use crate::db::Db;
 use crate::domain::localized::LocalizedText;
-use crate::domain::organizations::{
-    self, NewOrganization, Organization, OrganizationKind, OrganizationPatch, OrganizationQuery,
-};
+use crate::domain::organizations::{self, NewOrganization, Organization, OrganizationKind, OrganizationQuery};
 use crate::error::{AppError, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -158,67 +154,11 @@ pub async fn get(db: web::Data<Db>, caller: Caller, id: web::Path<Uuid>) -> Resu
     Tagged::versioned(&OrganizationView::from(organization), version)
 }
 
-/// A new organisation.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "name": {"fi": "Laukaan Kohtaamispaikka ry"}, "kind": "ngo", "business_id": "2960667-1",
-    "municipality_codes": ["410"], "wellbeing_county_code": "15",
-    "description": {"fi": "Kohtaamispaikka kirjaston yhteydessä."}, "website": "https://kohtaamispaikka.example",
-    "email": "info@kohtaamispaikka.example"}))]
-pub struct OrganizationCreate {
-    pub name: LocalizedText,
-    pub kind: OrganizationKind,
-    pub business_id: Option<String>,
-    pub parent_id: Option<Uuid>,
-    #[serde(default)]
-    pub municipality_codes: Vec<String>,
-    pub wellbeing_county_code: Option<String>,
-    pub description: Option<LocalizedText>,
-    pub website: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub external_ids: BTreeMap<String, String>,
-}
-
-/// A JSON Merge Patch (RFC 7396) of an organisation: absent fields stay, `null` clears.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"phone": "+358 14 266 0000", "description": null}))]
-pub struct OrganizationPatchBody {
-    pub name: Option<LocalizedText>,
-    pub kind: Option<OrganizationKind>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub business_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub parent_id: Option<Option<Uuid>>,
-    pub municipality_codes: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub wellbeing_county_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<LocalizedText>)]
-    pub description: Option<Option<LocalizedText>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    pub external_ids: Option<BTreeMap<String, String>>,
-}
-
 /// Create an organisation (platform admins).
 #[utoipa::path(
     operation_id = "create_organization",
     tag = "organizations",
-    request_body = OrganizationCreate,
+    request_body = NewOrganization,
     responses(
         (status = 201, description = "Created", body = OrganizationView,
          headers(("Location" = String), ("ETag" = String))),
@@ -230,23 +170,9 @@ pub struct OrganizationPatchBody {
 pub async fn create(
     db: web::Data<Db>,
     caller: Caller,
-    body: web::Json<OrganizationCreate>,
+    body: web::Json<NewOrganization>,
 ) -> Result<HttpResponse, AppError> {
-    let b = body.into_inner();
-    let new = NewOrganization {
-        id: Uuid::now_v7(),
-        name: b.name,
-        kind: b.kind,
-        business_id: b.business_id,
-        parent_id: b.parent_id,
-        municipality_codes: b.municipality_codes,
-        wellbeing_county_code: b.wellbeing_county_code,
-        description: b.description,
-        website: b.website,
-        email: b.email,
-        phone: b.phone,
-        external_ids: b.external_ids,
-    };
+    let new = NewOrganization { id: Uuid::now_v7(), ..body.into_inner() };
     let mut conn = db.conn().await?;
     let actor = caller.actor(&mut conn).await?;
     let org = organizations::create(&mut conn, &actor, new).await?;
@@ -261,7 +187,8 @@ pub async fn create(
         ("id" = Uuid, Path, description = "Organisation id"),
         ("If-Match" = String, Header, description = "The ETag you last read"),
     ),
-    request_body(content = OrganizationPatchBody, content_type = "application/merge-patch+json"),
+    request_body(content = NewOrganization, content_type = "application/merge-patch+json",
+                 description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
     responses(
         (status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String))),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
@@ -275,26 +202,12 @@ pub async fn update(
     caller: Caller,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<OrganizationPatchBody>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
     let expected = if_match.required()?;
-    let b = body.into_inner();
-    let patch = OrganizationPatch {
-        name: b.name,
-        kind: b.kind,
-        business_id: b.business_id,
-        parent_id: b.parent_id,
-        municipality_codes: b.municipality_codes,
-        wellbeing_county_code: b.wellbeing_county_code,
-        description: b.description,
-        website: b.website,
-        email: b.email,
-        phone: b.phone,
-        external_ids: b.external_ids,
-    };
     let mut conn = db.conn().await?;
     let actor = caller.actor(&mut conn).await?;
-    let org = organizations::update(&mut conn, &actor, id.into_inner(), expected, patch).await?;
+    let org = organizations::update(&mut conn, &actor, id.into_inner(), expected, body.into_inner()).await?;
     let version = org.version;
     Tagged::versioned(&OrganizationView::from(org), version)
 }
