@@ -127,14 +127,15 @@ CREATE TABLE audit_log (
     action          text NOT NULL,
     resource_type   text NOT NULL,
     resource_id     text NOT NULL,
-    -- The organisation the resource belongs to, so its org admins can read the entry.
-    organization_id uuid NULL,
+    -- The organisations the resource belongs to (all parties of an agreement, say), so that
+    -- their org admins can read the entry.
+    organization_ids uuid[] NOT NULL DEFAULT '{}',
     -- {"before": {...}, "after": {...}} with the fields that changed.
     diff            jsonb NOT NULL,
     request_id      text NULL
 );
 CREATE INDEX audit_log_resource_idx ON audit_log (resource_type, resource_id, seq);
-CREATE INDEX audit_log_organization_idx ON audit_log (organization_id, seq);
+CREATE INDEX audit_log_organizations_idx ON audit_log USING gin (organization_ids);
 CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, seq);
 
 -- The log is append-only; the one permitted change is scrubbing a snapshot for erasure.
@@ -144,10 +145,10 @@ BEGIN
         RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF (NEW.seq, NEW.at, NEW.actor_kind, NEW.actor_id, NEW.action, NEW.resource_type, NEW.resource_id,
-        NEW.organization_id, NEW.request_id)
+        NEW.organization_ids, NEW.request_id)
        IS DISTINCT FROM
        (OLD.seq, OLD.at, OLD.actor_kind, OLD.actor_id, OLD.action, OLD.resource_type, OLD.resource_id,
-        OLD.organization_id, OLD.request_id) THEN
+        OLD.organization_ids, OLD.request_id) THEN
         RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;

@@ -92,6 +92,9 @@ pub struct Review {
     pub recorded_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub version: i64,
+    /// The agreement's parties, whose org admins read the review's audit entries.
+    #[serde(skip)]
+    pub parties: Vec<Uuid>,
 }
 
 impl Audited for Review {
@@ -99,8 +102,8 @@ impl Audited for Review {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        self.input.participant_organization_ids.first().copied()
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.parties.clone()
     }
 }
 
@@ -127,6 +130,7 @@ fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Resul
         recorded_by: row.recorded_by,
         created_at,
         version,
+        parties: Vec::new(),
     })
 }
 
@@ -226,6 +230,7 @@ pub async fn record_review(
             recorded_by: row.recorded_by,
             created_at: Utc::now(),
             version: 1,
+            parties: parties.iter().copied().collect(),
         };
         audit::record(tx, actor, "create", Change::Created(&review)).await?;
         repo::set_review_next_due(tx, agreement_id, next_due).await?;
@@ -262,8 +267,8 @@ impl Audited for Acknowledgement {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        self.organization_id
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.organization_id.into_iter().collect()
     }
 }
 

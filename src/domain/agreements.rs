@@ -364,8 +364,8 @@ impl Audited for Agreement {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        self.content.parties.first().map(|p| p.organization_id)
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.party_ids()
     }
 }
 
@@ -1021,8 +1021,8 @@ impl Audited for Signature {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        Some(self.organization_id)
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
     }
 }
 

@@ -15,8 +15,8 @@ use crate::repo::audit::{self as repo, NewAuditRow};
 pub trait Audited: Serialize {
     const RESOURCE_TYPE: &'static str;
     fn audit_id(&self) -> String;
-    /// The organisation whose admins may read entries about this resource.
-    fn audit_organization(&self) -> Option<Uuid>;
+    /// The organisations whose admins may read entries about this resource.
+    fn audit_organizations(&self) -> Vec<Uuid>;
 }
 
 pub enum Change<'a, T> {
@@ -86,7 +86,7 @@ pub async fn record<T: Audited>(
             action,
             resource_type: T::RESOURCE_TYPE,
             resource_id: resource.audit_id(),
-            organization_id: resource.audit_organization(),
+            organization_ids: resource.audit_organizations().into_iter().map(Some).collect(),
             diff: diff(&change)?,
             request_id: actor.request_id.as_deref(),
         },
@@ -131,7 +131,7 @@ pub struct Entry {
     pub action: String,
     pub resource_type: String,
     pub resource_id: String,
-    pub organization_id: Option<Uuid>,
+    pub organization_ids: Vec<Uuid>,
     pub diff: Value,
     pub request_id: Option<String>,
 }
@@ -174,7 +174,7 @@ pub async fn list(
         action: r.action,
         resource_type: r.resource_type,
         resource_id: r.resource_id,
-        organization_id: r.organization_id,
+        organization_ids: r.organization_ids.into_iter().flatten().collect(),
         diff: r.diff,
         request_id: r.request_id,
     }))

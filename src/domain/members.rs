@@ -60,8 +60,8 @@ impl Audited for Member {
     fn audit_id(&self) -> String {
         format!("{}:{}", self.organization_id, self.user_id)
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        Some(self.organization_id)
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
     }
 }
 
@@ -81,8 +81,8 @@ impl Audited for Invitation {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        Some(self.organization_id)
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
     }
 }
 

@@ -117,8 +117,8 @@ impl Audited for Organization {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        Some(self.id)
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.id]
     }
 }
 

@@ -47,8 +47,8 @@ impl Audited for ServiceClient {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        Some(self.organization_id)
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
     }
 }
 

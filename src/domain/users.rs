@@ -43,8 +43,8 @@ impl Audited for User {
     fn audit_id(&self) -> String {
         self.id.to_string()
     }
-    fn audit_organization(&self) -> Option<Uuid> {
-        None
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        Vec::new()
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::AppError;
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"seq": 42, "at": "2026-03-01T09:30:00Z", "actor_kind": "user",
     "actor_id": "01936f0e-5c4a-7b8e-9a51-3f0c2d1e4b6a", "action": "update", "resource_type": "organization",
-    "resource_id": "01930000-0000-7000-8000-000000000005", "organization_id": "01930000-0000-7000-8000-000000000005",
+    "resource_id": "01930000-0000-7000-8000-000000000005", "organization_ids": ["01930000-0000-7000-8000-000000000005"],
     "diff": {"before": {"phone": null}, "after": {"phone": "+358 14 266 0000"}},
     "request_id": "01a20414-6e24-76a2-8e3f-b7cc8b2b7ef3"}))]
 pub struct AuditEntryView {
@@ -29,7 +29,8 @@ pub struct AuditEntryView {
     pub action: String,
     pub resource_type: String,
     pub resource_id: String,
-    pub organization_id: Option<Uuid>,
+    /// The organisations the resource belongs to.
+    pub organization_ids: Vec<Uuid>,
     /// `{"before": {...}, "after": {...}}` with the fields that changed.
     pub diff: serde_json::Value,
     pub request_id: Option<String>,
@@ -45,7 +46,7 @@ impl From<Entry> for AuditEntryView {
             action: e.action,
             resource_type: e.resource_type,
             resource_id: e.resource_id,
-            organization_id: e.organization_id,
+            organization_ids: e.organization_ids,
             diff: e.diff,
             request_id: e.request_id,
         }

@@ -18,7 +18,7 @@ pub struct AuditRow {
     pub action: String,
     pub resource_type: String,
     pub resource_id: String,
-    pub organization_id: Option<Uuid>,
+    pub organization_ids: Vec<Option<Uuid>>,
     pub diff: serde_json::Value,
     pub request_id: Option<String>,
 }
@@ -31,7 +31,7 @@ pub struct NewAuditRow<'a> {
     pub action: &'a str,
     pub resource_type: &'a str,
     pub resource_id: String,
-    pub organization_id: Option<Uuid>,
+    pub organization_ids: Vec<Option<Uuid>>,
     pub diff: serde_json::Value,
     pub request_id: Option<&'a str>,
 }
@@ -63,7 +63,8 @@ pub async fn list(conn: &mut Conn, filter: &AuditFilter) -> QueryResult<Vec<Audi
         query = query.filter(audit_log::actor_id.eq(actor));
     }
     if let Some(orgs) = &filter.organizations {
-        query = query.filter(audit_log::organization_id.eq_any(orgs.clone()));
+        let orgs: Vec<Option<Uuid>> = orgs.iter().copied().map(Some).collect();
+        query = query.filter(audit_log::organization_ids.overlaps_with(orgs));
     }
     if let Some(after) = filter.after_seq {
         query = query.filter(audit_log::seq.gt(after));

@@ -122,7 +122,7 @@ diesel::table! {
         action -> Text,
         resource_type -> Text,
         resource_id -> Text,
-        organization_id -> Nullable<Uuid>,
+        organization_ids -> Array<Nullable<Uuid>>,
         diff -> Jsonb,
         request_id -> Nullable<Text>,
     }

@@ -355,6 +355,16 @@ async fn concurrent_last_signatures_activate_exactly_once() {
         .json();
     let activations = log["data"].as_array().unwrap().iter().filter(|e| e["action"] == "activate").count();
     assert_eq!(activations, 1);
+    // The entries belong to every party: the second party's org admin reads them too.
+    let theirs = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/audit-log?resource_type=agreement&resource_id={id}"))
+                .insert_header(p.bearer(As::Outsider)),
+        )
+        .await
+        .json();
+    assert_eq!(theirs["data"].as_array().unwrap().len(), log["data"].as_array().unwrap().len());
 }
 
 #[actix_web::test]

@@ -40,7 +40,7 @@ async fn org_admins_read_entries_about_their_organisation_only() {
     };
     let mine = seen_by(As::OrgAdmin).await;
     assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0]["organization_id"], p.org.to_string());
+    assert_eq!(mine[0]["organization_ids"], serde_json::json!([p.org.to_string()]));
     assert_eq!(mine[0]["diff"]["after"]["website"], "https://www.example.fi");
     assert_eq!(mine[0]["diff"]["before"]["website"], serde_json::Value::Null);
     assert_eq!(seen_by(As::PlatformAdmin).await.len(), 2);
