@@ -370,10 +370,6 @@ impl Audited for Agreement {
 }
 
 impl Agreement {
-    pub fn etag(&self) -> String {
-        super::version_etag(self.version)
-    }
-
     fn party_ids(&self) -> Vec<Uuid> {
         self.content.parties.iter().map(|p| p.organization_id).collect()
     }
@@ -843,9 +839,7 @@ pub async fn update(
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?;
         can_edit(actor, &before)?;
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         if !before.working_status().is_editable() {
             let hint = if before.status == Status::Active { "; open an amendment to change it" } else { "" };
             return Err(AppError::Conflict {

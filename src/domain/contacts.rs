@@ -83,10 +83,6 @@ impl TryFrom<ContactRow> for Contact {
 }
 
 impl Contact {
-    pub fn etag(&self) -> String {
-        super::version_etag(self.version)
-    }
-
     fn resource(&self, collaborator: bool) -> Resource {
         Resource::Contact {
             organization_id: self.organization_id,
@@ -248,9 +244,7 @@ pub async fn update(
         if before.erased_at.is_some() {
             return Err(AppError::Conflict { detail: "the contact was erased".into() });
         }
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         let details = merge_patch::apply(&before.fields(), &patch)?;
         details.validate()?;
         let after = Contact::try_from(repo::update(tx, id, &details.into_fields()).await?)?;
@@ -273,9 +267,7 @@ pub async fn erase(
         if before.erased_at.is_some() {
             return Ok(());
         }
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         let after = Contact::try_from(repo::erase(tx, id).await?)?;
         audit::scrub(tx, &after).await?;
         audit::record(tx, actor, "erase", Change::Created(&after)).await?;

@@ -49,12 +49,6 @@ impl TryFrom<MemberRow> for Member {
     }
 }
 
-impl Member {
-    pub fn etag(&self) -> String {
-        super::version_etag(self.version)
-    }
-}
-
 impl Audited for Member {
     const RESOURCE_TYPE: &'static str = "membership";
     fn audit_id(&self) -> String {
@@ -188,9 +182,7 @@ pub async fn change_role(
             keep_an_admin(tx, organization_id, user_id).await?;
         }
         let before = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         repo::set_role(tx, organization_id, user_id, role.as_str()).await?;
         let after = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
@@ -211,9 +203,7 @@ pub async fn remove(
     conn.transaction(async |tx| {
         keep_an_admin(tx, organization_id, user_id).await?;
         let before = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         repo::delete(tx, organization_id, user_id).await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
         Ok(())

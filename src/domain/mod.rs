@@ -33,3 +33,14 @@ pub mod users;
 pub fn version_etag(version: i64) -> String {
     format!("\"{version}\"")
 }
+
+/// The `If-Match` precondition of a write: 412 carrying the current ETag when the caller's
+/// version is not the row's.
+pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), crate::error::AppError> {
+    match expected {
+        Some(v) if v != current => {
+            Err(crate::error::AppError::PreconditionFailed { current_etag: Some(version_etag(current)) })
+        }
+        _ => Ok(()),
+    }
+}

@@ -296,10 +296,6 @@ impl Organization {
             external_ids: self.external_ids.clone(),
         }
     }
-
-    pub fn etag(&self) -> String {
-        super::version_etag(self.version)
-    }
 }
 
 /// 404 unless the organisation exists (for resources nested under it).
@@ -342,9 +338,7 @@ pub async fn update(
     conn.transaction(async |tx| {
         let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can(actor, Action::Update, Resource::Organization(Some(id)))?;
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         let mut changed = merge_patch::apply(&before.fields(), &patch)?;
         changed.id = id;
         changed.validate()?;
@@ -353,7 +347,7 @@ pub async fn update(
         }
         let saved = repo::update_if_version(tx, &changed.into_row()?, before.version)
             .await?
-            .ok_or_else(|| AppError::PreconditionFailed { current_etag: Some(before.etag()) })?;
+            .ok_or_else(|| AppError::PreconditionFailed { current_etag: Some(super::version_etag(before.version)) })?;
         let after = Organization::try_from(saved)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
@@ -365,9 +359,7 @@ pub async fn delete(conn: &mut Conn, actor: &Actor, id: Uuid, expected_version: 
     conn.transaction(async |tx| {
         let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can(actor, Action::Delete, Resource::Organization(Some(id)))?;
-        if expected_version.is_some_and(|v| v != before.version) {
-            return Err(AppError::PreconditionFailed { current_etag: Some(before.etag()) });
-        }
+        super::check_version(expected_version, before.version)?;
         if repo::has_children(tx, id).await? {
             return Err(AppError::Conflict {
                 detail: "the organisation has sub-organisations; move or delete them first".into(),
