@@ -1037,24 +1037,28 @@ impl From<SignatureRow> for Signature {
     }
 }
 
-async fn version_of(conn: &mut Conn, id: Uuid, row: VersionRow) -> Result<Version, AppError> {
-    let signatures = repo::signatures(conn, id, row.number).await?.into_iter().map(Signature::from).collect();
-    Ok(Version {
+fn version_of(id: Uuid, row: VersionRow, signatures: Vec<SignatureRow>) -> Version {
+    Version {
         agreement_id: id,
         number: row.number,
         content_hash: row.content_hash,
         snapshot: row.snapshot,
         rationale: row.rationale,
-        signatures,
-    })
+        signatures: signatures.into_iter().map(Signature::from).collect(),
+    }
 }
 
+/// Every version with its signatures, in two queries.
 pub async fn versions(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<Vec<Version>, AppError> {
     let a = load(conn, id, false).await?;
     can_read(actor, &a)?;
-    let mut out = Vec::new();
-    for row in repo::versions(conn, id).await? {
-        out.push(redact_version(actor, &a, version_of(conn, id, row).await?));
+    let rows = repo::versions(conn, id).await?;
+    let mut signatures = repo::all_signatures(conn, id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (mine, rest): (Vec<_>, Vec<_>) = signatures.into_iter().partition(|s| s.version == row.number);
+        signatures = rest;
+        out.push(redact_version(actor, &a, version_of(id, row, mine)));
     }
     Ok(out)
 }
@@ -1062,8 +1066,14 @@ pub async fn versions(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<Vec<Ve
 pub async fn version(conn: &mut Conn, actor: &Actor, id: Uuid, number: i32) -> Result<Version, AppError> {
     let a = load(conn, id, false).await?;
     can_read(actor, &a)?;
-    let row = repo::version(conn, id, number).await?.ok_or(AppError::NotFound)?;
-    Ok(redact_version(actor, &a, version_of(conn, id, row).await?))
+    frozen(conn, actor, &a, number).await
+}
+
+/// Version `number` of an agreement the actor may read, redacted for the actor.
+async fn frozen(conn: &mut Conn, actor: &Actor, a: &Agreement, number: i32) -> Result<Version, AppError> {
+    let row = repo::version(conn, a.id, number).await?.ok_or(AppError::NotFound)?;
+    let signatures = repo::signatures(conn, a.id, number).await?;
+    Ok(redact_version(actor, a, version_of(a.id, row, signatures)))
 }
 
 fn redact_version(actor: &Actor, a: &Agreement, mut v: Version) -> Version {
@@ -1091,8 +1101,10 @@ pub struct VersionDiff {
 }
 
 pub async fn diff(conn: &mut Conn, actor: &Actor, id: Uuid, from: i32, to: i32) -> Result<VersionDiff, AppError> {
-    let a = version(conn, actor, id, from).await?;
-    let b = version(conn, actor, id, to).await?;
+    let agreement = load(conn, id, false).await?;
+    can_read(actor, &agreement)?;
+    let a = frozen(conn, actor, &agreement, from).await?;
+    let b = frozen(conn, actor, &agreement, to).await?;
     let patch = json_patch(&a.snapshot, &b.snapshot);
     let changes = patch.iter().map(describe_op).collect();
     Ok(VersionDiff { from, to, patch, changes })

@@ -280,6 +280,16 @@ pub async fn signatures(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<V
         .await
 }
 
+/// The signatures of every version of an agreement.
+pub async fn all_signatures(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<SignatureRow>> {
+    agreement_signatures::table
+        .filter(agreement_signatures::agreement_id.eq(id))
+        .order((agreement_signatures::version, agreement_signatures::signed_at))
+        .select(SignatureRow::as_select())
+        .load(conn)
+        .await
+}
+
 pub async fn insert_signature(conn: &mut Conn, row: &SignatureRow) -> QueryResult<usize> {
     diesel::insert_into(agreement_signatures::table).values(row).execute(conn).await
 }
