@@ -7,9 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::common::{
-    GetErrors, IfMatch, ListErrors, ListMeta, ListResponse, Listed, Tagged, WriteErrors, created, page_request,
-};
+use super::common::{GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, page_request};
 use crate::db::Db;
 use crate::domain::agreement_reviews::{self as reviews, Acknowledgement, AcknowledgementInput, Review, ReviewInput};
 use crate::domain::agreements::{
@@ -292,8 +290,7 @@ pub async fn list_versions(
     let actor = caller.actor(&mut conn).await?;
     let data: Vec<VersionView> =
         agreements::versions(&mut conn, &actor, id.into_inner()).await?.into_iter().map(VersionView::from).collect();
-    let limit = data.len() as i64;
-    Ok(web::Json(ListResponse { data, meta: ListMeta { next_cursor: None, limit } }))
+    Ok(web::Json(ListResponse::complete(data)))
 }
 
 /// One frozen version with its signatures.
@@ -301,18 +298,16 @@ pub async fn list_versions(
     operation_id = "get_agreement_version",
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
-    responses((status = 200, description = "The version", body = VersionView), GetErrors)
+    responses((status = 200, description = "The version", body = VersionView,
+               headers(("ETag" = String, description = "Changes when a signature is added"))),
+              (status = 304, description = "Your copy is current"), GetErrors)
 )]
 #[get("/api/v1/agreements/{id}/versions/{n}")]
-pub async fn get_version(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<(Uuid, i32)>,
-) -> Result<web::Json<VersionView>, AppError> {
+pub async fn get_version(db: web::Data<Db>, caller: Caller, path: web::Path<(Uuid, i32)>) -> Result<Tagged, AppError> {
     let (id, n) = path.into_inner();
     let mut conn = db.conn().await?;
     let actor = caller.actor(&mut conn).await?;
-    Ok(web::Json(agreements::version(&mut conn, &actor, id, n).await?.into()))
+    Tagged::by_content(&VersionView::from(agreements::version(&mut conn, &actor, id, n).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -495,8 +490,7 @@ pub async fn list_reviews(
     let actor = caller.actor(&mut conn).await?;
     let data: Vec<ReviewView> =
         reviews::list_reviews(&mut conn, &actor, id.into_inner()).await?.into_iter().map(ReviewView::from).collect();
-    let limit = data.len() as i64;
-    Ok(web::Json(ListResponse { data, meta: ListMeta { next_cursor: None, limit } }))
+    Ok(web::Json(ListResponse::complete(data)))
 }
 
 /// Record an annual review (coordinators and org admins of the parties). Moves the agreement's
@@ -582,8 +576,7 @@ pub async fn list_acknowledgements(
             .into_iter()
             .map(AcknowledgementView::from)
             .collect();
-    let limit = data.len() as i64;
-    Ok(web::Json(ListResponse { data, meta: ListMeta { next_cursor: None, limit } }))
+    Ok(web::Json(ListResponse::complete(data)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

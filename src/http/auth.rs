@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::common::request_id;
+use super::common::{Tagged, request_id};
 use crate::db::{Conn, Db};
 use crate::domain::access::{Actor, Role};
 use crate::domain::auth::{self, Grant, IssuedTokens, OAuthError};
@@ -297,18 +297,19 @@ pub struct MeView {
     operation_id = "get_me",
     tag = "auth",
     responses(
-        (status = 200, description = "You", body = MeView),
+        (status = 200, description = "You", body = MeView, headers(("ETag" = String))),
+        (status = 304, description = "Your copy is current"),
         (status = 401, description = "Not signed in as a person", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 #[get("/api/v1/me")]
-pub async fn me(db: web::Data<Db>, caller: Caller) -> Result<web::Json<MeView>, AppError> {
+pub async fn me(db: web::Data<Db>, caller: Caller) -> Result<Tagged, AppError> {
     let mut conn = db.conn().await?;
     let actor = caller.actor(&mut conn).await?;
     let me = users::me(&mut conn, &actor).await?;
-    Ok(web::Json(MeView {
+    Tagged::by_content(&MeView {
         id: me.user.id,
         email: me.user.email,
         display_name: me.user.display_name,
@@ -322,5 +323,5 @@ pub async fn me(db: web::Data<Db>, caller: Caller) -> Result<web::Json<MeView>, 
                 role: m.role,
             })
             .collect(),
-    }))
+    })
 }

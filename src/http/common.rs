@@ -30,6 +30,14 @@ pub struct ListResponse<T: ToSchema> {
     pub meta: ListMeta,
 }
 
+impl<T: ToSchema> ListResponse<T> {
+    /// A whole, bounded collection in the list envelope (no further page).
+    pub fn complete(data: Vec<T>) -> Self {
+        let limit = i64::try_from(data.len()).unwrap_or(i64::MAX);
+        ListResponse { data, meta: ListMeta { next_cursor: None, limit } }
+    }
+}
+
 /// A list response; also sets `Link: <...>; rel="next"` when another page follows.
 pub struct Listed<T> {
     data: Vec<T>,

@@ -281,6 +281,24 @@ async fn signing_activates_only_when_every_party_signed_the_same_hash() {
     assert_eq!(hash, yhdyspinta::domain::canonical_json::content_hash(&version["snapshot"]));
     assert_eq!(version["snapshot"]["code"], "KS-2026-005");
 
+    // A version's ETag answers If-None-Match, and changes once it is signed.
+    let version_uri = format!("/api/v1/agreements/{id}/versions/1");
+    let unsigned_tag = app
+        .call(TestRequest::get().uri(&version_uri).insert_header(p.bearer(As::Member)))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let res = app
+        .call(
+            TestRequest::get()
+                .uri(&version_uri)
+                .insert_header(p.bearer(As::Member))
+                .insert_header(("if-none-match", unsigned_tag.as_str())),
+        )
+        .await;
+    res.assert_status(304);
+
     sign(&app, &p, As::OrgAdmin, &id, 1, &"0".repeat(64)).await.assert_problem(409);
     sign(&app, &p, As::Coordinator, &id, 1, &hash).await.assert_problem(403);
     sign(&app, &p, As::PlatformAdmin, &id, 1, &hash).await.assert_problem(403);
@@ -289,6 +307,15 @@ async fn signing_activates_only_when_every_party_signed_the_same_hash() {
 
     let first = sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await.assert_status(201).json();
     assert_eq!(first["agreement_status"], "awaiting_signatures");
+    let res = app
+        .call(
+            TestRequest::get()
+                .uri(&version_uri)
+                .insert_header(p.bearer(As::Member))
+                .insert_header(("if-none-match", unsigned_tag.as_str())),
+        )
+        .await;
+    res.assert_status(200);
     sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await.assert_problem(409);
     let last = sign(&app, &p, As::Outsider, &id, 1, &hash).await.assert_status(201).json();
     assert_eq!(last["agreement_status"], "active");

@@ -32,7 +32,18 @@ async fn password_grant_issues_tokens_that_open_me() {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
     assert!(body["refresh_token"].is_string());
-    let me = me_with(&app, body["access_token"].as_str().unwrap()).await.assert_status(200).json();
+    let me_res = me_with(&app, body["access_token"].as_str().unwrap()).await;
+    let me = me_res.assert_status(200).json();
+    let tag = me_res.header("etag").expect("etag").to_owned();
+    let again = app
+        .call(
+            TestRequest::get()
+                .uri("/api/v1/me")
+                .insert_header(("authorization", format!("Bearer {}", body["access_token"].as_str().unwrap())))
+                .insert_header(("if-none-match", tag)),
+        )
+        .await;
+    again.assert_status(304);
     assert_eq!(me["email"], "Maija@Example.fi");
     assert_eq!(me["memberships"][0]["organization_id"], personas.org.to_string());
     assert_eq!(me["memberships"][0]["role"], "coordinator");
