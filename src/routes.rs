@@ -15,11 +15,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::CorsOrigins;
 use crate::db::Db;
-use crate::domain::rate_limit::LoginLimiter;
-use crate::domain::tokens::KeySet;
+use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::tokens::KeySet;
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{REQUEST_ID, request_context};
-use crate::http::{agreements, areas, audit, auth, contacts, health, members, organizations, service_clients};
+use crate::http::{agreements, areas, audit, contacts, health, identity, members, organizations, service_clients};
 use crate::telemetry::Metrics;
 
 /// Every documented endpoint. Mount with `.service(...)` only: `.route(...)` would be
@@ -28,10 +28,10 @@ pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
-        .service(auth::token)
-        .service(auth::revoke)
-        .service(auth::jwks)
-        .service(auth::me)
+        .service(identity::token)
+        .service(identity::revoke)
+        .service(identity::jwks)
+        .service(identity::me)
         .service(areas::list)
         .service(areas::get)
         .service(organizations::list)

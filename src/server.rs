@@ -8,8 +8,8 @@ use actix_web::{HttpServer, web};
 use crate::config::Config;
 use crate::db::{self, Db, StartupError};
 use crate::demo;
-use crate::domain::rate_limit::LoginLimiter;
-use crate::domain::tokens::KeySet;
+use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::tokens::KeySet;
 use crate::routes::{self, Shared};
 use crate::telemetry::Metrics;
 
@@ -102,7 +102,7 @@ pub async fn create_admin(config: &Config, email: &str, name: &str, password: St
     let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
     let mut conn = db.conn().await.map_err(|e| StartupError::new(e.to_string()))?;
     let actor = crate::domain::access::Actor::system();
-    let created = crate::domain::users::create(&mut conn, &actor, email, name, password, true).await;
+    let created = crate::domain::identity::users::create(&mut conn, &actor, email, name, password, true).await;
     db.close();
     match created {
         Ok(user) => {

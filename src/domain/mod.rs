@@ -7,26 +7,15 @@
 //! layer can use them directly instead of copying them.
 
 pub mod access;
-pub mod agreement_reviews;
 pub mod agreements;
 pub mod areas;
 pub mod audit;
-pub mod auth;
-pub mod business_id;
-pub mod canonical_json;
 pub mod contacts;
-pub mod decimal;
-pub mod localized;
+pub mod identity;
 pub mod members;
-pub mod merge_patch;
 pub mod organizations;
-pub mod pagination;
-pub mod passwords;
-pub mod rate_limit;
-pub mod search;
 pub mod service_clients;
-pub mod tokens;
-pub mod users;
+pub mod types;
 
 /// The strong ETag of a row version: `"3"`. Every versioned resource uses this form, and
 /// `If-Match` is parsed back from it.

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::types::pagination::{Page, PageRequest};
 use crate::error::AppError;
 
 /// Paging information of a list response.

@@ -8,11 +8,11 @@
 pub mod agreements;
 pub mod areas;
 pub mod audit;
-pub mod auth;
 pub mod common;
 pub mod contacts;
 pub mod framework;
 pub mod health;
+pub mod identity;
 pub mod members;
 pub mod middleware;
 pub mod organizations;

@@ -9,12 +9,11 @@ pub mod agreements;
 pub mod areas;
 pub mod audit;
 pub mod contacts;
+pub mod identity;
 pub mod members;
 pub mod organizations;
 pub mod schema;
 pub mod service_clients;
-pub mod tokens;
-pub mod users;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 

@@ -278,7 +278,7 @@ async fn signing_activates_only_when_every_party_signed_the_same_hash() {
         .assert_status(200)
         .json();
     let hash = version["content_hash"].as_str().unwrap().to_owned();
-    assert_eq!(hash, yhdyspinta::domain::canonical_json::content_hash(&version["snapshot"]));
+    assert_eq!(hash, yhdyspinta::domain::types::canonical_json::content_hash(&version["snapshot"]));
     assert_eq!(version["snapshot"]["code"], "KS-2026-005");
 
     // A version's ETag answers If-None-Match, and changes once it is signed.

@@ -6,8 +6,8 @@ use actix_web::test::TestRequest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yhdyspinta::domain::access::Scope;
-use yhdyspinta::domain::rate_limit::LoginLimiter;
-use yhdyspinta::domain::tokens::{Claims, SubjectKind};
+use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
+use yhdyspinta::domain::identity::tokens::{Claims, SubjectKind};
 
 use crate::support::{As, TestApp, json, token_request, user_with_password};
 

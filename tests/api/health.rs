@@ -75,9 +75,11 @@ async fn create_admin_makes_a_platform_admin_who_can_sign_in() {
     assert!(again.is_err(), "e-mail addresses are unique regardless of case");
 
     let db = yhdyspinta::db::Db::new(&config).unwrap();
-    let user =
-        yhdyspinta::repo::users::by_email(&mut db.conn().await.unwrap(), "root@example.fi").await.unwrap().unwrap();
+    let user = yhdyspinta::repo::identity::users::by_email(&mut db.conn().await.unwrap(), "root@example.fi")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(user.platform_admin && user.active);
-    assert!(yhdyspinta::domain::passwords::verify("a long admin passphrase", user.password_hash.as_deref()));
+    assert!(yhdyspinta::domain::identity::passwords::verify("a long admin passphrase", user.password_hash.as_deref()));
     db.close();
 }

@@ -2,8 +2,8 @@ use std::collections::HashSet;
 
 use actix_web::test::TestRequest;
 use yhdyspinta::demo::ids;
-use yhdyspinta::domain::localized::LocalizedText;
 use yhdyspinta::domain::organizations::OrganizationKind;
+use yhdyspinta::domain::types::localized::LocalizedText;
 
 use crate::support::{TestApp, fixtures};
 

@@ -20,8 +20,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use sha2::{Digest, Sha256};
 use yhdyspinta::config::{CorsOrigins, TokenConfig};
 use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
-use yhdyspinta::domain::rate_limit::LoginLimiter;
-use yhdyspinta::domain::tokens::KeySet;
+use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
+use yhdyspinta::domain::identity::tokens::KeySet;
 use yhdyspinta::routes::Shared;
 use yhdyspinta::telemetry::Metrics;
 
@@ -316,8 +316,8 @@ pub mod fixtures {
     use std::collections::BTreeMap;
 
     use yhdyspinta::db::Conn;
-    use yhdyspinta::domain::localized::LocalizedText;
     use yhdyspinta::domain::organizations::{NewOrganization, OrganizationKind, insert_missing};
+    use yhdyspinta::domain::types::localized::LocalizedText;
 
     pub fn organization(name: &str, kind: OrganizationKind) -> NewOrganization {
         NewOrganization {
@@ -392,9 +392,9 @@ impl Personas {
 impl TestApp {
     /// Creates the personas; the service clients hold `scope` or nothing.
     pub async fn personas(&self, scope: yhdyspinta::domain::access::Scope) -> Personas {
+        use yhdyspinta::domain::identity::tokens::SubjectKind;
         use yhdyspinta::domain::organizations::OrganizationKind;
-        use yhdyspinta::domain::tokens::SubjectKind;
-        use yhdyspinta::repo::{service_clients, users};
+        use yhdyspinta::repo::{identity::users, service_clients};
 
         let mut conn = self.conn().await;
         let org = fixtures::organization("Persona ry", OrganizationKind::Ngo);
@@ -512,8 +512,8 @@ pub async fn user_with_password(
     password: &str,
     membership: Option<(uuid::Uuid, &str)>,
 ) -> uuid::Uuid {
-    use yhdyspinta::repo::users;
-    let hash = yhdyspinta::domain::passwords::hash(password).expect("hash");
+    use yhdyspinta::repo::identity::users;
+    let hash = yhdyspinta::domain::identity::passwords::hash(password).expect("hash");
     let mut conn = app.conn().await;
     let user = users::insert(
         &mut conn,

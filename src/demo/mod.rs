@@ -1,0 +1,55 @@
+//! Demo data modelled on the operating models the service supports: Pirkanmaa (Tampere and
+//! the Hervanta health station), Keski-Suomi (meeting-place activity), Keski-Uusimaa
+//! (Keusote's health-promotion network), with NGOs and a parish, their contact persons, and
+//! two partnership agreements. Organisations are real
+//! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
+//!
+//! Each organisation has three demo users (`paakayttaja@`, `koordinaattori@`, `jasen@` its
+//! domain: org admin, coordinator, member) and there is one platform admin
+//! (`admin@yhdyspinta.example`), all with the password [`DEMO_PASSWORD`].
+//!
+//! Seeding is idempotent: fixed ids, and rows that exist already are left as they are.
+
+mod agreements;
+mod contacts;
+mod identity;
+mod organizations;
+
+use crate::db::Conn;
+use crate::error::AppError;
+
+pub use identity::{DEMO_ADMIN_EMAIL, DEMO_PASSWORD, demo_users};
+
+/// Fixed ids of the demo organisations, for tests and documentation.
+pub mod ids {
+    use uuid::Uuid;
+
+    const fn id(n: u128) -> Uuid {
+        Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 | n)
+    }
+    pub const PIRKANMAA_COUNTY: Uuid = id(0x01);
+    pub const TAMPERE: Uuid = id(0x02);
+    pub const HERVANTA_HEALTH_STATION: Uuid = id(0x03);
+    pub const KESKI_SUOMI_COUNTY: Uuid = id(0x04);
+    pub const JYVASKYLA: Uuid = id(0x05);
+    pub const AANEKOSKI: Uuid = id(0x06);
+    pub const LAUKAA: Uuid = id(0x07);
+    pub const KEUSOTE: Uuid = id(0x08);
+    pub const HYVINKAA: Uuid = id(0x09);
+    pub const JARVENPAA: Uuid = id(0x0a);
+    pub const TUUSULA: Uuid = id(0x0b);
+    pub const SENIORIKAMMARI: Uuid = id(0x0c);
+    pub const KOHTAAMISPAIKAT: Uuid = id(0x0d);
+    pub const HYVA_ARKI: Uuid = id(0x0e);
+    pub const NAAPURIAPU: Uuid = id(0x0f);
+    pub const JYVASKYLA_PARISH: Uuid = id(0x10);
+    pub const OMAISHOITAJAT: Uuid = id(0x11);
+}
+
+/// Loads the demo data; returns how many rows were inserted (0 when already loaded).
+pub async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
+    let mut inserted = organizations::seed(conn).await?;
+    inserted += identity::seed(conn).await?;
+    inserted += agreements::seed(conn).await?;
+    Ok(inserted)
+}

@@ -1,0 +1,368 @@
+//! Annual reviews of partnership agreements and acknowledgements of their ground rules.
+//!
+//! Seed 001: hold a collaboration meeting at least once a year, and brief every new employee
+//! and volunteer on the ground rules. A review records the meeting and moves the agreement's
+//! next review date; outcome `amend` opens an amendment. An acknowledgement records that a
+//! person was briefed on the ground rules of one version, so after an amendment the
+//! coordinator sees who still needs briefing.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{self as agreements, Agreement};
+use crate::db::Conn;
+use crate::domain::access::{Actor, Principal, Role};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::types::localized::LocalizedText;
+use crate::error::{AppError, FieldError};
+use crate::repo::agreements::{self as repo, AcknowledgementRow, ReviewRow};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    Continue,
+    /// Opens an amendment of the agreement.
+    Amend,
+    /// Recorded as the parties' intention; terminating is a transition with its reason.
+    Terminate,
+}
+
+impl ReviewOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            ReviewOutcome::Continue => "continue",
+            ReviewOutcome::Amend => "amend",
+            ReviewOutcome::Terminate => "terminate",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecision {
+    pub decision: LocalizedText,
+    #[serde(default)]
+    pub responsible_party_id: Option<Uuid>,
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+}
+
+/// A review as recorded by the parties.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"scheduled_date": "2026-11-15", "held_on": "2026-11-15",
+    "participant_organization_ids": ["01930000-0000-7000-8000-000000000004"], "participant_names": ["Aino Esimerkki"],
+    "agenda": {"fi": "Vuoden toiminta, tilat, kustannusjako"}, "findings": {"fi": "Kahvila vakiintunut"},
+    "decisions": [{"decision": {"fi": "Lisätään toinen kahvilapäivä"},
+                   "responsible_party_id": "01930000-0000-7000-8000-00000000000c", "due_date": "2027-01-31"}],
+    "outcome": "continue"}))]
+pub struct ReviewInput {
+    pub scheduled_date: NaiveDate,
+    #[serde(default)]
+    pub held_on: Option<NaiveDate>,
+    /// Party organisations that took part.
+    #[serde(default)]
+    pub participant_organization_ids: Vec<Uuid>,
+    /// People who took part.
+    #[serde(default)]
+    pub participant_names: Vec<String>,
+    #[serde(default)]
+    pub agenda: Option<LocalizedText>,
+    #[serde(default)]
+    pub findings: Option<LocalizedText>,
+    #[serde(default)]
+    pub decisions: Vec<ReviewDecision>,
+    pub outcome: ReviewOutcome,
+    /// When the next review is due; default: the review cycle after `scheduled_date`.
+    #[serde(default)]
+    pub next_review_due: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Review {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    #[serde(flatten)]
+    pub input: ReviewInput,
+    pub recorded_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub version: i64,
+    /// The agreement's parties, whose org admins read the review's audit entries.
+    #[serde(skip)]
+    pub parties: Vec<Uuid>,
+}
+
+impl Audited for Review {
+    const RESOURCE_TYPE: &'static str = "agreement_review";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.parties.clone()
+    }
+}
+
+fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Result<Review, AppError> {
+    let outcome = match row.outcome.as_str() {
+        "amend" => ReviewOutcome::Amend,
+        "terminate" => ReviewOutcome::Terminate,
+        _ => ReviewOutcome::Continue,
+    };
+    Ok(Review {
+        id: row.id,
+        agreement_id: row.agreement_id,
+        input: ReviewInput {
+            scheduled_date: row.scheduled_date,
+            held_on: row.held_on,
+            participant_organization_ids: row.participant_organization_ids.into_iter().flatten().collect(),
+            participant_names: row.participant_names.into_iter().flatten().collect(),
+            agenda: row.agenda.map(agreements::from_json).transpose()?,
+            findings: row.findings.map(agreements::from_json).transpose()?,
+            decisions: agreements::from_json(row.decisions)?,
+            outcome,
+            next_review_due: row.next_review_due,
+        },
+        recorded_by: row.recorded_by,
+        created_at,
+        version,
+        parties: Vec::new(),
+    })
+}
+
+/// Reviews and acknowledgements are the parties' internal records: party members and
+/// platform admins only, even for public agreements.
+fn can_see_records(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
+    agreements::can_read(actor, a)?;
+    let parties: Vec<Uuid> = a.content.parties.iter().map(|p| p.organization_id).collect();
+    if actor.is_platform_admin() || agreements::is_party_member(actor, &parties) {
+        Ok(())
+    } else if actor.principal == Principal::Anonymous {
+        Err(AppError::unauthorized("Sign in as a member of a party."))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn validate_review(input: &ReviewInput, parties: &HashSet<Uuid>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, org) in input.participant_organization_ids.iter().enumerate() {
+        if !parties.contains(org) {
+            errors.push(FieldError::new(
+                format!("participant_organization_ids[{i}]"),
+                "not_a_party",
+                "not a party of the agreement",
+            ));
+        }
+    }
+    if input.participant_names.iter().any(|n| n.trim().is_empty()) {
+        errors.push(FieldError::new("participant_names", "missing_text", "names cannot be blank"));
+    }
+    if let Some(t) = &input.agenda {
+        errors.extend(t.validate("agenda").err());
+    }
+    if let Some(t) = &input.findings {
+        errors.extend(t.validate("findings").err());
+    }
+    for (i, d) in input.decisions.iter().enumerate() {
+        errors.extend(d.decision.validate(&format!("decisions[{i}].decision")).err());
+        if d.responsible_party_id.is_some_and(|p| !parties.contains(&p)) {
+            errors.push(FieldError::new(
+                format!("decisions[{i}].responsible_party_id"),
+                "not_a_party",
+                "not a party of the agreement",
+            ));
+        }
+    }
+    if input.next_review_due.is_some_and(|d| d <= input.scheduled_date) {
+        errors.push(FieldError::new("next_review_due", "before_review", "the next review must come after this one"));
+    }
+    errors
+}
+
+pub async fn list_reviews(conn: &mut Conn, actor: &Actor, agreement_id: Uuid) -> Result<Vec<Review>, AppError> {
+    let a = agreements::load(conn, agreement_id, false).await?;
+    can_see_records(actor, &a)?;
+    repo::reviews(conn, agreement_id).await?.into_iter().map(|(row, at, v)| review_from(row, at, v)).collect()
+}
+
+/// Records a review (coordinators and org admins of the parties), moves the agreement's next
+/// review date, and with outcome `amend` opens an amendment, all in one transaction.
+pub async fn record_review(
+    conn: &mut Conn,
+    actor: &Actor,
+    agreement_id: Uuid,
+    input: ReviewInput,
+) -> Result<(Review, Agreement), AppError> {
+    conn.transaction(async |tx| {
+        let before = agreements::load(tx, agreement_id, true).await?;
+        agreements::can_edit(actor, &before)?;
+        let parties: HashSet<Uuid> = before.content.parties.iter().map(|p| p.organization_id).collect();
+        let errors = validate_review(&input, &parties);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let cycle = u32::try_from(before.content.review.cycle_months).unwrap_or(12);
+        let next_due = input.next_review_due.or_else(|| input.scheduled_date.checked_add_months(Months::new(cycle)));
+        let row = ReviewRow {
+            id: Uuid::now_v7(),
+            agreement_id,
+            scheduled_date: input.scheduled_date,
+            held_on: input.held_on,
+            participant_organization_ids: input.participant_organization_ids.iter().copied().map(Some).collect(),
+            participant_names: input.participant_names.iter().map(|n| Some(n.trim().to_owned())).collect(),
+            agenda: input.agenda.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
+            findings: input.findings.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
+            decisions: serde_json::to_value(&input.decisions).map_err(AppError::internal)?,
+            outcome: input.outcome.as_str().to_owned(),
+            next_review_due: next_due,
+            recorded_by: actor.user_id(),
+        };
+        repo::insert_review(tx, &row).await?;
+        let review = Review {
+            id: row.id,
+            agreement_id,
+            input: ReviewInput { next_review_due: next_due, ..input.clone() },
+            recorded_by: row.recorded_by,
+            created_at: Utc::now(),
+            version: 1,
+            parties: parties.iter().copied().collect(),
+        };
+        audit::record(tx, actor, "create", Change::Created(&review)).await?;
+        repo::set_review_next_due(tx, agreement_id, next_due).await?;
+        let moved = agreements::load(tx, agreement_id, true).await?;
+        audit::record(tx, actor, "review", Change::updated(&before, &moved)).await?;
+        let after = if input.outcome == ReviewOutcome::Amend {
+            let rationale = format!("Annual review of {}", input.scheduled_date);
+            agreements::open_amendment(tx, actor, &moved, &rationale).await?
+        } else {
+            moved
+        };
+        Ok((review, after))
+    })
+    .await
+}
+
+/// Who was briefed on which version's ground rules.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Acknowledgement {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub version: i32,
+    pub user_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub acknowledged_on: NaiveDate,
+    pub recorded_by: Option<Uuid>,
+    /// Whether it concerns the version in force (false: needs briefing again).
+    pub current: bool,
+}
+
+impl Audited for Acknowledgement {
+    const RESOURCE_TYPE: &'static str = "agreement_acknowledgement";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.organization_id.into_iter().collect()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AcknowledgementInput {
+    /// Default: the version in force.
+    pub version: Option<i32>,
+    /// Default: the caller, when no `person_name` is given either.
+    pub user_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub acknowledged_on: Option<NaiveDate>,
+}
+
+fn ack_from(row: AcknowledgementRow, in_force: Option<i32>) -> Acknowledgement {
+    Acknowledgement {
+        current: in_force == Some(row.version),
+        id: row.id,
+        agreement_id: row.agreement_id,
+        version: row.version,
+        user_id: row.user_id,
+        person_name: row.person_name,
+        organization_id: row.organization_id,
+        acknowledged_on: row.acknowledged_on,
+        recorded_by: row.recorded_by,
+    }
+}
+
+/// Acknowledgements, optionally only those (`current = Some(false)`) of older versions.
+pub async fn list_acknowledgements(
+    conn: &mut Conn,
+    actor: &Actor,
+    agreement_id: Uuid,
+    current: Option<bool>,
+) -> Result<Vec<Acknowledgement>, AppError> {
+    let a = agreements::load(conn, agreement_id, false).await?;
+    can_see_records(actor, &a)?;
+    Ok(repo::acknowledgements(conn, agreement_id)
+        .await?
+        .into_iter()
+        .map(|r| ack_from(r, a.current_version))
+        .filter(|ack| current.is_none_or(|c| ack.current == c))
+        .collect())
+}
+
+/// Records a briefing. Anyone in a party organisation records their own; coordinators and
+/// org admins of a party record others (named volunteers, say).
+pub async fn acknowledge(
+    conn: &mut Conn,
+    actor: &Actor,
+    agreement_id: Uuid,
+    input: AcknowledgementInput,
+) -> Result<Acknowledgement, AppError> {
+    let a = agreements::load(conn, agreement_id, false).await?;
+    can_see_records(actor, &a)?;
+    let own = input.person_name.is_none() && input.user_id.is_none_or(|u| Some(u) == actor.user_id());
+    if !own {
+        agreements::can_edit(actor, &a)?;
+    }
+    let user_id = match (input.user_id, &input.person_name) {
+        (Some(u), _) => Some(u),
+        (None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
+        (None, Some(_)) => None,
+    };
+    let version = match input.version.or(a.current_version) {
+        Some(v) => v,
+        None => return Err(AppError::Conflict { detail: "no version is in force yet; name the version".into() }),
+    };
+    let parties: Vec<Uuid> = a.content.parties.iter().map(|p| p.organization_id).collect();
+    if input.organization_id.is_some_and(|o| !parties.contains(&o)) {
+        return Err(AppError::invalid("organization_id", "not_a_party", "not a party of the agreement"));
+    }
+    if input.person_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(AppError::invalid("person_name", "missing_text", "give the person's name"));
+    }
+    let organization_id = input.organization_id.or_else(|| {
+        // The caller's own party organisation, when recording their own briefing.
+        parties.iter().copied().find(|p| actor.role_in(*p).is_some_and(|r| r >= Role::Member) && own)
+    });
+    let row = AcknowledgementRow {
+        id: Uuid::now_v7(),
+        agreement_id,
+        version,
+        user_id,
+        person_name: input.person_name.map(|n| n.trim().to_owned()),
+        organization_id,
+        acknowledged_on: input.acknowledged_on.unwrap_or_else(|| Utc::now().date_naive()),
+        recorded_by: actor.user_id(),
+    };
+    conn.transaction(async |tx| {
+        repo::insert_acknowledgement(tx, &row).await?;
+        let ack = ack_from(row, a.current_version);
+        audit::record(tx, actor, "create", Change::Created(&ack)).await?;
+        Ok(ack)
+    })
+    .await
+}

@@ -1,0 +1,128 @@
+//! People: the signed-in user's own view, and creating accounts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::domain::access::{Actor, Role};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::identity::passwords;
+use crate::error::{AppError, FieldError};
+use crate::repo::identity::users::{self as repo, NewUserRow, UserRow};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub platform_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            active: r.active,
+            platform_admin: r.platform_admin,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        }
+    }
+}
+
+impl Audited for User {
+    const RESOURCE_TYPE: &'static str = "user";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        Vec::new()
+    }
+}
+
+/// The signed-in user with their memberships.
+#[derive(Clone, Debug)]
+pub struct Me {
+    pub user: User,
+    pub memberships: Vec<MyMembership>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MyMembership {
+    pub organization_id: Uuid,
+    pub organization_name: crate::domain::types::localized::LocalizedText,
+    pub role: Role,
+}
+
+pub async fn me(conn: &mut Conn, actor: &Actor) -> Result<Me, AppError> {
+    let id = match &actor.principal {
+        crate::domain::access::Principal::User { id, .. } => *id,
+        crate::domain::access::Principal::Anonymous => {
+            return Err(AppError::unauthorized("Sign in as a person to see your account."));
+        }
+        crate::domain::access::Principal::Client { .. } => return Err(AppError::Forbidden),
+    };
+    let user = repo::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    let memberships = repo::memberships_with_names(conn, id)
+        .await?
+        .into_iter()
+        .filter_map(|(organization_id, role, name)| {
+            let role = Role::parse(&role)?;
+            Some(serde_json::from_value(name).map_err(AppError::internal).map(|organization_name| MyMembership {
+                organization_id,
+                organization_name,
+                role,
+            }))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Me { user: user.into(), memberships })
+}
+
+/// Checks an e-mail address's shape (the database checks it too).
+pub fn validate_email(field: &str, email: &str) -> Result<(), FieldError> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if ok { Ok(()) } else { Err(FieldError::new(field, "invalid_email", "not an e-mail address")) }
+}
+
+/// Creates a person's account with a password (hashed off the event loop).
+pub async fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    email: &str,
+    display_name: &str,
+    password: String,
+    platform_admin: bool,
+) -> Result<User, AppError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    errors.extend(validate_email("email", email).err());
+    errors.extend(passwords::validate_new("password", &password).err());
+    if display_name.trim().is_empty() {
+        errors.push(FieldError::new("display_name", "missing_text", "give a name"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(AppError::internal)??;
+    let row = NewUserRow {
+        id: Uuid::now_v7(),
+        email: email.trim().to_owned(),
+        display_name: display_name.trim().to_owned(),
+        password_hash: Some(hash),
+        platform_admin,
+    };
+    let user: User = repo::insert(conn, &row).await?.into();
+    audit::record(conn, actor, "create", Change::Created(&user)).await?;
+    Ok(user)
+}

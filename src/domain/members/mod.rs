@@ -1,0 +1,260 @@
+//! Memberships (jäsenyydet): who belongs to an organisation and in which role, and the
+//! invitations that bring new people in.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::AsyncConnection;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::domain::access::{self, Action, Actor, Principal, Resource, Role};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::identity::passwords;
+use crate::domain::identity::tokens::{random_token, token_hash};
+use crate::domain::identity::users::{self, User};
+use crate::domain::organizations::ensure_exists;
+use crate::domain::types::pagination::{Page, PageRequest};
+use crate::error::{AppError, FieldError};
+use crate::repo::identity::users as user_repo;
+use crate::repo::members::{self as repo, InvitationRow, MemberRow};
+
+/// How long an invitation can be redeemed.
+const INVITATION_VALIDITY_DAYS: i64 = 7;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Member {
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TryFrom<MemberRow> for Member {
+    type Error = AppError;
+    fn try_from(r: MemberRow) -> Result<Self, AppError> {
+        Ok(Member {
+            role: Role::parse(&r.role).ok_or_else(|| AppError::internal(format!("role {}", r.role)))?,
+            organization_id: r.organization_id,
+            user_id: r.user_id,
+            email: r.email,
+            display_name: r.display_name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+impl Audited for Member {
+    const RESOURCE_TYPE: &'static str = "membership";
+    fn audit_id(&self) -> String {
+        format!("{}:{}", self.organization_id, self.user_id)
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
+    }
+}
+
+/// An invitation as recorded (never with its token).
+#[derive(Clone, Debug, Serialize)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Audited for Invitation {
+    const RESOURCE_TYPE: &'static str = "invitation";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
+    }
+}
+
+/// What adding a person by e-mail did.
+#[derive(Clone, Debug)]
+pub enum Added {
+    /// The person had an account and is now a member.
+    Member(Member),
+    /// No account yet: an invitation to redeem with this single-use token.
+    Invited { invitation: Invitation, token: String },
+}
+
+pub async fn list(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<Page<Member, Uuid>, AppError> {
+    ensure_exists(conn, organization_id).await?;
+    access::can(actor, Action::Read, Resource::Members(organization_id))?;
+    let rows = repo::list(conn, organization_id, page.after, page.fetch_limit()).await?;
+    Page::from_rows(rows, &page, |r| r.user_id).try_map(Member::try_from)
+}
+
+pub async fn get(conn: &mut Conn, actor: &Actor, organization_id: Uuid, user_id: Uuid) -> Result<Member, AppError> {
+    ensure_exists(conn, organization_id).await?;
+    access::can(actor, Action::Read, Resource::Members(organization_id))?;
+    repo::get(conn, organization_id, user_id).await?.ok_or(AppError::NotFound).and_then(Member::try_from)
+}
+
+pub async fn add(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    email: &str,
+    role: Role,
+    display_name: &str,
+) -> Result<Added, AppError> {
+    ensure_exists(conn, organization_id).await?;
+    access::can(actor, Action::Create, Resource::Members(organization_id))?;
+    let email = email.trim();
+    users::validate_email("email", email).map_err(|e| AppError::Validation(vec![e]))?;
+    conn.transaction(async |tx| {
+        if let Some(user) = user_repo::by_email(tx, email).await? {
+            repo::insert(tx, organization_id, user.id, role.as_str()).await?;
+            let member = Member::try_from(repo::get(tx, organization_id, user.id).await?.ok_or(AppError::NotFound)?)?;
+            audit::record(tx, actor, "create", Change::Created(&member)).await?;
+            return Ok(Added::Member(member));
+        }
+        if display_name.trim().is_empty() {
+            return Err(AppError::invalid("display_name", "missing_text", "give the name of the person to invite"));
+        }
+        let token = random_token()?;
+        let row = InvitationRow {
+            id: Uuid::now_v7(),
+            organization_id,
+            email: email.to_owned(),
+            display_name: display_name.trim().to_owned(),
+            role: role.as_str().to_owned(),
+            token_hash: token_hash(&token),
+            invited_by: actor.user_id(),
+            expires_at: Utc::now() + Duration::days(INVITATION_VALIDITY_DAYS),
+            accepted_at: None,
+        };
+        repo::insert_invitation(tx, &row).await?;
+        let invitation = Invitation {
+            id: row.id,
+            organization_id,
+            email: row.email,
+            display_name: row.display_name,
+            role,
+            expires_at: row.expires_at,
+        };
+        audit::record(tx, actor, "invite", Change::Created(&invitation)).await?;
+        Ok(Added::Invited { invitation, token })
+    })
+    .await
+}
+
+/// Fails with 409 if the change would leave the organisation without an org admin.
+async fn keep_an_admin(conn: &mut Conn, organization_id: Uuid, losing: Uuid) -> Result<(), AppError> {
+    let admins = repo::lock_admins(conn, organization_id).await?;
+    if admins.iter().all(|a| *a == losing) && admins.contains(&losing) {
+        return Err(AppError::Conflict {
+            detail: "this is the organisation's last org admin; make someone else org admin first".into(),
+        });
+    }
+    Ok(())
+}
+
+pub async fn change_role(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    expected_version: Option<i64>,
+) -> Result<Member, AppError> {
+    ensure_exists(conn, organization_id).await?;
+    access::can(actor, Action::Update, Resource::Members(organization_id))?;
+    conn.transaction(async |tx| {
+        if role != Role::OrgAdmin {
+            keep_an_admin(tx, organization_id, user_id).await?;
+        }
+        let before = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        crate::domain::check_version(expected_version, before.version)?;
+        repo::set_role(tx, organization_id, user_id, role.as_str()).await?;
+        let after = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+pub async fn remove(
+    conn: &mut Conn,
+    actor: &Actor,
+    organization_id: Uuid,
+    user_id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<(), AppError> {
+    ensure_exists(conn, organization_id).await?;
+    access::can(actor, Action::Delete, Resource::Members(organization_id))?;
+    conn.transaction(async |tx| {
+        keep_an_admin(tx, organization_id, user_id).await?;
+        let before = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        crate::domain::check_version(expected_version, before.version)?;
+        repo::delete(tx, organization_id, user_id).await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Redeems an invitation: creates the account (or, if the address has registered since,
+/// uses that account) and the membership. Unknown, used and expired tokens all read 404.
+pub async fn accept_invitation(
+    conn: &mut Conn,
+    request_id: Option<String>,
+    token: &str,
+    password: String,
+) -> Result<User, AppError> {
+    passwords::validate_new("password", &password).map_err(|e: FieldError| AppError::Validation(vec![e]))?;
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(AppError::internal)??;
+    let token_hash = token_hash(token);
+    conn.transaction(async |tx| {
+        let invitation = repo::invitation_for_update(tx, &token_hash)
+            .await?
+            .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
+            .ok_or(AppError::NotFound)?;
+        let actor_for = |id| Actor {
+            principal: Principal::User { id, platform_admin: false, memberships: vec![] },
+            request_id: request_id.clone(),
+        };
+        let user = match user_repo::by_email(tx, &invitation.email).await? {
+            Some(existing) => User::from(existing),
+            None => {
+                let row = user_repo::NewUserRow {
+                    id: Uuid::now_v7(),
+                    email: invitation.email.clone(),
+                    display_name: invitation.display_name.clone(),
+                    password_hash: Some(hash),
+                    platform_admin: false,
+                };
+                let user = User::from(user_repo::insert(tx, &row).await?);
+                audit::record(tx, &actor_for(user.id), "accept_invitation", Change::Created(&user)).await?;
+                user
+            }
+        };
+        let actor = actor_for(user.id);
+        if repo::get(tx, invitation.organization_id, user.id).await?.is_none() {
+            repo::insert(tx, invitation.organization_id, user.id, &invitation.role).await?;
+            let member =
+                Member::try_from(repo::get(tx, invitation.organization_id, user.id).await?.ok_or(AppError::NotFound)?)?;
+            audit::record(tx, &actor, "create", Change::Created(&member)).await?;
+        }
+        repo::mark_invitation_accepted(tx, invitation.id).await?;
+        Ok(user)
+    })
+    .await
+}

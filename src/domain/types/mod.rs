@@ -1,0 +1,10 @@
+//! Value types every resource uses: multilingual text, exact decimals, business ids,
+//! canonical JSON, merge patches, pagination and free-text search.
+
+pub mod business_id;
+pub mod canonical_json;
+pub mod decimal;
+pub mod localized;
+pub mod merge_patch;
+pub mod pagination;
+pub mod search;

@@ -1,0 +1,93 @@
+//! `/api/v1/audit-log`: who changed what.
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::domain::audit::{self, Entry, EntryQuery};
+use crate::error::AppError;
+use crate::http::common::{ListResponse, Listed, WriteErrors, page_request};
+use crate::http::identity::Caller;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"seq": 42, "at": "2026-03-01T09:30:00Z", "actor_kind": "user",
+    "actor_id": "01936f0e-5c4a-7b8e-9a51-3f0c2d1e4b6a", "action": "update", "resource_type": "organization",
+    "resource_id": "01930000-0000-7000-8000-000000000005", "organization_ids": ["01930000-0000-7000-8000-000000000005"],
+    "diff": {"before": {"phone": null}, "after": {"phone": "+358 14 266 0000"}},
+    "request_id": "01a20414-6e24-76a2-8e3f-b7cc8b2b7ef3"}))]
+pub struct AuditEntryView {
+    /// Strictly increasing position in the log.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// `user`, `client` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    /// `create`, `update`, `delete`, `erase`, `invite`, ...
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    /// The organisations the resource belongs to.
+    pub organization_ids: Vec<Uuid>,
+    /// `{"before": {...}, "after": {...}}` with the fields that changed.
+    pub diff: serde_json::Value,
+    pub request_id: Option<String>,
+}
+
+impl From<Entry> for AuditEntryView {
+    fn from(e: Entry) -> Self {
+        AuditEntryView {
+            seq: e.seq,
+            at: e.at,
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            organization_ids: e.organization_ids,
+            diff: e.diff,
+            request_id: e.request_id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditListParams {
+    /// e.g. `organization`, `membership`, `contact`, `service_client`.
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    /// Entries by this user or client.
+    pub actor: Option<Uuid>,
+    /// Page size, 1–200 (default 50; larger values are clamped).
+    pub limit: Option<i64>,
+    /// `meta.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Read the audit log in sequence order: platform admins see every entry, org admins the
+/// entries about their organisations' resources.
+#[utoipa::path(
+    operation_id = "list_audit_log",
+    tag = "audit",
+    params(AuditListParams),
+    responses((status = 200, description = "A page of entries", body = ListResponse<AuditEntryView>), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/audit-log")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    params: web::Query<AuditListParams>,
+) -> Result<Listed<AuditEntryView>, AppError> {
+    let p = params.into_inner();
+    let page = page_request(p.limit, p.cursor.as_deref())?;
+    let query = EntryQuery { resource_type: p.resource_type, resource_id: p.resource_id, actor: p.actor };
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let page = audit::list(&mut conn, &actor, query, page).await?;
+    Ok(Listed::from_page(page, AuditEntryView::from))
+}

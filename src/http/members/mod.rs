@@ -1,0 +1,267 @@
+//! `/api/v1/organizations/{id}/members` and `/api/v1/invitations/{token}/accept`.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::domain::access::Role;
+use crate::domain::members::{self, Added, Member};
+use crate::error::AppError;
+use crate::http::common::{
+    GetErrors, IfMatch, ListResponse, Listed, Tagged, WriteErrors, created, page_request, request_id,
+};
+use crate::http::identity::Caller;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"organization_id": "01930000-0000-7000-8000-000000000005",
+    "user_id": "01936f0e-5c4a-7b8e-9a51-3f0c2d1e4b6a", "email": "maija.meikalainen@example.fi",
+    "display_name": "Maija Meikäläinen", "role": "coordinator",
+    "created_at": "2026-02-01T08:00:00Z", "updated_at": "2026-02-01T08:00:00Z", "version": 1}))]
+pub struct MemberView {
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
+        MemberView {
+            organization_id: m.organization_id,
+            user_id: m.user_id,
+            email: m.email,
+            display_name: m.display_name,
+            role: m.role,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MemberListParams {
+    /// Page size, 1–200 (default 50; larger values are clamped).
+    pub limit: Option<i64>,
+    /// `meta.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List an organisation's members (its members and platform admins).
+#[utoipa::path(
+    operation_id = "list_members",
+    tag = "members",
+    params(("id" = Uuid, Path, description = "Organisation id"), MemberListParams),
+    responses((status = 200, description = "A page of members", body = ListResponse<MemberView>), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/organizations/{id}/members")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    params: web::Query<MemberListParams>,
+) -> Result<Listed<MemberView>, AppError> {
+    let page = page_request(params.limit, params.cursor.as_deref())?;
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let page = members::list(&mut conn, &actor, id.into_inner(), page).await?;
+    Ok(Listed::from_page(page, MemberView::from))
+}
+
+/// Read one membership.
+#[utoipa::path(
+    operation_id = "get_member",
+    tag = "members",
+    params(("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The membership", body = MemberView, headers(("ETag" = String))), GetErrors),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/organizations/{id}/members/{user_id}")]
+pub async fn get(db: web::Data<Db>, caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
+    let (org, user) = path.into_inner();
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let member = members::get(&mut conn, &actor, org, user).await?;
+    let version = member.version;
+    Tagged::versioned(&MemberView::from(member), version)
+}
+
+/// Adding a person by e-mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "uusi.tyontekija@example.fi", "role": "member", "display_name": "Uusi Työntekijä"}))]
+pub struct AddMember {
+    pub email: String,
+    pub role: Role,
+    /// The person's name, used when they do not have an account yet.
+    #[serde(default)]
+    pub display_name: String,
+}
+
+/// The result of adding someone without an account: an invitation to deliver to them.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "invited", "invitation_id": "01937a00-0000-7000-8000-000000000001",
+    "email": "uusi.tyontekija@example.fi", "role": "member", "expires_at": "2026-12-01T12:00:00Z",
+    "invitation_token": "m2K9..."}))]
+pub struct InvitationView {
+    /// Always `invited`.
+    pub status: &'static str,
+    pub invitation_id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+    /// Single use; redeem with `POST /api/v1/invitations/{token}/accept`. Shown only now.
+    pub invitation_token: String,
+}
+
+/// Add a member by e-mail (org admins, platform admins). An existing account becomes a
+/// member at once (201 with the membership); for a new address an invitation is created
+/// (202 with its single-use token).
+#[utoipa::path(
+    operation_id = "add_member",
+    tag = "members",
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    request_body = AddMember,
+    responses(
+        (status = 201, description = "Added", body = MemberView, headers(("Location" = String), ("ETag" = String))),
+        (status = 202, description = "Invited", body = InvitationView),
+        WriteErrors,
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/organizations/{id}/members")]
+pub async fn add(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<AddMember>,
+) -> Result<HttpResponse, AppError> {
+    let org = id.into_inner();
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    match members::add(&mut conn, &actor, org, &body.email, body.role, &body.display_name).await? {
+        Added::Member(m) => {
+            Ok(created(format!("/api/v1/organizations/{org}/members/{}", m.user_id), m.version, &MemberView::from(m)))
+        }
+        Added::Invited { invitation, token } => Ok(HttpResponse::Accepted().json(InvitationView {
+            status: "invited",
+            invitation_id: invitation.id,
+            email: invitation.email,
+            role: invitation.role,
+            expires_at: invitation.expires_at,
+            invitation_token: token,
+        })),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "coordinator"}))]
+pub struct MemberPatch {
+    pub role: Role,
+}
+
+/// Change a member's role (org admins, platform admins). The last org admin cannot be demoted.
+#[utoipa::path(
+    operation_id = "update_member",
+    tag = "members",
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "Change only if still at this ETag"),
+    ),
+    request_body(content = MemberPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "Updated", body = MemberView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/organizations/{id}/members/{user_id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<MemberPatch>,
+) -> Result<Tagged, AppError> {
+    let (org, user) = path.into_inner();
+    let expected = if_match.optional()?;
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    let member = members::change_role(&mut conn, &actor, org, user, body.role, expected).await?;
+    let version = member.version;
+    Tagged::versioned(&MemberView::from(member), version)
+}
+
+/// Remove a member (org admins, platform admins). The last org admin cannot be removed.
+#[utoipa::path(
+    operation_id = "remove_member",
+    tag = "members",
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "Remove only if still at this ETag"),
+    ),
+    responses((status = 204, description = "Removed"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/organizations/{id}/members/{user_id}")]
+pub async fn remove(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    let (org, user) = path.into_inner();
+    let expected = if_match.optional()?;
+    let mut conn = db.conn().await?;
+    let actor = caller.actor(&mut conn).await?;
+    members::remove(&mut conn, &actor, org, user, expected).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "a long passphrase of my own"}))]
+pub struct AcceptInvitation {
+    /// At least 12 characters.
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedView {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// Redeem an invitation: creates the account with this password and the membership. Sign in
+/// afterwards with the `password` grant. Unknown, used and expired tokens answer 404.
+#[utoipa::path(
+    operation_id = "accept_invitation",
+    tag = "members",
+    params(("token" = String, Path, description = "The invitation token")),
+    request_body = AcceptInvitation,
+    responses((status = 201, description = "Account created", body = AcceptedView), WriteErrors)
+)]
+#[post("/api/v1/invitations/{token}/accept")]
+pub async fn accept(
+    req: actix_web::HttpRequest,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+    body: web::Json<AcceptInvitation>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = db.conn().await?;
+    let user = members::accept_invitation(&mut conn, request_id(&req), &token, body.into_inner().password).await?;
+    Ok(HttpResponse::Created().json(AcceptedView {
+        user_id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+    }))
+}

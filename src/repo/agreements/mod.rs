@@ -1,0 +1,388 @@
+//! Queries on partnership agreements, their parties, versions and signatures.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::{agreement_parties, agreement_signatures, agreement_versions, agreements};
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = agreements, check_for_backend(diesel::pg::Pg))]
+pub struct AgreementRow {
+    pub id: Uuid,
+    pub code: String,
+    pub title: serde_json::Value,
+    pub purpose: serde_json::Value,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub max_extension_date: Option<NaiveDate>,
+    pub status: String,
+    pub status_comment: Option<String>,
+    pub current_version: Option<i32>,
+    pub amendment_status: Option<String>,
+    pub amendment_rationale: Option<String>,
+    pub visibility: String,
+    pub tasks: serde_json::Value,
+    pub ground_rules: serde_json::Value,
+    pub ci_principles: serde_json::Value,
+    pub cost_sharing: serde_json::Value,
+    pub review_cycle_months: i32,
+    pub review_next_due: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The editable columns.
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = agreements, treat_none_as_null = true)]
+pub struct AgreementFields {
+    pub code: String,
+    pub title: serde_json::Value,
+    pub purpose: serde_json::Value,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub max_extension_date: Option<NaiveDate>,
+    pub visibility: String,
+    pub tasks: serde_json::Value,
+    pub ground_rules: serde_json::Value,
+    pub ci_principles: serde_json::Value,
+    pub cost_sharing: serde_json::Value,
+    pub review_cycle_months: i32,
+    pub review_next_due: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_parties, check_for_backend(diesel::pg::Pg))]
+pub struct PartyRow {
+    pub agreement_id: Uuid,
+    pub organization_id: Uuid,
+    pub position: i32,
+    pub roles: Vec<Option<String>>,
+    pub must_sign: bool,
+    pub contact_ids: Vec<Option<Uuid>>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_versions, check_for_backend(diesel::pg::Pg))]
+pub struct VersionRow {
+    pub agreement_id: Uuid,
+    pub number: i32,
+    pub snapshot: serde_json::Value,
+    pub content_hash: String,
+    pub rationale: Option<String>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_signatures, check_for_backend(diesel::pg::Pg))]
+pub struct SignatureRow {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub version: i32,
+    pub organization_id: Uuid,
+    pub content_hash: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub method: String,
+    pub decision_ref: Option<String>,
+    pub signed_by: Option<Uuid>,
+}
+
+pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AgreementRow>> {
+    agreements::table.find(id).select(AgreementRow::as_select()).first(conn).await.optional()
+}
+
+pub async fn get_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AgreementRow>> {
+    agreements::table.find(id).select(AgreementRow::as_select()).for_update().first(conn).await.optional()
+}
+
+pub async fn insert(conn: &mut Conn, id: Uuid, fields: &AgreementFields) -> QueryResult<AgreementRow> {
+    diesel::insert_into(agreements::table)
+        .values((agreements::id.eq(id), fields))
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(conn: &mut Conn, id: Uuid, fields: &AgreementFields) -> QueryResult<AgreementRow> {
+    diesel::update(agreements::table.find(id))
+        .set(fields)
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn set_status(
+    conn: &mut Conn,
+    id: Uuid,
+    status: &str,
+    comment: Option<&str>,
+    current_version: Option<i32>,
+) -> QueryResult<AgreementRow> {
+    diesel::update(agreements::table.find(id))
+        .set((
+            agreements::status.eq(status),
+            agreements::status_comment.eq(comment),
+            agreements::current_version.eq(current_version),
+        ))
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Opens, moves or (with `None`) closes an amendment.
+pub async fn set_amendment(
+    conn: &mut Conn,
+    id: Uuid,
+    status: Option<&str>,
+    rationale: Option<&str>,
+) -> QueryResult<AgreementRow> {
+    diesel::update(agreements::table.find(id))
+        .set((agreements::amendment_status.eq(status), agreements::amendment_rationale.eq(rationale)))
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Puts a newly signed version in force and closes the amendment that produced it.
+pub async fn put_in_force(conn: &mut Conn, id: Uuid, version: i32) -> QueryResult<AgreementRow> {
+    diesel::update(agreements::table.find(id))
+        .set((
+            agreements::status.eq("active"),
+            agreements::current_version.eq(Some(version)),
+            agreements::amendment_status.eq(None::<String>),
+            agreements::amendment_rationale.eq(None::<String>),
+        ))
+        .returning(AgreementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn parties_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<PartyRow>> {
+    agreement_parties::table
+        .filter(agreement_parties::agreement_id.eq_any(ids))
+        .order((agreement_parties::agreement_id, agreement_parties::position))
+        .select(PartyRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn replace_parties(conn: &mut Conn, id: Uuid, parties: &[PartyRow]) -> QueryResult<()> {
+    diesel::delete(agreement_parties::table.filter(agreement_parties::agreement_id.eq(id))).execute(conn).await?;
+    diesel::insert_into(agreement_parties::table).values(parties).execute(conn).await?;
+    Ok(())
+}
+
+/// List filters. Visibility: `viewer_organizations = None` sees everything; otherwise public
+/// agreements and those with one of these organisations as a party.
+#[derive(Clone, Debug, Default)]
+pub struct AgreementFilter {
+    pub viewer_organizations: Option<Vec<Uuid>>,
+    pub party: Option<Uuid>,
+    /// Stored statuses to include.
+    pub statuses: Option<Vec<&'static str>>,
+    /// With `statuses` containing `active`: only those whose end date is before (`Some(true)`,
+    /// expired) or on/after (`Some(false)`) this day.
+    pub ended_before: Option<(NaiveDate, bool)>,
+    pub valid_on: Option<NaiveDate>,
+    pub ci_principles_complete: Option<bool>,
+    pub review_due_before: Option<NaiveDate>,
+    pub search: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+pub async fn list(conn: &mut Conn, f: &AgreementFilter) -> QueryResult<Vec<AgreementRow>> {
+    let mut q = agreements::table.select(AgreementRow::as_select()).into_boxed();
+    if let Some(orgs) = &f.viewer_organizations {
+        let parties = agreement_parties::table
+            .filter(agreement_parties::organization_id.eq_any(orgs.clone()))
+            .select(agreement_parties::agreement_id);
+        q = q.filter(agreements::visibility.eq("public").or(agreements::id.eq_any(parties)));
+    }
+    if let Some(party) = f.party {
+        let parties = agreement_parties::table
+            .filter(agreement_parties::organization_id.eq(party))
+            .select(agreement_parties::agreement_id);
+        q = q.filter(agreements::id.eq_any(parties));
+    }
+    if let Some(statuses) = &f.statuses {
+        q = q.filter(agreements::status.eq_any(statuses.clone()));
+    }
+    if let Some((day, expired)) = f.ended_before {
+        q = if expired {
+            q.filter(agreements::status.ne("active").or(agreements::end_date.lt(day)))
+        } else {
+            q.filter(agreements::status.ne("active").or(agreements::end_date.ge(day)))
+        };
+    }
+    if let Some(day) = f.valid_on {
+        q = q.filter(agreements::start_date.le(day)).filter(agreements::end_date.ge(day));
+    }
+    if let Some(complete) = f.ci_principles_complete {
+        q = q.filter(agreements::ci_principles_complete.eq(complete));
+    }
+    if let Some(day) = f.review_due_before {
+        q = q.filter(agreements::review_next_due.lt(day));
+    }
+    if let Some(search) = &f.search {
+        q = q.filter(
+            diesel::dsl::sql::<Bool>("localized_search_vector(agreements.title) @@ localized_search_query(")
+                .bind::<Text, _>(search.clone())
+                .sql(")"),
+        );
+    }
+    if let Some(since) = f.updated_since {
+        q = q.filter(agreements::updated_at.ge(since));
+    }
+    if let Some(after) = f.after {
+        q = q.filter(agreements::id.gt(after));
+    }
+    q.order(agreements::id).limit(f.limit).load(conn).await
+}
+
+pub async fn versions(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<VersionRow>> {
+    agreement_versions::table
+        .filter(agreement_versions::agreement_id.eq(id))
+        .order(agreement_versions::number)
+        .select(VersionRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn version(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<Option<VersionRow>> {
+    agreement_versions::table.find((id, number)).select(VersionRow::as_select()).first(conn).await.optional()
+}
+
+pub async fn latest_version_number(conn: &mut Conn, id: Uuid) -> QueryResult<Option<i32>> {
+    agreement_versions::table
+        .filter(agreement_versions::agreement_id.eq(id))
+        .select(diesel::dsl::max(agreement_versions::number))
+        .first(conn)
+        .await
+}
+
+pub async fn insert_version(conn: &mut Conn, row: &VersionRow) -> QueryResult<usize> {
+    diesel::insert_into(agreement_versions::table).values(row).execute(conn).await
+}
+
+pub async fn signatures(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<Vec<SignatureRow>> {
+    agreement_signatures::table
+        .filter(agreement_signatures::agreement_id.eq(id))
+        .filter(agreement_signatures::version.eq(number))
+        .order(agreement_signatures::signed_at)
+        .select(SignatureRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The signatures of every version of an agreement.
+pub async fn all_signatures(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<SignatureRow>> {
+    agreement_signatures::table
+        .filter(agreement_signatures::agreement_id.eq(id))
+        .order((agreement_signatures::version, agreement_signatures::signed_at))
+        .select(SignatureRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn insert_signature(conn: &mut Conn, row: &SignatureRow) -> QueryResult<usize> {
+    diesel::insert_into(agreement_signatures::table).values(row).execute(conn).await
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::repo::schema::agreement_reviews, check_for_backend(diesel::pg::Pg))]
+pub struct ReviewRow {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub scheduled_date: NaiveDate,
+    pub held_on: Option<NaiveDate>,
+    pub participant_organization_ids: Vec<Option<Uuid>>,
+    pub participant_names: Vec<Option<String>>,
+    pub agenda: Option<serde_json::Value>,
+    pub findings: Option<serde_json::Value>,
+    pub decisions: serde_json::Value,
+    pub outcome: String,
+    pub next_review_due: Option<NaiveDate>,
+    pub recorded_by: Option<Uuid>,
+}
+
+pub async fn insert_review(conn: &mut Conn, row: &ReviewRow) -> QueryResult<usize> {
+    diesel::insert_into(crate::repo::schema::agreement_reviews::table).values(row).execute(conn).await
+}
+
+pub async fn reviews(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<(ReviewRow, DateTime<Utc>, i64)>> {
+    use crate::repo::schema::agreement_reviews::dsl as r;
+    r::agreement_reviews
+        .filter(r::agreement_id.eq(agreement_id))
+        .order((r::scheduled_date, r::id))
+        .select((ReviewRow::as_select(), r::created_at, r::version))
+        .load(conn)
+        .await
+}
+
+pub async fn set_review_next_due(conn: &mut Conn, id: Uuid, next_due: Option<NaiveDate>) -> QueryResult<usize> {
+    diesel::update(agreements::table.find(id)).set(agreements::review_next_due.eq(next_due)).execute(conn).await
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::repo::schema::agreement_acknowledgements, check_for_backend(diesel::pg::Pg))]
+pub struct AcknowledgementRow {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub version: i32,
+    pub user_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub acknowledged_on: NaiveDate,
+    pub recorded_by: Option<Uuid>,
+}
+
+pub async fn insert_acknowledgement(conn: &mut Conn, row: &AcknowledgementRow) -> QueryResult<usize> {
+    diesel::insert_into(crate::repo::schema::agreement_acknowledgements::table).values(row).execute(conn).await
+}
+
+pub async fn acknowledgements(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<AcknowledgementRow>> {
+    use crate::repo::schema::agreement_acknowledgements::dsl as a;
+    a::agreement_acknowledgements
+        .filter(a::agreement_id.eq(agreement_id))
+        .order((a::version, a::id))
+        .select(AcknowledgementRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The agreement with this code, if any.
+pub async fn id_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Uuid>> {
+    agreements::table.filter(agreements::code.eq(code)).select(agreements::id).first(conn).await.optional()
+}
+
+/// Is `organization_id` a party to a live (not cancelled or terminated) agreement together
+/// with any of `others`?
+pub async fn collaborates(conn: &mut Conn, organization_id: Uuid, others: &[Uuid]) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    if others.is_empty() {
+        return Ok(false);
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT EXISTS ( \
+             SELECT 1 FROM agreement_parties mine \
+             JOIN agreement_parties theirs ON theirs.agreement_id = mine.agreement_id \
+             JOIN agreements a ON a.id = mine.agreement_id \
+             WHERE mine.organization_id = $1 AND theirs.organization_id = ANY($2) \
+               AND a.status NOT IN ('cancelled', 'terminated')) AS found",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(organization_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(others.to_vec())
+    .get_result(conn)
+    .await?;
+    Ok(found.found)
+}

@@ -1,0 +1,116 @@
+//! Contact persons.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::contacts;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = contacts, check_for_backend(diesel::pg::Pg))]
+pub struct ContactRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub topics: Vec<Option<String>>,
+    pub languages: Vec<Option<String>>,
+    pub user_id: Option<Uuid>,
+    pub visibility: String,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable fields; `None` writes NULL.
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = contacts, treat_none_as_null = true)]
+pub struct ContactFields {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub topics: Vec<Option<String>>,
+    pub languages: Vec<Option<String>>,
+    pub user_id: Option<Uuid>,
+    pub visibility: String,
+}
+
+pub async fn list(
+    conn: &mut Conn,
+    organization_id: Uuid,
+    public_only: bool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<ContactRow>> {
+    let mut query = contacts::table
+        .filter(contacts::organization_id.eq(organization_id))
+        .select(ContactRow::as_select())
+        .into_boxed();
+    if public_only {
+        query = query.filter(contacts::visibility.eq("public")).filter(contacts::erased_at.is_null());
+    }
+    if let Some(after) = after {
+        query = query.filter(contacts::id.gt(after));
+    }
+    query.order(contacts::id).limit(limit).load(conn).await
+}
+
+pub async fn get(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<ContactRow>> {
+    contacts::table
+        .filter(contacts::organization_id.eq(organization_id))
+        .filter(contacts::id.eq(id))
+        .select(ContactRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn get_for_update(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<ContactRow>> {
+    contacts::table
+        .filter(contacts::organization_id.eq(organization_id))
+        .filter(contacts::id.eq(id))
+        .select(ContactRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    id: Uuid,
+    organization_id: Uuid,
+    fields: &ContactFields,
+) -> QueryResult<ContactRow> {
+    diesel::insert_into(contacts::table)
+        .values((contacts::id.eq(id), contacts::organization_id.eq(organization_id), fields))
+        .returning(ContactRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(conn: &mut Conn, id: Uuid, fields: &ContactFields) -> QueryResult<ContactRow> {
+    diesel::update(contacts::table.find(id)).set(fields).returning(ContactRow::as_returning()).get_result(conn).await
+}
+
+/// Anonymises the contact in place: no personal data remains in the row.
+pub async fn erase(conn: &mut Conn, id: Uuid) -> QueryResult<ContactRow> {
+    diesel::update(contacts::table.find(id))
+        .set((
+            contacts::name.eq(None::<String>),
+            contacts::title.eq(None::<String>),
+            contacts::email.eq(None::<String>),
+            contacts::phone.eq(None::<String>),
+            contacts::user_id.eq(None::<Uuid>),
+            contacts::erased_at.eq(diesel::dsl::now),
+        ))
+        .returning(ContactRow::as_returning())
+        .get_result(conn)
+        .await
+}

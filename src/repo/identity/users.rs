@@ -1,0 +1,95 @@
+//! Users and their memberships.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::{memberships, organizations, users};
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub platform_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub platform_admin: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memberships, check_for_backend(diesel::pg::Pg))]
+pub struct MembershipRow {
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub role: String,
+}
+
+pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()
+}
+
+/// The user with this e-mail address, compared case-insensitively.
+pub async fn by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(users.email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email.to_owned())
+                .sql(")"),
+        )
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(conn: &mut Conn, row: &NewUserRow) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table).values(row).returning(UserRow::as_returning()).get_result(conn).await
+}
+
+/// Inserts users whose id or e-mail is not taken yet.
+pub async fn insert_missing(conn: &mut Conn, rows: &[NewUserRow]) -> QueryResult<usize> {
+    diesel::insert_into(users::table).values(rows).on_conflict_do_nothing().execute(conn).await
+}
+
+pub async fn memberships_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<MembershipRow>> {
+    memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .order(memberships::organization_id)
+        .select(MembershipRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn insert_memberships_missing(conn: &mut Conn, rows: &[MembershipRow]) -> QueryResult<usize> {
+    diesel::insert_into(memberships::table).values(rows).on_conflict_do_nothing().execute(conn).await
+}
+
+/// A user's memberships with the organisations' names, in one query.
+pub async fn memberships_with_names(
+    conn: &mut Conn,
+    user_id: Uuid,
+) -> QueryResult<Vec<(Uuid, String, serde_json::Value)>> {
+    memberships::table
+        .inner_join(organizations::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(memberships::organization_id)
+        .select((memberships::organization_id, memberships::role, organizations::name))
+        .load(conn)
+        .await
+}

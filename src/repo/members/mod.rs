@@ -1,0 +1,137 @@
+//! Memberships (with their users) and invitations.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::{invitations, memberships, users};
+
+#[derive(Clone, Debug, Queryable)]
+pub struct MemberRow {
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    pub email: String,
+    pub display_name: String,
+}
+
+type MemberColumns = (
+    memberships::organization_id,
+    memberships::user_id,
+    memberships::role,
+    memberships::created_at,
+    memberships::updated_at,
+    memberships::version,
+    users::email,
+    users::display_name,
+);
+
+const MEMBER_COLUMNS: MemberColumns = (
+    memberships::organization_id,
+    memberships::user_id,
+    memberships::role,
+    memberships::created_at,
+    memberships::updated_at,
+    memberships::version,
+    users::email,
+    users::display_name,
+);
+
+pub async fn list(
+    conn: &mut Conn,
+    organization_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<MemberRow>> {
+    let mut query = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organization_id.eq(organization_id))
+        .select(MEMBER_COLUMNS)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(memberships::user_id.gt(after));
+    }
+    query.order(memberships::user_id).limit(limit).load(conn).await
+}
+
+pub async fn get(conn: &mut Conn, organization_id: Uuid, user_id: Uuid) -> QueryResult<Option<MemberRow>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(MEMBER_COLUMNS)
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(conn: &mut Conn, organization_id: Uuid, user_id: Uuid, role: &str) -> QueryResult<usize> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::organization_id.eq(organization_id),
+            memberships::user_id.eq(user_id),
+            memberships::role.eq(role),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Locks the organisation's org-admin memberships and returns their user ids, so that
+/// concurrent demotions cannot together remove the last admin.
+pub async fn lock_admins(conn: &mut Conn, organization_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    memberships::table
+        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::role.eq("org_admin"))
+        .select(memberships::user_id)
+        .for_update()
+        .load(conn)
+        .await
+}
+
+pub async fn set_role(conn: &mut Conn, organization_id: Uuid, user_id: Uuid, role: &str) -> QueryResult<usize> {
+    diesel::update(memberships::table.find((organization_id, user_id)))
+        .set(memberships::role.eq(role))
+        .execute(conn)
+        .await
+}
+
+pub async fn delete(conn: &mut Conn, organization_id: Uuid, user_id: Uuid) -> QueryResult<usize> {
+    diesel::delete(memberships::table.find((organization_id, user_id))).execute(conn).await
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = invitations, check_for_backend(diesel::pg::Pg))]
+pub struct InvitationRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub token_hash: Vec<u8>,
+    pub invited_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_invitation(conn: &mut Conn, row: &InvitationRow) -> QueryResult<usize> {
+    diesel::insert_into(invitations::table).values(row).execute(conn).await
+}
+
+pub async fn invitation_for_update(conn: &mut Conn, token_hash: &[u8]) -> QueryResult<Option<InvitationRow>> {
+    invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(InvitationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn mark_invitation_accepted(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
+    diesel::update(invitations::table.find(id)).set(invitations::accepted_at.eq(diesel::dsl::now)).execute(conn).await
+}
