@@ -60,15 +60,15 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agreements::get)
         .service(agreements::update)
         .service(agreements::transition)
-        .service(agreements::list_versions)
-        .service(agreements::get_version)
-        .service(agreements::sign)
         .service(agreements::amend)
-        .service(agreements::diff)
-        .service(agreements::list_reviews)
-        .service(agreements::record_review)
-        .service(agreements::list_acknowledgements)
-        .service(agreements::acknowledge)
+        .service(agreements::versions::list)
+        .service(agreements::versions::get)
+        .service(agreements::versions::sign)
+        .service(agreements::versions::diff)
+        .service(agreements::reviews::list_reviews)
+        .service(agreements::reviews::record_review)
+        .service(agreements::reviews::list_acknowledgements)
+        .service(agreements::reviews::acknowledge)
         .service(audit::list);
 }
 

@@ -12,13 +12,22 @@ use crate::db::Conn;
 use crate::domain::agreements::reviews::{self as agreement_reviews, ReviewDecision, ReviewInput, ReviewOutcome};
 use crate::domain::agreements::{
     self, AgreementContent, AgreementVisibility, AmountPeriod, CiPrinciple, CostBasis, CostCategory, CostItem,
-    ExtraSection, GroundRules, NewSignature, Party, PartyRole, Period, Principle, Review, Share, SignatureMethod,
-    Status, Task,
+    ExtraSection, GroundRules, Party, PartyRole, Period, Principle, Review, Share, SignatureInput, SignatureMethod,
+    Status, Task, Transition,
 };
+use crate::domain::context::Cx;
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::localized::LocalizedText;
 use crate::error::AppError;
 use crate::repo::agreements as agreement_repo;
+
+fn as_admin(conn: &mut Conn) -> Cx<'_> {
+    Cx::acting(conn, demo_admin())
+}
+
+fn to(status: Status, comment: &str) -> Transition {
+    Transition { to: status, comment: Some(comment.to_owned()) }
+}
 
 fn fi(text: &str) -> LocalizedText {
     LocalizedText::fi(text)
@@ -213,7 +222,6 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
         return Ok(0);
     }
     conn.transaction(async |tx| {
-        let admin = demo_admin();
         let county_contact = demo_contact(
             tx,
             KESKI_SUOMI_COUNTY,
@@ -228,20 +236,18 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             demo_contact(tx, HYVA_ARKI, "Tiina Toiminnanjohtaja", "Toiminnanjohtaja", &["ngo-collaboration"]).await?;
 
         let meeting_place =
-            agreements::create(tx, &admin, meeting_place_agreement((county_contact, ngo_contact))?).await?;
-        agreements::transition(tx, &admin, meeting_place.id, Status::Negotiation, Some("Luonnos osapuolille".into()))
+            agreements::create(&mut as_admin(tx), meeting_place_agreement((county_contact, ngo_contact))?).await?;
+        agreements::transition(&mut as_admin(tx), meeting_place.id, to(Status::Negotiation, "Luonnos osapuolille"))
             .await?;
         agreements::transition(
-            tx,
-            &admin,
+            &mut as_admin(tx),
             meeting_place.id,
-            Status::AwaitingSignatures,
-            Some("Allekirjoitettavaksi".into()),
+            to(Status::AwaitingSignatures, "Allekirjoitettavaksi"),
         )
         .await?;
-        let version = agreements::version(tx, &admin, meeting_place.id, 1).await?;
+        let version = agreements::version(&mut as_admin(tx), meeting_place.id, 1).await?;
         for org in [KESKI_SUOMI_COUNTY, JYVASKYLA, SENIORIKAMMARI, KOHTAAMISPAIKAT, JYVASKYLA_PARISH] {
-            let signature = NewSignature {
+            let signature = SignatureInput {
                 organization_id: Some(org),
                 content_hash: version.content_hash.clone(),
                 signatory_name: "Demo Allekirjoittaja".into(),
@@ -249,7 +255,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
                 method: SignatureMethod::BoardDecision,
                 decision_ref: Some("Hallitus 15.12.2025 §7".into()),
             };
-            agreements::sign(tx, &demo_org_admin(org), meeting_place.id, 1, signature).await?;
+            agreements::sign(&mut Cx::acting(tx, demo_org_admin(org)), meeting_place.id, 1, signature).await?;
         }
         let review = ReviewInput {
             scheduled_date: date(2026, 11, 10)?,
@@ -266,10 +272,10 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             outcome: ReviewOutcome::Continue,
             next_review_due: None,
         };
-        agreement_reviews::record_review(tx, &admin, meeting_place.id, review).await?;
+        agreement_reviews::record_review(&mut as_admin(tx), meeting_place.id, review).await?;
 
-        let keusote = agreements::create(tx, &admin, keusote_agreement(keusote_contact)?).await?;
-        agreements::transition(tx, &admin, keusote.id, Status::Negotiation, Some("Avustusehdot neuvoteltavana".into()))
+        let keusote = agreements::create(&mut as_admin(tx), keusote_agreement(keusote_contact)?).await?;
+        agreements::transition(&mut as_admin(tx), keusote.id, to(Status::Negotiation, "Avustusehdot neuvoteltavana"))
             .await?;
         let review = ReviewInput {
             scheduled_date: date(2026, 10, 6)?,
@@ -282,7 +288,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             outcome: ReviewOutcome::Continue,
             next_review_due: Some(date(2027, 10, 5)?),
         };
-        agreement_reviews::record_review(tx, &admin, keusote.id, review).await?;
+        agreement_reviews::record_review(&mut as_admin(tx), keusote.id, review).await?;
         Ok::<usize, AppError>(2)
     })
     .await

@@ -4,7 +4,8 @@ use uuid::Uuid;
 
 use super::identity::demo_admin;
 use crate::db::Conn;
-use crate::domain::contacts::{self, ContactDetails, Visibility};
+use crate::domain::contacts::{self, ContactFields, Visibility};
+use crate::domain::context::Cx;
 use crate::error::AppError;
 
 pub(super) async fn demo_contact(
@@ -14,7 +15,7 @@ pub(super) async fn demo_contact(
     title: &str,
     topics: &[&str],
 ) -> Result<Uuid, AppError> {
-    let details = ContactDetails {
+    let details = ContactFields {
         name: name.into(),
         title: Some(title.into()),
         email: None,
@@ -24,5 +25,5 @@ pub(super) async fn demo_contact(
         user_id: None,
         visibility: Visibility::Members,
     };
-    Ok(contacts::create(conn, &demo_admin(), org, details).await?.id)
+    Ok(contacts::create(&mut Cx::acting(conn, demo_admin()), org, details).await?.id)
 }

@@ -6,6 +6,7 @@ use super::organizations::specs;
 use crate::db::Conn;
 use crate::domain::access::{Actor, Membership, Principal, Role};
 use crate::domain::identity::passwords;
+use crate::domain::types::names::name_of;
 use crate::error::AppError;
 use crate::repo::identity::users::{self as user_repo, MembershipRow, NewUserRow};
 
@@ -22,11 +23,11 @@ const DEMO_ROLES: [(&str, &str, Role, u128); 3] = [
 ];
 
 /// Demo user emails with their roles, for printing at start-up.
-pub fn demo_users() -> Vec<(String, &'static str)> {
-    let mut users = vec![(DEMO_ADMIN_EMAIL.to_owned(), "platform admin")];
+pub fn demo_users() -> Vec<(String, String)> {
+    let mut users = vec![(DEMO_ADMIN_EMAIL.to_owned(), "platform admin".to_owned())];
     for spec in specs() {
         for (prefix, _, role, _) in DEMO_ROLES {
-            users.push((format!("{prefix}@{}", spec.domain), role.as_str()));
+            users.push((format!("{prefix}@{}", spec.domain), name_of(&role)));
         }
     }
     users
@@ -53,7 +54,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
                 password_hash: Some(hash.clone()),
                 platform_admin: false,
             });
-            memberships.push(MembershipRow { organization_id: org_id, user_id: id, role: role.as_str().to_owned() });
+            memberships.push(MembershipRow { organization_id: org_id, user_id: id, role: name_of(&role).to_owned() });
         }
     }
     let mut inserted = user_repo::insert_missing(conn, &users).await?;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::ids;
 use crate::db::Conn;
-use crate::domain::organizations::{self, NewOrganization, OrganizationKind};
+use crate::domain::organizations::{self, OrganizationFields, OrganizationKind};
 use crate::domain::types::localized::LocalizedText;
 use crate::error::AppError;
 
@@ -238,21 +238,23 @@ pub(super) fn specs() -> Vec<Spec> {
     ]
 }
 
-fn new_organization(s: Spec) -> NewOrganization {
-    NewOrganization {
-        id: s.id,
-        name: LocalizedText { fi: Some(s.fi.to_owned()), sv: s.sv.map(str::to_owned), en: None },
-        kind: s.kind,
-        business_id: Some(s.business_id.to_owned()),
-        parent_id: s.parent,
-        municipality_codes: s.municipalities.iter().map(|c| (*c).to_owned()).collect(),
-        wellbeing_county_code: Some(s.county.to_owned()),
-        description: Some(LocalizedText::fi(s.description)),
-        website: Some(format!("https://www.{}", s.domain)),
-        email: Some(format!("info@{}", s.domain)),
-        phone: Some("+358 40 000 0000".to_owned()),
-        external_ids: BTreeMap::new(),
-    }
+fn new_organization(s: Spec) -> (Uuid, OrganizationFields) {
+    (
+        s.id,
+        OrganizationFields {
+            name: LocalizedText { fi: Some(s.fi.to_owned()), sv: s.sv.map(str::to_owned), en: None },
+            kind: s.kind,
+            business_id: Some(s.business_id.to_owned()),
+            parent_id: s.parent,
+            municipality_codes: s.municipalities.iter().map(|c| (*c).to_owned()).collect(),
+            wellbeing_county_code: Some(s.county.to_owned()),
+            description: Some(LocalizedText::fi(s.description)),
+            website: Some(format!("https://www.{}", s.domain)),
+            email: Some(format!("info@{}", s.domain)),
+            phone: Some("+358 40 000 0000".to_owned()),
+            external_ids: BTreeMap::new(),
+        },
+    )
 }
 
 pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {

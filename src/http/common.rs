@@ -1,16 +1,19 @@
-//! Pieces every resource uses: the list envelope with cursors, ETag handling and the actor.
+//! Pieces every resource's handlers use: the list envelope with cursors and the shared list
+//! parameters, ETags (`Tagged`, `If-Match`), `201 Created`, and the documented error responses.
 
 use actix_web::body::BoxBody;
+use actix_web::http::Method;
 use actix_web::http::header::{self, EntityTag, Header, IfNoneMatch};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::types::pagination::{Page, PageRequest};
+pub use crate::domain::types::pagination::decode_cursor;
+
+use crate::domain::types::pagination::{ListQuery, Page, encode_cursor};
+use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 
 /// Paging information of a list response.
@@ -36,6 +39,38 @@ impl<T: ToSchema> ListResponse<T> {
         let limit = i64::try_from(data.len()).unwrap_or(i64::MAX);
         ListResponse { data, meta: ListMeta { next_cursor: None, limit } }
     }
+}
+
+/// A list request: the shared [`ListQuery`] and the list's own filters `F`. Both are read from
+/// the one query string, and a parameter neither knows is rejected (400), so a typo never
+/// silently widens a list.
+pub struct Listing<F> {
+    pub list: ListQuery,
+    pub filters: F,
+}
+
+/// A list without filters of its own.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilters {}
+
+impl<F: DeserializeOwned + 'static> FromRequest for Listing<F> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(listing(req.query_string()))
+    }
+}
+
+fn listing<F: DeserializeOwned>(query: &str) -> Result<Listing<F>, AppError> {
+    let bad = |e: serde_urlencoded::de::Error| AppError::bad_request(format!("Invalid query string: {e}"));
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(bad)?;
+    let (list, own): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| ListQuery::NAMES.contains(&k.as_str()));
+    let encode = |p: &[(String, String)]| serde_urlencoded::to_string(p).unwrap_or_default();
+    let list: ListQuery = serde_urlencoded::from_str(&encode(&list)).map_err(bad)?;
+    let filters: F = serde_urlencoded::from_str(&encode(&own)).map_err(bad)?;
+    Ok(Listing { list, filters })
 }
 
 /// A list response; also sets `Link: <...>; rel="next"` when another page follows.
@@ -75,37 +110,24 @@ fn next_page_url(req: &HttpRequest, cursor: &str) -> String {
     format!("{}?{}", req.path(), serde_urlencoded::to_string(pairs).unwrap_or_default())
 }
 
-/// Cursors are opaque to clients: base64url of the JSON keyset position.
-pub fn encode_cursor<K: Serialize>(key: &K) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+/// A view whose ETag comes from its row version, which every write increments.
+pub trait Versioned {
+    fn version(&self) -> i64;
 }
 
-pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::bad_request("cursor: not a cursor issued by this list; start again without it"))
-}
-
-/// The page a list request asks for.
-pub fn page_request<K: DeserializeOwned>(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest<K>, AppError> {
-    let after = cursor.map(decode_cursor).transpose()?;
-    Ok(PageRequest::new(limit, after))
-}
-
-/// A single resource with a strong ETag; answers `If-None-Match` with 304.
+/// A single resource with a strong ETag. A GET answers `If-None-Match` with 304; a write
+/// never does (it has changed the resource, whatever the client held).
 pub struct Tagged {
     body: Vec<u8>,
     etag: EntityTag,
 }
 
 impl Tagged {
-    /// ETag from the row version, which every write increments.
-    pub fn versioned<T: Serialize>(body: &T, version: i64) -> Result<Self, AppError> {
+    /// The view with its version's ETag.
+    pub fn of<T: Serialize + Versioned>(view: &T) -> Result<Self, AppError> {
         Ok(Tagged {
-            body: serde_json::to_vec(body).map_err(AppError::internal)?,
-            etag: EntityTag::new_strong(version.to_string()),
+            body: serde_json::to_vec(view).map_err(AppError::internal)?,
+            etag: EntityTag::new_strong(view.version().to_string()),
         })
     }
 
@@ -122,11 +144,13 @@ impl Responder for Tagged {
     type Body = BoxBody;
 
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
-        let not_modified = match IfNoneMatch::parse(req) {
-            Ok(IfNoneMatch::Any) => true,
-            Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&self.etag)),
-            Err(_) => false,
-        };
+        let safe = matches!(*req.method(), Method::GET | Method::HEAD);
+        let not_modified = safe
+            && match IfNoneMatch::parse(req) {
+                Ok(IfNoneMatch::Any) => true,
+                Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&self.etag)),
+                Err(_) => false,
+            };
         let etag = header::ETag(self.etag);
         if not_modified {
             HttpResponse::NotModified().insert_header(etag).finish()
@@ -136,74 +160,22 @@ impl Responder for Tagged {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let key = ("municipality".to_owned(), "837".to_owned());
-        let decoded: (String, String) = decode_cursor(&encode_cursor(&key)).unwrap();
-        assert_eq!(decoded, key);
-        assert!(decode_cursor::<uuid::Uuid>("not base64!").is_err());
-        assert!(decode_cursor::<uuid::Uuid>(&encode_cursor(&key)).is_err());
-    }
-}
-
-/// The `If-Match` precondition of a write.
-#[derive(Clone, Copy, Debug)]
-pub enum IfMatch {
-    Absent,
-    /// `*`: any current version.
-    Any,
-    Version(i64),
-    /// A tag this API never issues (weak, or not a version): can never match.
-    Unmatchable,
-}
-
-impl IfMatch {
-    /// The version to check, if any; 428 when the header is missing.
-    pub fn required(self) -> Result<Option<i64>, AppError> {
-        match self {
-            IfMatch::Absent => Err(AppError::PreconditionRequired),
-            other => other.optional(),
-        }
-    }
-
-    /// The version to check, if the caller sent one.
-    pub fn optional(self) -> Result<Option<i64>, AppError> {
-        match self {
-            IfMatch::Absent | IfMatch::Any => Ok(None),
-            IfMatch::Version(v) => Ok(Some(v)),
-            IfMatch::Unmatchable => Err(AppError::PreconditionFailed { current_etag: None }),
-        }
-    }
-}
-
+/// The `If-Match` header of a write; the domain checks it after authorisation.
 impl FromRequest for IfMatch {
     type Error = AppError;
     type Future = std::future::Ready<Result<IfMatch, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().unwrap_or_default().trim().to_owned());
-        let parsed = match value.as_deref() {
-            None => IfMatch::Absent,
-            Some("*") => IfMatch::Any,
-            Some(v) => v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .and_then(|v| v.parse::<i64>().ok())
-                .map_or(IfMatch::Unmatchable, IfMatch::Version),
-        };
-        std::future::ready(Ok(parsed))
+        let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().unwrap_or("\u{0}"));
+        std::future::ready(Ok(IfMatch::parse(value)))
     }
 }
 
 /// A `201 Created` with `Location` and `ETag`.
-pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+pub fn created<T: Serialize + Versioned>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .insert_header(header::ETag(EntityTag::new_strong(version.to_string())))
+        .insert_header(header::ETag(EntityTag::new_strong(body.version().to_string())))
         .json(body)
 }
 
@@ -212,13 +184,22 @@ pub fn request_id(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone())
 }
 
-/// Error responses of a list endpoint.
+/// Error responses of a read (a single resource or a list).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum ListErrors {
-    /// Malformed query string or cursor.
+pub enum ReadErrors {
+    /// Malformed path or query parameter, or cursor.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(crate::error::Problem),
+    /// The access token is invalid or expired, or the operation needs one.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(crate::error::Problem),
+    /// Signed in, but not allowed to read this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(crate::error::Problem),
+    /// No such resource, or not visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(crate::error::Problem),
     /// A filter value is invalid (`errors[]` names it).
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(crate::error::Problem),
@@ -255,22 +236,41 @@ pub enum WriteErrors {
     /// Invalid content; `errors[]` lists the fields.
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(crate::error::Problem),
+    /// `If-Match` is required on this write and was missing.
+    #[response(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(crate::error::Problem),
     /// The database is unavailable; retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(crate::error::Problem),
 }
 
-/// Error responses of a single-resource read.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum GetErrors {
-    /// Malformed path parameter.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(crate::error::Problem),
-    /// No such resource, or not visible to the caller.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(crate::error::Problem),
-    /// The database is unavailable; retry after `Retry-After` seconds.
-    #[response(status = 503, content_type = "application/problem+json")]
-    Unavailable(crate::error::Problem),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let key = ("municipality".to_owned(), "837".to_owned());
+        let decoded: (String, String) = decode_cursor(&encode_cursor(&key)).unwrap();
+        assert_eq!(decoded, key);
+        assert!(decode_cursor::<uuid::Uuid>("not base64!").is_err());
+        assert!(decode_cursor::<uuid::Uuid>(&encode_cursor(&key)).is_err());
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Filters {
+        kind: Option<String>,
+    }
+
+    #[test]
+    fn listing_splits_shared_and_own_parameters_and_rejects_unknown_ones() {
+        let l: Listing<Filters> = listing("limit=5&kind=ngo&cursor=abc").unwrap();
+        assert_eq!(
+            (l.list.limit, l.list.cursor.as_deref(), l.filters.kind.as_deref()),
+            (Some(5), Some("abc"), Some("ngo"))
+        );
+        assert!(matches!(listing::<Filters>("knid=ngo"), Err(AppError::BadRequest { .. })));
+        assert!(matches!(listing::<Filters>("limit=many"), Err(AppError::BadRequest { .. })));
+    }
 }

@@ -78,37 +78,51 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-/// The documented paths and their methods, to tell 405 from 404.
+/// The documented paths with their methods, and which operations the contract declares for
+/// signed-in callers only: 405 is told from 404 with it, and the request context refuses an
+/// anonymous caller of such an operation before anything else.
 pub struct KnownPaths {
     paths: Vec<(ResourceDef, Vec<String>)>,
+    token_required: std::collections::HashMap<String, Vec<&'static str>>,
 }
 
 impl KnownPaths {
     pub fn from_openapi(api: &OpenApi) -> Self {
-        let paths = api
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, present)| *present)
-                .map(|(m, _)| m.to_owned())
-                .collect();
-                (ResourceDef::new(path.as_str()), methods)
-            })
-            .collect();
-        KnownPaths { paths }
+        let mut paths = Vec::new();
+        let mut token_required: std::collections::HashMap<String, Vec<&'static str>> = Default::default();
+        for (path, item) in &api.paths.paths {
+            let operations = [
+                ("GET", item.get.as_ref()),
+                ("POST", item.post.as_ref()),
+                ("PUT", item.put.as_ref()),
+                ("PATCH", item.patch.as_ref()),
+                ("DELETE", item.delete.as_ref()),
+            ];
+            let mut methods = Vec::new();
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                methods.push(method.to_owned());
+                // Required: some requirement is declared and none of them is the empty one.
+                let required = operation.security.as_ref().is_some_and(|list| {
+                    !list.is_empty()
+                        && list.iter().all(|r| serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({})))
+                });
+                if required {
+                    token_required.entry(path.clone()).or_default().push(method);
+                }
+            }
+            paths.push((ResourceDef::new(path.as_str()), methods));
+        }
+        KnownPaths { paths, token_required }
     }
 
     fn methods_for(&self, path: &str) -> Option<&[String]> {
         self.paths.iter().find(|(def, _)| def.is_match(path)).map(|(_, m)| m.as_slice())
+    }
+
+    /// Whether the operation at route `pattern` requires an access token.
+    pub fn requires_token(&self, pattern: &str, method: &str) -> bool {
+        self.token_required.get(pattern).is_some_and(|methods| methods.contains(&method))
     }
 }
 

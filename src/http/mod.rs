@@ -10,6 +10,7 @@ pub mod areas;
 pub mod audit;
 pub mod common;
 pub mod contacts;
+pub mod context;
 pub mod framework;
 pub mod health;
 pub mod identity;

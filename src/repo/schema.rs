@@ -110,6 +110,7 @@ diesel::table! {
         sotkanet_region_id -> Nullable<Int4>,
         valid_from -> Date,
         valid_to -> Nullable<Date>,
+        updated_at -> Timestamptz,
     }
 }
 

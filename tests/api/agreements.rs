@@ -302,7 +302,7 @@ async fn signing_activates_only_when_every_party_signed_the_same_hash() {
     sign(&app, &p, As::OrgAdmin, &id, 1, &"0".repeat(64)).await.assert_problem(409);
     sign(&app, &p, As::Coordinator, &id, 1, &hash).await.assert_problem(403);
     sign(&app, &p, As::PlatformAdmin, &id, 1, &hash).await.assert_problem(403);
-    sign(&app, &p, As::Anonymous, &id, 1, &hash).await.assert_problem(404);
+    sign(&app, &p, As::Anonymous, &id, 1, &hash).await.assert_problem(401);
     sign(&app, &p, As::OrgAdmin, &id, 2, &hash).await.assert_problem(404);
 
     let first = sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await.assert_status(201).json();
@@ -402,7 +402,7 @@ async fn no_sequence_of_calls_activates_without_all_signatures() {
     let app = TestApp::spawn().await;
     let p = app.personas(Scope::DirectoryRead).await;
     let third = fixtures::organization("Kolmas ry", OrganizationKind::Ngo);
-    let third_id = third.id;
+    let third_id = third.0;
     fixtures::insert(&mut *app.conn().await, vec![third]).await;
     let mut b = body("KS-2026-007", &[p.org, p.other_org]);
     b["parties"]
@@ -507,7 +507,7 @@ async fn amendments_keep_the_signed_version_in_force_until_the_new_one_is_signed
     assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains("amendment"));
 
     amend(&app, &p, As::Coordinator, &id, " ").await.assert_problem(422);
-    amend(&app, &p, As::Anonymous, &id, "x").await.assert_problem(404);
+    amend(&app, &p, As::Anonymous, &id, "x").await.assert_problem(401);
     amend(&app, &p, As::Member, &id, "x").await.assert_problem(403);
     let opened = amend(&app, &p, As::Coordinator, &id, "Vuosikatsauksen päätös").await.assert_status(200).json();
     assert_eq!(opened["status"], "active");
@@ -601,7 +601,7 @@ async fn annual_reviews_move_the_next_due_date_and_can_open_an_amendment() {
         "findings": {"fi": "Kahvila vakiintunut"},
         "decisions": [{"decision": {"fi": "Toinen kahvilapäivä"}, "responsible_party_id": p.org, "due_date": "2027-01-31"}],
         "outcome": "continue"});
-    for (who, status) in [(As::Anonymous, 404), (As::Client, 404), (As::Member, 403)] {
+    for (who, status) in [(As::Anonymous, 401), (As::Client, 404), (As::Member, 403)] {
         record_review(&app, &p, who, &id, review.clone()).await.assert_problem(status);
     }
     let recorded = record_review(&app, &p, As::Coordinator, &id, review.clone()).await.assert_status(201).json();
@@ -625,7 +625,7 @@ async fn annual_reviews_move_the_next_due_date_and_can_open_an_amendment() {
     let list_uri = format!("/api/v1/agreements/{id}/reviews");
     app.access_matrix(
         &p,
-        &[(As::Anonymous, 404), (As::Client, 404), (As::Member, 200), (As::Outsider, 200), (As::PlatformAdmin, 200)],
+        &[(As::Anonymous, 401), (As::Client, 404), (As::Member, 200), (As::Outsider, 200), (As::PlatformAdmin, 200)],
         || TestRequest::get().uri(&list_uri),
     )
     .await;
@@ -656,7 +656,7 @@ async fn acknowledgements_show_who_needs_briefing_after_an_amendment() {
     ))
     .await
     .assert_status(201);
-    app.call(post(As::Anonymous, serde_json::json!({}))).await.assert_problem(404);
+    app.call(post(As::Anonymous, serde_json::json!({}))).await.assert_problem(401);
     app.call(post(As::Coordinator, serde_json::json!({"version": 7}))).await.assert_problem(422);
 
     // Amend and sign version 2: both briefings are now of an older version.
@@ -689,7 +689,7 @@ async fn acknowledgements_show_who_needs_briefing_after_an_amendment() {
     assert_eq!(current["data"][0]["version"], 2);
     app.access_matrix(
         &p,
-        &[(As::Anonymous, 404), (As::Client, 404), (As::Member, 200), (As::PlatformAdmin, 200)],
+        &[(As::Anonymous, 401), (As::Client, 404), (As::Member, 200), (As::PlatformAdmin, 200)],
         || TestRequest::get().uri(&uri),
     )
     .await;
@@ -713,9 +713,10 @@ async fn access_to_versions_diffs_transitions_and_edits() {
             (As::PlatformAdmin, ok),
         ]
     };
+    // Writes need a token: an anonymous caller learns nothing but that (401).
     let editors = |ok: u16| {
         vec![
-            (As::Anonymous, 404),
+            (As::Anonymous, 401),
             (As::Outsider, 404),
             (As::Client, 404),
             (As::Member, 403),
@@ -748,7 +749,7 @@ async fn access_to_versions_diffs_transitions_and_edits() {
     app.access_matrix(&p, &readers(200), || TestRequest::get().uri(&format!("{uri}/versions/1/diff/2"))).await;
     let hash = version_hash(&app, &p, &id, 2).await;
     let signers = vec![
-        (As::Anonymous, 404),
+        (As::Anonymous, 401),
         (As::Outsider, 404),
         (As::Client, 404),
         (As::Member, 403),

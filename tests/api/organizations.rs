@@ -178,7 +178,7 @@ async fn pagination_walks_every_row_once_while_rows_are_inserted() {
     let app = TestApp::spawn().await;
     let initial: Vec<_> =
         (0..250).map(|i| fixtures::organization(&format!("Yhdistys {i:03}"), OrganizationKind::Ngo)).collect();
-    let initial_ids: HashSet<String> = initial.iter().map(|o| o.id.to_string()).collect();
+    let initial_ids: HashSet<String> = initial.iter().map(|o| o.0.to_string()).collect();
     fixtures::insert(&mut *app.conn().await, initial).await;
 
     let mut seen: Vec<String> = Vec::new();
@@ -230,7 +230,7 @@ async fn database_constraints_guard_the_data() {
     let app = TestApp::spawn().await;
     let mut conn = app.conn().await;
     let mut bad = fixtures::organization("Väärä", OrganizationKind::Ngo);
-    bad.business_id = Some("0112038-8".into());
+    bad.1.business_id = Some("0112038-8".into());
     let err = yhdyspinta::domain::organizations::insert_missing(&mut conn, vec![bad]).await.unwrap_err();
     assert!(matches!(err, yhdyspinta::error::AppError::Validation(_)), "{err:?}");
 
@@ -248,21 +248,21 @@ async fn database_constraints_guard_the_data() {
 
     // Violations map to precise client errors.
     let mut known = fixtures::organization("Oikea", OrganizationKind::Ngo);
-    known.business_id = Some("0112038-9".into());
+    known.1.business_id = Some("0112038-9".into());
     fixtures::insert(&mut conn, vec![known]).await;
     let mut duplicate = fixtures::organization("Kaksoiskappale", OrganizationKind::Ngo);
-    duplicate.business_id = Some("0112038-9".into());
+    duplicate.1.business_id = Some("0112038-9".into());
     let err = yhdyspinta::domain::organizations::insert_missing(&mut conn, vec![duplicate]).await.unwrap_err();
     assert!(matches!(err, yhdyspinta::error::AppError::Conflict { .. }), "{err:?}");
     let mut unknown_area = fixtures::organization("Alueeton", OrganizationKind::Ngo);
-    unknown_area.municipality_codes = vec!["999".into()];
+    unknown_area.1.municipality_codes = vec!["999".into()];
     let err = yhdyspinta::domain::organizations::insert_missing(&mut conn, vec![unknown_area]).await.unwrap_err();
     match err {
         yhdyspinta::error::AppError::Validation(errors) => assert_eq!(errors[0].field, "municipality_codes"),
         other => panic!("{other:?}"),
     }
     let mut no_name = fixtures::organization("x", OrganizationKind::Ngo);
-    no_name.name = LocalizedText::default();
+    no_name.1.name = LocalizedText::default();
     assert!(yhdyspinta::domain::organizations::insert_missing(&mut conn, vec![no_name]).await.is_err());
 }
 

@@ -316,27 +316,30 @@ pub mod fixtures {
     use std::collections::BTreeMap;
 
     use yhdyspinta::db::Conn;
-    use yhdyspinta::domain::organizations::{NewOrganization, OrganizationKind, insert_missing};
+    use yhdyspinta::domain::organizations::{OrganizationFields, OrganizationKind, insert_missing};
     use yhdyspinta::domain::types::localized::LocalizedText;
 
-    pub fn organization(name: &str, kind: OrganizationKind) -> NewOrganization {
-        NewOrganization {
-            id: uuid::Uuid::now_v7(),
-            name: LocalizedText::fi(name),
-            kind,
-            business_id: None,
-            parent_id: None,
-            municipality_codes: vec![],
-            wellbeing_county_code: None,
-            description: None,
-            website: None,
-            email: None,
-            phone: None,
-            external_ids: BTreeMap::new(),
-        }
+    /// An organisation with a fresh id.
+    pub fn organization(name: &str, kind: OrganizationKind) -> (uuid::Uuid, OrganizationFields) {
+        (
+            uuid::Uuid::now_v7(),
+            OrganizationFields {
+                name: LocalizedText::fi(name),
+                kind,
+                business_id: None,
+                parent_id: None,
+                municipality_codes: vec![],
+                wellbeing_county_code: None,
+                description: None,
+                website: None,
+                email: None,
+                phone: None,
+                external_ids: BTreeMap::new(),
+            },
+        )
     }
 
-    pub async fn insert(conn: &mut Conn, orgs: Vec<NewOrganization>) {
+    pub async fn insert(conn: &mut Conn, orgs: Vec<(uuid::Uuid, OrganizationFields)>) {
         insert_missing(conn, orgs).await.expect("insert organisations");
     }
 }
@@ -399,7 +402,7 @@ impl TestApp {
         let mut conn = self.conn().await;
         let org = fixtures::organization("Persona ry", OrganizationKind::Ngo);
         let other = fixtures::organization("Muu ry", OrganizationKind::Ngo);
-        let (org_id, other_id) = (org.id, other.id);
+        let (org_id, other_id) = (org.0, other.0);
         fixtures::insert(&mut conn, vec![org, other]).await;
 
         let mut user_ids = std::collections::HashMap::new();
@@ -436,7 +439,10 @@ impl TestApp {
             user_ids.insert(who, id);
             tokens.insert(who, self.keys.issue(id, SubjectKind::User, "").expect("token"));
         }
-        for (who, scopes) in [(As::Client, vec![Some(scope.as_str().to_owned())]), (As::ClientWithoutScope, vec![])] {
+        for (who, scopes) in [
+            (As::Client, vec![Some(yhdyspinta::domain::types::names::name_of(&scope))]),
+            (As::ClientWithoutScope, vec![]),
+        ] {
             let id = uuid::Uuid::now_v7();
             service_clients::insert(
                 &mut conn,

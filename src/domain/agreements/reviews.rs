@@ -13,14 +13,19 @@ use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
-use super::{self as agreements, Agreement};
-use crate::db::Conn;
-use crate::domain::access::{Actor, Principal, Role};
+use super::access;
+use super::lifecycle::open_amendment;
+use super::model::{Agreement, from_json, load};
+use crate::domain::access::Role;
 use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
 use crate::domain::types::localized::LocalizedText;
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
-use crate::repo::agreements::{self as repo, AcknowledgementRow, ReviewRow};
+use crate::repo::agreements::reviews::{self as repo, AcknowledgementRow, ReviewRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -32,19 +37,18 @@ pub enum ReviewOutcome {
     Terminate,
 }
 
-impl ReviewOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            ReviewOutcome::Continue => "continue",
-            ReviewOutcome::Amend => "amend",
-            ReviewOutcome::Terminate => "terminate",
-        }
+fn names(list: &[String]) -> Result<(), validator::ValidationError> {
+    if list.iter().all(|n| !n.trim().is_empty() && n.chars().count() <= 200) {
+        Ok(())
+    } else {
+        Err(validation::rule("missing_text", "names cannot be blank or longer than 200 characters"))
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewDecision {
+    #[validate(nested)]
     pub decision: LocalizedText,
     #[serde(default)]
     pub responsible_party_id: Option<Uuid>,
@@ -53,7 +57,7 @@ pub struct ReviewDecision {
 }
 
 /// A review as recorded by the parties.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"scheduled_date": "2026-11-15", "held_on": "2026-11-15",
     "participant_organization_ids": ["01930000-0000-7000-8000-000000000004"], "participant_names": ["Aino Esimerkki"],
@@ -67,15 +71,23 @@ pub struct ReviewInput {
     pub held_on: Option<NaiveDate>,
     /// Party organisations that took part.
     #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50))]
     pub participant_organization_ids: Vec<Uuid>,
-    /// People who took part.
+    /// People who took part (at most 50 names of at most 200 characters).
     #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), custom(function = "names"))]
     pub participant_names: Vec<String>,
     #[serde(default)]
+    #[validate(nested)]
     pub agenda: Option<LocalizedText>,
     #[serde(default)]
+    #[validate(nested)]
     pub findings: Option<LocalizedText>,
     #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
     pub decisions: Vec<ReviewDecision>,
     pub outcome: ReviewOutcome,
     /// When the next review is due; default: the review cycle after `scheduled_date`.
@@ -108,11 +120,7 @@ impl Audited for Review {
 }
 
 fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Result<Review, AppError> {
-    let outcome = match row.outcome.as_str() {
-        "amend" => ReviewOutcome::Amend,
-        "terminate" => ReviewOutcome::Terminate,
-        _ => ReviewOutcome::Continue,
-    };
+    let outcome = from_stored("review outcome", &row.outcome)?;
     Ok(Review {
         id: row.id,
         agreement_id: row.agreement_id,
@@ -121,9 +129,9 @@ fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Resul
             held_on: row.held_on,
             participant_organization_ids: row.participant_organization_ids.into_iter().flatten().collect(),
             participant_names: row.participant_names.into_iter().flatten().collect(),
-            agenda: row.agenda.map(agreements::from_json).transpose()?,
-            findings: row.findings.map(agreements::from_json).transpose()?,
-            decisions: agreements::from_json(row.decisions)?,
+            agenda: row.agenda.map(from_json).transpose()?,
+            findings: row.findings.map(from_json).transpose()?,
+            decisions: from_json(row.decisions)?,
             outcome,
             next_review_due: row.next_review_due,
         },
@@ -134,22 +142,9 @@ fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Resul
     })
 }
 
-/// Reviews and acknowledgements are the parties' internal records: party members and
-/// platform admins only, even for public agreements.
-fn can_see_records(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
-    agreements::can_read(actor, a)?;
-    let parties: Vec<Uuid> = a.content.parties.iter().map(|p| p.organization_id).collect();
-    if actor.is_platform_admin() || agreements::is_party_member(actor, &parties) {
-        Ok(())
-    } else if actor.principal == Principal::Anonymous {
-        Err(AppError::unauthorized("Sign in as a member of a party."))
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
+/// The field rules and the rules that need the agreement's parties.
 fn validate_review(input: &ReviewInput, parties: &HashSet<Uuid>) -> Vec<FieldError> {
-    let mut errors = Vec::new();
+    let mut errors = input.validate().err().map(|e| validation::field_errors(&e)).unwrap_or_default();
     for (i, org) in input.participant_organization_ids.iter().enumerate() {
         if !parties.contains(org) {
             errors.push(FieldError::new(
@@ -159,17 +154,7 @@ fn validate_review(input: &ReviewInput, parties: &HashSet<Uuid>) -> Vec<FieldErr
             ));
         }
     }
-    if input.participant_names.iter().any(|n| n.trim().is_empty()) {
-        errors.push(FieldError::new("participant_names", "missing_text", "names cannot be blank"));
-    }
-    if let Some(t) = &input.agenda {
-        errors.extend(t.validate("agenda").err());
-    }
-    if let Some(t) = &input.findings {
-        errors.extend(t.validate("findings").err());
-    }
     for (i, d) in input.decisions.iter().enumerate() {
-        errors.extend(d.decision.validate(&format!("decisions[{i}].decision")).err());
         if d.responsible_party_id.is_some_and(|p| !parties.contains(&p)) {
             errors.push(FieldError::new(
                 format!("decisions[{i}].responsible_party_id"),
@@ -184,23 +169,24 @@ fn validate_review(input: &ReviewInput, parties: &HashSet<Uuid>) -> Vec<FieldErr
     errors
 }
 
-pub async fn list_reviews(conn: &mut Conn, actor: &Actor, agreement_id: Uuid) -> Result<Vec<Review>, AppError> {
-    let a = agreements::load(conn, agreement_id, false).await?;
-    can_see_records(actor, &a)?;
+pub async fn list_reviews(cx: &mut Cx<'_>, agreement_id: Uuid) -> Result<Vec<Review>, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, agreement_id, false).await?;
+    access::can_see_records(actor, &a)?;
     repo::reviews(conn, agreement_id).await?.into_iter().map(|(row, at, v)| review_from(row, at, v)).collect()
 }
 
 /// Records a review (coordinators and org admins of the parties), moves the agreement's next
 /// review date, and with outcome `amend` opens an amendment, all in one transaction.
 pub async fn record_review(
-    conn: &mut Conn,
-    actor: &Actor,
+    cx: &mut Cx<'_>,
     agreement_id: Uuid,
     input: ReviewInput,
 ) -> Result<(Review, Agreement), AppError> {
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let before = agreements::load(tx, agreement_id, true).await?;
-        agreements::can_edit(actor, &before)?;
+        let before = load(tx, agreement_id, true).await?;
+        access::can_edit(actor, &before)?;
         let parties: HashSet<Uuid> = before.content.parties.iter().map(|p| p.organization_id).collect();
         let errors = validate_review(&input, &parties);
         if !errors.is_empty() {
@@ -218,7 +204,7 @@ pub async fn record_review(
             agenda: input.agenda.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
             findings: input.findings.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
             decisions: serde_json::to_value(&input.decisions).map_err(AppError::internal)?,
-            outcome: input.outcome.as_str().to_owned(),
+            outcome: name_of(&input.outcome),
             next_review_due: next_due,
             recorded_by: actor.user_id(),
         };
@@ -234,11 +220,11 @@ pub async fn record_review(
         };
         audit::record(tx, actor, "create", Change::Created(&review)).await?;
         repo::set_review_next_due(tx, agreement_id, next_due).await?;
-        let moved = agreements::load(tx, agreement_id, true).await?;
+        let moved = load(tx, agreement_id, true).await?;
         audit::record(tx, actor, "review", Change::updated(&before, &moved)).await?;
         let after = if input.outcome == ReviewOutcome::Amend {
             let rationale = format!("Annual review of {}", input.scheduled_date);
-            agreements::open_amendment(tx, actor, &moved, &rationale).await?
+            open_amendment(tx, actor, &moved, &rationale).await?
         } else {
             moved
         };
@@ -272,14 +258,27 @@ impl Audited for Acknowledgement {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// A briefing to record.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"person_name": "Vapaaehtoinen Virtanen", "organization_id": "01930000-0000-7000-8000-00000000000c"}))]
 pub struct AcknowledgementInput {
     /// Default: the version in force.
+    #[serde(default)]
     pub version: Option<i32>,
-    /// Default: the caller, when no `person_name` is given either.
+    /// Another user; default: yourself (unless `person_name` is given).
+    #[serde(default)]
     pub user_id: Option<Uuid>,
+    /// A person without an account (a volunteer, say).
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = 200), custom(function = "crate::domain::types::formats::not_blank"))]
     pub person_name: Option<String>,
+    /// The party organisation the person acts for.
+    #[serde(default)]
     pub organization_id: Option<Uuid>,
+    /// Default: today.
+    #[serde(default)]
     pub acknowledged_on: Option<NaiveDate>,
 }
 
@@ -299,13 +298,13 @@ fn ack_from(row: AcknowledgementRow, in_force: Option<i32>) -> Acknowledgement {
 
 /// Acknowledgements, optionally only those (`current = Some(false)`) of older versions.
 pub async fn list_acknowledgements(
-    conn: &mut Conn,
-    actor: &Actor,
+    cx: &mut Cx<'_>,
     agreement_id: Uuid,
     current: Option<bool>,
 ) -> Result<Vec<Acknowledgement>, AppError> {
-    let a = agreements::load(conn, agreement_id, false).await?;
-    can_see_records(actor, &a)?;
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, agreement_id, false).await?;
+    access::can_see_records(actor, &a)?;
     Ok(repo::acknowledgements(conn, agreement_id)
         .await?
         .into_iter()
@@ -317,17 +316,18 @@ pub async fn list_acknowledgements(
 /// Records a briefing. Anyone in a party organisation records their own; coordinators and
 /// org admins of a party record others (named volunteers, say).
 pub async fn acknowledge(
-    conn: &mut Conn,
-    actor: &Actor,
+    cx: &mut Cx<'_>,
     agreement_id: Uuid,
     input: AcknowledgementInput,
 ) -> Result<Acknowledgement, AppError> {
-    let a = agreements::load(conn, agreement_id, false).await?;
-    can_see_records(actor, &a)?;
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, agreement_id, false).await?;
+    access::can_see_records(actor, &a)?;
     let own = input.person_name.is_none() && input.user_id.is_none_or(|u| Some(u) == actor.user_id());
     if !own {
-        agreements::can_edit(actor, &a)?;
+        access::can_edit(actor, &a)?;
     }
+    validation::check(&input)?;
     let user_id = match (input.user_id, &input.person_name) {
         (Some(u), _) => Some(u),
         (None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
@@ -341,12 +341,9 @@ pub async fn acknowledge(
     if input.organization_id.is_some_and(|o| !parties.contains(&o)) {
         return Err(AppError::invalid("organization_id", "not_a_party", "not a party of the agreement"));
     }
-    if input.person_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-        return Err(AppError::invalid("person_name", "missing_text", "give the person's name"));
-    }
     let organization_id = input.organization_id.or_else(|| {
         // The caller's own party organisation, when recording their own briefing.
-        parties.iter().copied().find(|p| actor.role_in(*p).is_some_and(|r| r >= Role::Member) && own)
+        parties.iter().copied().find(|p| own && actor.has_role(*p, Role::Member))
     });
     let row = AcknowledgementRow {
         id: Uuid::now_v7(),

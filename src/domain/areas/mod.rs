@@ -1,15 +1,19 @@
 //! The area register (aluerekisteri): municipalities and wellbeing services counties with
 //! validity periods, so that municipal mergers can be recorded without rewriting history.
+//! Public reference data: anyone may read it, nobody writes it through the API.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
-use crate::db::Conn;
-use crate::domain::access::{self, Action, Actor, Resource};
+use crate::domain::context::Cx;
+use crate::domain::types::formats;
 use crate::domain::types::localized::LocalizedText;
-use crate::domain::types::pagination::{Page, PageRequest};
-use crate::error::{AppError, FieldError};
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::validation;
+use crate::error::AppError;
 use crate::repo::areas::{self as repo, AreaFilter, AreaRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -23,42 +27,12 @@ pub enum AreaKind {
 }
 
 impl AreaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AreaKind::Municipality => "municipality",
-            AreaKind::WellbeingServicesCounty => "wellbeing_services_county",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AreaKind> {
-        match s {
-            "municipality" => Some(AreaKind::Municipality),
-            "wellbeing_services_county" => Some(AreaKind::WellbeingServicesCounty),
-            _ => None,
-        }
-    }
-
     /// Whether `code` has this kind's format (three digits for municipalities, two for counties).
     pub fn is_code(self, code: &str) -> bool {
-        let len = match self {
-            AreaKind::Municipality => 3,
-            AreaKind::WellbeingServicesCounty => 2,
-        };
-        code.len() == len && code.bytes().all(|b| b.is_ascii_digit())
-    }
-}
-
-/// Checks an area code's format, reporting a bad one as a field error.
-pub fn validate_code(kind: AreaKind, field: &str, code: &str) -> Result<(), FieldError> {
-    if kind.is_code(code) {
-        Ok(())
-    } else {
-        let digits = if kind == AreaKind::Municipality { "three" } else { "two" };
-        Err(FieldError::new(
-            field,
-            "invalid_area_code",
-            format!("'{code}' is not a {} code ({digits} digits)", kind.as_str().replace('_', " ")),
-        ))
+        match self {
+            AreaKind::Municipality => formats::municipality_code(code).is_ok(),
+            AreaKind::WellbeingServicesCounty => formats::county_code(code).is_ok(),
+        }
     }
 }
 
@@ -72,6 +46,7 @@ pub struct Area {
     pub sotkanet_region_id: Option<i32>,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl TryFrom<AreaRow> for Area {
@@ -79,7 +54,7 @@ impl TryFrom<AreaRow> for Area {
 
     fn try_from(row: AreaRow) -> Result<Self, AppError> {
         Ok(Area {
-            kind: AreaKind::parse(&row.kind).ok_or_else(|| AppError::internal(format!("area kind {}", row.kind)))?,
+            kind: from_stored("area kind", &row.kind)?,
             name: serde_json::from_value(row.name).map_err(AppError::internal)?,
             code: row.code,
             wellbeing_county_code: row.wellbeing_county_code,
@@ -87,6 +62,7 @@ impl TryFrom<AreaRow> for Area {
             sotkanet_region_id: row.sotkanet_region_id,
             valid_from: row.valid_from,
             valid_to: row.valid_to,
+            updated_at: row.updated_at,
         })
     }
 }
@@ -94,30 +70,30 @@ impl TryFrom<AreaRow> for Area {
 /// Position in the (kind, code) order of a list.
 pub type AreaKey = (String, String);
 
-#[derive(Clone, Debug, Default)]
+/// Filters of the area list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AreaQuery {
+    /// Only areas of this kind.
     pub kind: Option<AreaKind>,
-    /// Name prefix (Finnish or Swedish, case-insensitive) or exact code.
+    /// Name prefix in Finnish or Swedish (case-insensitive), or an exact code.
+    #[param(example = "jyv", max_length = 100)]
+    #[validate(length(max = 100))]
     pub q: Option<String>,
-    /// Only municipalities of this county.
+    /// Only municipalities of this wellbeing services county (two-digit code).
+    #[param(example = "15", max_length = 2)]
+    #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county: Option<String>,
-    /// Areas valid on this day (default: today).
+    /// Areas valid on this date (default: today).
     pub valid_on: Option<NaiveDate>,
 }
 
-pub async fn list(
-    conn: &mut Conn,
-    actor: &Actor,
-    query: AreaQuery,
-    page: PageRequest<AreaKey>,
-) -> Result<Page<Area, AreaKey>, AppError> {
-    access::can(actor, Action::Read, Resource::AreaRegister)?;
-    if let Some(county) = &query.wellbeing_county {
-        validate_code(AreaKind::WellbeingServicesCounty, "wellbeing_county", county)
-            .map_err(|e| AppError::Validation(vec![e]))?;
-    }
+pub async fn list(cx: &mut Cx<'_>, query: AreaQuery, list: &ListQuery) -> Result<Page<Area, AreaKey>, AppError> {
+    let page = list.page::<AreaKey>()?;
+    validation::check(&query)?;
     let filter = AreaFilter {
-        kind: query.kind.map(AreaKind::as_str),
+        kind: query.kind.map(|k| name_of(&k)),
         name_prefix: query
             .q
             .as_deref()
@@ -126,19 +102,20 @@ pub async fn list(
             .map(|q| escape_like(&q.to_lowercase())),
         wellbeing_county_code: query.wellbeing_county,
         valid_on: query.valid_on.unwrap_or_else(today),
+        updated_since: list.updated_since,
         after: page.after.clone(),
         limit: page.fetch_limit(),
     };
-    let rows = repo::list(conn, &filter).await?;
+    let rows = repo::list(cx.conn().await?, &filter).await?;
     Page::from_rows(rows, &page, |r| (r.kind.clone(), r.code.clone())).try_map(Area::try_from)
 }
 
-pub async fn get(conn: &mut Conn, actor: &Actor, kind: AreaKind, code: &str) -> Result<Area, AppError> {
-    access::can(actor, Action::Read, Resource::AreaRegister)?;
+pub async fn get(cx: &mut Cx<'_>, kind: AreaKind, code: &str) -> Result<Area, AppError> {
     if !kind.is_code(code) {
         return Err(AppError::NotFound);
     }
-    repo::get_valid_on(conn, kind.as_str(), code, today()).await?.ok_or(AppError::NotFound).and_then(Area::try_from)
+    let row = repo::get_valid_on(cx.conn().await?, &name_of(&kind), code, today()).await?;
+    row.ok_or(AppError::NotFound).and_then(Area::try_from)
 }
 
 fn today() -> NaiveDate {

@@ -2,12 +2,16 @@
 //! changed, in the same transaction as the write. A resource implements [`Audited`]; a write
 //! is then one call to [`record`].
 
+pub mod access;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::db::Conn;
 use crate::domain::access::{Actor, Principal};
+use crate::domain::context::Cx;
+use crate::domain::types::pagination::{ListQuery, Page};
 use crate::error::AppError;
 use crate::repo::audit::{self as repo, NewAuditRow};
 
@@ -136,24 +140,30 @@ pub struct Entry {
     pub request_id: Option<String>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// Filters of the audit log.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EntryQuery {
+    /// e.g. `organization`, `membership`, `contact`, `service_client`, `agreement`.
+    #[param(max_length = 64)]
+    #[validate(length(max = 64))]
     pub resource_type: Option<String>,
+    #[param(max_length = 128)]
+    #[validate(length(max = 128))]
     pub resource_id: Option<String>,
+    /// Entries by this user or client.
     pub actor: Option<Uuid>,
 }
 
-/// Platform admins read every entry; org admins read entries about their organisations'
-/// resources; nobody else reads the log.
-pub async fn list(
-    conn: &mut Conn,
-    actor: &Actor,
-    query: EntryQuery,
-    page: crate::domain::types::pagination::PageRequest<i64>,
-) -> Result<crate::domain::types::pagination::Page<Entry, i64>, AppError> {
-    use crate::domain::access::{Action, Resource, can};
-    can(actor, Action::Read, Resource::AuditLog(None))?;
-    let organizations = (!actor.is_platform_admin()).then(|| actor.admin_organizations());
+/// Entries in sequence order: platform admins read every entry; org admins read entries about
+/// their organisations' resources; nobody else reads the log. `updated_since` is the time of
+/// the entry.
+pub async fn list(cx: &mut Cx<'_>, query: EntryQuery, list: &ListQuery) -> Result<Page<Entry, i64>, AppError> {
+    let page = list.page::<i64>()?;
+    let (conn, actor) = cx.parts().await?;
+    let organizations = access::readable_organizations(actor)?;
+    crate::domain::types::validation::check(&query)?;
     let rows = repo::list(
         conn,
         &repo::AuditFilter {
@@ -161,12 +171,13 @@ pub async fn list(
             resource_id: query.resource_id,
             actor_id: query.actor,
             organizations,
+            since: list.updated_since,
             after_seq: page.after,
             limit: page.fetch_limit(),
         },
     )
     .await?;
-    Ok(crate::domain::types::pagination::Page::from_rows(rows, &page, |r| r.seq).map(|r| Entry {
+    Ok(Page::from_rows(rows, &page, |r| r.seq).map(|r| Entry {
         seq: r.seq,
         at: r.at,
         actor_kind: r.actor_kind,

@@ -5,22 +5,29 @@
 //! public role contact (a shared mailbox, say). Erasure (GDPR) anonymises the contact in place so
 //! references to it still resolve, and scrubs its snapshots from the audit log.
 
+pub mod access;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::db::Conn;
-use crate::domain::access::{self, Action, Actor, Principal, Resource};
+use crate::domain::access::Actor;
 use crate::domain::audit::{self, Audited, Change};
-use crate::domain::identity::users::validate_email;
+use crate::domain::context::Cx;
 use crate::domain::organizations::ensure_exists;
+use crate::domain::types::formats;
 use crate::domain::types::merge_patch;
-use crate::domain::types::pagination::{Page, PageRequest};
-use crate::error::{AppError, FieldError};
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation;
+use crate::error::AppError;
 use crate::repo::agreements as agreement_repo;
-use crate::repo::contacts::{self as repo, ContactFields, ContactRow};
+use crate::repo::contacts::{self as repo, ContactRow, ContactWrite};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -31,15 +38,6 @@ pub enum Visibility {
     Members,
     /// Anyone, including anonymous callers: for role contacts such as shared mailboxes.
     Public,
-}
-
-impl Visibility {
-    fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Members => "members",
-            Visibility::Public => "public",
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -73,7 +71,7 @@ impl TryFrom<ContactRow> for Contact {
             topics: r.topics.into_iter().flatten().collect(),
             languages: r.languages.into_iter().flatten().collect(),
             user_id: r.user_id,
-            visibility: if r.visibility == "public" { Visibility::Public } else { Visibility::Members },
+            visibility: from_stored("contact visibility", &r.visibility)?,
             erased_at: r.erased_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -83,16 +81,8 @@ impl TryFrom<ContactRow> for Contact {
 }
 
 impl Contact {
-    fn resource(&self, collaborator: bool) -> Resource {
-        Resource::Contact {
-            organization_id: self.organization_id,
-            public: self.visibility == Visibility::Public,
-            collaborator,
-        }
-    }
-
-    fn fields(&self) -> ContactDetails {
-        ContactDetails {
+    fn fields(&self) -> ContactFields {
+        ContactFields {
             name: self.name.clone().unwrap_or_default(),
             title: self.title.clone(),
             email: self.email.clone(),
@@ -116,23 +106,35 @@ impl Audited for Contact {
 }
 
 /// The editable details of a contact: the body of a create, and what a merge patch edits.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Aino Esimerkki", "title": "Toiminnanjohtaja",
     "email": "aino@seniorikammari.example", "topics": ["ngo-collaboration"], "languages": ["fi"]}))]
-pub struct ContactDetails {
+pub struct ContactFields {
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
+    #[validate(length(max = 200))]
     pub title: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 254)]
+    #[validate(custom(function = "formats::email"))]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 21)]
+    #[validate(custom(function = "formats::phone"))]
     pub phone: Option<String>,
-    /// Free tags such as `ngo-collaboration` or `premises`.
+    /// Free tags such as `ngo-collaboration` or `premises` (at most 20, each 1–64 characters).
     #[serde(default)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20), custom(function = "formats::tags"))]
     pub topics: Vec<String>,
-    /// Languages the person serves in (e.g. `fi`, `sv`, `en`).
+    /// Languages the person serves in (e.g. `fi`, `sv`, `en`; at most 10).
     #[serde(default)]
+    #[schema(max_items = 10)]
+    #[validate(length(max = 10), custom(function = "formats::tags"))]
     pub languages: Vec<String>,
     /// The person's user account, if they have one.
     #[serde(default)]
@@ -142,25 +144,9 @@ pub struct ContactDetails {
     pub visibility: Visibility,
 }
 
-impl ContactDetails {
-    fn validate(&self) -> Result<(), AppError> {
-        let mut errors: Vec<FieldError> = Vec::new();
-        if self.name.trim().is_empty() {
-            errors.push(FieldError::new("name", "missing_text", "give the contact's name"));
-        }
-        if let Some(email) = &self.email {
-            errors.extend(validate_email("email", email).err());
-        }
-        for (field, list) in [("topics", &self.topics), ("languages", &self.languages)] {
-            if list.iter().any(|t| t.trim().is_empty() || t.len() > 64) {
-                errors.push(FieldError::new(field, "invalid_value", "use non-empty tags of at most 64 characters"));
-            }
-        }
-        if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
-    }
-
-    fn into_fields(self) -> ContactFields {
-        ContactFields {
+impl ContactFields {
+    fn into_row(self) -> ContactWrite {
+        ContactWrite {
             name: Some(self.name.trim().to_owned()),
             title: self.title,
             email: self.email,
@@ -168,7 +154,7 @@ impl ContactDetails {
             topics: self.topics.into_iter().map(Some).collect(),
             languages: self.languages.into_iter().map(Some).collect(),
             user_id: self.user_id,
-            visibility: self.visibility.as_str().to_owned(),
+            visibility: name_of(&self.visibility),
         }
     }
 }
@@ -176,78 +162,83 @@ impl ContactDetails {
 /// Whether the actor belongs to an organisation that collaborates with `organization_id`
 /// (is party to a live agreement with it).
 async fn collaborates(conn: &mut Conn, actor: &Actor, organization_id: Uuid) -> Result<bool, AppError> {
-    let Principal::User { memberships, .. } = &actor.principal else { return Ok(false) };
-    let mine: Vec<Uuid> = memberships.iter().map(|m| m.organization_id).collect();
+    let mine = actor.organizations();
+    if mine.is_empty() {
+        return Ok(false);
+    }
     Ok(agreement_repo::collaborates(conn, organization_id, &mine).await?)
 }
 
 /// The contacts the actor may see: all for members of the organisation and of organisations
 /// collaborating with it, public ones for everyone else.
-pub async fn list(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Uuid,
-    page: PageRequest<Uuid>,
-) -> Result<Page<Contact, Uuid>, AppError> {
+pub async fn list(cx: &mut Cx<'_>, organization_id: Uuid, list: &ListQuery) -> Result<Page<Contact, Uuid>, AppError> {
+    let page = list.page::<Uuid>()?;
+    let (conn, actor) = cx.parts().await?;
     ensure_exists(conn, organization_id).await?;
     let collaborator = collaborates(conn, actor, organization_id).await?;
-    let sees_all =
-        access::can(actor, Action::Read, Resource::Contact { organization_id, public: false, collaborator }).is_ok();
-    let rows = repo::list(conn, organization_id, !sees_all, page.after, page.fetch_limit()).await?;
+    let sees_all = access::can_read(actor, organization_id, false, collaborator).is_ok();
+    let filter = repo::ContactFilter {
+        organization_id,
+        public_only: !sees_all,
+        updated_since: list.updated_since,
+        after: page.after,
+        limit: page.fetch_limit(),
+    };
+    let rows = repo::list(conn, &filter).await?;
     Page::from_rows(rows, &page, |r| r.id).try_map(Contact::try_from)
 }
 
-pub async fn get(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
-    let contact = Contact::try_from(repo::get(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
-    let collaborator = collaborates(conn, actor, organization_id).await?;
-    access::can(actor, Action::Read, contact.resource(collaborator))?;
+/// The contact as its reader may see it: 404 when it is not theirs to know of.
+async fn visible(conn: &mut Conn, actor: &Actor, contact: Contact) -> Result<Contact, AppError> {
+    let collaborator = collaborates(conn, actor, contact.organization_id).await?;
+    access::can_read(actor, contact.organization_id, contact.visibility == Visibility::Public, collaborator)?;
     Ok(contact)
 }
 
-pub async fn create(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Uuid,
-    details: ContactDetails,
-) -> Result<Contact, AppError> {
+pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let contact = Contact::try_from(repo::get(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
+    visible(conn, actor, contact).await
+}
+
+pub async fn create(cx: &mut Cx<'_>, organization_id: Uuid, fields: ContactFields) -> Result<Contact, AppError> {
+    let (conn, actor) = cx.parts().await?;
     ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Create, Resource::Contact { organization_id, public: false, collaborator: false })?;
-    details.validate()?;
+    access::can_edit(actor, organization_id)?;
+    validation::check(&fields)?;
     conn.transaction(async |tx| {
-        let created =
-            Contact::try_from(repo::insert(tx, Uuid::now_v7(), organization_id, &details.into_fields()).await?)?;
+        let created = Contact::try_from(repo::insert(tx, Uuid::now_v7(), organization_id, &fields.into_row()).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
     })
     .await
 }
 
-async fn load_for_write(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
-    let contact = Contact::try_from(repo::get_for_update(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
-    // Existence first as a reader would see it, then the right to change it.
-    let collaborator = collaborates(conn, actor, organization_id).await?;
-    access::can(actor, Action::Read, contact.resource(collaborator))?;
-    access::can(actor, Action::Update, contact.resource(collaborator))?;
+/// The contact locked for a write: as a reader would see it first, then the right to change it.
+async fn lock_for_write(conn: &mut Conn, actor: &Actor, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
+    let contact = Contact::try_from(repo::lock(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;
+    let contact = visible(conn, actor, contact).await?;
+    access::can_edit(actor, organization_id)?;
     Ok(contact)
 }
 
 pub async fn update(
-    conn: &mut Conn,
-    actor: &Actor,
+    cx: &mut Cx<'_>,
     organization_id: Uuid,
     id: Uuid,
-    expected_version: Option<i64>,
+    if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Contact, AppError> {
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let before = load_for_write(tx, actor, organization_id, id).await?;
+        let before = lock_for_write(tx, actor, organization_id, id).await?;
+        if_match.check(before.version)?;
         if before.erased_at.is_some() {
             return Err(AppError::Conflict { detail: "the contact was erased".into() });
         }
-        crate::domain::check_version(expected_version, before.version)?;
-        let details = merge_patch::apply(&before.fields(), &patch)?;
-        details.validate()?;
-        let after = Contact::try_from(repo::update(tx, id, &details.into_fields()).await?)?;
+        let fields = merge_patch::apply(&before.fields(), &patch)?;
+        validation::check(&fields)?;
+        let after = Contact::try_from(repo::update(tx, id, &fields.into_row()).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
     })
@@ -255,19 +246,14 @@ pub async fn update(
 }
 
 /// Erases the contact's personal data (GDPR): the row stays as "erased contact".
-pub async fn erase(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Uuid,
-    id: Uuid,
-    expected_version: Option<i64>,
-) -> Result<(), AppError> {
+pub async fn erase(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let before = load_for_write(tx, actor, organization_id, id).await?;
+        let before = lock_for_write(tx, actor, organization_id, id).await?;
         if before.erased_at.is_some() {
             return Ok(());
         }
-        crate::domain::check_version(expected_version, before.version)?;
+        if_match.check(before.version)?;
         let after = Contact::try_from(repo::erase(tx, id).await?)?;
         audit::scrub(tx, &after).await?;
         audit::record(tx, actor, "erase", Change::Created(&after)).await?;

@@ -9,10 +9,11 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::db::Conn;
-use crate::domain::access::{Actor, Membership, Principal, Role, Scope};
+use crate::domain::access::{Actor, Membership, Principal, Scope};
 use crate::domain::identity::passwords;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::{Claims, Credentials, KeySet, SubjectKind, random_token, token_hash};
+use crate::domain::types::names::{all_from_stored, from_stored};
 use crate::error::AppError;
 use crate::repo::identity::tokens::{self as token_repo, RefreshTokenRow};
 use crate::repo::{identity::users as user_repo, service_clients as client_repo};
@@ -230,24 +231,25 @@ async fn principal_of(conn: &mut Conn, claims: &Claims) -> Result<Principal, App
     let id = Uuid::parse_str(&claims.sub).map_err(|_| gone())?;
     match claims.kind {
         SubjectKind::User => {
-            let user = user_repo::get(conn, id).await?.filter(|u| u.active).ok_or_else(gone)?;
-            let memberships = user_repo::memberships_of(conn, id)
-                .await?
-                .into_iter()
-                .filter_map(|m| {
-                    Role::parse(&m.role).map(|role| Membership { organization_id: m.organization_id, role })
-                })
-                .collect();
-            Ok(Principal::User { id, platform_admin: user.platform_admin, memberships })
+            // The account and its memberships in one query.
+            let rows = user_repo::with_memberships(conn, id).await?;
+            let Some(first) = rows.first().filter(|r| r.active) else { return Err(gone()) };
+            let platform_admin = first.platform_admin;
+            let memberships = rows
+                .iter()
+                .filter_map(|r| r.organization_id.zip(r.role.as_deref()))
+                .map(|(organization_id, role)| Ok(Membership { organization_id, role: from_stored("role", role)? }))
+                .collect::<Result<_, AppError>>()?;
+            Ok(Principal::User { id, platform_admin, memberships })
         }
         SubjectKind::Client => {
             let client = client_repo::get(conn, id).await?.filter(|c| c.revoked_at.is_none()).ok_or_else(gone)?;
-            let current: Vec<String> = client.scopes.into_iter().flatten().collect();
+            let current: Vec<Scope> = all_from_stored("scope", &client.scopes)?;
             let scopes = claims
                 .scope
                 .split_whitespace()
-                .filter(|s| current.iter().any(|c| c == s))
-                .filter_map(Scope::parse)
+                .filter_map(|s| from_stored::<Scope>("scope", s).ok())
+                .filter(|s| current.contains(s))
                 .collect();
             Ok(Principal::Client { id, organization_id: client.organization_id, scopes })
         }

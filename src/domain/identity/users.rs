@@ -7,7 +7,10 @@ use uuid::Uuid;
 use crate::db::Conn;
 use crate::domain::access::{Actor, Role};
 use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
 use crate::domain::identity::passwords;
+use crate::domain::types::formats;
+use crate::domain::types::names::from_stored;
 use crate::error::{AppError, FieldError};
 use crate::repo::identity::users::{self as repo, NewUserRow, UserRow};
 
@@ -62,7 +65,8 @@ pub struct MyMembership {
     pub role: Role,
 }
 
-pub async fn me(conn: &mut Conn, actor: &Actor) -> Result<Me, AppError> {
+pub async fn me(cx: &mut Cx<'_>) -> Result<Me, AppError> {
+    let (conn, actor) = cx.parts().await?;
     let id = match &actor.principal {
         crate::domain::access::Principal::User { id, .. } => *id,
         crate::domain::access::Principal::Anonymous => {
@@ -74,26 +78,15 @@ pub async fn me(conn: &mut Conn, actor: &Actor) -> Result<Me, AppError> {
     let memberships = repo::memberships_with_names(conn, id)
         .await?
         .into_iter()
-        .filter_map(|(organization_id, role, name)| {
-            let role = Role::parse(&role)?;
-            Some(serde_json::from_value(name).map_err(AppError::internal).map(|organization_name| MyMembership {
+        .map(|(organization_id, role, name)| {
+            Ok(MyMembership {
                 organization_id,
-                organization_name,
-                role,
-            }))
+                organization_name: serde_json::from_value(name).map_err(AppError::internal)?,
+                role: from_stored("role", &role)?,
+            })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Me { user: user.into(), memberships })
-}
-
-/// Checks an e-mail address's shape (the database checks it too).
-pub fn validate_email(field: &str, email: &str) -> Result<(), FieldError> {
-    let ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
-        && !email.chars().any(char::is_whitespace);
-    if ok { Ok(()) } else { Err(FieldError::new(field, "invalid_email", "not an e-mail address")) }
 }
 
 /// Creates a person's account with a password (hashed off the event loop).
@@ -106,7 +99,9 @@ pub async fn create(
     platform_admin: bool,
 ) -> Result<User, AppError> {
     let mut errors: Vec<FieldError> = Vec::new();
-    errors.extend(validate_email("email", email).err());
+    if let Err(e) = formats::email(email) {
+        errors.push(FieldError::new("email", e.code, e.message.unwrap_or_default()));
+    }
     errors.extend(passwords::validate_new("password", &password).err());
     if display_name.trim().is_empty() {
         errors.push(FieldError::new("display_name", "missing_text", "give a name"));

@@ -1,19 +1,29 @@
 //! Memberships (jäsenyydet): who belongs to an organisation and in which role, and the
 //! invitations that bring new people in.
 
+pub mod access;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::db::Conn;
-use crate::domain::access::{self, Action, Actor, Principal, Resource, Role};
+use crate::domain::access::{Actor, Principal, Role};
 use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
 use crate::domain::identity::passwords;
 use crate::domain::identity::tokens::{random_token, token_hash};
-use crate::domain::identity::users::{self, User};
+use crate::domain::identity::users::User;
 use crate::domain::organizations::ensure_exists;
-use crate::domain::types::pagination::{Page, PageRequest};
+use crate::domain::types::formats;
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::pagination::Page;
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::identity::users as user_repo;
 use crate::repo::members::{self as repo, InvitationRow, MemberRow};
@@ -37,7 +47,7 @@ impl TryFrom<MemberRow> for Member {
     type Error = AppError;
     fn try_from(r: MemberRow) -> Result<Self, AppError> {
         Ok(Member {
-            role: Role::parse(&r.role).ok_or_else(|| AppError::internal(format!("role {}", r.role)))?,
+            role: from_stored("role", &r.role)?,
             organization_id: r.organization_id,
             user_id: r.user_id,
             email: r.email,
@@ -89,39 +99,49 @@ pub enum Added {
     Invited { invitation: Invitation, token: String },
 }
 
-pub async fn list(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Uuid,
-    page: PageRequest<Uuid>,
-) -> Result<Page<Member, Uuid>, AppError> {
+pub async fn list(cx: &mut Cx<'_>, organization_id: Uuid, list: &ListQuery) -> Result<Page<Member, Uuid>, AppError> {
+    let page = list.page::<Uuid>()?;
+    let (conn, actor) = cx.parts().await?;
     ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Read, Resource::Members(organization_id))?;
-    let rows = repo::list(conn, organization_id, page.after, page.fetch_limit()).await?;
+    access::can_read(actor, organization_id)?;
+    let rows = repo::list(conn, organization_id, list.updated_since, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.user_id).try_map(Member::try_from)
 }
 
-pub async fn get(conn: &mut Conn, actor: &Actor, organization_id: Uuid, user_id: Uuid) -> Result<Member, AppError> {
+pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid) -> Result<Member, AppError> {
+    let (conn, actor) = cx.parts().await?;
     ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Read, Resource::Members(organization_id))?;
+    access::can_read(actor, organization_id)?;
     repo::get(conn, organization_id, user_id).await?.ok_or(AppError::NotFound).and_then(Member::try_from)
 }
 
-pub async fn add(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Uuid,
-    email: &str,
-    role: Role,
-    display_name: &str,
-) -> Result<Added, AppError> {
+/// Adding a person by e-mail.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "uusi.tyontekija@example.fi", "role": "member", "display_name": "Uusi Työntekijä"}))]
+pub struct NewMember {
+    #[schema(max_length = 254)]
+    #[validate(custom(function = "formats::email"))]
+    pub email: String,
+    pub role: Role,
+    /// The person's name, used when they do not have an account yet.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub display_name: String,
+}
+
+pub async fn add(cx: &mut Cx<'_>, organization_id: Uuid, new: NewMember) -> Result<Added, AppError> {
+    let (conn, actor) = cx.parts().await?;
     ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Create, Resource::Members(organization_id))?;
-    let email = email.trim();
-    users::validate_email("email", email).map_err(|e| AppError::Validation(vec![e]))?;
+    access::can_manage(actor, organization_id)?;
+    validation::check(&new)?;
+    let email = new.email.trim();
+    let role = new.role;
+    let display_name = new.display_name.as_str();
     conn.transaction(async |tx| {
         if let Some(user) = user_repo::by_email(tx, email).await? {
-            repo::insert(tx, organization_id, user.id, role.as_str()).await?;
+            repo::insert(tx, organization_id, user.id, &name_of(&role)).await?;
             let member = Member::try_from(repo::get(tx, organization_id, user.id).await?.ok_or(AppError::NotFound)?)?;
             audit::record(tx, actor, "create", Change::Created(&member)).await?;
             return Ok(Added::Member(member));
@@ -135,7 +155,7 @@ pub async fn add(
             organization_id,
             email: email.to_owned(),
             display_name: display_name.trim().to_owned(),
-            role: role.as_str().to_owned(),
+            role: name_of(&role),
             token_hash: token_hash(&token),
             invited_by: actor.user_id(),
             expires_at: Utc::now() + Duration::days(INVITATION_VALIDITY_DAYS),
@@ -167,43 +187,59 @@ async fn keep_an_admin(conn: &mut Conn, organization_id: Uuid, losing: Uuid) -> 
     Ok(())
 }
 
-pub async fn change_role(
-    conn: &mut Conn,
-    actor: &Actor,
+/// A membership's editable field.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "coordinator"}))]
+pub struct MemberFields {
+    pub role: Role,
+}
+
+/// Changes a member's role: lock, authorise, check `If-Match`, keep an admin, update, audit.
+pub async fn update(
+    cx: &mut Cx<'_>,
     organization_id: Uuid,
     user_id: Uuid,
-    role: Role,
-    expected_version: Option<i64>,
+    if_match: IfMatch,
+    fields: MemberFields,
 ) -> Result<Member, AppError> {
-    ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Update, Resource::Members(organization_id))?;
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        if role != Role::OrgAdmin {
+        ensure_exists(tx, organization_id).await?;
+        access::can_manage(actor, organization_id)?;
+        if fields.role != Role::OrgAdmin {
             keep_an_admin(tx, organization_id, user_id).await?;
         }
-        let before = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
-        crate::domain::check_version(expected_version, before.version)?;
-        repo::set_role(tx, organization_id, user_id, role.as_str()).await?;
-        let after = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        let before = Member::try_from(repo::lock(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check(before.version)?;
+        let after = Member::try_from(repo::set_role(tx, &before_row(&before), &name_of(&fields.role)).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
     })
     .await
 }
 
-pub async fn remove(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Uuid,
-    user_id: Uuid,
-    expected_version: Option<i64>,
-) -> Result<(), AppError> {
-    ensure_exists(conn, organization_id).await?;
-    access::can(actor, Action::Delete, Resource::Members(organization_id))?;
+fn before_row(m: &Member) -> MemberRow {
+    MemberRow {
+        organization_id: m.organization_id,
+        user_id: m.user_id,
+        role: name_of(&m.role),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+        email: m.email.clone(),
+        display_name: m.display_name.clone(),
+    }
+}
+
+pub async fn remove(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
+        ensure_exists(tx, organization_id).await?;
+        access::can_manage(actor, organization_id)?;
         keep_an_admin(tx, organization_id, user_id).await?;
-        let before = Member::try_from(repo::get(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
-        crate::domain::check_version(expected_version, before.version)?;
+        let before = Member::try_from(repo::lock(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check(before.version)?;
         repo::delete(tx, organization_id, user_id).await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
         Ok(())
@@ -211,17 +247,27 @@ pub async fn remove(
     .await
 }
 
+/// Redeeming an invitation.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "a long passphrase of my own"}))]
+pub struct AcceptInvitation {
+    /// 12 to 1024 characters.
+    #[schema(min_length = 12, max_length = 1024)]
+    #[validate(length(max = 1024))]
+    pub password: String,
+}
+
 /// Redeems an invitation: creates the account (or, if the address has registered since,
 /// uses that account) and the membership. Unknown, used and expired tokens all read 404.
-pub async fn accept_invitation(
-    conn: &mut Conn,
-    request_id: Option<String>,
-    token: &str,
-    password: String,
-) -> Result<User, AppError> {
+pub async fn accept_invitation(cx: &mut Cx<'_>, token: &str, body: AcceptInvitation) -> Result<User, AppError> {
+    validation::check(&body)?;
+    let password = body.password;
     passwords::validate_new("password", &password).map_err(|e: FieldError| AppError::Validation(vec![e]))?;
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(AppError::internal)??;
     let token_hash = token_hash(token);
+    let request_id = cx.request_id().map(str::to_owned);
+    let conn = cx.conn().await?;
     conn.transaction(async |tx| {
         let invitation = repo::invitation_for_update(tx, &token_hash)
             .await?

@@ -1,26 +1,31 @@
 //! Organisations (organisaatiot): the counties, municipalities, NGOs, parishes and others
 //! that collaborate. Organisation records are public directory data.
 
+pub mod access;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
-
 use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
 
 use crate::db::Conn;
-use crate::domain::access::{self, Action, Actor, Resource};
-use crate::domain::areas::{AreaKind, validate_code};
 use crate::domain::audit::{self, Audited, Change};
-use crate::domain::types::business_id;
+use crate::domain::context::Cx;
+use crate::domain::types::business_id::BusinessId;
+use crate::domain::types::formats;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::merge_patch;
-use crate::domain::types::pagination::{Page, PageRequest};
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::search;
-use crate::error::{AppError, FieldError};
-use crate::repo::organizations::{self as repo, NewOrganizationRow, OrganizationFilter, OrganizationRow};
+use crate::domain::types::validation;
+use crate::error::AppError;
+use crate::repo::organizations::{self as repo, OrganizationFilter, OrganizationRow, OrganizationWrite};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -37,34 +42,6 @@ pub enum OrganizationKind {
     /// Valtion virasto.
     StateAgency,
     Other,
-}
-
-impl OrganizationKind {
-    pub const ALL: [OrganizationKind; 7] = [
-        OrganizationKind::WellbeingServicesCounty,
-        OrganizationKind::Municipality,
-        OrganizationKind::Ngo,
-        OrganizationKind::Parish,
-        OrganizationKind::Company,
-        OrganizationKind::StateAgency,
-        OrganizationKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrganizationKind::WellbeingServicesCounty => "wellbeing_services_county",
-            OrganizationKind::Municipality => "municipality",
-            OrganizationKind::Ngo => "ngo",
-            OrganizationKind::Parish => "parish",
-            OrganizationKind::Company => "company",
-            OrganizationKind::StateAgency => "state_agency",
-            OrganizationKind::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrganizationKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -94,8 +71,7 @@ impl TryFrom<OrganizationRow> for Organization {
         Ok(Organization {
             id: row.id,
             name: serde_json::from_value(row.name).map_err(AppError::internal)?,
-            kind: OrganizationKind::parse(&row.kind)
-                .ok_or_else(|| AppError::internal(format!("organisation kind {}", row.kind)))?,
+            kind: from_stored("organisation kind", &row.kind)?,
             business_id: row.business_id,
             parent_id: row.parent_id,
             municipality_codes: row.municipality_codes.into_iter().flatten().collect(),
@@ -122,137 +98,116 @@ impl Audited for Organization {
     }
 }
 
-/// List filters as the caller gave them; validated by [`list`].
-#[derive(Clone, Debug, Default)]
+/// Filters of the organisation list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OrganizationQuery {
+    /// Only organisations of this kind.
     pub kind: Option<OrganizationKind>,
-    /// Serves this municipality (three-digit code).
+    /// Only organisations serving this municipality (three-digit code).
+    #[param(example = "179", max_length = 3)]
+    #[validate(custom(function = "formats::municipality_code"))]
     pub municipality: Option<String>,
-    /// Belongs to this wellbeing services county (two-digit code).
+    /// Only organisations of this wellbeing services county (two-digit code).
+    #[param(example = "15", max_length = 2)]
+    #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county: Option<String>,
+    /// Only direct sub-organisations of this organisation.
     pub parent: Option<Uuid>,
+    /// The organisation with this business ID (Y-tunnus); the check digit is validated.
+    #[param(example = "0208201-1", max_length = 9)]
+    #[validate(custom(function = "formats::business_id"))]
     pub business_id: Option<String>,
-    /// Free text over the Finnish and Swedish names, prefix-matched.
+    /// Words to look for in the Finnish and Swedish names; each word matches as a prefix.
+    #[param(example = "tampe", max_length = 200)]
+    #[validate(length(max = 200))]
     pub q: Option<String>,
-    pub updated_since: Option<DateTime<Utc>>,
 }
 
 pub async fn list(
-    conn: &mut Conn,
-    actor: &Actor,
+    cx: &mut Cx<'_>,
     query: OrganizationQuery,
-    page: PageRequest<Uuid>,
+    list: &ListQuery,
 ) -> Result<Page<Organization, Uuid>, AppError> {
-    access::can(actor, Action::Read, Resource::Organization(None))?;
-    let mut errors: Vec<FieldError> = Vec::new();
-    if let Some(code) = &query.municipality {
-        errors.extend(validate_code(AreaKind::Municipality, "municipality", code).err());
-    }
-    if let Some(code) = &query.wellbeing_county {
-        errors.extend(validate_code(AreaKind::WellbeingServicesCounty, "wellbeing_county", code).err());
-    }
-    let business_id = match query.business_id.as_deref() {
-        Some(b) => {
-            business_id::parse_field("business_id", b.trim()).map(|b| Some(b.into_string())).unwrap_or_else(|e| {
-                errors.push(e);
-                None
-            })
-        }
-        None => None,
-    };
-    let search = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) => search::prefix_query(q).or_else(|| {
-            errors.push(FieldError::new("q", "no_search_terms", "give at least one word of letters or digits"));
-            None
-        }),
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
+    let page = list.page::<Uuid>()?;
+    validation::check(&query)?;
     let filter = OrganizationFilter {
-        kind: query.kind.map(OrganizationKind::as_str),
+        kind: query.kind.map(|k| name_of(&k)),
         municipality_code: query.municipality,
         wellbeing_county_code: query.wellbeing_county,
         parent_id: query.parent,
-        business_id,
-        search,
-        updated_since: query.updated_since,
+        business_id: query.business_id,
+        search: search::query_param(query.q.as_deref())?,
+        updated_since: list.updated_since,
         after: page.after,
         limit: page.fetch_limit(),
     };
-    let rows = repo::list(conn, &filter).await?;
+    let rows = repo::list(cx.conn().await?, &filter).await?;
     Page::from_rows(rows, &page, |r| r.id).try_map(Organization::try_from)
 }
 
-pub async fn get(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<Organization, AppError> {
-    access::can(actor, Action::Read, Resource::Organization(Some(id)))?;
-    repo::get(conn, id).await?.ok_or(AppError::NotFound).and_then(Organization::try_from)
+pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Organization, AppError> {
+    repo::get(cx.conn().await?, id).await?.ok_or(AppError::NotFound).and_then(Organization::try_from)
 }
 
 /// An organisation's editable fields: the body of a create, and what a merge patch edits.
-/// The id is the server's to assign and is not part of the body.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(as = OrganizationFields, example = json!({
+#[schema(example = json!({
     "name": {"fi": "Laukaan Kohtaamispaikka ry"}, "kind": "ngo", "business_id": "2960667-1",
     "municipality_codes": ["410"], "wellbeing_county_code": "15",
     "description": {"fi": "Kohtaamispaikka kirjaston yhteydessä."}, "website": "https://kohtaamispaikka.example",
     "email": "info@kohtaamispaikka.example"}))]
-pub struct NewOrganization {
-    #[serde(skip)]
-    pub id: Uuid,
+pub struct OrganizationFields {
+    #[validate(nested)]
     pub name: LocalizedText,
     pub kind: OrganizationKind,
     /// Finnish business ID (Y-tunnus); the check digit is validated.
     #[serde(default)]
+    #[schema(max_length = 9)]
+    #[validate(custom(function = "formats::business_id"))]
     pub business_id: Option<String>,
     #[serde(default)]
     pub parent_id: Option<Uuid>,
     /// Municipalities served (three-digit codes).
     #[serde(default)]
+    #[schema(max_items = 400)]
+    #[validate(length(max = 400), custom(function = "formats::municipality_codes"))]
     pub municipality_codes: Vec<String>,
     #[serde(default)]
+    #[schema(max_length = 2)]
+    #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county_code: Option<String>,
     #[serde(default)]
+    #[validate(nested)]
     pub description: Option<LocalizedText>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
+    #[validate(length(max = 2000), custom(function = "formats::http_url"))]
     pub website: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 254)]
+    #[validate(custom(function = "formats::email"))]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 21)]
+    #[validate(custom(function = "formats::phone"))]
     pub phone: Option<String>,
+    /// Identifiers in outside registers, e.g. `{"ptv": "..."}`: at most 20, names of 1–64 and
+    /// values of 1–128 characters.
     #[serde(default)]
+    #[validate(custom(function = "formats::external_ids"))]
     pub external_ids: BTreeMap<String, String>,
 }
 
-impl NewOrganization {
-    /// Field rules that do not need the database (area existence and uniqueness are
-    /// enforced by constraints).
-    pub fn validate(&self) -> Result<(), AppError> {
-        let mut errors: Vec<FieldError> = Vec::new();
-        errors.extend(self.name.validate("name").err());
-        if let Some(d) = &self.description {
-            errors.extend(d.validate("description").err());
-        }
-        if let Some(b) = &self.business_id {
-            errors.extend(business_id::parse_field("business_id", b).err());
-        }
-        for (i, code) in self.municipality_codes.iter().enumerate() {
-            errors.extend(validate_code(AreaKind::Municipality, &format!("municipality_codes[{i}]"), code).err());
-        }
-        if let Some(code) = &self.wellbeing_county_code {
-            errors.extend(validate_code(AreaKind::WellbeingServicesCounty, "wellbeing_county_code", code).err());
-        }
-        if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
-    }
-
-    fn into_row(self) -> Result<NewOrganizationRow, AppError> {
-        Ok(NewOrganizationRow {
-            id: self.id,
+impl OrganizationFields {
+    fn into_row(self, id: Uuid) -> Result<OrganizationWrite, AppError> {
+        Ok(OrganizationWrite {
+            id,
             name: serde_json::to_value(&self.name).map_err(AppError::internal)?,
-            kind: self.kind.as_str().to_owned(),
-            business_id: self.business_id,
+            kind: name_of(&self.kind),
+            business_id: self.business_id.map(|b| BusinessId::parse(&b).map(BusinessId::into_string).unwrap_or(b)),
             parent_id: self.parent_id,
             municipality_codes: self.municipality_codes.into_iter().map(Some).collect(),
             wellbeing_county_code: self.wellbeing_county_code,
@@ -267,12 +222,15 @@ impl NewOrganization {
 
 /// Inserts the organisations whose ids do not exist yet, leaving existing ones untouched
 /// (idempotent seeding). Returns how many were inserted.
-pub async fn insert_missing(conn: &mut Conn, organizations: Vec<NewOrganization>) -> Result<usize, AppError> {
+pub async fn insert_missing(
+    conn: &mut Conn,
+    organizations: Vec<(Uuid, OrganizationFields)>,
+) -> Result<usize, AppError> {
     let rows = organizations
         .into_iter()
-        .map(|o| {
-            o.validate()?;
-            o.into_row()
+        .map(|(id, o)| {
+            validation::check(&o)?;
+            o.into_row(id)
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(repo::insert_missing(conn, &rows).await?)
@@ -280,9 +238,8 @@ pub async fn insert_missing(conn: &mut Conn, organizations: Vec<NewOrganization>
 
 impl Organization {
     /// The editable fields of this organisation (what a merge patch applies to).
-    fn fields(&self) -> NewOrganization {
-        NewOrganization {
-            id: self.id,
+    fn fields(&self) -> OrganizationFields {
+        OrganizationFields {
             name: self.name.clone(),
             kind: self.kind,
             business_id: self.business_id.clone(),
@@ -300,7 +257,7 @@ impl Organization {
 
 /// 404 unless the organisation exists (for resources nested under it).
 pub async fn ensure_exists(conn: &mut Conn, id: Uuid) -> Result<(), AppError> {
-    repo::get(conn, id).await?.map(|_| ()).ok_or(AppError::NotFound)
+    if repo::exists(conn, id).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// A parent must exist and must not be the organisation itself or one of its descendants.
@@ -316,50 +273,51 @@ async fn check_parent(conn: &mut Conn, id: Uuid, parent: Option<Uuid>) -> Result
     Ok(())
 }
 
-pub async fn create(conn: &mut Conn, actor: &Actor, new: NewOrganization) -> Result<Organization, AppError> {
-    access::can(actor, Action::Create, Resource::Organization(None))?;
-    new.validate()?;
+pub async fn create(cx: &mut Cx<'_>, fields: OrganizationFields) -> Result<Organization, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_create(actor)?;
+    validation::check(&fields)?;
+    let id = Uuid::now_v7();
     conn.transaction(async |tx| {
-        check_parent(tx, new.id, new.parent_id).await?;
-        let created = Organization::try_from(repo::insert(tx, &new.into_row()?).await?)?;
+        check_parent(tx, id, fields.parent_id).await?;
+        let created = Organization::try_from(repo::insert(tx, &fields.into_row(id)?).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
     })
     .await
 }
 
+/// The write template every update follows: lock the row, authorise, check `If-Match`, apply
+/// the merge patch, validate, `UPDATE … RETURNING`, audit, all in one transaction.
 pub async fn update(
-    conn: &mut Conn,
-    actor: &Actor,
+    cx: &mut Cx<'_>,
     id: Uuid,
-    expected_version: Option<i64>,
+    if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Organization, AppError> {
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
-        access::can(actor, Action::Update, Resource::Organization(Some(id)))?;
-        crate::domain::check_version(expected_version, before.version)?;
-        let mut changed = merge_patch::apply(&before.fields(), &patch)?;
-        changed.id = id;
-        changed.validate()?;
-        if changed.parent_id != before.parent_id {
-            check_parent(tx, id, changed.parent_id).await?;
+        let before = Organization::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can_update(actor, id)?;
+        if_match.check_required(before.version)?;
+        let fields = merge_patch::apply(&before.fields(), &patch)?;
+        validation::check(&fields)?;
+        if fields.parent_id != before.parent_id {
+            check_parent(tx, id, fields.parent_id).await?;
         }
-        let saved = repo::update_if_version(tx, &changed.into_row()?, before.version).await?.ok_or_else(|| {
-            AppError::PreconditionFailed { current_etag: Some(crate::domain::version_etag(before.version)) }
-        })?;
-        let after = Organization::try_from(saved)?;
+        let after = Organization::try_from(repo::update(tx, &fields.into_row(id)?).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
     })
     .await
 }
 
-pub async fn delete(conn: &mut Conn, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<(), AppError> {
+pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let before = Organization::try_from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?)?;
-        access::can(actor, Action::Delete, Resource::Organization(Some(id)))?;
-        crate::domain::check_version(expected_version, before.version)?;
+        let before = Organization::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can_delete(actor)?;
+        if_match.check(before.version)?;
         if repo::has_children(tx, id).await? {
             return Err(AppError::Conflict {
                 detail: "the organisation has sub-organisations; move or delete them first".into(),

@@ -2,16 +2,23 @@
 //! `client_credentials`. Platform administration only. The secret is shown once, on creation
 //! or rotation, and stored as a hash.
 
+pub mod access;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
-use crate::db::Conn;
-use crate::domain::access::{self, Action, Actor, Resource, Scope};
+use crate::domain::access::Scope;
 use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
 use crate::domain::identity::tokens::{random_token, token_hash};
-use crate::domain::types::pagination::{Page, PageRequest};
+use crate::domain::types::formats;
+use crate::domain::types::names::{all_from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::service_clients::{self as repo, NewServiceClientRow, ServiceClientRow};
 
@@ -27,18 +34,19 @@ pub struct ServiceClient {
     pub version: i64,
 }
 
-impl From<ServiceClientRow> for ServiceClient {
-    fn from(r: ServiceClientRow) -> Self {
-        ServiceClient {
+impl TryFrom<ServiceClientRow> for ServiceClient {
+    type Error = AppError;
+    fn try_from(r: ServiceClientRow) -> Result<Self, AppError> {
+        Ok(ServiceClient {
+            scopes: all_from_stored("scope", &r.scopes)?,
             id: r.id,
             name: r.name,
             organization_id: r.organization_id,
-            scopes: r.scopes.iter().flatten().filter_map(|s| Scope::parse(s)).collect(),
             revoked_at: r.revoked_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
-        }
+        })
     }
 }
 
@@ -58,45 +66,67 @@ pub struct WithSecret {
     pub secret: String,
 }
 
+/// Filters of the service-client list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceClientQuery {
+    /// Only clients owned by this organisation.
+    pub organization: Option<Uuid>,
+}
+
 pub async fn list(
-    conn: &mut Conn,
-    actor: &Actor,
-    organization_id: Option<Uuid>,
-    page: PageRequest<Uuid>,
+    cx: &mut Cx<'_>,
+    query: ServiceClientQuery,
+    list: &ListQuery,
 ) -> Result<Page<ServiceClient, Uuid>, AppError> {
-    access::can(actor, Action::Read, Resource::ServiceClients)?;
-    let rows = repo::list(conn, organization_id, page.after, page.fetch_limit()).await?;
-    Ok(Page::from_rows(rows, &page, |r| r.id).map(ServiceClient::from))
+    let page = list.page::<Uuid>()?;
+    let (conn, actor) = cx.parts().await?;
+    access::can_manage(actor)?;
+    let rows = repo::list(conn, query.organization, list.updated_since, page.after, page.fetch_limit()).await?;
+    Page::from_rows(rows, &page, |r| r.id).try_map(ServiceClient::try_from)
 }
 
-pub async fn get(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<ServiceClient, AppError> {
-    access::can(actor, Action::Read, Resource::ServiceClients)?;
-    repo::get(conn, id).await?.map(ServiceClient::from).ok_or(AppError::NotFound)
+pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<ServiceClient, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_manage(actor)?;
+    repo::get(conn, id).await?.ok_or(AppError::NotFound).and_then(ServiceClient::try_from)
 }
 
-pub async fn create(
-    conn: &mut Conn,
-    actor: &Actor,
-    name: &str,
-    organization_id: Uuid,
-    mut scopes: Vec<Scope>,
-) -> Result<WithSecret, AppError> {
-    access::can(actor, Action::Create, Resource::ServiceClients)?;
-    if name.trim().is_empty() {
-        return Err(AppError::invalid("name", "missing_text", "give the client a name"));
-    }
+/// A new service client.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Raportointityökalu", "organization_id": "01930000-0000-7000-8000-000000000004",
+    "scopes": ["indicators:read", "directory:read"]}))]
+pub struct ServiceClientFields {
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    pub name: String,
+    /// The organisation that owns and answers for the client.
+    pub organization_id: Uuid,
+    #[serde(default)]
+    #[schema(max_items = 3)]
+    #[validate(length(max = 3))]
+    pub scopes: Vec<Scope>,
+}
+
+pub async fn create(cx: &mut Cx<'_>, fields: ServiceClientFields) -> Result<WithSecret, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_manage(actor)?;
+    validation::check(&fields)?;
+    let mut scopes = fields.scopes;
     scopes.sort();
     scopes.dedup();
     let secret = random_token()?;
     let row = NewServiceClientRow {
         id: Uuid::now_v7(),
-        name: name.trim().to_owned(),
-        organization_id,
-        scopes: scopes.iter().map(|s| Some(s.as_str().to_owned())).collect(),
+        name: fields.name.trim().to_owned(),
+        organization_id: fields.organization_id,
+        scopes: scopes.iter().map(|s| Some(name_of(s))).collect(),
         secret_hash: token_hash(&secret),
     };
     conn.transaction(async |tx| {
-        let client = ServiceClient::from(repo::insert(tx, &row).await?);
+        let client = ServiceClient::try_from(repo::insert(tx, &row).await?)?;
         audit::record(tx, actor, "create", Change::Created(&client)).await?;
         Ok(WithSecret { client, secret })
     })
@@ -104,15 +134,16 @@ pub async fn create(
 }
 
 /// Replaces the secret; the old one stops working at once.
-pub async fn rotate_secret(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<WithSecret, AppError> {
-    access::can(actor, Action::Update, Resource::ServiceClients)?;
+pub async fn rotate_secret(cx: &mut Cx<'_>, id: Uuid) -> Result<WithSecret, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_manage(actor)?;
     let secret = random_token()?;
     conn.transaction(async |tx| {
-        let before = ServiceClient::from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?);
+        let before = ServiceClient::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         if before.revoked_at.is_some() {
             return Err(AppError::Conflict { detail: "the client was revoked".into() });
         }
-        let after = ServiceClient::from(repo::set_secret(tx, id, &token_hash(&secret)).await?);
+        let after = ServiceClient::try_from(repo::set_secret(tx, id, &token_hash(&secret)).await?)?;
         audit::record(tx, actor, "rotate_secret", Change::updated(&before, &after)).await?;
         Ok(WithSecret { client: after, secret })
     })
@@ -120,14 +151,15 @@ pub async fn rotate_secret(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<W
 }
 
 /// Revokes the client: its secret and its outstanding access tokens stop working.
-pub async fn revoke(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<(), AppError> {
-    access::can(actor, Action::Delete, Resource::ServiceClients)?;
+pub async fn revoke(cx: &mut Cx<'_>, id: Uuid) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_manage(actor)?;
     conn.transaction(async |tx| {
-        let before = ServiceClient::from(repo::get_for_update(tx, id).await?.ok_or(AppError::NotFound)?);
+        let before = ServiceClient::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         if before.revoked_at.is_some() {
             return Ok(());
         }
-        let after = ServiceClient::from(repo::revoke(tx, id).await?);
+        let after = ServiceClient::try_from(repo::revoke(tx, id).await?)?;
         audit::record(tx, actor, "revoke", Change::updated(&before, &after)).await?;
         Ok(())
     })

@@ -3,18 +3,27 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::FieldError;
+use validator::{Validate, ValidationErrors};
 
-/// Text in Finnish, Swedish and/or English; at least one language is present.
+use super::validation::{SELF, rule};
+
+/// Longest text in one language (characters).
+pub const MAX_CHARS: u64 = 10_000;
+
+/// Text in Finnish, Swedish and/or English; at least one language is present, each at most
+/// 10,000 characters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"fi": "Jyväskylän kaupunki", "sv": "Jyväskylä stad"}))]
 pub struct LocalizedText {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 10000)]
     pub fi: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 10000)]
     pub sv: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 10000)]
     pub en: Option<String>,
 }
 
@@ -37,17 +46,6 @@ impl LocalizedText {
         LocalizedText { fi: Some(fi.into()), sv: Some(sv.into()), en: None }
     }
 
-    /// At least one language must carry non-blank text.
-    pub fn validate(&self, field: &str) -> Result<(), FieldError> {
-        let present =
-            [&self.fi, &self.sv, &self.en].into_iter().any(|t| t.as_deref().is_some_and(|t| !t.trim().is_empty()));
-        if present {
-            Ok(())
-        } else {
-            Err(FieldError::new(field, "missing_text", "give the text in at least one of fi, sv, en"))
-        }
-    }
-
     /// The text in the preferred language, falling back to Finnish, then the others.
     pub fn display(&self, lang: Lang) -> &str {
         let preferred = match lang {
@@ -62,15 +60,35 @@ impl LocalizedText {
     }
 }
 
+/// At least one language carries non-blank text, and none is longer than [`MAX_CHARS`].
+impl Validate for LocalizedText {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for (lang, text) in [("fi", &self.fi), ("sv", &self.sv), ("en", &self.en)] {
+            if text.as_deref().is_some_and(|t| t.chars().count() as u64 > MAX_CHARS) {
+                errors.add(lang, rule("too_long", format!("at most {MAX_CHARS} characters")));
+            }
+        }
+        let present =
+            [&self.fi, &self.sv, &self.en].into_iter().any(|t| t.as_deref().is_some_and(|t| !t.trim().is_empty()));
+        if !present {
+            errors.add(SELF, rule("missing_text", "give the text in at least one of fi, sv, en"));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn blank_text_is_invalid() {
-        assert!(LocalizedText::default().validate("name").is_err());
-        assert!(LocalizedText::fi("  ").validate("name").is_err());
-        assert!(LocalizedText::fi("Tampere").validate("name").is_ok());
+    fn blank_and_overlong_text_is_invalid() {
+        assert!(LocalizedText::default().validate().is_err());
+        assert!(LocalizedText::fi("  ").validate().is_err());
+        assert!(LocalizedText::fi("Tampere").validate().is_ok());
+        let errors = LocalizedText::fi("x".repeat(10_001)).validate().unwrap_err();
+        assert!(errors.field_errors().contains_key("fi"));
     }
 
     #[test]

@@ -4,7 +4,11 @@
 pub mod business_id;
 pub mod canonical_json;
 pub mod decimal;
+pub mod formats;
 pub mod localized;
 pub mod merge_patch;
+pub mod names;
 pub mod pagination;
+pub mod precondition;
 pub mod search;
+pub mod validation;

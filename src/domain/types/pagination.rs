@@ -1,6 +1,15 @@
 //! Keyset pagination: a page is "the next `limit` rows after this key" in a stable order, so
 //! page 1,000 costs what page 1 costs and concurrent inserts neither skip nor repeat rows.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
+
+use crate::error::AppError;
+
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
@@ -52,6 +61,44 @@ impl<T, K> Page<T, K> {
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U, K>, E> {
         Ok(Page { items: self.items.into_iter().map(f).collect::<Result<_, _>>()?, next: self.next, limit: self.limit })
     }
+}
+
+/// The parameters every list takes: page size, cursor and a change window.
+#[derive(Clone, Debug, Default, serde::Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1–200 (default 50; larger values are clamped, smaller ones raised to 1).
+    pub limit: Option<i64>,
+    /// `meta.next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 1024)]
+    pub cursor: Option<String>,
+    /// Only items changed at or after this instant (RFC 3339 with an offset, e.g.
+    /// `2026-03-01T00:00:00Z`).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl ListQuery {
+    pub const NAMES: [&'static str; 3] = ["limit", "cursor", "updated_since"];
+
+    /// The page asked for, with the cursor decoded.
+    pub fn page<K: DeserializeOwned>(&self) -> Result<PageRequest<K>, AppError> {
+        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        Ok(PageRequest::new(self.limit, after))
+    }
+}
+
+/// Cursors are opaque to clients: base64url of the JSON keyset position.
+pub fn encode_cursor<K: Serialize>(key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| AppError::bad_request("cursor: not a cursor issued by this list; start again without it"))
 }
 
 #[cfg(test)]

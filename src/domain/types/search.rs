@@ -20,6 +20,17 @@ pub fn prefix_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" & "))
 }
 
+/// The tsquery of a list's `q` parameter: `None` when absent or blank, 422 when nothing
+/// searchable is left.
+pub fn query_param(q: Option<&str>) -> Result<Option<String>, crate::error::AppError> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        None => Ok(None),
+        Some(q) => prefix_query(q).map(Some).ok_or_else(|| {
+            crate::error::AppError::invalid("q", "no_search_terms", "give at least one word of letters or digits")
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

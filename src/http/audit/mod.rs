@@ -1,16 +1,16 @@
 //! `/api/v1/audit-log`: who changed what.
 
-use actix_web::{get, web};
+use actix_web::get;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::Db;
 use crate::domain::audit::{self, Entry, EntryQuery};
+use crate::domain::context::Cx;
+use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, Listed, WriteErrors, page_request};
-use crate::http::identity::Caller;
+use crate::http::common::{ListResponse, Listed, Listing, ReadErrors};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"seq": 42, "at": "2026-03-01T09:30:00Z", "actor_kind": "user",
@@ -53,41 +53,17 @@ impl From<Entry> for AuditEntryView {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AuditListParams {
-    /// e.g. `organization`, `membership`, `contact`, `service_client`.
-    pub resource_type: Option<String>,
-    pub resource_id: Option<String>,
-    /// Entries by this user or client.
-    pub actor: Option<Uuid>,
-    /// Page size, 1–200 (default 50; larger values are clamped).
-    pub limit: Option<i64>,
-    /// `meta.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Read the audit log in sequence order: platform admins see every entry, org admins the
 /// entries about their organisations' resources.
 #[utoipa::path(
     operation_id = "list_audit_log",
     tag = "audit",
-    params(AuditListParams),
-    responses((status = 200, description = "A page of entries", body = ListResponse<AuditEntryView>), WriteErrors),
+    params(EntryQuery, ListQuery),
+    responses((status = 200, description = "A page of entries", body = ListResponse<AuditEntryView>), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/audit-log")]
-pub async fn list(
-    db: web::Data<Db>,
-    caller: Caller,
-    params: web::Query<AuditListParams>,
-) -> Result<Listed<AuditEntryView>, AppError> {
-    let p = params.into_inner();
-    let page = page_request(p.limit, p.cursor.as_deref())?;
-    let query = EntryQuery { resource_type: p.resource_type, resource_id: p.resource_id, actor: p.actor };
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let page = audit::list(&mut conn, &actor, query, page).await?;
+pub async fn list(mut cx: Cx<'static>, query: Listing<EntryQuery>) -> Result<Listed<AuditEntryView>, AppError> {
+    let page = audit::list(&mut cx, query.filters, &query.list).await?;
     Ok(Listed::from_page(page, AuditEntryView::from))
 }

@@ -2,17 +2,18 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::Db;
-use crate::domain::contacts::{self, Contact, ContactDetails, Visibility};
+use crate::domain::contacts::{self, Contact, ContactFields, Visibility};
+use crate::domain::context::Cx;
+use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, page_request,
+    ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
 };
-use crate::http::identity::Caller;
 
 /// A contact person. An erased contact keeps its id and reads `erased: true` with no
 /// personal data.
@@ -64,14 +65,10 @@ impl From<Contact> for ContactView {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ContactListParams {
-    /// Page size, 1–200 (default 50; larger values are clamped).
-    pub limit: Option<i64>,
-    /// `meta.next_cursor` of the previous page.
-    pub cursor: Option<String>,
+impl Versioned for ContactView {
+    fn version(&self) -> i64 {
+        self.version
+    }
 }
 
 /// List contacts: members see all of their organisation's contacts, everyone else the
@@ -79,20 +76,17 @@ pub struct ContactListParams {
 #[utoipa::path(
     operation_id = "list_contacts",
     tag = "contacts",
-    params(("id" = Uuid, Path, description = "Organisation id"), ContactListParams),
-    responses((status = 200, description = "A page of contacts", body = ListResponse<ContactView>), ListErrors)
+    params(("id" = Uuid, Path, description = "Organisation id"), ListQuery),
+    responses((status = 200, description = "A page of contacts", body = ListResponse<ContactView>), ReadErrors),
+    security((), ("bearer" = []))
 )]
 #[get("/api/v1/organizations/{id}/contacts")]
 pub async fn list(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    params: web::Query<ContactListParams>,
+    query: Listing<NoFilters>,
 ) -> Result<Listed<ContactView>, AppError> {
-    let page = page_request(params.limit, params.cursor.as_deref())?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let page = contacts::list(&mut conn, &actor, id.into_inner(), page).await?;
+    let page = contacts::list(&mut cx, id.into_inner(), &query.list).await?;
     Ok(Listed::from_page(page, ContactView::from))
 }
 
@@ -100,17 +94,16 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_contact",
     tag = "contacts",
-    params(("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id")),
-    responses((status = 200, description = "The contact", body = ContactView, headers(("ETag" = String))), GetErrors)
+    params(("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    responses((status = 200, description = "The contact", body = ContactView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
+    security((), ("bearer" = []))
 )]
 #[get("/api/v1/organizations/{id}/contacts/{contact_id}")]
-pub async fn get(db: web::Data<Db>, caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
+pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
     let (org, id) = path.into_inner();
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let contact = contacts::get(&mut conn, &actor, org, id).await?;
-    let version = contact.version;
-    Tagged::versioned(&ContactView::from(contact), version)
+    Tagged::of(&ContactView::from(contacts::get(&mut cx, org, id).await?))
 }
 
 /// Add a contact (the organisation's coordinators and org admins, platform admins).
@@ -118,27 +111,19 @@ pub async fn get(db: web::Data<Db>, caller: Caller, path: web::Path<(Uuid, Uuid)
     operation_id = "create_contact",
     tag = "contacts",
     params(("id" = Uuid, Path, description = "Organisation id")),
-    request_body = ContactDetails,
+    request_body = ContactFields,
     responses((status = 201, description = "Created", body = ContactView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/organizations/{id}/contacts")]
 pub async fn create(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    body: web::Json<ContactDetails>,
+    body: web::Json<ContactFields>,
 ) -> Result<HttpResponse, AppError> {
     let org = id.into_inner();
-    let details = body.into_inner();
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let contact = contacts::create(&mut conn, &actor, org, details).await?;
-    Ok(created(
-        format!("/api/v1/organizations/{org}/contacts/{}", contact.id),
-        contact.version,
-        &ContactView::from(contact),
-    ))
+    let view = ContactView::from(contacts::create(&mut cx, org, body.into_inner()).await?);
+    Ok(created(format!("/api/v1/organizations/{org}/contacts/{}", view.id), &view))
 }
 
 /// Update a contact.
@@ -149,26 +134,20 @@ pub async fn create(
         ("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
         ("If-Match" = Option<String>, Header, description = "Change only if still at this ETag"),
     ),
-    request_body(content = ContactDetails, content_type = "application/merge-patch+json",
+    request_body(content = ContactFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
-    responses((status = 200, description = "Updated", body = ContactView), WriteErrors),
+    responses((status = 200, description = "Updated", body = ContactView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[patch("/api/v1/organizations/{id}/contacts/{contact_id}")]
 pub async fn update(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
     let (org, id) = path.into_inner();
-    let expected = if_match.optional()?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let contact = contacts::update(&mut conn, &actor, org, id, expected, body.into_inner()).await?;
-    let version = contact.version;
-    Tagged::versioned(&ContactView::from(contact), version)
+    Tagged::of(&ContactView::from(contacts::update(&mut cx, org, id, if_match, body.into_inner()).await?))
 }
 
 /// Erase a contact (GDPR): personal data is removed from the contact and from the audit
@@ -185,15 +164,11 @@ pub async fn update(
 )]
 #[delete("/api/v1/organizations/{id}/contacts/{contact_id}")]
 pub async fn erase(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (org, id) = path.into_inner();
-    let expected = if_match.optional()?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    contacts::erase(&mut conn, &actor, org, id, expected).await?;
+    contacts::erase(&mut cx, org, id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,61 +1,25 @@
 //! Authentication: the bearer-token extractor, the OAuth 2.0 token and revocation
-//! endpoints, the JWKS document and `/me`.
+//! endpoints, the JWKS document and `/me`. The bearer-token extractor is the request context
+//! (`http::context`).
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::{Conn, Db};
-use crate::domain::access::{Actor, Role};
+use crate::db::Db;
+use crate::domain::access::Role;
+use crate::domain::context::Cx;
 use crate::domain::identity::auth::{self, Grant, IssuedTokens, OAuthError};
 use crate::domain::identity::rate_limit::LoginLimiter;
-use crate::domain::identity::tokens::{Credentials, Jwk, KeySet};
+use crate::domain::identity::tokens::{Jwk, KeySet};
 use crate::domain::identity::users;
 use crate::domain::types::localized::LocalizedText;
 use crate::error::{AppError, Problem};
 use crate::http::common::{Tagged, request_id};
-
-/// The caller's verified credentials. Signature and claims are checked here; the account
-/// behind them is checked on the request's connection by [`Caller::actor`].
-pub struct Caller {
-    credentials: Credentials,
-    request_id: Option<String>,
-}
-
-impl Caller {
-    pub async fn actor(&self, conn: &mut Conn) -> Result<Actor, AppError> {
-        auth::resolve(conn, &self.credentials, self.request_id.clone()).await
-    }
-}
-
-impl FromRequest for Caller {
-    type Error = AppError;
-    type Future = std::future::Ready<Result<Caller, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(caller(req))
-    }
-}
-
-fn caller(req: &HttpRequest) -> Result<Caller, AppError> {
-    let request_id = request_id(req);
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(Caller { credentials: Credentials::None, request_id });
-    };
-    let bearer = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::unauthorized("Send the access token as `Authorization: Bearer <token>`."))?;
-    let keys = req.app_data::<web::Data<KeySet>>().ok_or_else(|| AppError::internal("no key set"))?;
-    Ok(Caller { credentials: Credentials::Token(keys.verify(bearer)?), request_id })
-}
 
 /// A token request (RFC 6749 §4.3, §6, §4.4), form-encoded or JSON.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -199,7 +163,8 @@ fn into_grant(r: TokenRequest) -> Result<Grant, OAuthError> {
         (status = 415, description = "Neither form-encoded nor JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(())
 )]
 #[post("/api/v1/auth/token")]
 pub async fn token(
@@ -242,7 +207,8 @@ pub struct RevokeRequest {
         (status = 200, description = "Revoked (or unknown)"),
         (status = 400, description = "No token given", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(())
 )]
 #[post("/api/v1/auth/revoke")]
 pub async fn revoke(req: HttpRequest, body: web::Bytes, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
@@ -264,7 +230,7 @@ pub struct JwkSet {
 }
 
 /// The public keys that verify access tokens (RFC 7517), for other services.
-#[utoipa::path(operation_id = "jwks", tag = "auth", responses((status = 200, description = "Key set", body = JwkSet)))]
+#[utoipa::path(operation_id = "jwks", tag = "auth", responses((status = 200, description = "Key set", body = JwkSet)), security(()))]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(keys: web::Data<KeySet>) -> HttpResponse {
     HttpResponse::Ok()
@@ -299,16 +265,15 @@ pub struct MeView {
     responses(
         (status = 200, description = "You", body = MeView, headers(("ETag" = String))),
         (status = 304, description = "Your copy is current"),
-        (status = 401, description = "Not signed in as a person", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Signed in as a service client, not a person", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 #[get("/api/v1/me")]
-pub async fn me(db: web::Data<Db>, caller: Caller) -> Result<Tagged, AppError> {
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let me = users::me(&mut conn, &actor).await?;
+pub async fn me(mut cx: Cx<'static>) -> Result<Tagged, AppError> {
+    let me = users::me(&mut cx).await?;
     Tagged::by_content(&MeView {
         id: me.user.id,
         email: me.user.email,

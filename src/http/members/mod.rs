@@ -2,18 +2,19 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::Db;
 use crate::domain::access::Role;
-use crate::domain::members::{self, Added, Member};
+use crate::domain::context::Cx;
+use crate::domain::members::{self, AcceptInvitation, Added, Member, MemberFields, NewMember};
+use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    GetErrors, IfMatch, ListResponse, Listed, Tagged, WriteErrors, created, page_request, request_id,
+    ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
 };
-use crate::http::identity::Caller;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"organization_id": "01930000-0000-7000-8000-000000000005",
@@ -46,35 +47,27 @@ impl From<Member> for MemberView {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MemberListParams {
-    /// Page size, 1–200 (default 50; larger values are clamped).
-    pub limit: Option<i64>,
-    /// `meta.next_cursor` of the previous page.
-    pub cursor: Option<String>,
+impl Versioned for MemberView {
+    fn version(&self) -> i64 {
+        self.version
+    }
 }
 
 /// List an organisation's members (its members and platform admins).
 #[utoipa::path(
     operation_id = "list_members",
     tag = "members",
-    params(("id" = Uuid, Path, description = "Organisation id"), MemberListParams),
-    responses((status = 200, description = "A page of members", body = ListResponse<MemberView>), WriteErrors),
+    params(("id" = Uuid, Path, description = "Organisation id"), ListQuery),
+    responses((status = 200, description = "A page of members", body = ListResponse<MemberView>), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/organizations/{id}/members")]
 pub async fn list(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    params: web::Query<MemberListParams>,
+    query: Listing<NoFilters>,
 ) -> Result<Listed<MemberView>, AppError> {
-    let page = page_request(params.limit, params.cursor.as_deref())?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let page = members::list(&mut conn, &actor, id.into_inner(), page).await?;
+    let page = members::list(&mut cx, id.into_inner(), &query.list).await?;
     Ok(Listed::from_page(page, MemberView::from))
 }
 
@@ -82,30 +75,16 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_member",
     tag = "members",
-    params(("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id")),
-    responses((status = 200, description = "The membership", body = MemberView, headers(("ETag" = String))), GetErrors),
+    params(("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    responses((status = 200, description = "The membership", body = MemberView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/organizations/{id}/members/{user_id}")]
-pub async fn get(db: web::Data<Db>, caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
+pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
     let (org, user) = path.into_inner();
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let member = members::get(&mut conn, &actor, org, user).await?;
-    let version = member.version;
-    Tagged::versioned(&MemberView::from(member), version)
-}
-
-/// Adding a person by e-mail.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "uusi.tyontekija@example.fi", "role": "member", "display_name": "Uusi Työntekijä"}))]
-pub struct AddMember {
-    pub email: String,
-    pub role: Role,
-    /// The person's name, used when they do not have an account yet.
-    #[serde(default)]
-    pub display_name: String,
+    Tagged::of(&MemberView::from(members::get(&mut cx, org, user).await?))
 }
 
 /// The result of adding someone without an account: an invitation to deliver to them.
@@ -131,7 +110,7 @@ pub struct InvitationView {
     operation_id = "add_member",
     tag = "members",
     params(("id" = Uuid, Path, description = "Organisation id")),
-    request_body = AddMember,
+    request_body = NewMember,
     responses(
         (status = 201, description = "Added", body = MemberView, headers(("Location" = String), ("ETag" = String))),
         (status = 202, description = "Invited", body = InvitationView),
@@ -141,17 +120,15 @@ pub struct InvitationView {
 )]
 #[post("/api/v1/organizations/{id}/members")]
 pub async fn add(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    body: web::Json<AddMember>,
+    body: web::Json<NewMember>,
 ) -> Result<HttpResponse, AppError> {
     let org = id.into_inner();
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    match members::add(&mut conn, &actor, org, &body.email, body.role, &body.display_name).await? {
+    match members::add(&mut cx, org, body.into_inner()).await? {
         Added::Member(m) => {
-            Ok(created(format!("/api/v1/organizations/{org}/members/{}", m.user_id), m.version, &MemberView::from(m)))
+            let view = MemberView::from(m);
+            Ok(created(format!("/api/v1/organizations/{org}/members/{}", view.user_id), &view))
         }
         Added::Invited { invitation, token } => Ok(HttpResponse::Accepted().json(InvitationView {
             status: "invited",
@@ -164,13 +141,6 @@ pub async fn add(
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"role": "coordinator"}))]
-pub struct MemberPatch {
-    pub role: Role,
-}
-
 /// Change a member's role (org admins, platform admins). The last org admin cannot be demoted.
 #[utoipa::path(
     operation_id = "update_member",
@@ -179,25 +149,19 @@ pub struct MemberPatch {
         ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
         ("If-Match" = Option<String>, Header, description = "Change only if still at this ETag"),
     ),
-    request_body(content = MemberPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "Updated", body = MemberView), WriteErrors),
+    request_body(content = MemberFields, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "Updated", body = MemberView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[patch("/api/v1/organizations/{id}/members/{user_id}")]
 pub async fn update(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<MemberPatch>,
+    body: web::Json<MemberFields>,
 ) -> Result<Tagged, AppError> {
     let (org, user) = path.into_inner();
-    let expected = if_match.optional()?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let member = members::change_role(&mut conn, &actor, org, user, body.role, expected).await?;
-    let version = member.version;
-    Tagged::versioned(&MemberView::from(member), version)
+    Tagged::of(&MemberView::from(members::update(&mut cx, org, user, if_match, body.into_inner()).await?))
 }
 
 /// Remove a member (org admins, platform admins). The last org admin cannot be removed.
@@ -213,25 +177,13 @@ pub async fn update(
 )]
 #[delete("/api/v1/organizations/{id}/members/{user_id}")]
 pub async fn remove(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (org, user) = path.into_inner();
-    let expected = if_match.optional()?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    members::remove(&mut conn, &actor, org, user, expected).await?;
+    members::remove(&mut cx, org, user, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"password": "a long passphrase of my own"}))]
-pub struct AcceptInvitation {
-    /// At least 12 characters.
-    pub password: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -248,17 +200,16 @@ pub struct AcceptedView {
     tag = "members",
     params(("token" = String, Path, description = "The invitation token")),
     request_body = AcceptInvitation,
-    responses((status = 201, description = "Account created", body = AcceptedView), WriteErrors)
+    responses((status = 201, description = "Account created", body = AcceptedView), WriteErrors),
+    security(())
 )]
 #[post("/api/v1/invitations/{token}/accept")]
 pub async fn accept(
-    req: actix_web::HttpRequest,
-    db: web::Data<Db>,
+    mut cx: Cx<'static>,
     token: web::Path<String>,
     body: web::Json<AcceptInvitation>,
 ) -> Result<HttpResponse, AppError> {
-    let mut conn = db.conn().await?;
-    let user = members::accept_invitation(&mut conn, request_id(&req), &token, body.into_inner().password).await?;
+    let user = members::accept_invitation(&mut cx, &token, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(AcceptedView {
         user_id: user.id,
         email: user.email,

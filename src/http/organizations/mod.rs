@@ -4,18 +4,17 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::Db;
-use crate::domain::organizations::{self, NewOrganization, Organization, OrganizationKind, OrganizationQuery};
+use crate::domain::context::Cx;
+use crate::domain::organizations::{self, Organization, OrganizationFields, OrganizationKind, OrganizationQuery};
 use crate::domain::types::localized::LocalizedText;
-use crate::error::{AppError, Problem};
-use crate::http::common::{
-    GetErrors, IfMatch, ListErrors, ListResponse, Listed, Tagged, WriteErrors, created, page_request,
-};
-use crate::http::identity::Caller;
+use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::precondition::IfMatch;
+use crate::error::AppError;
+use crate::http::common::{ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -74,61 +73,26 @@ impl From<Organization> for OrganizationView {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OrganizationListParams {
-    /// Only organisations of this kind.
-    pub kind: Option<OrganizationKind>,
-    /// Only organisations serving this municipality (three-digit code).
-    #[param(example = "179")]
-    pub municipality: Option<String>,
-    /// Only organisations of this wellbeing services county (two-digit code).
-    #[param(example = "15")]
-    pub wellbeing_county: Option<String>,
-    /// Only direct sub-organisations of this organisation.
-    pub parent: Option<Uuid>,
-    /// The organisation with this business ID (Y-tunnus); the check digit is validated.
-    #[param(example = "0208201-1")]
-    pub business_id: Option<String>,
-    /// Words to look for in the Finnish and Swedish names; each word matches as a prefix.
-    #[param(example = "tampe")]
-    pub q: Option<String>,
-    /// Only organisations changed at or after this instant (RFC 3339).
-    pub updated_since: Option<DateTime<Utc>>,
-    /// Page size, 1–200 (default 50; larger values are clamped).
-    pub limit: Option<i64>,
-    /// `meta.next_cursor` of the previous page.
-    pub cursor: Option<String>,
+impl Versioned for OrganizationView {
+    fn version(&self) -> i64 {
+        self.version
+    }
 }
 
 /// List organisations in creation order.
 #[utoipa::path(
     operation_id = "list_organizations",
     tag = "organizations",
-    params(OrganizationListParams),
-    responses((status = 200, description = "A page of organisations", body = ListResponse<OrganizationView>), ListErrors)
+    params(OrganizationQuery, ListQuery),
+    responses((status = 200, description = "A page of organisations", body = ListResponse<OrganizationView>), ReadErrors),
+    security((), ("bearer" = []))
 )]
 #[get("/api/v1/organizations")]
 pub async fn list(
-    db: web::Data<Db>,
-    caller: Caller,
-    params: web::Query<OrganizationListParams>,
+    mut cx: Cx<'static>,
+    query: Listing<OrganizationQuery>,
 ) -> Result<Listed<OrganizationView>, AppError> {
-    let params = params.into_inner();
-    let page = page_request(params.limit, params.cursor.as_deref())?;
-    let query = OrganizationQuery {
-        kind: params.kind,
-        municipality: params.municipality,
-        wellbeing_county: params.wellbeing_county,
-        parent: params.parent,
-        business_id: params.business_id,
-        q: params.q,
-        updated_since: params.updated_since,
-    };
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let page = organizations::list(&mut conn, &actor, query, page).await?;
+    let page = organizations::list(&mut cx, query.filters, &query.list).await?;
     Ok(Listed::from_page(page, OrganizationView::from))
 }
 
@@ -144,23 +108,20 @@ pub async fn list(
         (status = 200, description = "The organisation", body = OrganizationView,
          headers(("ETag" = String, description = "Entity tag derived from `version`"))),
         (status = 304, description = "Your copy is current"),
-        GetErrors,
-    )
+        ReadErrors,
+    ),
+    security((), ("bearer" = []))
 )]
 #[get("/api/v1/organizations/{id}")]
-pub async fn get(db: web::Data<Db>, caller: Caller, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let organization = organizations::get(&mut conn, &actor, id.into_inner()).await?;
-    let version = organization.version;
-    Tagged::versioned(&OrganizationView::from(organization), version)
+pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
+    Tagged::of(&OrganizationView::from(organizations::get(&mut cx, id.into_inner()).await?))
 }
 
 /// Create an organisation (platform admins).
 #[utoipa::path(
     operation_id = "create_organization",
     tag = "organizations",
-    request_body = NewOrganization,
+    request_body = OrganizationFields,
     responses(
         (status = 201, description = "Created", body = OrganizationView,
          headers(("Location" = String), ("ETag" = String))),
@@ -169,16 +130,9 @@ pub async fn get(db: web::Data<Db>, caller: Caller, id: web::Path<Uuid>) -> Resu
     security(("bearer" = []))
 )]
 #[post("/api/v1/organizations")]
-pub async fn create(
-    db: web::Data<Db>,
-    caller: Caller,
-    body: web::Json<NewOrganization>,
-) -> Result<HttpResponse, AppError> {
-    let new = NewOrganization { id: Uuid::now_v7(), ..body.into_inner() };
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let org = organizations::create(&mut conn, &actor, new).await?;
-    Ok(created(format!("/api/v1/organizations/{}", org.id), org.version, &OrganizationView::from(org)))
+pub async fn create(mut cx: Cx<'static>, body: web::Json<OrganizationFields>) -> Result<HttpResponse, AppError> {
+    let view = OrganizationView::from(organizations::create(&mut cx, body.into_inner()).await?);
+    Ok(created(format!("/api/v1/organizations/{}", view.id), &view))
 }
 
 /// Update an organisation (its org admins, platform admins). `If-Match` is required.
@@ -189,29 +143,20 @@ pub async fn create(
         ("id" = Uuid, Path, description = "Organisation id"),
         ("If-Match" = String, Header, description = "The ETag you last read"),
     ),
-    request_body(content = NewOrganization, content_type = "application/merge-patch+json",
+    request_body(content = OrganizationFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
-    responses(
-        (status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String))),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
-        WriteErrors,
-    ),
+    responses((status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[patch("/api/v1/organizations/{id}")]
 pub async fn update(
-    db: web::Data<Db>,
-    caller: Caller,
+    mut cx: Cx<'static>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
-    let expected = if_match.required()?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let org = organizations::update(&mut conn, &actor, id.into_inner(), expected, body.into_inner()).await?;
-    let version = org.version;
-    Tagged::versioned(&OrganizationView::from(org), version)
+    let org = organizations::update(&mut cx, id.into_inner(), if_match, body.into_inner()).await?;
+    Tagged::of(&OrganizationView::from(org))
 }
 
 /// Delete an organisation (platform admins). Its memberships, contacts and clients go too;
@@ -227,15 +172,7 @@ pub async fn update(
     security(("bearer" = []))
 )]
 #[delete("/api/v1/organizations/{id}")]
-pub async fn delete(
-    db: web::Data<Db>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    let expected = if_match.optional()?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    organizations::delete(&mut conn, &actor, id.into_inner(), expected).await?;
+pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, AppError> {
+    organizations::delete(&mut cx, id.into_inner(), if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

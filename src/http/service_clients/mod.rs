@@ -2,16 +2,16 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::Db;
 use crate::domain::access::Scope;
-use crate::domain::service_clients::{self, ServiceClient, WithSecret};
+use crate::domain::context::Cx;
+use crate::domain::service_clients::{self, ServiceClient, ServiceClientFields, ServiceClientQuery, WithSecret};
+use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
-use crate::http::common::{GetErrors, ListResponse, Listed, Tagged, WriteErrors, created, page_request};
-use crate::http::identity::Caller;
+use crate::http::common::{ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01937c00-0000-7000-8000-000000000001", "name": "Raportointityökalu",
@@ -59,36 +59,32 @@ impl From<WithSecret> for ServiceClientWithSecret {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ServiceClientListParams {
-    /// Only clients owned by this organisation.
-    pub organization: Option<Uuid>,
-    /// Page size, 1–200 (default 50; larger values are clamped).
-    pub limit: Option<i64>,
-    /// `meta.next_cursor` of the previous page.
-    pub cursor: Option<String>,
+impl Versioned for ServiceClientView {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for ServiceClientWithSecret {
+    fn version(&self) -> i64 {
+        self.client.version
+    }
 }
 
 /// List service clients (platform admins).
 #[utoipa::path(
     operation_id = "list_service_clients",
     tag = "service-clients",
-    params(ServiceClientListParams),
-    responses((status = 200, description = "A page of clients", body = ListResponse<ServiceClientView>), WriteErrors),
+    params(ServiceClientQuery, ListQuery),
+    responses((status = 200, description = "A page of clients", body = ListResponse<ServiceClientView>), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/service-clients")]
 pub async fn list(
-    db: web::Data<Db>,
-    caller: Caller,
-    params: web::Query<ServiceClientListParams>,
+    mut cx: Cx<'static>,
+    query: Listing<ServiceClientQuery>,
 ) -> Result<Listed<ServiceClientView>, AppError> {
-    let page = page_request(params.limit, params.cursor.as_deref())?;
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let page = service_clients::list(&mut conn, &actor, params.organization, page).await?;
+    let page = service_clients::list(&mut cx, query.filters, &query.list).await?;
     Ok(Listed::from_page(page, ServiceClientView::from))
 }
 
@@ -96,51 +92,29 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_service_client",
     tag = "service-clients",
-    params(("id" = Uuid, Path, description = "Client id")),
-    responses((status = 200, description = "The client", body = ServiceClientView, headers(("ETag" = String))), GetErrors),
+    params(("id" = Uuid, Path, description = "Client id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    responses((status = 200, description = "The client", body = ServiceClientView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/service-clients/{id}")]
-pub async fn get(db: web::Data<Db>, caller: Caller, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let client = service_clients::get(&mut conn, &actor, id.into_inner()).await?;
-    let version = client.version;
-    Tagged::versioned(&ServiceClientView::from(client), version)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Raportointityökalu", "organization_id": "01930000-0000-7000-8000-000000000004",
-    "scopes": ["indicators:read", "directory:read"]}))]
-pub struct ServiceClientCreate {
-    pub name: String,
-    /// The organisation that owns and answers for the client.
-    pub organization_id: Uuid,
-    #[serde(default)]
-    pub scopes: Vec<Scope>,
+pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
+    Tagged::of(&ServiceClientView::from(service_clients::get(&mut cx, id.into_inner()).await?))
 }
 
 /// Register a service client (platform admins). The response carries the secret, once.
 #[utoipa::path(
     operation_id = "create_service_client",
     tag = "service-clients",
-    request_body = ServiceClientCreate,
-    responses((status = 201, description = "Created", body = ServiceClientWithSecret, headers(("Location" = String))), WriteErrors),
+    request_body = ServiceClientFields,
+    responses((status = 201, description = "Created", body = ServiceClientWithSecret, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/service-clients")]
-pub async fn create(
-    db: web::Data<Db>,
-    caller: Caller,
-    body: web::Json<ServiceClientCreate>,
-) -> Result<HttpResponse, AppError> {
-    let b = body.into_inner();
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    let made = service_clients::create(&mut conn, &actor, &b.name, b.organization_id, b.scopes).await?;
-    let (id, version) = (made.client.id, made.client.version);
-    Ok(created(format!("/api/v1/service-clients/{id}"), version, &ServiceClientWithSecret::from(made)))
+pub async fn create(mut cx: Cx<'static>, body: web::Json<ServiceClientFields>) -> Result<HttpResponse, AppError> {
+    let made = ServiceClientWithSecret::from(service_clients::create(&mut cx, body.into_inner()).await?);
+    Ok(created(format!("/api/v1/service-clients/{}", made.client.id), &made))
 }
 
 /// Replace the client's secret (platform admins); the old secret stops working at once.
@@ -152,14 +126,8 @@ pub async fn create(
     security(("bearer" = []))
 )]
 #[post("/api/v1/service-clients/{id}/secret")]
-pub async fn rotate(
-    db: web::Data<Db>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<ServiceClientWithSecret>, AppError> {
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    Ok(web::Json(service_clients::rotate_secret(&mut conn, &actor, id.into_inner()).await?.into()))
+pub async fn rotate(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<web::Json<ServiceClientWithSecret>, AppError> {
+    Ok(web::Json(service_clients::rotate_secret(&mut cx, id.into_inner()).await?.into()))
 }
 
 /// Revoke a client (platform admins): its secret and outstanding tokens stop working.
@@ -171,9 +139,7 @@ pub async fn rotate(
     security(("bearer" = []))
 )]
 #[delete("/api/v1/service-clients/{id}")]
-pub async fn revoke(db: web::Data<Db>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
-    let mut conn = db.conn().await?;
-    let actor = caller.actor(&mut conn).await?;
-    service_clients::revoke(&mut conn, &actor, id.into_inner()).await?;
+pub async fn revoke(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
+    service_clients::revoke(&mut cx, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,4 +1,8 @@
-//! Queries on partnership agreements, their parties, versions and signatures.
+//! Queries on partnership agreements and their parties; versions and signatures, reviews and
+//! acknowledgements are in the files beside this one.
+
+pub mod reviews;
+pub mod versions;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -7,7 +11,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
-use crate::repo::schema::{agreement_parties, agreement_signatures, agreement_versions, agreements};
+use crate::repo::schema::{agreement_parties, agreements};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = agreements, check_for_backend(diesel::pg::Pg))]
@@ -39,7 +43,7 @@ pub struct AgreementRow {
 /// The editable columns.
 #[derive(Clone, Debug, Insertable, AsChangeset)]
 #[diesel(table_name = agreements, treat_none_as_null = true)]
-pub struct AgreementFields {
+pub struct AgreementWrite {
     pub code: String,
     pub title: serde_json::Value,
     pub purpose: serde_json::Value,
@@ -66,40 +70,16 @@ pub struct PartyRow {
     pub contact_ids: Vec<Option<Uuid>>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = agreement_versions, check_for_backend(diesel::pg::Pg))]
-pub struct VersionRow {
-    pub agreement_id: Uuid,
-    pub number: i32,
-    pub snapshot: serde_json::Value,
-    pub content_hash: String,
-    pub rationale: Option<String>,
-}
-
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = agreement_signatures, check_for_backend(diesel::pg::Pg))]
-pub struct SignatureRow {
-    pub id: Uuid,
-    pub agreement_id: Uuid,
-    pub version: i32,
-    pub organization_id: Uuid,
-    pub content_hash: String,
-    pub signatory_name: String,
-    pub signatory_title: String,
-    pub method: String,
-    pub decision_ref: Option<String>,
-    pub signed_by: Option<Uuid>,
-}
-
 pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AgreementRow>> {
     agreements::table.find(id).select(AgreementRow::as_select()).first(conn).await.optional()
 }
 
-pub async fn get_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AgreementRow>> {
+/// The row, locked for the rest of the transaction.
+pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AgreementRow>> {
     agreements::table.find(id).select(AgreementRow::as_select()).for_update().first(conn).await.optional()
 }
 
-pub async fn insert(conn: &mut Conn, id: Uuid, fields: &AgreementFields) -> QueryResult<AgreementRow> {
+pub async fn insert(conn: &mut Conn, id: Uuid, fields: &AgreementWrite) -> QueryResult<AgreementRow> {
     diesel::insert_into(agreements::table)
         .values((agreements::id.eq(id), fields))
         .returning(AgreementRow::as_returning())
@@ -107,7 +87,7 @@ pub async fn insert(conn: &mut Conn, id: Uuid, fields: &AgreementFields) -> Quer
         .await
 }
 
-pub async fn update(conn: &mut Conn, id: Uuid, fields: &AgreementFields) -> QueryResult<AgreementRow> {
+pub async fn update(conn: &mut Conn, id: Uuid, fields: &AgreementWrite) -> QueryResult<AgreementRow> {
     diesel::update(agreements::table.find(id))
         .set(fields)
         .returning(AgreementRow::as_returning())
@@ -183,7 +163,7 @@ pub struct AgreementFilter {
     pub viewer_organizations: Option<Vec<Uuid>>,
     pub party: Option<Uuid>,
     /// Stored statuses to include.
-    pub statuses: Option<Vec<&'static str>>,
+    pub statuses: Option<Vec<String>>,
     /// With `statuses` containing `active`: only those whose end date is before (`Some(true)`,
     /// expired) or on/after (`Some(false)`) this day.
     pub ended_before: Option<(NaiveDate, bool)>,
@@ -243,117 +223,6 @@ pub async fn list(conn: &mut Conn, f: &AgreementFilter) -> QueryResult<Vec<Agree
         q = q.filter(agreements::id.gt(after));
     }
     q.order(agreements::id).limit(f.limit).load(conn).await
-}
-
-pub async fn versions(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<VersionRow>> {
-    agreement_versions::table
-        .filter(agreement_versions::agreement_id.eq(id))
-        .order(agreement_versions::number)
-        .select(VersionRow::as_select())
-        .load(conn)
-        .await
-}
-
-pub async fn version(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<Option<VersionRow>> {
-    agreement_versions::table.find((id, number)).select(VersionRow::as_select()).first(conn).await.optional()
-}
-
-pub async fn latest_version_number(conn: &mut Conn, id: Uuid) -> QueryResult<Option<i32>> {
-    agreement_versions::table
-        .filter(agreement_versions::agreement_id.eq(id))
-        .select(diesel::dsl::max(agreement_versions::number))
-        .first(conn)
-        .await
-}
-
-pub async fn insert_version(conn: &mut Conn, row: &VersionRow) -> QueryResult<usize> {
-    diesel::insert_into(agreement_versions::table).values(row).execute(conn).await
-}
-
-pub async fn signatures(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<Vec<SignatureRow>> {
-    agreement_signatures::table
-        .filter(agreement_signatures::agreement_id.eq(id))
-        .filter(agreement_signatures::version.eq(number))
-        .order(agreement_signatures::signed_at)
-        .select(SignatureRow::as_select())
-        .load(conn)
-        .await
-}
-
-/// The signatures of every version of an agreement.
-pub async fn all_signatures(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<SignatureRow>> {
-    agreement_signatures::table
-        .filter(agreement_signatures::agreement_id.eq(id))
-        .order((agreement_signatures::version, agreement_signatures::signed_at))
-        .select(SignatureRow::as_select())
-        .load(conn)
-        .await
-}
-
-pub async fn insert_signature(conn: &mut Conn, row: &SignatureRow) -> QueryResult<usize> {
-    diesel::insert_into(agreement_signatures::table).values(row).execute(conn).await
-}
-
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = crate::repo::schema::agreement_reviews, check_for_backend(diesel::pg::Pg))]
-pub struct ReviewRow {
-    pub id: Uuid,
-    pub agreement_id: Uuid,
-    pub scheduled_date: NaiveDate,
-    pub held_on: Option<NaiveDate>,
-    pub participant_organization_ids: Vec<Option<Uuid>>,
-    pub participant_names: Vec<Option<String>>,
-    pub agenda: Option<serde_json::Value>,
-    pub findings: Option<serde_json::Value>,
-    pub decisions: serde_json::Value,
-    pub outcome: String,
-    pub next_review_due: Option<NaiveDate>,
-    pub recorded_by: Option<Uuid>,
-}
-
-pub async fn insert_review(conn: &mut Conn, row: &ReviewRow) -> QueryResult<usize> {
-    diesel::insert_into(crate::repo::schema::agreement_reviews::table).values(row).execute(conn).await
-}
-
-pub async fn reviews(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<(ReviewRow, DateTime<Utc>, i64)>> {
-    use crate::repo::schema::agreement_reviews::dsl as r;
-    r::agreement_reviews
-        .filter(r::agreement_id.eq(agreement_id))
-        .order((r::scheduled_date, r::id))
-        .select((ReviewRow::as_select(), r::created_at, r::version))
-        .load(conn)
-        .await
-}
-
-pub async fn set_review_next_due(conn: &mut Conn, id: Uuid, next_due: Option<NaiveDate>) -> QueryResult<usize> {
-    diesel::update(agreements::table.find(id)).set(agreements::review_next_due.eq(next_due)).execute(conn).await
-}
-
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = crate::repo::schema::agreement_acknowledgements, check_for_backend(diesel::pg::Pg))]
-pub struct AcknowledgementRow {
-    pub id: Uuid,
-    pub agreement_id: Uuid,
-    pub version: i32,
-    pub user_id: Option<Uuid>,
-    pub person_name: Option<String>,
-    pub organization_id: Option<Uuid>,
-    pub acknowledged_on: NaiveDate,
-    pub recorded_by: Option<Uuid>,
-}
-
-pub async fn insert_acknowledgement(conn: &mut Conn, row: &AcknowledgementRow) -> QueryResult<usize> {
-    diesel::insert_into(crate::repo::schema::agreement_acknowledgements::table).values(row).execute(conn).await
-}
-
-pub async fn acknowledgements(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<AcknowledgementRow>> {
-    use crate::repo::schema::agreement_acknowledgements::dsl as a;
-    a::agreement_acknowledgements
-        .filter(a::agreement_id.eq(agreement_id))
-        .order((a::version, a::id))
-        .select(AcknowledgementRow::as_select())
-        .load(conn)
-        .await
 }
 
 /// The agreement with this code, if any.

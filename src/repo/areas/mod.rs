@@ -18,16 +18,18 @@ pub struct AreaRow {
     pub sotkanet_region_id: Option<i32>,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Clone, Debug)]
 pub struct AreaFilter {
-    pub kind: Option<&'static str>,
+    pub kind: Option<String>,
     /// Lower-case name prefix (LIKE wildcards already escaped) or exact code.
     pub name_prefix: Option<String>,
     pub wellbeing_county_code: Option<String>,
     /// Only areas valid on this day; (kind, code) is unique among them.
     pub valid_on: NaiveDate,
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Continue after this (kind, code) in (kind, code) order.
     pub after: Option<(String, String)>,
     pub limit: i64,
@@ -41,8 +43,11 @@ fn valid_on(
 
 pub async fn list(conn: &mut Conn, filter: &AreaFilter) -> QueryResult<Vec<AreaRow>> {
     let mut query = areas::table.select(AreaRow::as_select()).filter(valid_on(filter.valid_on)).into_boxed();
-    if let Some(kind) = filter.kind {
-        query = query.filter(areas::kind.eq(kind));
+    if let Some(kind) = &filter.kind {
+        query = query.filter(areas::kind.eq(kind.clone()));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(areas::updated_at.ge(since));
     }
     if let Some(county) = &filter.wellbeing_county_code {
         query = query.filter(areas::wellbeing_county_code.eq(county.clone()));

@@ -47,6 +47,8 @@ pub struct AuditFilter {
     pub actor_id: Option<Uuid>,
     /// Only entries about these organisations' resources (`None`: all).
     pub organizations: Option<Vec<Uuid>>,
+    /// Only entries written at or after this instant.
+    pub since: Option<DateTime<Utc>>,
     pub after_seq: Option<i64>,
     pub limit: i64,
 }
@@ -65,6 +67,9 @@ pub async fn list(conn: &mut Conn, filter: &AuditFilter) -> QueryResult<Vec<Audi
     if let Some(orgs) = &filter.organizations {
         let orgs: Vec<Option<Uuid>> = orgs.iter().copied().map(Some).collect();
         query = query.filter(audit_log::organization_ids.overlaps_with(orgs));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_log::at.ge(since));
     }
     if let Some(after) = filter.after_seq {
         query = query.filter(audit_log::seq.gt(after));

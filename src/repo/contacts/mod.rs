@@ -30,7 +30,7 @@ pub struct ContactRow {
 /// The writable fields; `None` writes NULL.
 #[derive(Clone, Debug, Insertable, AsChangeset)]
 #[diesel(table_name = contacts, treat_none_as_null = true)]
-pub struct ContactFields {
+pub struct ContactWrite {
     pub name: Option<String>,
     pub title: Option<String>,
     pub email: Option<String>,
@@ -41,24 +41,32 @@ pub struct ContactFields {
     pub visibility: String,
 }
 
-pub async fn list(
-    conn: &mut Conn,
-    organization_id: Uuid,
-    public_only: bool,
-    after: Option<Uuid>,
-    limit: i64,
-) -> QueryResult<Vec<ContactRow>> {
+/// List filters; rows in `id` order after `after`.
+#[derive(Clone, Debug)]
+pub struct ContactFilter {
+    pub organization_id: Uuid,
+    /// Only public contacts that are not erased.
+    pub public_only: bool,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+pub async fn list(conn: &mut Conn, f: &ContactFilter) -> QueryResult<Vec<ContactRow>> {
     let mut query = contacts::table
-        .filter(contacts::organization_id.eq(organization_id))
+        .filter(contacts::organization_id.eq(f.organization_id))
         .select(ContactRow::as_select())
         .into_boxed();
-    if public_only {
+    if f.public_only {
         query = query.filter(contacts::visibility.eq("public")).filter(contacts::erased_at.is_null());
     }
-    if let Some(after) = after {
+    if let Some(since) = f.updated_since {
+        query = query.filter(contacts::updated_at.ge(since));
+    }
+    if let Some(after) = f.after {
         query = query.filter(contacts::id.gt(after));
     }
-    query.order(contacts::id).limit(limit).load(conn).await
+    query.order(contacts::id).limit(f.limit).load(conn).await
 }
 
 pub async fn get(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<ContactRow>> {
@@ -71,7 +79,8 @@ pub async fn get(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResul
         .optional()
 }
 
-pub async fn get_for_update(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<ContactRow>> {
+/// The contact, locked for the rest of the transaction.
+pub async fn lock(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<ContactRow>> {
     contacts::table
         .filter(contacts::organization_id.eq(organization_id))
         .filter(contacts::id.eq(id))
@@ -86,7 +95,7 @@ pub async fn insert(
     conn: &mut Conn,
     id: Uuid,
     organization_id: Uuid,
-    fields: &ContactFields,
+    fields: &ContactWrite,
 ) -> QueryResult<ContactRow> {
     diesel::insert_into(contacts::table)
         .values((contacts::id.eq(id), contacts::organization_id.eq(organization_id), fields))
@@ -95,7 +104,7 @@ pub async fn insert(
         .await
 }
 
-pub async fn update(conn: &mut Conn, id: Uuid, fields: &ContactFields) -> QueryResult<ContactRow> {
+pub async fn update(conn: &mut Conn, id: Uuid, fields: &ContactWrite) -> QueryResult<ContactRow> {
     diesel::update(contacts::table.find(id)).set(fields).returning(ContactRow::as_returning()).get_result(conn).await
 }
 

@@ -67,11 +67,27 @@ pub async fn insert_missing(conn: &mut Conn, rows: &[NewUserRow]) -> QueryResult
     diesel::insert_into(users::table).values(rows).on_conflict_do_nothing().execute(conn).await
 }
 
-pub async fn memberships_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<MembershipRow>> {
-    memberships::table
-        .filter(memberships::user_id.eq(user_id))
-        .order(memberships::organization_id)
-        .select(MembershipRow::as_select())
+/// A user's account flags with one row per membership (organisation and role `None` when
+/// the user has none).
+#[derive(Clone, Debug, Queryable)]
+pub struct UserWithMembership {
+    pub active: bool,
+    pub platform_admin: bool,
+    pub organization_id: Option<Uuid>,
+    pub role: Option<String>,
+}
+
+/// The user and their memberships in one query; empty when there is no such user.
+pub async fn with_memberships(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<UserWithMembership>> {
+    users::table
+        .left_join(memberships::table)
+        .filter(users::id.eq(user_id))
+        .select((
+            users::active,
+            users::platform_admin,
+            memberships::organization_id.nullable(),
+            memberships::role.nullable(),
+        ))
         .load(conn)
         .await
 }

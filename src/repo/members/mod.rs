@@ -45,6 +45,7 @@ const MEMBER_COLUMNS: MemberColumns = (
 pub async fn list(
     conn: &mut Conn,
     organization_id: Uuid,
+    updated_since: Option<DateTime<Utc>>,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<MemberRow>> {
@@ -53,6 +54,9 @@ pub async fn list(
         .filter(memberships::organization_id.eq(organization_id))
         .select(MEMBER_COLUMNS)
         .into_boxed();
+    if let Some(since) = updated_since {
+        query = query.filter(memberships::updated_at.ge(since));
+    }
     if let Some(after) = after {
         query = query.filter(memberships::user_id.gt(after));
     }
@@ -93,11 +97,44 @@ pub async fn lock_admins(conn: &mut Conn, organization_id: Uuid) -> QueryResult<
         .await
 }
 
-pub async fn set_role(conn: &mut Conn, organization_id: Uuid, user_id: Uuid, role: &str) -> QueryResult<usize> {
-    diesel::update(memberships::table.find((organization_id, user_id)))
-        .set(memberships::role.eq(role))
-        .execute(conn)
+/// The membership with its user, both rows locked for the rest of the transaction.
+pub async fn lock(conn: &mut Conn, organization_id: Uuid, user_id: Uuid) -> QueryResult<Option<MemberRow>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(MEMBER_COLUMNS)
+        .for_update()
+        .first(conn)
         .await
+        .optional()
+}
+
+/// Sets the role of the locked membership `current`; the user's columns are as locked.
+pub async fn set_role(conn: &mut Conn, current: &MemberRow, role: &str) -> QueryResult<MemberRow> {
+    let (organization_id, user_id, role, created_at, updated_at, version) =
+        diesel::update(memberships::table.find((current.organization_id, current.user_id)))
+            .set(memberships::role.eq(role))
+            .returning((
+                memberships::organization_id,
+                memberships::user_id,
+                memberships::role,
+                memberships::created_at,
+                memberships::updated_at,
+                memberships::version,
+            ))
+            .get_result::<(Uuid, Uuid, String, DateTime<Utc>, DateTime<Utc>, i64)>(conn)
+            .await?;
+    Ok(MemberRow {
+        organization_id,
+        user_id,
+        role,
+        created_at,
+        updated_at,
+        version,
+        email: current.email.clone(),
+        display_name: current.display_name.clone(),
+    })
 }
 
 pub async fn delete(conn: &mut Conn, organization_id: Uuid, user_id: Uuid) -> QueryResult<usize> {

@@ -32,7 +32,7 @@ pub struct OrganizationRow {
 /// The writable fields (with the id); on update, `None` writes NULL.
 #[derive(Clone, Debug, Insertable, AsChangeset)]
 #[diesel(table_name = organizations, treat_none_as_null = true)]
-pub struct NewOrganizationRow {
+pub struct OrganizationWrite {
     pub id: Uuid,
     pub name: serde_json::Value,
     pub kind: String,
@@ -51,7 +51,7 @@ pub struct NewOrganizationRow {
 /// creation order), continuing after `after`.
 #[derive(Clone, Debug, Default)]
 pub struct OrganizationFilter {
-    pub kind: Option<&'static str>,
+    pub kind: Option<String>,
     pub municipality_code: Option<String>,
     pub wellbeing_county_code: Option<String>,
     pub parent_id: Option<Uuid>,
@@ -69,8 +69,8 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrganizationRo
 
 pub async fn list(conn: &mut Conn, filter: &OrganizationFilter) -> QueryResult<Vec<OrganizationRow>> {
     let mut query = organizations::table.select(OrganizationRow::as_select()).into_boxed();
-    if let Some(kind) = filter.kind {
-        query = query.filter(organizations::kind.eq(kind));
+    if let Some(kind) = &filter.kind {
+        query = query.filter(organizations::kind.eq(kind.clone()));
     }
     if let Some(code) = &filter.municipality_code {
         query = query.filter(organizations::municipality_codes.contains(vec![Some(code.clone())]));
@@ -101,7 +101,7 @@ pub async fn list(conn: &mut Conn, filter: &OrganizationFilter) -> QueryResult<V
 }
 
 /// Inserts organisations whose id is not taken yet; returns how many were inserted.
-pub async fn insert_missing(conn: &mut Conn, rows: &[NewOrganizationRow]) -> QueryResult<usize> {
+pub async fn insert_missing(conn: &mut Conn, rows: &[OrganizationWrite]) -> QueryResult<usize> {
     diesel::insert_into(organizations::table)
         .values(rows)
         .on_conflict(organizations::id)
@@ -110,7 +110,7 @@ pub async fn insert_missing(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Que
         .await
 }
 
-pub async fn insert(conn: &mut Conn, row: &NewOrganizationRow) -> QueryResult<OrganizationRow> {
+pub async fn insert(conn: &mut Conn, row: &OrganizationWrite) -> QueryResult<OrganizationRow> {
     diesel::insert_into(organizations::table)
         .values(row)
         .returning(OrganizationRow::as_returning())
@@ -118,24 +118,22 @@ pub async fn insert(conn: &mut Conn, row: &NewOrganizationRow) -> QueryResult<Or
         .await
 }
 
-pub async fn get_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrganizationRow>> {
+/// The row, locked for the rest of the transaction.
+pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrganizationRow>> {
     organizations::table.find(id).select(OrganizationRow::as_select()).for_update().first(conn).await.optional()
 }
 
-/// Writes the fields if the row still has version `expected`; `None` if it has moved on.
-pub async fn update_if_version(
-    conn: &mut Conn,
-    row: &NewOrganizationRow,
-    expected: i64,
-) -> QueryResult<Option<OrganizationRow>> {
-    diesel::update(
-        organizations::table.filter(organizations::id.eq(row.id)).filter(organizations::version.eq(expected)),
-    )
-    .set(row)
-    .returning(OrganizationRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()
+/// Writes the fields of a locked row; the version trigger increments `version`.
+pub async fn update(conn: &mut Conn, row: &OrganizationWrite) -> QueryResult<OrganizationRow> {
+    diesel::update(organizations::table.find(row.id))
+        .set(row)
+        .returning(OrganizationRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn exists(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(organizations::table.find(id))).get_result(conn).await
 }
 
 pub async fn delete(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {

@@ -36,17 +36,22 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ServiceClientR
     service_clients::table.find(id).select(ServiceClientRow::as_select()).first(conn).await.optional()
 }
 
-pub async fn get_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ServiceClientRow>> {
+/// The client, locked for the rest of the transaction.
+pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ServiceClientRow>> {
     service_clients::table.find(id).select(ServiceClientRow::as_select()).for_update().first(conn).await.optional()
 }
 
 pub async fn list(
     conn: &mut Conn,
     organization_id: Option<Uuid>,
+    updated_since: Option<DateTime<Utc>>,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<ServiceClientRow>> {
     let mut query = service_clients::table.select(ServiceClientRow::as_select()).into_boxed();
+    if let Some(since) = updated_since {
+        query = query.filter(service_clients::updated_at.ge(since));
+    }
     if let Some(org) = organization_id {
         query = query.filter(service_clients::organization_id.eq(org));
     }

@@ -1,0 +1,60 @@
+//! The agreements policy. Public agreements are readable by anyone; the others exist only for
+//! members of the party organisations (404 for everyone else). Coordinators and org admins of
+//! the parties create and edit; org admins of signing parties sign. Contact persons and the
+//! parties' internal records (reviews, acknowledgements) are for party members only.
+
+use uuid::Uuid;
+
+use super::model::{Agreement, AgreementContent, AgreementVisibility};
+use crate::domain::access::{Actor, Role, admin_or, allow, denied};
+use crate::error::AppError;
+
+/// Whether the actor sees everything of the agreement: a party member or a platform admin.
+pub fn is_insider(actor: &Actor, a: &Agreement) -> bool {
+    actor.is_platform_admin() || actor.has_role_in_any(&a.party_ids(), Role::Member)
+}
+
+/// 404 unless the agreement is public or the actor is an insider.
+pub fn can_read(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
+    if is_insider(actor, a) || a.content.visibility == AgreementVisibility::Public {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Coordinators and org admins of a party (and platform admins) edit, move and amend.
+pub fn can_edit(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
+    can_read(actor, a)?;
+    admin_or(actor, actor.has_role_in_any(&a.party_ids(), Role::Coordinator))
+}
+
+/// A new agreement: the creator must coordinate one of the parties it names.
+pub fn can_create(actor: &Actor, content: &AgreementContent) -> Result<(), AppError> {
+    let parties: Vec<Uuid> = content.parties.iter().map(|p| p.organization_id).collect();
+    admin_or(actor, actor.has_role_in_any(&parties, Role::Coordinator))
+}
+
+/// Reviews and acknowledgements are the parties' internal records: insiders only, even for
+/// public agreements.
+pub fn can_see_records(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
+    can_read(actor, a)?;
+    allow(actor, is_insider(actor, a))
+}
+
+/// The party the actor signs for: a signing party whose org admin the actor is; `requested`
+/// names it when the actor administers several.
+pub fn signing_party(actor: &Actor, a: &Agreement, requested: Option<Uuid>) -> Result<Uuid, AppError> {
+    can_read(actor, a)?;
+    let mine: Vec<Uuid> = a.signing_parties().into_iter().filter(|p| actor.has_role(*p, Role::OrgAdmin)).collect();
+    match (requested, mine.as_slice()) {
+        (Some(org), _) if mine.contains(&org) => Ok(org),
+        (None, [only]) => Ok(*only),
+        (None, [_, _, ..]) => Err(AppError::invalid(
+            "organization_id",
+            "required",
+            "you administer several signing parties: say which one signs",
+        )),
+        _ => Err(denied(actor)),
+    }
+}

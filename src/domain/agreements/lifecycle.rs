@@ -1,0 +1,211 @@
+//! Creating and editing agreements and moving them through their lifecycle: `draft` ⇄
+//! `negotiation` → `awaiting_signatures` (freezes a version) → `active` (by signatures, see
+//! `versions`) → `terminated`; `cancelled` before `active`; amendments of active agreements.
+
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::access;
+use super::model::{Agreement, AgreementContent, Status, from_json, from_rows, load, today};
+use crate::db::Conn;
+use crate::domain::access::Actor;
+use crate::domain::audit::{self, Change};
+use crate::domain::context::Cx;
+use crate::domain::types::canonical_json;
+use crate::domain::types::merge_patch;
+use crate::domain::types::names::name_of;
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation;
+use crate::error::AppError;
+use crate::repo::agreements as repo;
+use crate::repo::agreements::versions::{self as version_repo, VersionRow};
+
+pub async fn create(cx: &mut Cx<'_>, content: AgreementContent) -> Result<Agreement, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_create(actor, &content)?;
+    content.check(conn).await?;
+    conn.transaction(async |tx| {
+        let id = Uuid::now_v7();
+        let row = repo::insert(tx, id, &content.to_row()?).await?;
+        let parties = content.party_rows(id);
+        repo::replace_parties(tx, id, &parties).await?;
+        let created = from_rows(row, parties, today())?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+/// Writes new content to a locked agreement: the row comes back from `UPDATE … RETURNING`,
+/// the parties are the ones written.
+async fn write_content(tx: &mut Conn, id: Uuid, content: &AgreementContent) -> Result<Agreement, AppError> {
+    let row = repo::update(tx, id, &content.to_row()?).await?;
+    let parties = content.party_rows(id);
+    repo::replace_parties(tx, id, &parties).await?;
+    from_rows(row, parties, today())
+}
+
+/// Applies a JSON Merge Patch to the content (draft and negotiation only), by the write
+/// template: lock, authorise, `If-Match`, state, apply, validate, write, audit.
+pub async fn update(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    if_match: IfMatch,
+    patch: serde_json::Value,
+) -> Result<Agreement, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = load(tx, id, true).await?;
+        access::can_edit(actor, &before)?;
+        if_match.check_required(before.version)?;
+        if !before.working_status().is_editable() {
+            let hint = if before.status == Status::Active { "; open an amendment to change it" } else { "" };
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "the agreement is {}; content can be edited only in draft or negotiation{hint}",
+                    name_of(&before.working_status())
+                ),
+            });
+        }
+        let content = merge_patch::apply(&before.content, &patch)?;
+        content.check(tx).await?;
+        let after = write_content(tx, id, &content).await?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// A move through the lifecycle.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"to": "negotiation", "comment": "Luonnos neuvoteltavaksi osapuolten kanssa"}))]
+pub struct Transition {
+    /// `negotiation`, `draft`, `awaiting_signatures`, `terminated` or `cancelled`.
+    pub to: Status,
+    /// Required for `terminated` (the reason); at most 2,000 characters.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    #[validate(length(max = 2000))]
+    pub comment: Option<String>,
+}
+
+/// Moves the agreement, or its open amendment, to `to`. Entering `awaiting_signatures`
+/// freezes a new version; cancelling an amendment restores the version in force.
+pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agreement, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = load(tx, id, true).await?;
+        access::can_edit(actor, &before)?;
+        validation::check(&t)?;
+        let to = t.to;
+        let amending = before.amendment.is_some() && to != Status::Terminated;
+        let from = if amending { before.working_status() } else { before.status };
+        let allowed = from.allowed_transitions();
+        if !allowed.contains(&to) {
+            let names: Vec<String> = allowed.iter().map(name_of).collect();
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "cannot go from {}{} to {}; allowed: {}",
+                    if amending { "amendment " } else { "" },
+                    name_of(&from),
+                    name_of(&to),
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                ),
+            });
+        }
+        let comment = t.comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        if to == Status::Terminated && comment.is_none() {
+            return Err(AppError::invalid("comment", "required", "give the reason for terminating"));
+        }
+        if to == Status::AwaitingSignatures {
+            if before.signing_parties().is_empty() {
+                return Err(AppError::Conflict { detail: "no party is marked to sign".into() });
+            }
+            let number = version_repo::latest_number(tx, id).await?.unwrap_or(0) + 1;
+            let snapshot = serde_json::to_value(&before.content).map_err(AppError::internal)?;
+            let content_hash = canonical_json::content_hash(&snapshot);
+            let rationale =
+                if amending { before.amendment.as_ref().map(|a| a.rationale.clone()) } else { comment.clone() };
+            version_repo::insert(tx, &VersionRow { agreement_id: id, number, snapshot, content_hash, rationale })
+                .await?;
+        }
+        match (amending, to) {
+            (true, Status::Cancelled) => {
+                // Back to the content in force.
+                let number = before.current_version.ok_or_else(|| AppError::internal("amendment without a version"))?;
+                let in_force = version_repo::version(tx, id, number)
+                    .await?
+                    .ok_or_else(|| AppError::internal("version in force missing"))?;
+                let content: AgreementContent = from_json(in_force.snapshot)?;
+                write_content(tx, id, &content).await?;
+                repo::set_amendment(tx, id, None, None).await?;
+            }
+            (true, to) => {
+                let rationale = before.amendment.as_ref().map(|a| a.rationale.as_str());
+                repo::set_amendment(tx, id, Some(&to.stored()), rationale).await?;
+            }
+            (false, to) => {
+                if before.amendment.is_some() {
+                    repo::set_amendment(tx, id, None, None).await?;
+                }
+                repo::set_status(tx, id, &to.stored(), comment.as_deref(), before.current_version).await?;
+            }
+        }
+        let after = load(tx, id, false).await?;
+        audit::record(tx, actor, "transition", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Opening an amendment.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rationale": "Vuosikatsauksessa sovittu kustannusjaon muutos"}))]
+pub struct AmendmentInput {
+    /// Why the agreement is amended (required, at most 2,000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
+    #[validate(length(max = 2000), custom(function = "crate::domain::types::formats::not_blank"))]
+    pub rationale: String,
+}
+
+/// Opens an amendment of an active agreement: its content becomes editable again as a draft,
+/// while the version in force stays in force until the amended version is signed by all.
+pub async fn amend(cx: &mut Cx<'_>, id: Uuid, input: AmendmentInput) -> Result<Agreement, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = load(tx, id, true).await?;
+        access::can_edit(actor, &before)?;
+        validation::check(&input)?;
+        open_amendment(tx, actor, &before, input.rationale.trim()).await
+    })
+    .await
+}
+
+/// Opens an amendment inside the caller's transaction, on an agreement already loaded for
+/// update and checked for the right to edit.
+pub(super) async fn open_amendment(
+    tx: &mut Conn,
+    actor: &Actor,
+    before: &Agreement,
+    rationale: &str,
+) -> Result<Agreement, AppError> {
+    if !matches!(before.status, Status::Active | Status::Expired) {
+        return Err(AppError::Conflict {
+            detail: format!("only an active agreement is amended; this one is {}", name_of(&before.status)),
+        });
+    }
+    if let Some(open) = &before.amendment {
+        return Err(AppError::Conflict {
+            detail: format!("an amendment is already open ({}); finish or cancel it first", name_of(&open.status)),
+        });
+    }
+    repo::set_amendment(tx, before.id, Some(&Status::Draft.stored()), Some(rationale)).await?;
+    let after = load(tx, before.id, false).await?;
+    audit::record(tx, actor, "amend", Change::updated(before, &after)).await?;
+    Ok(after)
+}

@@ -1,0 +1,219 @@
+//! Frozen versions, their differences and signatures. A version is frozen when the agreement
+//! enters `awaiting_signatures`; org admins of the signing parties sign its content hash, and
+//! the last signature puts it in force in the same transaction.
+
+use std::collections::HashSet;
+
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::access;
+use super::model::{Agreement, Signature, SignatureMethod, Status, Version, load, version_of};
+use crate::db::Conn;
+use crate::domain::access::Actor;
+use crate::domain::audit::{self, Change};
+use crate::domain::context::Cx;
+use crate::domain::types::formats;
+use crate::domain::types::names::name_of;
+use crate::domain::types::validation;
+use crate::error::AppError;
+use crate::repo::agreements::versions::{self as repo, SignatureRow};
+
+/// Every version with its signatures, in two queries.
+pub async fn versions(cx: &mut Cx<'_>, id: Uuid) -> Result<Vec<Version>, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, id, false).await?;
+    access::can_read(actor, &a)?;
+    let rows = repo::versions(conn, id).await?;
+    let mut signatures = repo::all_signatures(conn, id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (mine, rest): (Vec<_>, Vec<_>) = signatures.into_iter().partition(|s| s.version == row.number);
+        signatures = rest;
+        out.push(redact_version(actor, &a, version_of(id, row, mine)?));
+    }
+    Ok(out)
+}
+
+pub async fn version(cx: &mut Cx<'_>, id: Uuid, number: i32) -> Result<Version, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, id, false).await?;
+    access::can_read(actor, &a)?;
+    frozen(conn, actor, &a, number).await
+}
+
+/// Version `number` of an agreement the actor may read, redacted for the actor.
+async fn frozen(conn: &mut Conn, actor: &Actor, a: &Agreement, number: i32) -> Result<Version, AppError> {
+    let row = repo::version(conn, a.id, number).await?.ok_or(AppError::NotFound)?;
+    let signatures = repo::signatures(conn, a.id, number).await?;
+    Ok(redact_version(actor, a, version_of(a.id, row, signatures)?))
+}
+
+fn redact_version(actor: &Actor, a: &Agreement, mut v: Version) -> Version {
+    if !access::is_insider(actor, a) {
+        if let Some(Value::Array(parties)) = v.snapshot.get_mut("parties") {
+            for p in parties {
+                if let Some(ids) = p.get_mut("contact_ids") {
+                    *ids = Value::Array(vec![]);
+                }
+            }
+        }
+        v.signatures.iter_mut().for_each(|s| s.signed_by = None);
+    }
+    v
+}
+
+/// What changed between two versions: an RFC 6902 JSON Patch that turns the first snapshot
+/// into the second, and the same changes in plain words.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionDiff {
+    pub from: i32,
+    pub to: i32,
+    pub patch: json_patch::Patch,
+    pub changes: Vec<String>,
+}
+
+pub async fn diff(cx: &mut Cx<'_>, id: Uuid, from: i32, to: i32) -> Result<VersionDiff, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let agreement = load(conn, id, false).await?;
+    access::can_read(actor, &agreement)?;
+    let a = frozen(conn, actor, &agreement, from).await?;
+    let b = frozen(conn, actor, &agreement, to).await?;
+    let patch = json_patch::diff(&a.snapshot, &b.snapshot);
+    let changes = patch.0.iter().map(describe).collect();
+    Ok(VersionDiff { from, to, patch, changes })
+}
+
+/// One patch operation in words: `purpose.fi changed`, `parties.1 added`.
+fn describe(op: &json_patch::PatchOperation) -> String {
+    use json_patch::PatchOperation as Op;
+    let (path, verb) = match op {
+        Op::Add(o) => (&o.path, "added"),
+        Op::Remove(o) => (&o.path, "removed"),
+        Op::Replace(o) => (&o.path, "changed"),
+        Op::Move(o) => (&o.path, "moved"),
+        Op::Copy(o) => (&o.path, "copied"),
+        Op::Test(o) => (&o.path, "tested"),
+    };
+    let field = path.tokens().map(|token| token.decoded().into_owned()).collect::<Vec<_>>().join(".");
+    format!("{} {verb}", if field.is_empty() { "everything" } else { field.as_str() })
+}
+
+/// A party's signature of a version.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"content_hash": "9f2c...64 hex...", "signatory_name": "Aino Esimerkki",
+    "signatory_title": "Puheenjohtaja", "method": "board_decision", "decision_ref": "Hallitus 1.2.2026 §4"}))]
+pub struct SignatureInput {
+    /// The signing party; needed only if you are org admin of several signing parties.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// The version's `content_hash`: what you read is what you sign.
+    #[schema(min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$")]
+    #[validate(length(max = 64))]
+    pub content_hash: String,
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    pub signatory_name: String,
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    pub signatory_title: String,
+    pub method: SignatureMethod,
+    /// The decision the signature rests on, e.g. a board minute.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    #[validate(length(max = 500))]
+    pub decision_ref: Option<String>,
+}
+
+/// Records a party's signature on version `number`. When every signing party has signed it,
+/// the agreement becomes active in the same transaction. The agreement row is locked first,
+/// so two last signatures arriving together activate it once.
+pub async fn sign(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    number: i32,
+    s: SignatureInput,
+) -> Result<(Signature, Agreement), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = load(tx, id, true).await?;
+        let party = access::signing_party(actor, &before, s.organization_id)?;
+        validation::check(&s)?;
+        let row = repo::version(tx, id, number).await?.ok_or(AppError::NotFound)?;
+        let latest = repo::latest_number(tx, id).await?.unwrap_or(0);
+        if before.working_status() != Status::AwaitingSignatures || number != latest {
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "version {number} is not awaiting signatures (the agreement is {})",
+                    name_of(&before.working_status())
+                ),
+            });
+        }
+        if s.content_hash != row.content_hash {
+            return Err(AppError::Conflict {
+                detail: "content_hash is not the hash of this version; read the version again and check what you sign"
+                    .into(),
+            });
+        }
+        let signature_row = SignatureRow {
+            id: Uuid::now_v7(),
+            agreement_id: id,
+            version: number,
+            organization_id: party,
+            content_hash: s.content_hash.clone(),
+            signatory_name: s.signatory_name.trim().to_owned(),
+            signatory_title: s.signatory_title.trim().to_owned(),
+            method: name_of(&s.method),
+            decision_ref: s.decision_ref.clone(),
+            signed_by: actor.user_id(),
+        };
+        repo::insert_signature(tx, &signature_row).await?;
+        let signature = Signature::try_from(signature_row)?;
+        audit::record(tx, actor, "sign", Change::Created(&signature)).await?;
+        let signed: HashSet<Uuid> = repo::signatures(tx, id, number).await?.iter().map(|r| r.organization_id).collect();
+        let after = if before.signing_parties().iter().all(|p| signed.contains(p)) {
+            crate::repo::agreements::put_in_force(tx, id, number).await?;
+            let after = load(tx, id, false).await?;
+            audit::record(tx, actor, "activate", Change::updated(&before, &after)).await?;
+            after
+        } else {
+            before
+        };
+        Ok((signature, after))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_patch_turns_one_snapshot_into_the_other_and_reads_in_words() {
+        let a: Value = serde_json::json!({"code": "K-1", "purpose": {"fi": "Vanha"}, "ground_rules": {"premises_use": {"fi": "x"}, "a/b": 1},
+                                          "parties": [{"id": 1}], "tasks": []});
+        let b: Value = serde_json::json!({"code": "K-1", "purpose": {"fi": "Uusi", "sv": "Ny"}, "ground_rules": {"a/b": 2},
+                                          "parties": [{"id": 1}, {"id": 2}], "tasks": [], "review": {"cycle_months": 6}});
+        let patch = json_patch::diff(&a, &b);
+        let mut patched = a.clone();
+        json_patch::patch(&mut patched, &patch.0).unwrap();
+        assert_eq!(patched, b);
+        let words: Vec<String> = patch.0.iter().map(describe).collect();
+        for expected in [
+            "purpose.fi changed",
+            "purpose.sv added",
+            "ground_rules.premises_use removed",
+            "ground_rules.a/b changed",
+            "parties.1 added",
+            "review added",
+        ] {
+            assert!(words.contains(&expected.to_owned()), "{expected} not in {words:?}");
+        }
+        assert!(json_patch::diff(&a, &a).0.is_empty());
+    }
+}

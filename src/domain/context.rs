@@ -1,0 +1,91 @@
+//! The request context: the one pooled connection of a request and the actor it acts for.
+//!
+//! The HTTP layer builds a [`Cx`] from the verified credentials before the body is read; the
+//! connection is checked out, and the actor resolved on it, only when a domain function first
+//! asks for them, so a slow or oversized body never holds a pooled connection. Start-up tasks
+//! and demo data build one around a connection they already hold.
+
+use crate::db::{Conn, Db, PooledConn};
+use crate::domain::access::Actor;
+use crate::domain::identity::auth;
+use crate::domain::identity::tokens::Credentials;
+use crate::error::AppError;
+
+enum Connection<'c> {
+    /// From the pool, checked out on first use.
+    Pooled {
+        db: Db,
+        conn: Option<Box<PooledConn>>,
+    },
+    Borrowed(&'c mut Conn),
+}
+
+pub struct Cx<'c> {
+    connection: Connection<'c>,
+    credentials: Credentials,
+    request_id: Option<String>,
+    actor: Option<Actor>,
+}
+
+impl Cx<'static> {
+    /// A request's context: the connection comes from `db` on first use.
+    pub fn new(db: Db, credentials: Credentials, request_id: Option<String>) -> Self {
+        Cx { connection: Connection::Pooled { db, conn: None }, credentials, request_id, actor: None }
+    }
+}
+
+impl<'c> Cx<'c> {
+    /// A context on a connection the caller holds, acting as `actor` (start-up tasks, demo data).
+    pub fn acting(conn: &'c mut Conn, actor: Actor) -> Self {
+        Cx {
+            connection: Connection::Borrowed(conn),
+            credentials: Credentials::None,
+            request_id: None,
+            actor: Some(actor),
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The request's connection, checked out of the pool on first use (503 when none is free).
+    /// A caller's credentials are checked on it first, also for public data: a token of a
+    /// deactivated account or a revoked client is refused everywhere.
+    pub async fn conn(&mut self) -> Result<&mut Conn, AppError> {
+        Ok(self.parts().await?.0)
+    }
+
+    async fn checkout(&mut self) -> Result<&mut Conn, AppError> {
+        match &mut self.connection {
+            Connection::Borrowed(conn) => Ok(conn),
+            Connection::Pooled { db, conn } => {
+                if conn.is_none() {
+                    *conn = Some(Box::new(db.conn().await?));
+                }
+                conn.as_deref_mut().map(|c| &mut **c).ok_or_else(|| AppError::internal("no connection"))
+            }
+        }
+    }
+
+    /// The connection and the actor, resolved on it once per request: a token is only as good
+    /// as the account behind it now.
+    pub async fn parts(&mut self) -> Result<(&mut Conn, &Actor), AppError> {
+        if self.actor.is_none() {
+            let credentials = std::mem::replace(&mut self.credentials, Credentials::None);
+            let request_id = self.request_id.clone();
+            let resolved = auth::resolve(self.checkout().await?, &credentials, request_id).await;
+            self.credentials = credentials;
+            self.actor = Some(resolved?);
+        }
+        self.checkout().await?;
+        let actor = self.actor.as_ref().ok_or_else(|| AppError::internal("actor not resolved"))?;
+        let conn = match &mut self.connection {
+            Connection::Borrowed(conn) => &mut **conn,
+            Connection::Pooled { conn, .. } => {
+                conn.as_deref_mut().ok_or_else(|| AppError::internal("no connection"))?
+            }
+        };
+        Ok((conn, actor))
+    }
+}

@@ -1,0 +1,118 @@
+//! Formats of single values, as `validator` custom rules: e-mail addresses, phone numbers,
+//! web addresses, business ids, area codes and free tags. The database checks the same shapes
+//! (see the migrations); these report them with the field's name and all at once.
+
+use std::borrow::Cow;
+
+use validator::ValidationError;
+
+use super::business_id::{BusinessId, BusinessIdError};
+use super::validation::rule;
+
+/// `local@domain.tld`, at most 254 bytes, no whitespace (the shape `*_email_check` allows).
+pub fn email(value: &str) -> Result<(), ValidationError> {
+    let ok = value.len() <= 254
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split_once('.').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+                && !domain.ends_with('.')
+        })
+        && !value.chars().any(char::is_whitespace);
+    if ok { Ok(()) } else { Err(rule("invalid_email", "not an e-mail address")) }
+}
+
+/// Digits, spaces, `()-` and an optional leading `+`, 5–20 characters (`*_phone_check`).
+pub fn phone(value: &str) -> Result<(), ValidationError> {
+    let rest = value.strip_prefix('+').unwrap_or(value);
+    let ok = (5..=20).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_digit() || " ()-".contains(c));
+    if ok { Ok(()) } else { Err(rule("invalid_phone", "not a phone number: digits, spaces, ()- and a leading +")) }
+}
+
+/// An `http(s)://` address without whitespace (`*_website_check`).
+pub fn http_url(value: &str) -> Result<(), ValidationError> {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace));
+    if ok { Ok(()) } else { Err(rule("invalid_url", "must be an http(s) URL")) }
+}
+
+/// A Finnish business id (Y-tunnus) with a correct check digit.
+pub fn business_id(value: &str) -> Result<(), ValidationError> {
+    BusinessId::parse(value).map(|_| ()).map_err(|e| match e {
+        BusinessIdError::Format => rule("invalid_format", "use the form 1234567-8"),
+        BusinessIdError::CheckDigit { expected } => {
+            rule("invalid_check_digit", format!("the check digit of {value} should be {expected}"))
+        }
+        BusinessIdError::NeverIssued => rule("invalid_check_digit", "no business id has these digits"),
+    })
+}
+
+fn digits(value: &str, n: usize) -> bool {
+    value.len() == n && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A municipality code of Statistics Finland: three digits.
+pub fn municipality_code(value: &str) -> Result<(), ValidationError> {
+    if digits(value, 3) {
+        Ok(())
+    } else {
+        Err(rule("invalid_area_code", format!("'{value}' is not a municipality code (three digits)")))
+    }
+}
+
+/// A wellbeing services county code: two digits.
+pub fn county_code(value: &str) -> Result<(), ValidationError> {
+    if digits(value, 2) {
+        Ok(())
+    } else {
+        Err(rule("invalid_area_code", format!("'{value}' is not a wellbeing services county code (two digits)")))
+    }
+}
+
+/// Every item three-digit municipality code.
+pub fn municipality_codes(values: &[String]) -> Result<(), ValidationError> {
+    values.iter().try_for_each(|v| municipality_code(v))
+}
+
+/// Free tags (`ngo-collaboration`, `fi`, ...): non-blank, at most 64 characters each.
+pub fn tags(values: &[String]) -> Result<(), ValidationError> {
+    if values.iter().all(|t| !t.trim().is_empty() && t.chars().count() <= 64) {
+        Ok(())
+    } else {
+        Err(rule("invalid_value", "use non-empty tags of at most 64 characters"))
+    }
+}
+
+/// Text that a person must fill in: not only whitespace.
+pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() { Err(rule("missing_text", "give a value that is not blank")) } else { Ok(()) }
+}
+
+/// Keys and values of `external_ids`: register name and identifier, each 1–128 characters.
+pub fn external_ids(map: &std::collections::BTreeMap<String, String>) -> Result<(), ValidationError> {
+    let ok = map.len() <= 20
+        && map.iter().all(|(k, v)| (1..=64).contains(&k.chars().count()) && (1..=128).contains(&v.chars().count()));
+    if ok {
+        Ok(())
+    } else {
+        Err(rule(
+            "invalid_value",
+            Cow::Borrowed("at most 20 identifiers; names of 1-64 and values of 1-128 characters"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_match_the_database_checks() {
+        assert!(email("a@b.fi").is_ok() && email("a@b").is_err() && email("a b@c.fi").is_err());
+        assert!(phone("+358 40 123 4567").is_ok() && phone("12").is_err() && phone("040-abc").is_err());
+        assert!(http_url("https://x.fi").is_ok() && http_url("ftp://x").is_err() && http_url("https://").is_err());
+        assert!(business_id("0208201-1").is_ok() && business_id("0208201-2").is_err());
+        assert!(municipality_code("179").is_ok() && municipality_code("17").is_err());
+        assert!(county_code("15").is_ok() && county_code("150").is_err());
+    }
+}

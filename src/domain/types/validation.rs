@@ -1,0 +1,118 @@
+//! Field rules: `validator` derives on request and field types, and the one adapter that turns
+//! their [`ValidationErrors`] into the 422 `errors[]` with JSON paths such as
+//! `parties[0].roles`. Rules that span fields or need the database stay in each resource.
+//!
+//! Limits are written twice on a field, `#[validate(length(max = N))]` for the server and
+//! `#[schema(max_length = N)]` (or `max_items`) for the contract; the contract tests check that
+//! every string and array of a request body carries a bound.
+
+use std::borrow::Cow;
+
+use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{AppError, FieldError};
+
+/// Key under which a type reports an error about itself rather than one of its fields (the
+/// `validator` convention); the adapter reports it at the type's own path.
+pub const SELF: &str = "__all__";
+
+/// Runs the field rules of `value`: 422 listing every broken rule with its path.
+pub fn check(value: &impl Validate) -> Result<(), AppError> {
+    value.validate().map_err(|e| AppError::Validation(field_errors(&e)))
+}
+
+/// The rules broken in `errors`, each with its dotted/indexed path, sorted by path.
+pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    collect("", errors, &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    match (prefix.is_empty(), name == SELF) {
+        (_, true) => prefix.to_owned(),
+        (true, false) => name.to_owned(),
+        (false, false) => format!("{prefix}.{name}"),
+    }
+}
+
+fn collect(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+    for (name, kind) in errors.errors() {
+        let path = join(prefix, name);
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| describe(&path, e))),
+            ValidationErrorsKind::Struct(inner) => collect(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(&format!("{path}[{i}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(path: &str, e: &ValidationError) -> FieldError {
+    let param = |name: &str| e.params.get(name).and_then(serde_json::Value::as_u64);
+    let actual = match e.params.get("value") {
+        Some(serde_json::Value::String(s)) => Some(s.chars().count() as u64),
+        Some(serde_json::Value::Array(a)) => Some(a.len() as u64),
+        _ => None,
+    };
+    let (code, message): (Cow<'_, str>, String) = match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), _) if actual.is_some_and(|n| n < min) => ("too_short".into(), format!("give at least {min}")),
+            (_, Some(max)) => ("too_long".into(), format!("at most {max} characters or items")),
+            _ => ("invalid_length".into(), "the length is out of bounds".into()),
+        },
+        "range" => ("out_of_range".into(), range_message(e)),
+        code => (code.into(), e.message.as_deref().unwrap_or("invalid value").to_owned()),
+    };
+    FieldError::new(path, code, message)
+}
+
+fn range_message(e: &ValidationError) -> String {
+    match (e.params.get("min"), e.params.get("max")) {
+        (Some(min), Some(max)) => format!("use {min} to {max}"),
+        (Some(min), None) => format!("use at least {min}"),
+        (None, Some(max)) => format!("use at most {max}"),
+        _ => "out of range".into(),
+    }
+}
+
+/// A rule broken by a custom validator: a stable code and a message in plain words.
+pub fn rule(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
+    ValidationError::new(code).with_message(message.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use validator::Validate;
+
+    use super::*;
+
+    #[derive(Validate)]
+    struct Party {
+        #[validate(length(min = 1, max = 2))]
+        roles: Vec<String>,
+    }
+
+    #[derive(Validate)]
+    struct Body {
+        #[validate(length(max = 3))]
+        name: String,
+        #[validate(nested)]
+        parties: Vec<Party>,
+    }
+
+    #[test]
+    fn paths_name_nested_list_items() {
+        let body = Body {
+            name: "liian pitkä".into(),
+            parties: vec![Party { roles: vec!["a".into()] }, Party { roles: vec![] }],
+        };
+        let errors = field_errors(&body.validate().unwrap_err());
+        let fields: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(fields, vec![("name", "too_long"), ("parties[1].roles", "too_short")]);
+    }
+}

@@ -1,0 +1,162 @@
+//! `/api/v1/agreements/{id}/reviews` and `…/acknowledgements`: the parties' annual reviews and
+//! who was briefed on the ground rules.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::AgreementView;
+use crate::domain::agreements::reviews::{self, Acknowledgement, AcknowledgementInput, Review, ReviewInput};
+use crate::domain::context::Cx;
+use crate::error::AppError;
+use crate::http::common::{ListResponse, ReadErrors, WriteErrors};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    #[serde(flatten)]
+    pub review: ReviewInput,
+    pub recorded_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Review> for ReviewView {
+    fn from(r: Review) -> Self {
+        ReviewView {
+            id: r.id,
+            agreement_id: r.agreement_id,
+            review: r.input,
+            recorded_by: r.recorded_by,
+            created_at: r.created_at,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedReview {
+    pub review: ReviewView,
+    /// The agreement after the review: its `review.next_due` moved, and with outcome `amend`
+    /// an amendment open.
+    pub agreement: AgreementView,
+}
+
+/// The agreement's annual reviews, oldest first (members of the parties).
+#[utoipa::path(
+    operation_id = "list_agreement_reviews",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    responses((status = 200, description = "Reviews", body = ListResponse<ReviewView>), ReadErrors),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/agreements/{id}/reviews")]
+pub async fn list_reviews(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ListResponse<ReviewView>>, AppError> {
+    let data = reviews::list_reviews(&mut cx, id.into_inner()).await?.into_iter().map(ReviewView::from).collect();
+    Ok(web::Json(ListResponse::complete(data)))
+}
+
+/// Record an annual review (coordinators and org admins of the parties). Moves the agreement's
+/// next review date; outcome `amend` opens an amendment.
+#[utoipa::path(
+    operation_id = "record_agreement_review",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    request_body = ReviewInput,
+    responses((status = 201, description = "Recorded", body = RecordedReview), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements/{id}/reviews")]
+pub async fn record_review(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    body: web::Json<ReviewInput>,
+) -> Result<HttpResponse, AppError> {
+    let (review, agreement) = reviews::record_review(&mut cx, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(RecordedReview { review: review.into(), agreement: agreement.into() }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcknowledgementView {
+    pub id: Uuid,
+    pub version: i32,
+    pub user_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub acknowledged_on: NaiveDate,
+    pub recorded_by: Option<Uuid>,
+    /// Whether it concerns the version in force; `false` means the person needs briefing on
+    /// the amended ground rules.
+    pub current: bool,
+}
+
+impl From<Acknowledgement> for AcknowledgementView {
+    fn from(a: Acknowledgement) -> Self {
+        AcknowledgementView {
+            id: a.id,
+            version: a.version,
+            user_id: a.user_id,
+            person_name: a.person_name,
+            organization_id: a.organization_id,
+            acknowledged_on: a.acknowledged_on,
+            recorded_by: a.recorded_by,
+            current: a.current,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AcknowledgementListParams {
+    /// `false`: only acknowledgements of older versions (who needs briefing again).
+    pub current: Option<bool>,
+}
+
+/// Who was briefed on which version's ground rules (members of the parties).
+#[utoipa::path(
+    operation_id = "list_agreement_acknowledgements",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), AcknowledgementListParams),
+    responses((status = 200, description = "Acknowledgements", body = ListResponse<AcknowledgementView>), ReadErrors),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/agreements/{id}/acknowledgements")]
+pub async fn list_acknowledgements(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    params: web::Query<AcknowledgementListParams>,
+) -> Result<web::Json<ListResponse<AcknowledgementView>>, AppError> {
+    let data = reviews::list_acknowledgements(&mut cx, id.into_inner(), params.current)
+        .await?
+        .into_iter()
+        .map(AcknowledgementView::from)
+        .collect();
+    Ok(web::Json(ListResponse::complete(data)))
+}
+
+/// Record that a person was briefed on the ground rules of a version. Members record their
+/// own; coordinators and org admins of the parties record others.
+#[utoipa::path(
+    operation_id = "record_agreement_acknowledgement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    request_body = AcknowledgementInput,
+    responses((status = 201, description = "Recorded", body = AcknowledgementView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements/{id}/acknowledgements")]
+pub async fn acknowledge(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    body: web::Json<AcknowledgementInput>,
+) -> Result<HttpResponse, AppError> {
+    let ack = reviews::acknowledge(&mut cx, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(AcknowledgementView::from(ack)))
+}

@@ -1,0 +1,166 @@
+//! `/api/v1/agreements/{id}/versions`: frozen versions, their differences and signatures.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::agreements::{self, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff};
+use crate::domain::context::Cx;
+use crate::error::AppError;
+use crate::http::common::{ListResponse, ReadErrors, Tagged, WriteErrors};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignatureView {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub version: i32,
+    pub content_hash: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub method: SignatureMethod,
+    pub decision_ref: Option<String>,
+    /// The user who recorded the signature (party members only).
+    pub signed_by: Option<Uuid>,
+}
+
+impl From<Signature> for SignatureView {
+    fn from(s: Signature) -> Self {
+        SignatureView {
+            id: s.id,
+            organization_id: s.organization_id,
+            version: s.version,
+            content_hash: s.content_hash,
+            signatory_name: s.signatory_name,
+            signatory_title: s.signatory_title,
+            method: s.method,
+            decision_ref: s.decision_ref,
+            signed_by: s.signed_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i32,
+    /// Lowercase hex SHA-256 of the RFC 8785 canonical JSON of `snapshot`.
+    pub content_hash: String,
+    /// The frozen agreement content.
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+    pub rationale: Option<String>,
+    pub signatures: Vec<SignatureView>,
+}
+
+impl From<Version> for VersionView {
+    fn from(v: Version) -> Self {
+        VersionView {
+            version: v.number,
+            content_hash: v.content_hash,
+            snapshot: v.snapshot,
+            rationale: v.rationale,
+            signatures: v.signatures.into_iter().map(SignatureView::from).collect(),
+        }
+    }
+}
+
+/// The agreement's frozen versions, oldest first.
+#[utoipa::path(
+    operation_id = "list_agreement_versions",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    responses((status = 200, description = "Versions", body = ListResponse<VersionView>), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/agreements/{id}/versions")]
+pub async fn list(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<web::Json<ListResponse<VersionView>>, AppError> {
+    let data = agreements::versions(&mut cx, id.into_inner()).await?.into_iter().map(VersionView::from).collect();
+    Ok(web::Json(ListResponse::complete(data)))
+}
+
+/// One frozen version with its signatures.
+#[utoipa::path(
+    operation_id = "get_agreement_version",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    responses((status = 200, description = "The version", body = VersionView,
+               headers(("ETag" = String, description = "Changes when a signature is added"))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/agreements/{id}/versions/{n}")]
+pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, i32)>) -> Result<Tagged, AppError> {
+    let (id, n) = path.into_inner();
+    Tagged::by_content(&VersionView::from(agreements::version(&mut cx, id, n).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignResponse {
+    pub signature: SignatureView,
+    /// `active` when this was the last signature needed.
+    pub agreement_status: Status,
+    pub current_version: Option<i32>,
+}
+
+/// Sign a version for your organisation (org admins of signing parties). A hash that is not
+/// the version's is 409; the last signature activates the agreement in the same transaction.
+#[utoipa::path(
+    operation_id = "sign_agreement_version",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    request_body = SignatureInput,
+    responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/agreements/{id}/versions/{n}/signatures")]
+pub async fn sign(
+    mut cx: Cx<'static>,
+    path: web::Path<(Uuid, i32)>,
+    body: web::Json<SignatureInput>,
+) -> Result<HttpResponse, AppError> {
+    let (id, n) = path.into_inner();
+    let (signature, agreement) = agreements::sign(&mut cx, id, n, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(SignResponse {
+        signature: signature.into(),
+        agreement_status: agreement.status,
+        current_version: agreement.current_version,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"from": 1, "to": 2,
+    "patch": [{"op": "replace", "path": "/purpose/fi", "value": "Uusi tarkoitus"}],
+    "changes": ["purpose.fi changed"]}))]
+pub struct VersionDiffView {
+    pub from: i32,
+    pub to: i32,
+    /// RFC 6902 JSON Patch turning snapshot `from` into snapshot `to`.
+    pub patch: json_patch::Patch,
+    /// The same changes in plain words, one per patch operation.
+    pub changes: Vec<String>,
+}
+
+impl From<VersionDiff> for VersionDiffView {
+    fn from(d: VersionDiff) -> Self {
+        VersionDiffView { from: d.from, to: d.to, patch: d.patch, changes: d.changes }
+    }
+}
+
+/// What changed from version `a` to version `b`.
+#[utoipa::path(
+    operation_id = "diff_agreement_versions",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("a" = i32, Path, description = "From version"),
+           ("b" = i32, Path, description = "To version")),
+    responses((status = 200, description = "The differences", body = VersionDiffView), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/agreements/{id}/versions/{a}/diff/{b}")]
+pub async fn diff(
+    mut cx: Cx<'static>,
+    path: web::Path<(Uuid, i32, i32)>,
+) -> Result<web::Json<VersionDiffView>, AppError> {
+    let (id, a, b) = path.into_inner();
+    Ok(web::Json(agreements::diff(&mut cx, id, a, b).await?.into()))
+}

@@ -1,0 +1,71 @@
+//! Annual reviews of agreements and acknowledgements of their ground rules.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::agreements;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::repo::schema::agreement_reviews, check_for_backend(diesel::pg::Pg))]
+pub struct ReviewRow {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub scheduled_date: NaiveDate,
+    pub held_on: Option<NaiveDate>,
+    pub participant_organization_ids: Vec<Option<Uuid>>,
+    pub participant_names: Vec<Option<String>>,
+    pub agenda: Option<serde_json::Value>,
+    pub findings: Option<serde_json::Value>,
+    pub decisions: serde_json::Value,
+    pub outcome: String,
+    pub next_review_due: Option<NaiveDate>,
+    pub recorded_by: Option<Uuid>,
+}
+
+pub async fn insert_review(conn: &mut Conn, row: &ReviewRow) -> QueryResult<usize> {
+    diesel::insert_into(crate::repo::schema::agreement_reviews::table).values(row).execute(conn).await
+}
+
+pub async fn reviews(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<(ReviewRow, DateTime<Utc>, i64)>> {
+    use crate::repo::schema::agreement_reviews::dsl as r;
+    r::agreement_reviews
+        .filter(r::agreement_id.eq(agreement_id))
+        .order((r::scheduled_date, r::id))
+        .select((ReviewRow::as_select(), r::created_at, r::version))
+        .load(conn)
+        .await
+}
+
+pub async fn set_review_next_due(conn: &mut Conn, id: Uuid, next_due: Option<NaiveDate>) -> QueryResult<usize> {
+    diesel::update(agreements::table.find(id)).set(agreements::review_next_due.eq(next_due)).execute(conn).await
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::repo::schema::agreement_acknowledgements, check_for_backend(diesel::pg::Pg))]
+pub struct AcknowledgementRow {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub version: i32,
+    pub user_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub acknowledged_on: NaiveDate,
+    pub recorded_by: Option<Uuid>,
+}
+
+pub async fn insert_acknowledgement(conn: &mut Conn, row: &AcknowledgementRow) -> QueryResult<usize> {
+    diesel::insert_into(crate::repo::schema::agreement_acknowledgements::table).values(row).execute(conn).await
+}
+
+pub async fn acknowledgements(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<AcknowledgementRow>> {
+    use crate::repo::schema::agreement_acknowledgements::dsl as a;
+    a::agreement_acknowledgements
+        .filter(a::agreement_id.eq(agreement_id))
+        .order((a::version, a::id))
+        .select(AcknowledgementRow::as_select())
+        .load(conn)
+        .await
+}
