@@ -101,7 +101,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init_logging(config.log_format);
+    let _log_writer = telemetry::init_logging(config.log_format);
     let result = actix_web::rt::System::new().block_on(async move {
         match command {
             Command::Serve(options) => server::serve(config, options).await,

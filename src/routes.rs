@@ -94,6 +94,7 @@ pub struct Shared {
                        header; single resources carry a strong `ETag` and honour `If-None-Match`.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
+    servers((url = "/", description = "This server (paths carry the /api/v1 prefix)")),
     tags(
         (name = "auth", description = "Signing in: OAuth 2.0 token endpoint, revocation, JWKS, the signed-in user"),
         (name = "areas", description = "Register of municipalities (kunnat) and wellbeing services counties (hyvinvointialueet)"),
@@ -128,14 +129,63 @@ impl utoipa::Modify for SecurityDefinitions {
     }
 }
 
-/// The OpenAPI document of the API as mounted by [`api`].
+/// The OpenAPI document of the API as mounted by [`api`], as generated.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts().1
 }
 
+/// The OpenAPI document as served and committed: [`openapi`] with flattened views closed.
+pub fn openapi_document(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    close_flattened(&mut doc);
+    doc
+}
+
+/// A view that flattens another type (`#[serde(flatten)]`) is generated as `allOf` of that
+/// type and its own fields. When the flattened type is closed (`additionalProperties: false`,
+/// as request bodies are), no real response could validate against the `allOf`: merge such
+/// schemas into one closed object holding every property.
+fn close_flattened(doc: &mut serde_json::Value) {
+    use serde_json::{Map, Value};
+    let schemas: Map<String, Value> =
+        doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    let resolve = |part: &Value| -> Option<Value> {
+        match part.get("$ref").and_then(Value::as_str) {
+            Some(r) => schemas.get(r.strip_prefix("#/components/schemas/")?).cloned(),
+            None => Some(part.clone()),
+        }
+    };
+    let Some(targets) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    for schema in targets.values_mut() {
+        let Some(parts) = schema.get("allOf").and_then(Value::as_array) else { continue };
+        let Some(parts) = parts.iter().map(resolve).collect::<Option<Vec<Value>>>() else { continue };
+        let plain = parts.iter().all(|p| p.get("properties").is_some() && p.get("allOf").is_none());
+        let closed = parts.iter().any(|p| p.get("additionalProperties") == Some(&Value::Bool(false)));
+        if !(plain && closed) {
+            continue;
+        }
+        let mut properties = Map::new();
+        let mut required: Vec<Value> = Vec::new();
+        for part in &parts {
+            properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
+            for name in part.get("required").and_then(Value::as_array).into_iter().flatten() {
+                if !required.contains(name) {
+                    required.push(name.clone());
+                }
+            }
+        }
+        let Some(object) = schema.as_object_mut() else { continue };
+        object.remove("allOf");
+        object.insert("type".into(), "object".into());
+        object.insert("required".into(), Value::Array(required));
+        object.insert("properties".into(), Value::Object(properties));
+        object.insert("additionalProperties".into(), Value::Bool(false));
+    }
+}
+
 /// The OpenAPI document as committed in `openapi/openapi.json`.
 pub fn openapi_json() -> String {
-    let mut json = openapi().to_pretty_json().unwrap_or_default();
+    let mut json = serde_json::to_string_pretty(&openapi_document(&openapi())).unwrap_or_default();
     json.push('\n');
     json
 }
@@ -164,7 +214,7 @@ pub fn app(
         .app_data(framework::query_config())
         .app_data(framework::path_config())
         .app_data(web::PayloadConfig::new(framework::PAYLOAD_LIMIT))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", openapi_document(&api)))
         .service(web::resource("/docs").get(|| async {
             actix_web::HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
         }))

@@ -10,14 +10,20 @@ use crate::db::PoolStatus;
 
 /// Installs the global log subscriber. `RUST_LOG` filters (default `info`). Request spans
 /// carry `request_id`, so every line logged while serving a request names it.
-pub fn init_logging(format: LogFormat) {
+///
+/// Lines are written by a background thread, so a request never waits for stdout; keep the
+/// returned guard alive until the process ends, it flushes what is still buffered.
+pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stdout());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
     };
+    guard
 }
 
 /// Upper bounds (seconds) of the latency histogram buckets.

@@ -11,7 +11,7 @@ use super::ids;
 use crate::db::Conn;
 use crate::domain::agreements::reviews::{self as agreement_reviews, ReviewDecision, ReviewInput, ReviewOutcome};
 use crate::domain::agreements::{
-    self, AgreementContent, AgreementVisibility, AmountPeriod, CiPrinciple, CostBasis, CostCategory, CostItem,
+    self, AgreementFields, AgreementVisibility, AmountPeriod, CiPrinciple, CostBasis, CostCategory, CostItem,
     ExtraSection, GroundRules, Party, PartyRole, Period, Principle, Review, Share, SignatureInput, SignatureMethod,
     Status, Task, Transition,
 };
@@ -45,11 +45,11 @@ fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate, AppError> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| AppError::internal("demo date"))
 }
 
-fn meeting_place_agreement(contacts: (Uuid, Uuid)) -> Result<AgreementContent, AppError> {
+fn meeting_place_agreement(contacts: (Uuid, Uuid)) -> Result<AgreementFields, AppError> {
     use ids::*;
     let principle =
         |p: Principle, text: &str| CiPrinciple { principle: p, commitment: fi(text), evidence_links: vec![] };
-    Ok(AgreementContent {
+    Ok(AgreementFields {
         code: "KS-2026-014".into(),
         title: LocalizedText::fi_sv(
             "Kohtaamispaikan kumppanuussopimus, Jyväskylä",
@@ -153,9 +153,9 @@ fn meeting_place_agreement(contacts: (Uuid, Uuid)) -> Result<AgreementContent, A
     })
 }
 
-fn keusote_agreement(contact: Uuid) -> Result<AgreementContent, AppError> {
+fn keusote_agreement(contact: Uuid) -> Result<AgreementFields, AppError> {
     use ids::*;
-    Ok(AgreementContent {
+    Ok(AgreementFields {
         code: "KU-2026-003".into(),
         title: fi("Kumppanuussopimus: ikäihmisten liikuntaryhmät Tuusulassa"),
         purpose: fi("Ikäihmisten toimintakyvyn ja osallisuuden tukeminen avustetun järjestön ryhmillä."),

@@ -26,9 +26,15 @@ pub struct ListMeta {
     pub limit: i64,
 }
 
+/// The items of a list, by reference to their own schema (not a copy of it).
+fn items_by_ref<T: ToSchema>() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new().items(utoipa::openapi::Ref::from_schema_name(T::name())).build()
+}
+
 /// The list envelope: `{"data": [...], "meta": {...}}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse<T: ToSchema> {
+    #[schema(schema_with = items_by_ref::<T>)]
     pub data: Vec<T>,
     pub meta: ListMeta,
 }
@@ -66,11 +72,40 @@ impl<F: DeserializeOwned + 'static> FromRequest for Listing<F> {
 fn listing<F: DeserializeOwned>(query: &str) -> Result<Listing<F>, AppError> {
     let bad = |e: serde_urlencoded::de::Error| AppError::bad_request(format!("Invalid query string: {e}"));
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(bad)?;
+    if pairs.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(AppError::bad_request("Query parameters cannot contain the NUL character (U+0000)."));
+    }
     let (list, own): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| ListQuery::NAMES.contains(&k.as_str()));
     let encode = |p: &[(String, String)]| serde_urlencoded::to_string(p).unwrap_or_default();
     let list: ListQuery = serde_urlencoded::from_str(&encode(&list)).map_err(bad)?;
     let filters: F = serde_urlencoded::from_str(&encode(&own)).map_err(bad)?;
     Ok(Listing { list, filters })
+}
+
+/// A JSON request body: a JSON object read into `T`, so a member of the wrong type is a 422
+/// naming its JSON path. Size limit, content type and syntax are the JSON extractor's.
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            if !value.is_object() {
+                return Err(AppError::invalid("body", "not_an_object", "the body is a JSON object").into());
+            }
+            Ok(Body(crate::domain::types::validation::from_json(value)?))
+        })
+    }
 }
 
 /// A list response; also sets `Link: <...>; rel="next"` when another page follows.
@@ -230,6 +265,9 @@ pub enum WriteErrors {
     /// `If-Match` did not match; the body and `ETag` carry the current version.
     #[response(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(crate::error::Problem),
+    /// The body is larger than the limit (256 KiB of JSON).
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(crate::error::Problem),
     /// Body is not JSON.
     #[response(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(crate::error::Problem),

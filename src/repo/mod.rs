@@ -76,7 +76,15 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
 fn constraint_field_error(constraint: &str) -> FieldError {
     match CLIENT_CONSTRAINTS.iter().find(|(name, ..)| *name == constraint) {
         Some((_, field, code, message)) => FieldError::new(*field, *code, *message),
-        None => FieldError::new(constraint, "constraint_violation", "the value violates a data rule"),
+        // Never a constraint's name: it says nothing to a client and something to an attacker.
+        None => {
+            tracing::warn!(constraint, "a data rule without a client message was violated");
+            FieldError::new(
+                "body",
+                "constraint_violation",
+                "a value refers to something that does not exist or breaks a data rule",
+            )
+        }
     }
 }
 
@@ -102,6 +110,12 @@ impl From<DieselError> for AppError {
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                         tracing::error!("database connection lost: {}", info.message());
                         AppError::Unavailable { retry_after_secs: 2 }
+                    }
+                    // PostgreSQL text cannot hold U+0000 (`\u0000` in JSON): the client's to fix.
+                    _ if info.message().contains("invalid byte sequence")
+                        || info.message().contains("unsupported Unicode escape sequence") =>
+                    {
+                        AppError::invalid("body", "invalid_text", "text cannot contain the NUL character (U+0000)")
                     }
                     _ if info.message().contains("statement timeout") => {
                         tracing::warn!("statement timeout: {}", info.message());

@@ -612,8 +612,12 @@ async fn annual_reviews_move_the_next_due_date_and_can_open_an_amendment() {
     let mut bad = review.clone();
     bad["participant_organization_ids"] = serde_json::json!([uuid::Uuid::now_v7()]);
     bad["next_review_due"] = "2026-01-01".into();
-    let problem = record_review(&app, &p, As::Coordinator, &id, bad).await.assert_problem(422);
-    assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
+    let problem = record_review(&app, &p, As::Coordinator, &id, bad.clone()).await.assert_problem(422);
+    assert_eq!(problem["errors"][0]["field"], "next_review_due");
+    // Naming an organisation that is not a party conflicts with the agreement as it is (409).
+    bad["next_review_due"] = serde_json::Value::Null;
+    let problem = record_review(&app, &p, As::Coordinator, &id, bad).await.assert_problem(409);
+    assert!(problem["detail"].as_str().unwrap().contains("participant_organization_ids[0]"), "{problem}");
 
     let mut amend_review = review.clone();
     amend_review["scheduled_date"] = "2027-11-10".into();
@@ -657,7 +661,7 @@ async fn acknowledgements_show_who_needs_briefing_after_an_amendment() {
     .await
     .assert_status(201);
     app.call(post(As::Anonymous, serde_json::json!({}))).await.assert_problem(401);
-    app.call(post(As::Coordinator, serde_json::json!({"version": 7}))).await.assert_problem(422);
+    app.call(post(As::Coordinator, serde_json::json!({"version": 7}))).await.assert_problem(409);
 
     // Amend and sign version 2: both briefings are now of an older version.
     amend(&app, &p, As::OrgAdmin, &id, "Pelisääntöjen päivitys").await.assert_status(200);

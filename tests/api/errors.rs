@@ -41,7 +41,7 @@ async fn bad_query_parameters_are_400() {
         "/api/v1/organizations?parent=xyz",
         "/api/v1/organizations?updated_since=yesterday",
         "/api/v1/organizations?kidn=ngo",
-        "/api/v1/organizations?cursor=not-a-cursor",
+        "/api/v1/organizations?cursor=not%20a%20cursor!",
         "/api/v1/areas?valid_on=2026-13-01",
     ] {
         let body = app.get(uri).await.assert_problem(400);

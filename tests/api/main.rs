@@ -16,3 +16,4 @@ mod migrations;
 mod openapi;
 mod organizations;
 mod service_clients;
+mod shape;

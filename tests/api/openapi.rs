@@ -44,3 +44,74 @@ fn every_operation_documents_errors_and_every_schema_exists() {
         assert!(schemas.contains_key(name), "dangling $ref {name}");
     }
 }
+
+/// Every string and array a client can send in a body has an upper bound in the contract, and
+/// every list references its item schema instead of copying it.
+#[test]
+fn request_bodies_are_bounded_and_lists_reference_their_items() {
+    use serde_json::Value;
+    let spec: Value = serde_json::from_str(&yhdyspinta::routes::openapi_json()).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    fn walk(
+        schema: &Value,
+        path: &str,
+        schemas: &serde_json::Map<String, Value>,
+        seen: &mut Vec<String>,
+        out: &mut Vec<String>,
+    ) {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            let name = r.trim_start_matches("#/components/schemas/").to_owned();
+            if !seen.contains(&name) {
+                seen.push(name.clone());
+                walk(&schemas[&name], &format!("{path}<{name}>"), schemas, seen, out);
+            }
+            return;
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for part in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+                walk(part, path, schemas, seen, out);
+            }
+        }
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let bounded_format =
+            schema.get("format").is_some() || schema.get("enum").is_some() || schema.get("pattern").is_some();
+        if types.contains(&"string") && schema.get("maxLength").is_none() && !bounded_format {
+            out.push(format!("{path}: string without maxLength"));
+        }
+        if types.contains(&"array") {
+            if schema.get("maxItems").is_none() {
+                out.push(format!("{path}: array without maxItems"));
+            }
+            if let Some(items) = schema.get("items") {
+                walk(items, &format!("{path}[]"), schemas, seen, out);
+            }
+        }
+        if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            if schema.get("maxProperties").is_none() {
+                out.push(format!("{path}: map without maxProperties"));
+            }
+            walk(values, &format!("{path}{{}}"), schemas, seen, out);
+        }
+        for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            walk(property, &format!("{path}.{name}"), schemas, seen, out);
+        }
+    }
+    let mut unbounded = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (media, content) in op["requestBody"]["content"].as_object().into_iter().flatten() {
+                if media.contains("json") {
+                    walk(&content["schema"], &format!("{method} {path}"), schemas, &mut Vec::new(), &mut unbounded);
+                }
+            }
+        }
+    }
+    assert!(unbounded.is_empty(), "unbounded request fields:\n{}", unbounded.join("\n"));
+    for (name, schema) in schemas.iter().filter(|(n, _)| n.starts_with("ListResponse_")) {
+        assert!(schema["properties"]["data"]["items"]["$ref"].is_string(), "{name} copies its item schema");
+    }
+}

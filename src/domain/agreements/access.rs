@@ -5,7 +5,7 @@
 
 use uuid::Uuid;
 
-use super::model::{Agreement, AgreementContent, AgreementVisibility};
+use super::model::{Agreement, AgreementFields, AgreementVisibility};
 use crate::domain::access::{Actor, Role, admin_or, allow, denied};
 use crate::error::AppError;
 
@@ -30,7 +30,7 @@ pub fn can_edit(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
 }
 
 /// A new agreement: the creator must coordinate one of the parties it names.
-pub fn can_create(actor: &Actor, content: &AgreementContent) -> Result<(), AppError> {
+pub fn can_create(actor: &Actor, content: &AgreementFields) -> Result<(), AppError> {
     let parties: Vec<Uuid> = content.parties.iter().map(|p| p.organization_id).collect();
     admin_or(actor, actor.has_role_in_any(&parties, Role::Coordinator))
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::access;
-use super::model::{Agreement, AgreementContent, Status, from_json, from_rows, load, today};
+use super::model::{Agreement, AgreementFields, Status, from_json, from_rows, load, today};
 use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::audit::{self, Change};
@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::repo::agreements as repo;
 use crate::repo::agreements::versions::{self as version_repo, VersionRow};
 
-pub async fn create(cx: &mut Cx<'_>, content: AgreementContent) -> Result<Agreement, AppError> {
+pub async fn create(cx: &mut Cx<'_>, content: AgreementFields) -> Result<Agreement, AppError> {
     let (conn, actor) = cx.parts().await?;
     access::can_create(actor, &content)?;
     content.check(conn).await?;
@@ -41,7 +41,7 @@ pub async fn create(cx: &mut Cx<'_>, content: AgreementContent) -> Result<Agreem
 
 /// Writes new content to a locked agreement: the row comes back from `UPDATE … RETURNING`,
 /// the parties are the ones written.
-async fn write_content(tx: &mut Conn, id: Uuid, content: &AgreementContent) -> Result<Agreement, AppError> {
+async fn write_content(tx: &mut Conn, id: Uuid, content: &AgreementFields) -> Result<Agreement, AppError> {
     let row = repo::update(tx, id, &content.to_row()?).await?;
     let parties = content.party_rows(id);
     repo::replace_parties(tx, id, &parties).await?;
@@ -140,7 +140,7 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
                 let in_force = version_repo::version(tx, id, number)
                     .await?
                     .ok_or_else(|| AppError::internal("version in force missing"))?;
-                let content: AgreementContent = from_json(in_force.snapshot)?;
+                let content: AgreementFields = from_json(in_force.snapshot)?;
                 write_content(tx, id, &content).await?;
                 repo::set_amendment(tx, id, None, None).await?;
             }

@@ -14,6 +14,7 @@ use crate::db::Conn;
 use crate::domain::audit::Audited;
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::formats;
+use crate::domain::types::integers;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::validation::{self, rule};
@@ -177,7 +178,7 @@ pub struct CiPrinciple {
     pub commitment: LocalizedText,
     /// http(s) addresses, at most 2,000 characters each.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(max_items = 20, value_type = Vec<formats::schema::HttpUrl>)]
     #[validate(length(max = 20), custom(function = "evidence_links"))]
     pub evidence_links: Vec<String>,
 }
@@ -216,7 +217,7 @@ pub struct CostItem {
 #[serde(deny_unknown_fields)]
 pub struct Review {
     /// Months between annual reviews, 1–60 (default 12).
-    #[serde(default = "twelve")]
+    #[serde(default = "twelve", deserialize_with = "integers::int32")]
     #[schema(minimum = 1, maximum = 60)]
     #[validate(range(min = 1, max = 60))]
     pub cycle_months: i32,
@@ -255,7 +256,7 @@ fn agreement_code(code: &str) -> Result<(), ValidationError> {
                       "shares": [{"organization_id": "01930000-0000-7000-8000-000000000004", "percent": "50"},
                                  {"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "50"}]}],
     "review": {"cycle_months": 12, "next_due": "2026-11-30"}}))]
-pub struct AgreementContent {
+pub struct AgreementFields {
     /// Human reference, unique (e.g. `KS-2026-014`): 2–40 letters, digits, `-`, `_` or `.`.
     #[schema(min_length = 2, max_length = 40, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$")]
     #[validate(custom(function = "agreement_code"))]
@@ -351,7 +352,7 @@ impl Status {
 pub struct Agreement {
     pub id: Uuid,
     #[serde(flatten)]
-    pub content: AgreementContent,
+    pub content: AgreementFields,
     pub status: Status,
     pub status_comment: Option<String>,
     /// The version in force (signed by every signing party).
@@ -413,7 +414,7 @@ pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveD
     let complete = ci_principles.iter().map(|p| p.principle).collect::<HashSet<_>>().len() == 5;
     Ok(Agreement {
         id: row.id,
-        content: AgreementContent {
+        content: AgreementFields {
             code: row.code,
             title: from_json(row.title)?,
             purpose: from_json(row.purpose)?,
@@ -468,7 +469,7 @@ pub(super) async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<
     from_rows(row, parties, today())
 }
 
-impl AgreementContent {
+impl AgreementFields {
     /// Every rule the content must pass: the field rules, the rules between fields (dates,
     /// parties, sums), and that contact persons are the parties' own.
     pub(super) async fn check(&self, conn: &mut Conn) -> Result<(), AppError> {
@@ -756,7 +757,7 @@ mod tests {
         assert!(Status::from_row("archived", d("2020-01-01"), d("2027-01-01")).is_err());
     }
 
-    fn content(shares: Vec<(Uuid, &str)>) -> AgreementContent {
+    fn content(shares: Vec<(Uuid, &str)>) -> AgreementFields {
         let parties = shares
             .iter()
             .map(|(id, _)| Party {
@@ -766,7 +767,7 @@ mod tests {
                 contact_ids: vec![],
             })
             .collect();
-        AgreementContent {
+        AgreementFields {
             code: "KS-2026-001".into(),
             title: LocalizedText::fi("Sopimus"),
             purpose: LocalizedText::fi("Tarkoitus"),

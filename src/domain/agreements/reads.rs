@@ -12,7 +12,7 @@ use crate::db::Conn;
 use crate::domain::access::{Actor, Principal};
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::{ListQuery, Page};
-use crate::domain::types::search;
+use crate::domain::types::search::TextSearch;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::agreements::versions as version_repo;
@@ -73,7 +73,11 @@ pub struct AgreementQuery {
 pub async fn list(cx: &mut Cx<'_>, query: AgreementQuery, list: &ListQuery) -> Result<Page<Agreement, Uuid>, AppError> {
     let page = list.page::<Uuid>()?;
     validation::check(&query)?;
-    let search = search::query_param(query.q.as_deref())?;
+    let search = match TextSearch::from_param(query.q.as_deref()) {
+        TextSearch::All => None,
+        TextSearch::Terms(terms) => Some(terms),
+        TextSearch::Nothing => return Ok(Page::empty(page.limit)),
+    };
     let (conn, actor) = cx.parts().await?;
     let viewer_organizations = match &actor.principal {
         Principal::User { platform_admin: true, .. } => None,

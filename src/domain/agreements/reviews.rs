@@ -76,7 +76,7 @@ pub struct ReviewInput {
     pub participant_organization_ids: Vec<Uuid>,
     /// People who took part (at most 50 names of at most 200 characters).
     #[serde(default)]
-    #[schema(max_items = 50)]
+    #[schema(max_items = 50, value_type = Vec<crate::domain::types::formats::schema::PersonName>)]
     #[validate(length(max = 50), custom(function = "names"))]
     pub participant_names: Vec<String>,
     #[serde(default)]
@@ -143,30 +143,39 @@ fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Resul
 }
 
 /// The field rules and the rules that need the agreement's parties.
-fn validate_review(input: &ReviewInput, parties: &HashSet<Uuid>) -> Vec<FieldError> {
+/// Rules about the review itself (422).
+fn validate_review(input: &ReviewInput) -> Result<(), AppError> {
     let mut errors = input.validate().err().map(|e| validation::field_errors(&e)).unwrap_or_default();
-    for (i, org) in input.participant_organization_ids.iter().enumerate() {
-        if !parties.contains(org) {
-            errors.push(FieldError::new(
-                format!("participant_organization_ids[{i}]"),
-                "not_a_party",
-                "not a party of the agreement",
-            ));
-        }
-    }
-    for (i, d) in input.decisions.iter().enumerate() {
-        if d.responsible_party_id.is_some_and(|p| !parties.contains(&p)) {
-            errors.push(FieldError::new(
-                format!("decisions[{i}].responsible_party_id"),
-                "not_a_party",
-                "not a party of the agreement",
-            ));
-        }
-    }
     if input.next_review_due.is_some_and(|d| d <= input.scheduled_date) {
         errors.push(FieldError::new("next_review_due", "before_review", "the next review must come after this one"));
     }
-    errors
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+/// Organisations the review names must be parties of the agreement as it is now: a reference
+/// that does not fit the agreement's current state is a conflict with it (409), as a
+/// signature of another version's hash is.
+fn names_only_parties(input: &ReviewInput, parties: &HashSet<Uuid>) -> Result<(), AppError> {
+    let mut outside: Vec<String> = input
+        .participant_organization_ids
+        .iter()
+        .enumerate()
+        .filter(|(_, org)| !parties.contains(org))
+        .map(|(i, _)| format!("participant_organization_ids[{i}]"))
+        .collect();
+    outside.extend(
+        input
+            .decisions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.responsible_party_id.is_some_and(|p| !parties.contains(&p)))
+            .map(|(i, _)| format!("decisions[{i}].responsible_party_id")),
+    );
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict { detail: format!("not a party of the agreement: {}", outside.join(", ")) })
+    }
 }
 
 pub async fn list_reviews(cx: &mut Cx<'_>, agreement_id: Uuid) -> Result<Vec<Review>, AppError> {
@@ -188,10 +197,8 @@ pub async fn record_review(
         let before = load(tx, agreement_id, true).await?;
         access::can_edit(actor, &before)?;
         let parties: HashSet<Uuid> = before.content.parties.iter().map(|p| p.organization_id).collect();
-        let errors = validate_review(&input, &parties);
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
+        validate_review(&input)?;
+        names_only_parties(&input, &parties)?;
         let cycle = u32::try_from(before.content.review.cycle_months).unwrap_or(12);
         let next_due = input.next_review_due.or_else(|| input.scheduled_date.checked_add_months(Months::new(cycle)));
         let row = ReviewRow {
@@ -264,7 +271,7 @@ impl Audited for Acknowledgement {
 #[schema(example = json!({"person_name": "Vapaaehtoinen Virtanen", "organization_id": "01930000-0000-7000-8000-00000000000c"}))]
 pub struct AcknowledgementInput {
     /// Default: the version in force.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     pub version: Option<i32>,
     /// Another user; default: yourself (unless `person_name` is given).
     #[serde(default)]
@@ -337,9 +344,12 @@ pub async fn acknowledge(
         Some(v) => v,
         None => return Err(AppError::Conflict { detail: "no version is in force yet; name the version".into() }),
     };
+    if crate::repo::agreements::versions::version(conn, agreement_id, version).await?.is_none() {
+        return Err(AppError::Conflict { detail: format!("version: the agreement has no version {version}") });
+    }
     let parties: Vec<Uuid> = a.content.parties.iter().map(|p| p.organization_id).collect();
     if input.organization_id.is_some_and(|o| !parties.contains(&o)) {
-        return Err(AppError::invalid("organization_id", "not_a_party", "not a party of the agreement"));
+        return Err(AppError::Conflict { detail: "organization_id: not a party of the agreement".into() });
     }
     let organization_id = input.organization_id.or_else(|| {
         // The caller's own party organisation, when recording their own briefing.

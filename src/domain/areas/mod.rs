@@ -82,7 +82,7 @@ pub struct AreaQuery {
     #[validate(length(max = 100))]
     pub q: Option<String>,
     /// Only municipalities of this wellbeing services county (two-digit code).
-    #[param(example = "15", max_length = 2)]
+    #[param(example = "15", pattern = "^[0-9]{2}$")]
     #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county: Option<String>,
     /// Areas valid on this date (default: today).

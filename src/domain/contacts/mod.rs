@@ -119,21 +119,21 @@ pub struct ContactFields {
     #[validate(length(max = 200))]
     pub title: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     #[validate(custom(function = "formats::email"))]
     pub email: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 21)]
+    #[schema(max_length = 21, pattern = "^\\+?[0-9 ()-]{5,20}$")]
     #[validate(custom(function = "formats::phone"))]
     pub phone: Option<String>,
     /// Free tags such as `ngo-collaboration` or `premises` (at most 20, each 1–64 characters).
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(max_items = 20, value_type = Vec<formats::schema::Tag>)]
     #[validate(length(max = 20), custom(function = "formats::tags"))]
     pub topics: Vec<String>,
     /// Languages the person serves in (e.g. `fi`, `sv`, `en`; at most 10).
     #[serde(default)]
-    #[schema(max_items = 10)]
+    #[schema(max_items = 10, value_type = Vec<formats::schema::Tag>)]
     #[validate(length(max = 10), custom(function = "formats::tags"))]
     pub languages: Vec<String>,
     /// The person's user account, if they have one.

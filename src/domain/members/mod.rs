@@ -120,7 +120,7 @@ pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid) -> Resul
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "uusi.tyontekija@example.fi", "role": "member", "display_name": "Uusi Työntekijä"}))]
 pub struct NewMember {
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     #[validate(custom(function = "formats::email"))]
     pub email: String,
     pub role: Role,

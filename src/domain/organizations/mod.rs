@@ -22,7 +22,7 @@ use crate::domain::types::merge_patch;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
-use crate::domain::types::search;
+use crate::domain::types::search::TextSearch;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::organizations::{self as repo, OrganizationFilter, OrganizationRow, OrganizationWrite};
@@ -106,18 +106,19 @@ pub struct OrganizationQuery {
     /// Only organisations of this kind.
     pub kind: Option<OrganizationKind>,
     /// Only organisations serving this municipality (three-digit code).
-    #[param(example = "179", max_length = 3)]
+    #[param(example = "179", pattern = "^[0-9]{3}$")]
     #[validate(custom(function = "formats::municipality_code"))]
     pub municipality: Option<String>,
     /// Only organisations of this wellbeing services county (two-digit code).
-    #[param(example = "15", max_length = 2)]
+    #[param(example = "15", pattern = "^[0-9]{2}$")]
     #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county: Option<String>,
     /// Only direct sub-organisations of this organisation.
     pub parent: Option<Uuid>,
-    /// The organisation with this business ID (Y-tunnus); the check digit is validated.
-    #[param(example = "0208201-1", max_length = 9)]
-    #[validate(custom(function = "formats::business_id"))]
+    /// The organisation with this business ID (Y-tunnus). An ID whose check digit is wrong
+    /// matches no organisation.
+    #[param(example = "0208201-1", pattern = "^[0-9]{7}-[0-9]$")]
+    #[validate(custom(function = "formats::business_id_shape"))]
     pub business_id: Option<String>,
     /// Words to look for in the Finnish and Swedish names; each word matches as a prefix.
     #[param(example = "tampe", max_length = 200)]
@@ -132,13 +133,22 @@ pub async fn list(
 ) -> Result<Page<Organization, Uuid>, AppError> {
     let page = list.page::<Uuid>()?;
     validation::check(&query)?;
+    let search = match TextSearch::from_param(query.q.as_deref()) {
+        TextSearch::All => None,
+        TextSearch::Terms(terms) => Some(terms),
+        TextSearch::Nothing => return Ok(Page::empty(page.limit)),
+    };
+    // A business id whose check digit is wrong belongs to no organisation.
+    if query.business_id.as_deref().is_some_and(|b| BusinessId::parse(b).is_err()) {
+        return Ok(Page::empty(page.limit));
+    }
     let filter = OrganizationFilter {
         kind: query.kind.map(|k| name_of(&k)),
         municipality_code: query.municipality,
         wellbeing_county_code: query.wellbeing_county,
         parent_id: query.parent,
         business_id: query.business_id,
-        search: search::query_param(query.q.as_deref())?,
+        search,
         updated_since: list.updated_since,
         after: page.after,
         limit: page.fetch_limit(),
@@ -165,38 +175,39 @@ pub struct OrganizationFields {
     pub kind: OrganizationKind,
     /// Finnish business ID (Y-tunnus); the check digit is validated.
     #[serde(default)]
-    #[schema(max_length = 9)]
+    #[schema(pattern = "^[0-9]{7}-[0-9]$")]
     #[validate(custom(function = "formats::business_id"))]
     pub business_id: Option<String>,
     #[serde(default)]
     pub parent_id: Option<Uuid>,
     /// Municipalities served (three-digit codes).
     #[serde(default)]
-    #[schema(max_items = 400)]
+    #[schema(max_items = 400, value_type = Vec<formats::schema::MunicipalityCode>)]
     #[validate(length(max = 400), custom(function = "formats::municipality_codes"))]
     pub municipality_codes: Vec<String>,
     #[serde(default)]
-    #[schema(max_length = 2)]
+    #[schema(pattern = "^[0-9]{2}$")]
     #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county_code: Option<String>,
     #[serde(default)]
     #[validate(nested)]
     pub description: Option<LocalizedText>,
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = "^https?://\\S+$")]
     #[validate(length(max = 2000), custom(function = "formats::http_url"))]
     pub website: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     #[validate(custom(function = "formats::email"))]
     pub email: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 21)]
+    #[schema(max_length = 21, pattern = "^\\+?[0-9 ()-]{5,20}$")]
     #[validate(custom(function = "formats::phone"))]
     pub phone: Option<String>,
     /// Identifiers in outside registers, e.g. `{"ptv": "..."}`: at most 20, names of 1–64 and
     /// values of 1–128 characters.
     #[serde(default)]
+    #[schema(value_type = formats::schema::ExternalIds)]
     #[validate(custom(function = "formats::external_ids"))]
     pub external_ids: BTreeMap<String, String>,
 }

@@ -7,9 +7,21 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 
 /// A non-negative decimal with at most two fractional digits, held in hundredths.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
-#[schema(value_type = String, example = "123.40")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Decimal2(i64);
+
+impl utoipa::PartialSchema for Decimal2 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^[0-9]{1,12}(\.[0-9]{1,2})?$"))
+            .description(Some("A non-negative decimal string with at most two decimals, e.g. \"123.40\"."))
+            .examples([serde_json::json!("123.40")])
+            .into()
+    }
+}
+
+impl ToSchema for Decimal2 {}
 
 impl Decimal2 {
     pub const HUNDRED: Decimal2 = Decimal2(10_000);

@@ -9,16 +9,18 @@ use validator::ValidationError;
 use super::business_id::{BusinessId, BusinessIdError};
 use super::validation::rule;
 
-/// `local@domain.tld`, at most 254 bytes, no whitespace (the shape `*_email_check` allows).
+/// The pattern of an e-mail address, as the database's `*_email_check` has it.
+pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
+
+/// `local@domain.tld` ([`EMAIL_PATTERN`]), at most 254 characters.
 pub fn email(value: &str) -> Result<(), ValidationError> {
-    let ok = value.len() <= 254
+    let ok = value.chars().count() <= 254
+        && !value.chars().any(char::is_whitespace)
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && !domain.contains('@')
-                && domain.split_once('.').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
-                && !domain.ends_with('.')
-        })
-        && !value.chars().any(char::is_whitespace);
+                && domain.char_indices().any(|(i, c)| c == '.' && i > 0 && i + 1 < domain.len())
+        });
     if ok { Ok(()) } else { Err(rule("invalid_email", "not an e-mail address")) }
 }
 
@@ -45,6 +47,14 @@ pub fn business_id(value: &str) -> Result<(), ValidationError> {
         }
         BusinessIdError::NeverIssued => rule("invalid_check_digit", "no business id has these digits"),
     })
+}
+
+/// The shape of a business id, `1234567-8`, whatever its check digit.
+pub fn business_id_shape(value: &str) -> Result<(), ValidationError> {
+    match BusinessId::parse(value) {
+        Err(BusinessIdError::Format) => Err(rule("invalid_format", "use the form 1234567-8")),
+        _ => Ok(()),
+    }
 }
 
 fn digits(value: &str, n: usize) -> bool {
@@ -100,6 +110,60 @@ pub fn external_ids(map: &std::collections::BTreeMap<String, String>) -> Result<
             Cow::Borrowed("at most 20 identifiers; names of 1-64 and values of 1-128 characters"),
         ))
     }
+}
+
+/// Schemas of the formats above for lists and maps of them (`#[schema(value_type = …)]`),
+/// so the contract bounds each item as the rules do.
+pub mod schema {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    fn string(min: usize, max: usize, pattern: &str, description: &str) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(min))
+            .max_length(Some(max))
+            .pattern(Some(pattern))
+            .description(Some(description))
+    }
+
+    macro_rules! text_schema {
+        ($name:ident, $min:expr, $max:expr, $pattern:expr, $description:expr) => {
+            #[doc = $description]
+            pub struct $name;
+            impl PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    string($min, $max, $pattern, $description).into()
+                }
+            }
+            impl ToSchema for $name {}
+        };
+    }
+
+    text_schema!(Tag, 1, 64, "\\S", "A free tag such as `premises` or `fi`: 1–64 characters, not blank.");
+    text_schema!(MunicipalityCode, 3, 3, "^[0-9]{3}$", "A municipality code of Statistics Finland (three digits).");
+    text_schema!(HttpUrl, 8, 2000, "^https?://\\S+$", "An http(s) address of at most 2,000 characters.");
+    text_schema!(PersonName, 1, 200, "\\S", "A person's name: 1–200 characters, not blank.");
+
+    /// Identifiers in outside registers: at most 20, names of 1–64 and values of 1–128 characters.
+    pub struct ExternalIds;
+    impl PartialSchema for ExternalIds {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .max_properties(Some(20))
+                .property_names(Some(
+                    ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(64)),
+                ))
+                .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(
+                    ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(128)).into(),
+                ))))
+                .description(Some("Identifiers in outside registers, e.g. `{\"ptv\": \"…\"}`."))
+                .into()
+        }
+    }
+    impl ToSchema for ExternalIds {}
 }
 
 #[cfg(test)]

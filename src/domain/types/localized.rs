@@ -12,20 +12,55 @@ pub const MAX_CHARS: u64 = 10_000;
 
 /// Text in Finnish, Swedish and/or English; at least one language is present, each at most
 /// 10,000 characters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"fi": "Jyväskylän kaupunki", "sv": "Jyväskylä stad"}))]
 pub struct LocalizedText {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 10000)]
     pub fi: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 10000)]
     pub sv: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 10000)]
     pub en: Option<String>,
 }
+
+const LANGUAGES: [&str; 3] = ["fi", "sv", "en"];
+
+/// The schema says what [`Validate`] checks: each language a string of at most
+/// [`MAX_CHARS`] (or `null`), and at least one of them with a non-blank text.
+impl utoipa::PartialSchema for LocalizedText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOfBuilder, AnyOfBuilder, ObjectBuilder, SchemaType, Type,
+        };
+        let mut shape = ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Object))
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let mut present = AnyOfBuilder::new();
+        for lang in LANGUAGES {
+            shape = shape.property(
+                lang,
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Array(vec![Type::String, Type::Null]))
+                    .max_length(Some(MAX_CHARS as usize)),
+            );
+            present = present.item(
+                ObjectBuilder::new()
+                    .property(lang, ObjectBuilder::new().schema_type(Type::String).pattern(Some("\\S")))
+                    .required(lang),
+            );
+        }
+        AllOfBuilder::new()
+            .item(shape)
+            .item(present)
+            .description(Some(
+                "Text in Finnish, Swedish and/or English: at least one non-blank, each at most 10,000 characters.",
+            ))
+            .examples([serde_json::json!({"fi": "Jyväskylän kaupunki", "sv": "Jyväskylä stad"})])
+            .into()
+    }
+}
+
+impl ToSchema for LocalizedText {}
 
 /// Preferred language for display fields (`?lang=`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]

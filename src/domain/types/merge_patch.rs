@@ -38,12 +38,7 @@ pub fn apply<T: Serialize + DeserializeOwned>(current: &T, patch: &Value) -> Res
     }
     let mut merged = serde_json::to_value(current).map_err(AppError::internal)?;
     merge(&mut merged, patch);
-    serde_json::from_value(merged).map_err(|e| {
-        let msg = e.to_string();
-        let named = msg.starts_with("unknown field") || msg.starts_with("missing field");
-        let field = msg.split('`').nth(1).filter(|_| named).unwrap_or("body").to_owned();
-        AppError::invalid(field, "invalid_value", msg)
-    })
+    super::validation::from_json(merged)
 }
 
 #[cfg(test)]

@@ -54,6 +54,11 @@ impl<T, K> Page<T, K> {
         Page { items: rows, next, limit: request.limit }
     }
 
+    /// A page with nothing on it (a filter nothing can match).
+    pub fn empty(limit: i64) -> Self {
+        Page { items: Vec::new(), next: None, limit }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U, K> {
         Page { items: self.items.into_iter().map(f).collect(), next: self.next, limit: self.limit }
     }
@@ -71,7 +76,7 @@ pub struct ListQuery {
     /// Page size, 1–200 (default 50; larger values are clamped, smaller ones raised to 1).
     pub limit: Option<i64>,
     /// `meta.next_cursor` of the previous page.
-    #[param(min_length = 1, max_length = 1024)]
+    #[param(min_length = 1, max_length = 1024, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     /// Only items changed at or after this instant (RFC 3339 with an offset, e.g.
     /// `2026-03-01T00:00:00Z`).
@@ -98,7 +103,13 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::bad_request("cursor: not a cursor issued by this list; start again without it"))
+        // Well-formed but unknown: the page it names does not exist (404), like any other
+        // unknown resource; characters outside base64url are a malformed request (400).
+        .ok_or(if !cursor.is_empty() && cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            AppError::NotFound
+        } else {
+            AppError::bad_request("cursor: not a cursor issued by this list; start again without it")
+        })
 }
 
 #[cfg(test)]

@@ -20,14 +20,23 @@ pub fn prefix_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" & "))
 }
 
-/// The tsquery of a list's `q` parameter: `None` when absent or blank, 422 when nothing
-/// searchable is left.
-pub fn query_param(q: Option<&str>) -> Result<Option<String>, crate::error::AppError> {
-    match q.map(str::trim).filter(|q| !q.is_empty()) {
-        None => Ok(None),
-        Some(q) => prefix_query(q).map(Some).ok_or_else(|| {
-            crate::error::AppError::invalid("q", "no_search_terms", "give at least one word of letters or digits")
-        }),
+/// What a list's free-text `q` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextSearch {
+    /// No `q`, or a blank one: no text filter.
+    All,
+    /// A sanitised prefix tsquery.
+    Terms(String),
+    /// `q` has no word of letters or digits, so nothing can match it.
+    Nothing,
+}
+
+impl TextSearch {
+    pub fn from_param(q: Option<&str>) -> TextSearch {
+        match q.map(str::trim).filter(|q| !q.is_empty()) {
+            None => TextSearch::All,
+            Some(q) => prefix_query(q).map_or(TextSearch::Nothing, TextSearch::Terms),
+        }
     }
 }
 

@@ -80,6 +80,29 @@ fn range_message(e: &ValidationError) -> String {
     }
 }
 
+/// A JSON body that does not read as the type it should (an unknown or missing member, a
+/// wrong type): 422 naming the member by its JSON path, e.g. `cost_sharing[0].shares[0].amount`.
+pub fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let message = e.inner().to_string();
+    let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+    // The path of an unknown member ends in it; a missing one is named only in the message.
+    let missing = message.starts_with("missing field");
+    let field = match message.split('`').nth(1).filter(|_| missing) {
+        Some(member) if path.is_empty() => member.to_owned(),
+        Some(member) => format!("{path}.{member}"),
+        None if path.is_empty() => "body".to_owned(),
+        None => path,
+    };
+    AppError::invalid(field, "invalid_value", message)
+}
+
+/// Reads `value` as a `T`, reporting a mismatch with [`shape_error`].
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
 /// A rule broken by a custom validator: a stable code and a message in plain words.
 pub fn rule(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
     ValidationError::new(code).with_message(message.into())
@@ -103,6 +126,32 @@ mod tests {
         name: String,
         #[validate(nested)]
         parties: Vec<Party>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Share {
+        amount: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        shares: Vec<Share>,
+    }
+
+    #[test]
+    fn shape_errors_name_the_json_path() {
+        let field = |v: serde_json::Value| match from_json::<Item>(v) {
+            Err(AppError::Validation(e)) => e[0].field.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(serde_json::json!({"shares": [{"amount": 1}, {"amount": "x"}]})), "shares[1].amount");
+        assert_eq!(field(serde_json::json!({"shares": [{"amonut": 1}]})), "shares[0].amonut");
+        assert_eq!(field(serde_json::json!({"shares": [{}]})), "shares[0].amount");
+        assert_eq!(field(serde_json::json!({})), "shares");
     }
 
     #[test]

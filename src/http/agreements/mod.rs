@@ -11,19 +11,19 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::agreements::{
-    self, Agreement, AgreementContent, AgreementQuery, Amendment, AmendmentInput, Status, Transition,
+    self, Agreement, AgreementFields, AgreementQuery, Amendment, AmendmentInput, Status, Transition,
 };
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
+use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementView {
     pub id: Uuid,
     #[serde(flatten)]
-    pub content: AgreementContent,
+    pub content: AgreementFields,
     /// `expired` is derived from the end date.
     pub status: Status,
     /// The comment of the last transition (the reason, for `terminated`).
@@ -81,12 +81,12 @@ pub async fn list(mut cx: Cx<'static>, query: Listing<AgreementQuery>) -> Result
 #[utoipa::path(
     operation_id = "create_agreement",
     tag = "agreements",
-    request_body = AgreementContent,
+    request_body = AgreementFields,
     responses((status = 201, description = "Created", body = AgreementView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements")]
-pub async fn create(mut cx: Cx<'static>, body: web::Json<AgreementContent>) -> Result<HttpResponse, AppError> {
+pub async fn create(mut cx: Cx<'static>, body: Body<AgreementFields>) -> Result<HttpResponse, AppError> {
     let view = AgreementView::from(agreements::create(&mut cx, body.into_inner()).await?);
     Ok(created(format!("/api/v1/agreements/{}", view.id), &view))
 }
@@ -113,7 +113,7 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
     operation_id = "update_agreement",
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), ("If-Match" = String, Header, description = "The ETag you last read")),
-    request_body(content = AgreementContent, content_type = "application/merge-patch+json",
+    request_body(content = AgreementFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396) of the agreement content: any of its members; null removes optional ones"),
     responses((status = 200, description = "Updated", body = AgreementView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -139,11 +139,7 @@ pub async fn update(
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements/{id}/transitions")]
-pub async fn transition(
-    mut cx: Cx<'static>,
-    id: web::Path<Uuid>,
-    body: web::Json<Transition>,
-) -> Result<Tagged, AppError> {
+pub async fn transition(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<Transition>) -> Result<Tagged, AppError> {
     Tagged::of(&AgreementView::from(agreements::transition(&mut cx, id.into_inner(), body.into_inner()).await?))
 }
 
@@ -158,10 +154,6 @@ pub async fn transition(
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements/{id}/amendments")]
-pub async fn amend(
-    mut cx: Cx<'static>,
-    id: web::Path<Uuid>,
-    body: web::Json<AmendmentInput>,
-) -> Result<Tagged, AppError> {
+pub async fn amend(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<AmendmentInput>) -> Result<Tagged, AppError> {
     Tagged::of(&AgreementView::from(agreements::amend(&mut cx, id.into_inner(), body.into_inner()).await?))
 }

@@ -11,7 +11,7 @@ use super::AgreementView;
 use crate::domain::agreements::reviews::{self, Acknowledgement, AcknowledgementInput, Review, ReviewInput};
 use crate::domain::context::Cx;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, ReadErrors, WriteErrors};
+use crate::http::common::{Body, ListResponse, ReadErrors, WriteErrors};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -76,7 +76,7 @@ pub async fn list_reviews(
 pub async fn record_review(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewInput>,
+    body: Body<ReviewInput>,
 ) -> Result<HttpResponse, AppError> {
     let (review, agreement) = reviews::record_review(&mut cx, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(RecordedReview { review: review.into(), agreement: agreement.into() }))
@@ -155,7 +155,7 @@ pub async fn list_acknowledgements(
 pub async fn acknowledge(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    body: web::Json<AcknowledgementInput>,
+    body: Body<AcknowledgementInput>,
 ) -> Result<HttpResponse, AppError> {
     let ack = reviews::acknowledge(&mut cx, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(AcknowledgementView::from(ack)))

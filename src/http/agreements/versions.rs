@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::agreements::{self, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff};
 use crate::domain::context::Cx;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, ReadErrors, Tagged, WriteErrors};
+use crate::http::common::{Body, ListResponse, ReadErrors, Tagged, WriteErrors};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignatureView {
@@ -117,7 +117,7 @@ pub struct SignResponse {
 pub async fn sign(
     mut cx: Cx<'static>,
     path: web::Path<(Uuid, i32)>,
-    body: web::Json<SignatureInput>,
+    body: Body<SignatureInput>,
 ) -> Result<HttpResponse, AppError> {
     let (id, n) = path.into_inner();
     let (signature, agreement) = agreements::sign(&mut cx, id, n, body.into_inner()).await?;

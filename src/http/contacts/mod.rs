@@ -12,7 +12,7 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
+    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
 };
 
 /// A contact person. An erased contact keeps its id and reads `erased: true` with no
@@ -119,7 +119,7 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
 pub async fn create(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    body: web::Json<ContactFields>,
+    body: Body<ContactFields>,
 ) -> Result<HttpResponse, AppError> {
     let org = id.into_inner();
     let view = ContactView::from(contacts::create(&mut cx, org, body.into_inner()).await?);

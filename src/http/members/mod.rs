@@ -13,7 +13,7 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
+    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,11 +119,7 @@ pub struct InvitationView {
     security(("bearer" = []))
 )]
 #[post("/api/v1/organizations/{id}/members")]
-pub async fn add(
-    mut cx: Cx<'static>,
-    id: web::Path<Uuid>,
-    body: web::Json<NewMember>,
-) -> Result<HttpResponse, AppError> {
+pub async fn add(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<NewMember>) -> Result<HttpResponse, AppError> {
     let org = id.into_inner();
     match members::add(&mut cx, org, body.into_inner()).await? {
         Added::Member(m) => {
@@ -158,7 +154,7 @@ pub async fn update(
     mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<MemberFields>,
+    body: Body<MemberFields>,
 ) -> Result<Tagged, AppError> {
     let (org, user) = path.into_inner();
     Tagged::of(&MemberView::from(members::update(&mut cx, org, user, if_match, body.into_inner()).await?))
@@ -207,7 +203,7 @@ pub struct AcceptedView {
 pub async fn accept(
     mut cx: Cx<'static>,
     token: web::Path<String>,
-    body: web::Json<AcceptInvitation>,
+    body: Body<AcceptInvitation>,
 ) -> Result<HttpResponse, AppError> {
     let user = members::accept_invitation(&mut cx, &token, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(AcceptedView {

@@ -14,7 +14,7 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
+use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -130,7 +130,7 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
     security(("bearer" = []))
 )]
 #[post("/api/v1/organizations")]
-pub async fn create(mut cx: Cx<'static>, body: web::Json<OrganizationFields>) -> Result<HttpResponse, AppError> {
+pub async fn create(mut cx: Cx<'static>, body: Body<OrganizationFields>) -> Result<HttpResponse, AppError> {
     let view = OrganizationView::from(organizations::create(&mut cx, body.into_inner()).await?);
     Ok(created(format!("/api/v1/organizations/{}", view.id), &view))
 }

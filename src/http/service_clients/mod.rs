@@ -11,7 +11,7 @@ use crate::domain::context::Cx;
 use crate::domain::service_clients::{self, ServiceClient, ServiceClientFields, ServiceClientQuery, WithSecret};
 use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
+use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01937c00-0000-7000-8000-000000000001", "name": "Raportointityökalu",
@@ -112,7 +112,7 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
     security(("bearer" = []))
 )]
 #[post("/api/v1/service-clients")]
-pub async fn create(mut cx: Cx<'static>, body: web::Json<ServiceClientFields>) -> Result<HttpResponse, AppError> {
+pub async fn create(mut cx: Cx<'static>, body: Body<ServiceClientFields>) -> Result<HttpResponse, AppError> {
     let made = ServiceClientWithSecret::from(service_clients::create(&mut cx, body.into_inner()).await?);
     Ok(created(format!("/api/v1/service-clients/{}", made.client.id), &made))
 }

@@ -1,0 +1,134 @@
+//! Rules every resource shares: authorisation before validation and preconditions, bounded
+//! and precisely reported input, writes that never answer 304, and cursors.
+
+use actix_web::test::TestRequest;
+use yhdyspinta::domain::access::Scope;
+
+use crate::support::{As, TestApp, json};
+
+#[actix_web::test]
+async fn anonymous_callers_get_401_before_any_validation_or_precondition() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let agreement = uuid::Uuid::now_v7();
+    // A body that says nothing of what a valid one looks like is judged only after sign-in.
+    let res = app
+        .call(json(
+            TestRequest::post().uri(&format!("/api/v1/agreements/{agreement}/versions/1/signatures")),
+            serde_json::json!({"nonsense": true}),
+        ))
+        .await;
+    res.assert_problem(401);
+    assert!(res.header("www-authenticate").is_some());
+    // A missing token is 401 before a malformed If-Match is 412 ...
+    let contact = format!("/api/v1/organizations/{}/contacts/{}", p.org, uuid::Uuid::now_v7());
+    app.call(TestRequest::delete().uri(&contact).insert_header(("if-match", "null"))).await.assert_problem(401);
+    // ... and before a missing one is 428.
+    let org = format!("/api/v1/organizations/{}", p.org);
+    app.call(json(TestRequest::patch().uri(&org), serde_json::json!({"phone": "+358 40 1"}))).await.assert_problem(401);
+    // Signed in without the right: 403 before the precondition, whatever the If-Match.
+    app.call(json(
+        TestRequest::patch().uri(&org).insert_header(p.bearer(As::Member)).insert_header(("if-match", "\"999\"")),
+        serde_json::json!({"phone": "+358 40 1"}),
+    ))
+    .await
+    .assert_problem(403);
+}
+
+#[actix_web::test]
+async fn writes_never_answer_304() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}", p.org);
+    let res = app.call(TestRequest::get().uri(&uri)).await;
+    let etag = res.header("etag").unwrap().to_owned();
+    // The version after the write is the next one: a client may well hold that tag already
+    // (or send `*`); the write still answers 200 with the new representation.
+    for held in ["\"2\"", "*"] {
+        let current = app.call(TestRequest::get().uri(&uri)).await.header("etag").unwrap().to_owned();
+        let res = app
+            .call(json(
+                TestRequest::patch()
+                    .uri(&uri)
+                    .insert_header(p.bearer(As::OrgAdmin))
+                    .insert_header(("if-match", current.as_str()))
+                    .insert_header(("if-none-match", held)),
+                serde_json::json!({"phone": format!("+358 40 {}", held.len())}),
+            ))
+            .await;
+        assert_eq!(res.assert_status(200).json()["phone"], format!("+358 40 {}", held.len()));
+    }
+    // A read still revalidates.
+    let now = app.call(TestRequest::get().uri(&uri)).await.header("etag").unwrap().to_owned();
+    assert_ne!(now, etag);
+    app.call(TestRequest::get().uri(&uri).insert_header(("if-none-match", now.as_str()))).await.assert_status(304);
+}
+
+#[actix_web::test]
+async fn strings_and_arrays_are_bounded_and_errors_name_their_paths() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}/contacts", p.org);
+    let post =
+        |body: serde_json::Value| json(TestRequest::post().uri(&uri).insert_header(p.bearer(As::Coordinator)), body);
+    let body = app.call(post(serde_json::json!({"name": "x".repeat(200_000)}))).await.assert_problem(422);
+    assert_eq!(
+        (body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()),
+        (Some("name"), Some("too_long"))
+    );
+    let topics: Vec<String> = (0..5000).map(|i| format!("t{i}")).collect();
+    let body = app.call(post(serde_json::json!({"name": "Aino", "topics": topics}))).await.assert_problem(422);
+    assert_eq!(body["errors"][0]["field"], "topics");
+
+    // Every broken format of an organisation is reported at once, each by its field.
+    let org = format!("/api/v1/organizations/{}", p.org);
+    let body = app
+        .call(json(
+            TestRequest::patch().uri(&org).insert_header(p.bearer(As::OrgAdmin)).insert_header(("if-match", "*")),
+            serde_json::json!({"email": "ei-osoite", "phone": "soita", "website": "ftp://x", "business_id": "123"}),
+        ))
+        .await
+        .assert_problem(422);
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["business_id", "email", "phone", "website"]);
+
+    // Nested paths name the list item.
+    let body = app
+        .call(json(
+            TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"code": "KS-2026-099", "title": {"fi": "Sopimus"}, "purpose": {"fi": " "},
+                "period": {"start_date": "2026-01-01", "end_date": "2026-12-31"},
+                "parties": [{"organization_id": p.org, "roles": []}]}),
+        ))
+        .await
+        .assert_problem(422);
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["parties[0].roles", "purpose"]);
+}
+
+#[actix_web::test]
+async fn nul_characters_are_refused_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    app.call(TestRequest::get().uri("/api/v1/audit-log?resource_id=a%00b").insert_header(p.bearer(As::OrgAdmin)))
+        .await
+        .assert_problem(400);
+    let uri = format!("/api/v1/organizations/{}/contacts", p.org);
+    let body = app
+        .call(json(
+            TestRequest::post().uri(&uri).insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"name": "Aino\u{0}Esimerkki"}),
+        ))
+        .await
+        .assert_problem(422);
+    assert_eq!(body["errors"][0]["code"], "invalid_text");
+    assert!(!body.to_string().contains("byte sequence"), "{body}");
+}
+
+#[actix_web::test]
+async fn cursors_this_list_never_issued_are_404_and_garbage_is_400() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/organizations?cursor=AAAA").await.assert_problem(404);
+    app.get("/api/v1/organizations?cursor=%21%21").await.assert_problem(400);
+    app.get("/api/v1/organizations?cursor=").await.assert_problem(400);
+}
