@@ -11,7 +11,8 @@
 # on a small shared machine one 15-second sample moves by ±10%.
 #
 # Environment: BENCH_ADMIN_URL (a role that may create databases), BENCH_DURATION (seconds
-# per run, default 15), BENCH_ROUNDS (default 3), BENCH_PORT (default 18080),
+# per run, default 15), BENCH_ROUNDS (default 3), BENCH_PORT (default 18080), RUST_LOG (the
+# server's log level: default `info`, the service's default, one access-log line a request),
 # YHDYSPINTA_POOL_SIZE / _WORKERS as usual.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ connections=32
 rows=100000
 cores=$(nproc)
 pool=${YHDYSPINTA_POOL_SIZE:-$((2 * cores + 2))}
+log_level=${RUST_LOG:-info}
 out=bench/out
 mkdir -p "$out"
 
@@ -71,7 +73,7 @@ FROM organizations WHERE id = md5('bench-' || :n)::uuid LIMIT 1;
 SQL
 
 start_api() {
-  DATABASE_URL=$db_url YHDYSPINTA_BIND=127.0.0.1:$port YHDYSPINTA_POOL_SIZE=$pool RUST_LOG=warn \
+  DATABASE_URL=$db_url YHDYSPINTA_BIND=127.0.0.1:$port YHDYSPINTA_POOL_SIZE=$pool RUST_LOG=$log_level \
     "$bin" serve > "$out/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
@@ -126,7 +128,7 @@ hello_ratio=$(awk -v a="$api_rps" -v h="$hello_rps" 'BEGIN {printf "%.2f", a / h
 
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo
-echo "machine: $cores cores ($cpu), $(free -g | awk '/Mem/ {print $2}') GiB; $rows organisations; ${duration}s per run; median of $rounds rounds"
+echo "machine: $cores cores ($cpu), $(free -g | awk '/Mem/ {print $2}') GiB; $rows organisations; ${duration}s per run; median of $rounds rounds; RUST_LOG=$log_level"
 printf '%-42s %10s req/s   p99 %7s ms\n' "API GET /api/v1/organizations/{id} (c=$connections)" "$api_rps" "$api_p99"
 printf '%-42s %10s req/s   p99 %7s ms\n' "API GET /healthz (c=$connections)" "$hello_rps" "$hello_p99"
 printf '%-42s %10s tps     p99 %7s ms\n' "pgbench same SELECT (c=$pool, prepared)" "$pg_tps" "$pg_p99"

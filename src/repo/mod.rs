@@ -65,6 +65,8 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ("agreements_review_cycle_check", "review.cycle_months", "out_of_range", "use 1 to 60 months"),
     ("agreement_parties_organization_id_fkey", "parties", "not_found", "no such organisation"),
     ("agreement_parties_pkey", "parties", "duplicate", "an organisation is listed twice"),
+    ("agreement_acknowledgements_user_id_fkey", "user_id", "not_found", "no such user"),
+    ("agreement_acknowledgements_version_fkey", "version", "not_found", "the agreement has no such version"),
     (
         "agreement_signatures_once_per_party",
         "organization_id",

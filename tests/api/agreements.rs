@@ -662,6 +662,9 @@ async fn acknowledgements_show_who_needs_briefing_after_an_amendment() {
     .assert_status(201);
     app.call(post(As::Anonymous, serde_json::json!({}))).await.assert_problem(401);
     app.call(post(As::Coordinator, serde_json::json!({"version": 7}))).await.assert_problem(409);
+    let problem =
+        app.call(post(As::Coordinator, serde_json::json!({"user_id": uuid::Uuid::now_v7()}))).await.assert_problem(409);
+    assert_eq!(problem["detail"], "user_id: no such user");
 
     // Amend and sign version 2: both briefings are now of an older version.
     amend(&app, &p, As::OrgAdmin, &id, "Pelisääntöjen päivitys").await.assert_status(200);

@@ -213,3 +213,28 @@ async fn me_is_for_people() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn an_invitation_without_a_name_greets_the_address() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}/members", p.org);
+    let res = app
+        .call(json(
+            TestRequest::post().uri(&uri).insert_header(p.bearer(As::OrgAdmin)),
+            serde_json::json!({"email": "nimeton.tyontekija@example.fi", "role": "member"}),
+        ))
+        .await;
+    res.assert_status(202);
+    let mut conn = app.conn().await;
+    let name: String = diesel_async::RunQueryDsl::get_result(
+        diesel::QueryDsl::select(
+            yhdyspinta::repo::schema::invitations::table,
+            yhdyspinta::repo::schema::invitations::display_name,
+        ),
+        &mut *conn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(name, "nimeton.tyontekija");
+}

@@ -340,6 +340,11 @@ pub async fn acknowledge(
         (None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
         (None, Some(_)) => None,
     };
+    if let Some(user) = input.user_id
+        && crate::repo::identity::users::get(conn, user).await?.is_none()
+    {
+        return Err(AppError::Conflict { detail: "user_id: no such user".into() });
+    }
     let version = match input.version.or(a.current_version) {
         Some(v) => v,
         None => return Err(AppError::Conflict { detail: "no version is in force yet; name the version".into() }),

@@ -106,7 +106,7 @@ fn describe(op: &json_patch::PatchOperation) -> String {
 /// A party's signature of a version.
 #[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"content_hash": "9f2c...64 hex...", "signatory_name": "Aino Esimerkki",
+#[schema(example = json!({"content_hash": "9f2c7c1d4b3a5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7", "signatory_name": "Aino Esimerkki",
     "signatory_title": "Puheenjohtaja", "method": "board_decision", "decision_ref": "Hallitus 1.2.2026 §4"}))]
 pub struct SignatureInput {
     /// The signing party; needed only if you are org admin of several signing parties.

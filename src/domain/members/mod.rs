@@ -124,7 +124,8 @@ pub struct NewMember {
     #[validate(custom(function = "formats::email"))]
     pub email: String,
     pub role: Role,
-    /// The person's name, used when they do not have an account yet.
+    /// The person's name, used when they do not have an account yet (default: the part of the
+    /// address before `@`).
     #[serde(default)]
     #[schema(max_length = 200)]
     #[validate(length(max = 200))]
@@ -146,9 +147,11 @@ pub async fn add(cx: &mut Cx<'_>, organization_id: Uuid, new: NewMember) -> Resu
             audit::record(tx, actor, "create", Change::Created(&member)).await?;
             return Ok(Added::Member(member));
         }
-        if display_name.trim().is_empty() {
-            return Err(AppError::invalid("display_name", "missing_text", "give the name of the person to invite"));
-        }
+        // Without a name, the invitation greets the address's owner by its local part.
+        let display_name = match display_name.trim() {
+            "" => email.split('@').next().unwrap_or(email),
+            name => name,
+        };
         let token = random_token()?;
         let row = InvitationRow {
             id: Uuid::now_v7(),
