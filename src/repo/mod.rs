@@ -101,9 +101,13 @@ impl From<DieselError> for AppError {
                         let err = constraint_field_error(constraint);
                         AppError::Conflict { detail: format!("{}: {}", err.field, err.message) }
                     }
-                    DatabaseErrorKind::ForeignKeyViolation
-                    | DatabaseErrorKind::CheckViolation
-                    | DatabaseErrorKind::NotNullViolation => {
+                    // A reference to something that does not exist (now): the request is well
+                    // formed but conflicts with the current state of another resource.
+                    DatabaseErrorKind::ForeignKeyViolation => {
+                        let err = constraint_field_error(constraint);
+                        AppError::Conflict { detail: format!("{}: {}", err.field, err.message) }
+                    }
+                    DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         AppError::Validation(vec![constraint_field_error(constraint)])
                     }
                     DatabaseErrorKind::SerializationFailure => {

@@ -99,7 +99,9 @@ async fn invalid_agreements_are_422_naming_the_field() {
     assert_eq!(app.call(post(dates)).await.assert_problem(422)["errors"][0]["field"], "period.end_date");
 
     let unknown_party = body("KS-5", &[uuid::Uuid::now_v7()]);
-    assert_eq!(app.call(post(unknown_party)).await.assert_problem(422)["errors"][0]["field"], "parties");
+    // Naming an organisation that does not exist is a reference that does not resolve (409).
+    let problem = app.call(post(unknown_party)).await.assert_problem(409);
+    assert!(problem["detail"].as_str().unwrap().starts_with("parties:"), "{problem}");
 
     let mut foreign_contact = body("KS-6", &[p.org]);
     foreign_contact["parties"][0]["contact_ids"] = serde_json::json!([uuid::Uuid::now_v7()]);

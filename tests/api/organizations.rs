@@ -258,8 +258,9 @@ async fn database_constraints_guard_the_data() {
     let mut unknown_area = fixtures::organization("Alueeton", OrganizationKind::Ngo);
     unknown_area.1.municipality_codes = vec!["999".into()];
     let err = yhdyspinta::domain::organizations::insert_missing(&mut conn, vec![unknown_area]).await.unwrap_err();
+    // A reference to an area the register does not have conflicts with the register (409).
     match err {
-        yhdyspinta::error::AppError::Validation(errors) => assert_eq!(errors[0].field, "municipality_codes"),
+        yhdyspinta::error::AppError::Conflict { detail } => assert!(detail.starts_with("municipality_codes:")),
         other => panic!("{other:?}"),
     }
     let mut no_name = fixtures::organization("x", OrganizationKind::Ngo);
@@ -304,13 +305,17 @@ mod writes {
         assert_eq!(res.header("etag"), Some("\"1\""));
         assert_eq!(app.get(&location).await.assert_status(200).json()["external_ids"]["lahella"], "123");
 
-        // Validation: check digit, unknown municipality, unknown field (mass assignment).
+        // An unknown municipality is a reference that does not resolve: 409 naming the field.
+        let res = app
+            .call(json(
+                TestRequest::post().uri("/api/v1/organizations").insert_header(p.bearer(As::PlatformAdmin)),
+                serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "municipality_codes": ["999"]}),
+            ))
+            .await;
+        assert!(res.assert_problem(409)["detail"].as_str().unwrap().starts_with("municipality_codes:"));
+        // Validation: check digit, unknown field (mass assignment), empty name.
         for (payload, field) in [
             (serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "business_id": "2960667-2"}), "business_id"),
-            (
-                serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "municipality_codes": ["999"]}),
-                "municipality_codes",
-            ),
             (serde_json::json!({"name": {"fi": "X"}, "kind": "ngo", "version": 7}), "version"),
             (serde_json::json!({"name": {}, "kind": "ngo"}), "name"),
         ] {

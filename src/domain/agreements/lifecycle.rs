@@ -80,18 +80,51 @@ pub async fn update(
 }
 
 /// A move through the lifecycle.
-#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[derive(Clone, Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"to": "negotiation", "comment": "Luonnos neuvoteltavaksi osapuolten kanssa"}))]
 pub struct Transition {
     /// `negotiation`, `draft`, `awaiting_signatures`, `terminated` or `cancelled`.
     pub to: Status,
     /// Required for `terminated` (the reason); at most 2,000 characters.
     #[serde(default)]
-    #[schema(max_length = 2000)]
     #[validate(length(max = 2000))]
     pub comment: Option<String>,
 }
+
+/// The contract states the one rule between the fields: terminating needs its reason.
+impl utoipa::PartialSchema for Transition {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, SchemaType, Type};
+        let shape = |states: Vec<Status>, comment: ObjectBuilder| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "to",
+                    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(states.iter().map(name_of))),
+                )
+                .required("to")
+                .property("comment", comment.max_length(Some(2000)))
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let others: Vec<Status> = Status::ALL.into_iter().filter(|s| *s != Status::Terminated).collect();
+        OneOfBuilder::new()
+            .item(shape(others, ObjectBuilder::new().schema_type(SchemaType::Array(vec![Type::String, Type::Null]))))
+            .item(
+                shape(vec![Status::Terminated], ObjectBuilder::new().schema_type(Type::String).pattern(Some("\\S")))
+                    .required("comment"),
+            )
+            .description(Some(
+                "The state to move to (`negotiation`, `draft`, `awaiting_signatures`, `terminated` or `cancelled`) \
+                 and a comment of at most 2,000 characters, required when terminating (the reason).",
+            ))
+            .examples([
+                serde_json::json!({"to": "negotiation", "comment": "Luonnos neuvoteltavaksi osapuolten kanssa"}),
+            ])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Transition {}
 
 /// Moves the agreement, or its open amendment, to `to`. Entering `awaiting_signatures`
 /// freezes a new version; cancelling an amendment restores the version in force.

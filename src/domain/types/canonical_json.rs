@@ -1,109 +1,21 @@
 //! RFC 8785 JSON Canonicalization Scheme (JCS): one byte sequence per JSON value, so that a
 //! hash of an agreement's snapshot does not depend on key order or whitespace.
 //!
-//! Object members are sorted by the UTF-16 code units of their names, strings use the
-//! minimal JSON escaping, and numbers are written as ECMAScript's `Number.prototype.toString`
-//! writes them.
+//! The canonical form comes from `serde_json_canonicalizer` (numbers as ECMAScript writes
+//! them, through `ryu-js`); the tests below hold it to the RFC's own examples.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The canonical form of `value`.
 pub fn canonicalize(value: &Value) -> String {
-    let mut out = String::new();
-    write_value(value, &mut out);
-    out
+    // Serialising a `Value` cannot fail: it holds no maps with non-string keys.
+    serde_json_canonicalizer::to_string(value).unwrap_or_default()
 }
 
 /// Lowercase hex SHA-256 of the canonical form.
 pub fn content_hash(value: &Value) -> String {
     Sha256::digest(canonicalize(value).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn write_value(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) if i.unsigned_abs() < (1 << 53) => out.push_str(&i.to_string()),
-            (_, Some(u), _) if u < (1 << 53) => out.push_str(&u.to_string()),
-            (_, _, Some(f)) => out.push_str(&es6_number(f)),
-            _ => out.push_str("null"),
-        },
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(key, out);
-                out.push(':');
-                write_value(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// ECMAScript `Number::toString` for finite doubles (shortest round-trip digits).
-fn es6_number(f: f64) -> String {
-    if f == 0.0 {
-        return "0".into();
-    }
-    if !f.is_finite() {
-        return "null".into();
-    }
-    let sign = if f < 0.0 { "-" } else { "" };
-    // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde±x".
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exp: i32 = exponent.parse().unwrap_or(0);
-    let k = digits.len() as i32;
-    let n = exp + 1; // position of the decimal point relative to the digits
-    let body = if k <= n && n <= 21 {
-        format!("{digits}{}", "0".repeat((n - k) as usize))
-    } else if 0 < n && n <= 21 {
-        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
-    } else if -6 < n && n <= 0 {
-        format!("0.{}{digits}", "0".repeat((-n) as usize))
-    } else {
-        let e = n - 1;
-        let e = if e >= 0 { format!("+{e}") } else { e.to_string() };
-        if k == 1 { format!("{digits}e{e}") } else { format!("{}.{}e{e}", &digits[..1], &digits[1..]) }
-    };
-    format!("{sign}{body}")
 }
 
 #[cfg(test)]
