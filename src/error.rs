@@ -43,6 +43,8 @@ pub enum AppError {
     Forbidden,
     /// 405 with the methods the path does support.
     MethodNotAllowed { allow: Vec<String> },
+    /// 406: the caller accepts no media type the operation produces.
+    NotAcceptable,
     /// 409: the request conflicts with the resource's state or a unique natural key.
     Conflict { detail: String },
     /// 412: `If-Match` did not match; carries the current ETag.
@@ -92,6 +94,11 @@ impl AppError {
             AppError::MethodNotAllowed { allow } => {
                 ("method-not-allowed", format!("This path supports only {}.", allow.join(", ")), None)
             }
+            AppError::NotAcceptable => (
+                "not-acceptable",
+                "This operation answers application/json; send an Accept header that allows it (or none).".into(),
+                None,
+            ),
             AppError::Conflict { detail } => ("conflict", detail.clone(), None),
             AppError::PreconditionFailed { .. } => (
                 "precondition-failed",
@@ -146,6 +153,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -211,11 +219,20 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
+/// The status phrase as RFC 9110 names it (it renamed 413 and 422).
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}
+
 impl Problem {
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
         Problem {
             problem_type: format!("/problems/{slug}"),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: title(status).to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
             instance: None,
@@ -228,7 +245,7 @@ impl Problem {
     /// responses), described by its status alone.
     pub fn from_status(status: StatusCode) -> Self {
         let slug = status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "-");
-        let detail = status.canonical_reason().unwrap_or("Error").to_owned();
+        let detail = title(status).to_owned();
         Problem::new(status, &slug, detail)
     }
 

@@ -75,6 +75,15 @@ fn listing<F: DeserializeOwned>(query: &str) -> Result<Listing<F>, AppError> {
     if pairs.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(AppError::bad_request("Query parameters cannot contain the NUL character (U+0000)."));
     }
+    if let Some((_, since)) = pairs.iter().find(|(k, _)| k == "updated_since")
+        && chrono::DateTime::parse_from_rfc3339(since).is_err()
+    {
+        return Err(AppError::invalid(
+            "updated_since",
+            "invalid_timestamp",
+            "use an RFC 3339 timestamp with an offset, e.g. 2026-03-01T00:00:00Z",
+        ));
+    }
     let (list, own): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| ListQuery::NAMES.contains(&k.as_str()));
     let encode = |p: &[(String, String)]| serde_urlencoded::to_string(p).unwrap_or_default();
     let list: ListQuery = serde_urlencoded::from_str(&encode(&list)).map_err(bad)?;
@@ -148,6 +157,20 @@ fn next_page_url(req: &HttpRequest, cursor: &str) -> String {
 /// A view whose ETag comes from its row version, which every write increments.
 pub trait Versioned {
     fn version(&self) -> i64;
+
+    /// Names a partial view of the version (`public`): its ETag differs from the full view's,
+    /// so a reader who gains access never revalidates a redacted copy into a 304, and it never
+    /// matches an `If-Match`.
+    fn variant(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+fn version_tag(view: &impl Versioned) -> EntityTag {
+    match view.variant() {
+        None => EntityTag::new_strong(view.version().to_string()),
+        Some(variant) => EntityTag::new_strong(format!("{}-{variant}", view.version())),
+    }
 }
 
 /// A single resource with a strong ETag. A GET answers `If-None-Match` with 304; a write
@@ -160,10 +183,7 @@ pub struct Tagged {
 impl Tagged {
     /// The view with its version's ETag.
     pub fn of<T: Serialize + Versioned>(view: &T) -> Result<Self, AppError> {
-        Ok(Tagged {
-            body: serde_json::to_vec(view).map_err(AppError::internal)?,
-            etag: EntityTag::new_strong(view.version().to_string()),
-        })
+        Ok(Tagged { body: serde_json::to_vec(view).map_err(AppError::internal)?, etag: version_tag(view) })
     }
 
     /// ETag from the representation itself, for resources without a version column.
@@ -210,7 +230,7 @@ impl FromRequest for IfMatch {
 pub fn created<T: Serialize + Versioned>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .insert_header(header::ETag(EntityTag::new_strong(body.version().to_string())))
+        .insert_header(header::ETag(version_tag(body)))
         .json(body)
 }
 
@@ -232,6 +252,9 @@ pub enum ReadErrors {
     /// Signed in, but not allowed to read this.
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(crate::error::Problem),
+    /// The `Accept` header allows no media type the operation answers with.
+    #[response(status = 406, content_type = "application/problem+json")]
+    NotAcceptable(crate::error::Problem),
     /// No such resource, or not visible to the caller.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(crate::error::Problem),
@@ -256,6 +279,9 @@ pub enum WriteErrors {
     /// Signed in, but not allowed to do this.
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(crate::error::Problem),
+    /// The `Accept` header allows no media type the operation answers with.
+    #[response(status = 406, content_type = "application/problem+json")]
+    NotAcceptable(crate::error::Problem),
     /// No such resource, or not visible to the caller.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(crate::error::Problem),

@@ -4,7 +4,7 @@
 //! or judged, and the pooled connection is taken only when the domain first needs it.
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::Db;
 use crate::domain::context::Cx;
@@ -12,6 +12,7 @@ use crate::domain::identity::tokens::{Credentials, KeySet};
 use crate::error::AppError;
 use crate::http::common::request_id;
 use crate::http::framework::KnownPaths;
+use crate::http::middleware::RoutePattern;
 
 impl FromRequest for Cx<'static> {
     type Error = AppError;
@@ -49,8 +50,10 @@ fn credentials(req: &HttpRequest) -> Result<Credentials, AppError> {
 
 /// Whether the contract declares this operation for signed-in callers only.
 fn requires_token(req: &HttpRequest) -> bool {
-    let (Some(pattern), Some(known)) = (req.match_pattern(), req.app_data::<web::Data<KnownPaths>>()) else {
+    let extensions = req.extensions();
+    let pattern = extensions.get::<RoutePattern>().and_then(|r| r.0.as_deref());
+    let (Some(pattern), Some(known)) = (pattern, req.app_data::<web::Data<KnownPaths>>()) else {
         return false;
     };
-    known.requires_token(&pattern, req.method().as_str())
+    known.requires_token(pattern, req.method().as_str())
 }

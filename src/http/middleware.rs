@@ -23,6 +23,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// The route pattern the request matched (`/api/v1/organizations/{id}`), in request extensions:
+/// matched once here, for the metrics and for the request context.
+#[derive(Clone, Debug)]
+pub struct RoutePattern(pub Option<String>);
+
 /// A new UUIDv7 request id. The random bits come from a per-thread xorshift generator
 /// seeded once from the OS: request ids need uniqueness, not secrecy, and this keeps a
 /// system call off every request.
@@ -63,17 +68,23 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request_id = req.headers().get(&REQUEST_ID).and_then(acceptable_request_id).unwrap_or_else(new_request_id);
+    let route = req.match_pattern();
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(RoutePattern(route.clone()));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %request_id);
     let started = Instant::now();
 
-    let res = next.call(req).instrument(span.clone()).await?;
+    let api = req.path().starts_with("/api/");
+    let res = if api && !accepts_json(req.headers()) {
+        req.error_response(AppError::NotAcceptable)
+    } else {
+        next.call(req).instrument(span.clone()).await?.map_into_boxed_body()
+    };
 
     let status = res.status();
     let method = res.request().method().clone();
     let path = res.request().path().to_owned();
-    let route = res.request().match_pattern();
     let mut res = if status.is_client_error() || status.is_server_error() {
         render_problem(res, &request_id, &path)
     } else {
@@ -84,6 +95,15 @@ pub async fn request_context(
         headers.insert(REQUEST_ID, v);
     }
     add_security_headers(headers, &path);
+    if api {
+        // What an operation answers depends on who asks: caches must keep callers apart.
+        headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+    }
+    // A path that carries a secret (an invitation token) is logged as its route pattern.
+    let logged_path = match route.as_deref() {
+        Some(pattern) if pattern.contains("{token}") => pattern,
+        _ => path.as_str(),
+    };
 
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
@@ -92,13 +112,29 @@ pub async fn request_context(
     span.in_scope(|| {
         tracing::info!(
             method = %method,
-            path = %path,
+            path = %logged_path,
             status = status.as_u16(),
             elapsed_ms = elapsed.as_secs_f64() * 1000.0,
             "request"
         )
     });
     Ok(res)
+}
+
+/// Whether an `Accept` header (or its absence) allows `application/json`, the media type of
+/// every `/api/` answer (errors are `application/problem+json`, which such clients take too).
+fn accepts_json(headers: &actix_web::http::header::HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).filter(|a| !a.trim().is_empty())
+    else {
+        return true;
+    };
+    accept.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let refused =
+            parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        !refused && matches!(media.as_str(), "*/*" | "application/*" | "application/json" | "application/problem+json")
+    })
 }
 
 /// Replaces an error response's body with problem+json including the request id. Deliberate
@@ -149,6 +185,24 @@ fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap, path: 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn accept_headers_that_allow_json() {
+        use actix_web::http::header::{ACCEPT, HeaderMap, HeaderValue};
+        let accepts = |value: Option<&'static str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = value {
+                headers.insert(ACCEPT, HeaderValue::from_static(v));
+            }
+            super::accepts_json(&headers)
+        };
+        for ok in [None, Some("*/*"), Some("application/json"), Some("text/html, application/*;q=0.5"), Some("")] {
+            assert!(accepts(ok), "{ok:?}");
+        }
+        for refused in [Some("text/csv"), Some("application/xml"), Some("application/json;q=0")] {
+            assert!(!accepts(refused), "{refused:?}");
+        }
+    }
+
     #[test]
     fn generated_request_ids_are_unique_uuid_v7() {
         let ids: std::collections::HashSet<String> = (0..10_000).map(|_| super::new_request_id()).collect();

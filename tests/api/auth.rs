@@ -32,6 +32,13 @@ async fn password_grant_issues_tokens_that_open_me() {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
     assert!(body["refresh_token"].is_string());
+    // The token's own `scope` claim says what the response said.
+    let payload = body["access_token"].as_str().unwrap().split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["scope"], body["scope"]);
     let me_res = me_with(&app, body["access_token"].as_str().unwrap()).await;
     let me = me_res.assert_status(200).json();
     let tag = me_res.header("etag").expect("etag").to_owned();
@@ -221,6 +228,7 @@ async fn client_credentials_are_limited_to_granted_scopes() {
         .call(
             TestRequest::delete()
                 .uri(&format!("/api/v1/service-clients/{id}"))
+                .insert_header(("if-match", "*"))
                 .insert_header(("authorization", format!("Bearer {admin}"))),
         )
         .await;

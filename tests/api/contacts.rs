@@ -81,14 +81,17 @@ async fn members_only_contacts_are_invisible_to_others() {
     // Writing to someone else's private contact reveals nothing either.
     let res = app
         .call(json(
-            TestRequest::patch().uri(&private_uri).insert_header(p.bearer(As::Outsider)),
+            TestRequest::patch()
+                .uri(&private_uri)
+                .insert_header(("if-match", "*"))
+                .insert_header(p.bearer(As::Outsider)),
             serde_json::json!({"title": "x"}),
         ))
         .await;
     res.assert_problem(404);
     let res = app
         .call(json(
-            TestRequest::patch().uri(&private_uri).insert_header(p.bearer(As::Member)),
+            TestRequest::patch().uri(&private_uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::Member)),
             serde_json::json!({"title": "x"}),
         ))
         .await;
@@ -110,13 +113,15 @@ async fn erasure_leaves_no_personal_data_in_the_row_or_the_audit_log() {
     let uri = format!("/api/v1/organizations/{}/contacts/{id}", p.org);
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Coordinator)),
+            TestRequest::patch().uri(&uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::Coordinator)),
             serde_json::json!({"phone": "+358 40 000 0002"}),
         ))
         .await;
     res.assert_status(200);
 
-    app.call(TestRequest::delete().uri(&uri).insert_header(p.bearer(As::OrgAdmin))).await.assert_status(204);
+    app.call(TestRequest::delete().uri(&uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::OrgAdmin)))
+        .await
+        .assert_status(204);
     let erased =
         app.call(TestRequest::get().uri(&uri).insert_header(p.bearer(As::Member))).await.assert_status(200).json();
     assert_eq!(erased["erased"], true);
@@ -124,10 +129,12 @@ async fn erasure_leaves_no_personal_data_in_the_row_or_the_audit_log() {
         assert!(erased[field].is_null(), "{field} survived erasure");
     }
     // Erasing twice is fine; editing an erased contact is not.
-    app.call(TestRequest::delete().uri(&uri).insert_header(p.bearer(As::OrgAdmin))).await.assert_status(204);
+    app.call(TestRequest::delete().uri(&uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::OrgAdmin)))
+        .await
+        .assert_status(204);
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)),
+            TestRequest::patch().uri(&uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::OrgAdmin)),
             serde_json::json!({"name": "Uusi"}),
         ))
         .await;
@@ -169,10 +176,14 @@ async fn access_to_listing_editing_and_erasing() {
         ]
     };
     app.access_matrix(&p, &write_matrix(200), || {
-        json(TestRequest::patch().uri(&uri), serde_json::json!({"languages": ["fi", "sv"]}))
+        json(
+            TestRequest::patch().uri(&uri).insert_header(("if-match", "*")),
+            serde_json::json!({"languages": ["fi", "sv"]}),
+        )
     })
     .await;
-    app.access_matrix(&p, &write_matrix(204), || TestRequest::delete().uri(&uri)).await;
+    app.access_matrix(&p, &write_matrix(204), || TestRequest::delete().uri(&uri).insert_header(("if-match", "*")))
+        .await;
     // Public role contacts disappear from anonymous listings once erased.
     assert_eq!(app.get(&list_uri).await.json()["data"].as_array().unwrap().len(), 0);
 }
@@ -205,7 +216,7 @@ async fn collaborating_organisations_see_members_only_contacts() {
     // Still not theirs to edit.
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::Outsider)),
+            TestRequest::patch().uri(&uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::Outsider)),
             serde_json::json!({"title": "x"}),
         ))
         .await;

@@ -83,3 +83,16 @@ async fn demo_agreements_follow_the_operating_models() {
         .json();
     assert_eq!(reviews["data"].as_array().unwrap().len(), 1);
 }
+
+#[actix_web::test]
+async fn agreements_are_found_by_their_code() {
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    for uri in ["/api/v1/agreements?code=ks-2026-014", "/api/v1/agreements?q=KS-2026-014"] {
+        let body = app.get(uri).await.assert_status(200).json();
+        let codes: Vec<&str> = body["data"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, vec!["KS-2026-014"], "{uri}");
+    }
+    let body = app.get("/api/v1/agreements?code=KS-2099-001").await.assert_status(200).json();
+    assert_eq!(body["data"], serde_json::json!([]));
+}

@@ -39,13 +39,19 @@ async fn bad_query_parameters_are_400() {
         "/api/v1/organizations?kind=bogus",
         "/api/v1/organizations?limit=many",
         "/api/v1/organizations?parent=xyz",
-        "/api/v1/organizations?updated_since=yesterday",
         "/api/v1/organizations?kidn=ngo",
         "/api/v1/organizations?cursor=not%20a%20cursor!",
         "/api/v1/areas?valid_on=2026-13-01",
     ] {
         let body = app.get(uri).await.assert_problem(400);
         assert!(!body["detail"].as_str().unwrap().is_empty(), "{uri}");
+    }
+    // A change window that is not an RFC 3339 instant is a 422 saying which form to use.
+    for since in ["yesterday", "2026-03-01T00:00:00"] {
+        let body = app.get(&format!("/api/v1/organizations?updated_since={since}")).await.assert_problem(422);
+        assert_eq!(body["title"], "Unprocessable Content");
+        assert_eq!(body["errors"][0]["field"], "updated_since");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("RFC 3339"));
     }
 }
 

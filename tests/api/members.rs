@@ -112,27 +112,43 @@ async fn the_last_org_admin_stays() {
     let p = app.personas(Scope::DirectoryRead).await;
     let admin_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::OrgAdmin));
     let demote = json(
-        TestRequest::patch().uri(&admin_uri).insert_header(p.bearer(As::OrgAdmin)),
+        TestRequest::patch().uri(&admin_uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::OrgAdmin)),
         serde_json::json!({"role": "member"}),
     );
     app.call(demote).await.assert_problem(409);
-    app.call(TestRequest::delete().uri(&admin_uri).insert_header(p.bearer(As::PlatformAdmin)))
-        .await
-        .assert_problem(409);
+    app.call(
+        TestRequest::delete()
+            .uri(&admin_uri)
+            .insert_header(("if-match", "*"))
+            .insert_header(p.bearer(As::PlatformAdmin)),
+    )
+    .await
+    .assert_problem(409);
 
     // With a second admin, the first may go.
     let coordinator_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Coordinator));
     let res = app
         .call(json(
-            TestRequest::patch().uri(&coordinator_uri).insert_header(p.bearer(As::OrgAdmin)),
+            TestRequest::patch()
+                .uri(&coordinator_uri)
+                .insert_header(("if-match", "*"))
+                .insert_header(p.bearer(As::OrgAdmin)),
             serde_json::json!({"role": "org_admin"}),
         ))
         .await;
     assert_eq!(res.assert_status(200).json()["role"], "org_admin");
-    app.call(TestRequest::delete().uri(&admin_uri).insert_header(p.bearer(As::Coordinator))).await.assert_status(204);
+    app.call(
+        TestRequest::delete().uri(&admin_uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::Coordinator)),
+    )
+    .await
+    .assert_status(204);
     // Members cannot manage members.
     let member_uri = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Member));
-    app.call(TestRequest::delete().uri(&member_uri).insert_header(p.bearer(As::Member))).await.assert_problem(403);
+    app.call(
+        TestRequest::delete().uri(&member_uri).insert_header(("if-match", "*")).insert_header(p.bearer(As::Member)),
+    )
+    .await
+    .assert_problem(403);
 }
 
 #[actix_web::test]
@@ -166,13 +182,22 @@ async fn access_to_one_membership() {
             (As::OrgAdmin, 200),
             (As::PlatformAdmin, 200),
         ],
-        || json(TestRequest::patch().uri(&uri), serde_json::json!({"role": "coordinator"})),
+        || {
+            json(
+                TestRequest::patch().uri(&uri).insert_header(("if-match", "*")),
+                serde_json::json!({"role": "coordinator"}),
+            )
+        },
     )
     .await;
     // If-Match is honoured when sent.
     let res = app
         .call(json(
-            TestRequest::patch().uri(&uri).insert_header(p.bearer(As::OrgAdmin)).insert_header(("if-match", "\"1\"")),
+            TestRequest::patch()
+                .uri(&uri)
+                .insert_header(("if-match", "*"))
+                .insert_header(p.bearer(As::OrgAdmin))
+                .insert_header(("if-match", "\"1\"")),
             serde_json::json!({"role": "member"}),
         ))
         .await;
@@ -188,7 +213,7 @@ async fn access_to_one_membership() {
             (As::OrgAdmin, 204),
             (As::PlatformAdmin, 404),
         ],
-        || TestRequest::delete().uri(&uri),
+        || TestRequest::delete().uri(&uri).insert_header(("if-match", "*")),
     )
     .await;
 }

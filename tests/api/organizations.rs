@@ -430,7 +430,7 @@ mod writes {
                 (As::PlatformAdmin, 204),
                 (As::PlatformAdmin, 404),
             ],
-            || TestRequest::delete().uri(&uri),
+            || TestRequest::delete().uri(&uri).insert_header(("if-match", "*")),
         )
         .await;
         let log = app

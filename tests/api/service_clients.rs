@@ -38,7 +38,10 @@ async fn only_platform_admins_manage_service_clients() {
     app.access_matrix(&p, &only_platform_admin(200), || TestRequest::get().uri(&one)).await;
     let rotate = format!("/api/v1/service-clients/{id}/secret");
     app.access_matrix(&p, &only_platform_admin(200), || TestRequest::post().uri(&rotate)).await;
-    app.access_matrix(&p, &only_platform_admin(204), || TestRequest::delete().uri(&one)).await;
+    app.access_matrix(&p, &only_platform_admin(204), || {
+        TestRequest::delete().uri(&one).insert_header(("if-match", "*"))
+    })
+    .await;
 }
 
 #[actix_web::test]

@@ -132,3 +132,89 @@ async fn cursors_this_list_never_issued_are_404_and_garbage_is_400() {
     app.get("/api/v1/organizations?cursor=%21%21").await.assert_problem(400);
     app.get("/api/v1/organizations?cursor=").await.assert_problem(400);
 }
+
+#[actix_web::test]
+async fn every_update_and_delete_of_a_versioned_resource_needs_if_match() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let contacts = format!("/api/v1/organizations/{}/contacts", p.org);
+    let contact = app
+        .call(json(
+            TestRequest::post().uri(&contacts).insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"name": "Aino"}),
+        ))
+        .await
+        .assert_status(201)
+        .json();
+    let contact = format!("{contacts}/{}", contact["id"].as_str().unwrap());
+    let member = format!("/api/v1/organizations/{}/members/{}", p.org, p.user(As::Member));
+    let patch = |uri: &str, body: serde_json::Value| {
+        json(TestRequest::patch().uri(uri).insert_header(p.bearer(As::OrgAdmin)), body)
+    };
+    app.call(patch(&contact, serde_json::json!({"title": "Ohjaaja"}))).await.assert_problem(428);
+    app.call(patch(&member, serde_json::json!({"role": "coordinator"}))).await.assert_problem(428);
+    for uri in [&contact, &member, &format!("/api/v1/organizations/{}", p.other_org)] {
+        let who = if uri.contains(&p.other_org.to_string()) { As::PlatformAdmin } else { As::OrgAdmin };
+        app.call(TestRequest::delete().uri(uri).insert_header(p.bearer(who))).await.assert_problem(428);
+    }
+    // A stale one is 412 carrying the current ETag.
+    let res =
+        app.call(patch(&contact, serde_json::json!({"title": "Ohjaaja"})).insert_header(("if-match", "\"9\""))).await;
+    res.assert_problem(412);
+    assert_eq!(res.header("etag"), Some("\"1\""));
+}
+
+#[actix_web::test]
+async fn answers_vary_by_caller_and_a_redacted_copy_never_revalidates_as_the_full_one() {
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    let list = app.get("/api/v1/agreements?code=KS-2026-014").await;
+    assert!(list.headers.get_all("vary").any(|v| v.to_str().unwrap().contains("Authorization")));
+    let id = list.json()["data"][0]["id"].as_str().unwrap().to_owned();
+    let uri = format!("/api/v1/agreements/{id}");
+    let anonymous = app.get(&uri).await;
+    let public_tag = anonymous.header("etag").unwrap().to_owned();
+    assert!(public_tag.ends_with("-public\""), "{public_tag}");
+    assert!(anonymous.json()["parties"][0]["contact_ids"].as_array().unwrap().is_empty());
+
+    let token = crate::support::token_request(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "jasen@jyvaskyla.example"),
+            ("password", yhdyspinta::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await
+    .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = app
+        .call(
+            TestRequest::get()
+                .uri(&uri)
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("if-none-match", public_tag.as_str())),
+        )
+        .await;
+    member.assert_status(200);
+    assert_ne!(member.header("etag").unwrap(), public_tag);
+
+    // Versions tell when they were frozen and entered into force, and signatures when given.
+    let version = app.get(&format!("{uri}/versions/1")).await.assert_status(200).json();
+    assert!(version["created_at"].is_string() && version["entered_into_force_at"].is_string(), "{version}");
+    let last = version["signatures"].as_array().unwrap().iter().map(|s| s["signed_at"].as_str().unwrap()).max();
+    assert_eq!(version["entered_into_force_at"].as_str(), last);
+}
+
+#[actix_web::test]
+async fn an_accept_header_without_json_is_406() {
+    let app = TestApp::spawn().await;
+    let res = app.call(TestRequest::get().uri("/api/v1/organizations").insert_header(("accept", "text/csv"))).await;
+    res.assert_problem(406);
+    let res = app
+        .call(TestRequest::get().uri("/api/v1/organizations").insert_header(("accept", "text/html, */*;q=0.1")))
+        .await;
+    res.assert_status(200);
+}

@@ -2,6 +2,7 @@
 //! `negotiation` → `awaiting_signatures` (freezes a version) → `active` (by signatures, see
 //! `versions`) → `terminated`; `cancelled` before `active`; amendments of active agreements.
 
+use chrono::Utc;
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -163,8 +164,9 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
             let content_hash = canonical_json::content_hash(&snapshot);
             let rationale =
                 if amending { before.amendment.as_ref().map(|a| a.rationale.clone()) } else { comment.clone() };
-            version_repo::insert(tx, &VersionRow { agreement_id: id, number, snapshot, content_hash, rationale })
-                .await?;
+            let row =
+                VersionRow { agreement_id: id, number, snapshot, content_hash, rationale, created_at: Utc::now() };
+            version_repo::insert(tx, &row).await?;
         }
         match (amending, to) {
             (true, Status::Cancelled) => {

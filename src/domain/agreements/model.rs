@@ -364,6 +364,9 @@ pub struct Agreement {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// Whether this is the outsiders' view (the content in force, no contact persons).
+    #[serde(skip)]
+    pub redacted: bool,
 }
 
 /// An amendment (muutos) of an active agreement.
@@ -454,6 +457,7 @@ pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveD
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,
+        redacted: false,
     })
 }
 
@@ -665,6 +669,9 @@ pub struct Version {
     pub content_hash: String,
     pub snapshot: Value,
     pub rationale: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// When the last signature it needed was given; `None` while it was never in force.
+    pub entered_into_force_at: Option<DateTime<Utc>>,
     pub signatures: Vec<Signature>,
 }
 
@@ -689,6 +696,7 @@ pub struct Signature {
     pub method: SignatureMethod,
     pub decision_ref: Option<String>,
     pub signed_by: Option<Uuid>,
+    pub signed_at: DateTime<Utc>,
 }
 
 impl Audited for Signature {
@@ -715,18 +723,29 @@ impl TryFrom<SignatureRow> for Signature {
             signatory_title: r.signatory_title,
             decision_ref: r.decision_ref,
             signed_by: r.signed_by,
+            signed_at: r.signed_at,
         })
     }
 }
 
 pub(super) fn version_of(id: Uuid, row: VersionRow, signatures: Vec<SignatureRow>) -> Result<Version, AppError> {
+    let signatures: Vec<Signature> = signatures.into_iter().map(Signature::try_from).collect::<Result<_, _>>()?;
+    // The version entered into force with the signature of the last party it names to sign.
+    let signers: Vec<Uuid> = from_json::<Vec<Party>>(row.snapshot.get("parties").cloned().unwrap_or_default())?
+        .into_iter()
+        .filter(|p| p.must_sign)
+        .map(|p| p.organization_id)
+        .collect();
+    let complete = !signers.is_empty() && signers.iter().all(|p| signatures.iter().any(|s| s.organization_id == *p));
     Ok(Version {
         agreement_id: id,
         number: row.number,
         content_hash: row.content_hash,
         snapshot: row.snapshot,
         rationale: row.rationale,
-        signatures: signatures.into_iter().map(Signature::try_from).collect::<Result<_, _>>()?,
+        created_at: row.created_at,
+        entered_into_force_at: complete.then(|| signatures.iter().map(|s| s.signed_at).max()).flatten(),
+        signatures,
     })
 }
 

@@ -31,6 +31,7 @@ pub(super) async fn redact_for(conn: &mut Conn, actor: &Actor, mut a: Agreement)
         a.amendment = None;
     }
     a.content.parties.iter_mut().for_each(|p| p.contact_ids.clear());
+    a.redacted = true;
     Ok(a)
 }
 
@@ -63,10 +64,15 @@ pub struct AgreementQuery {
     pub ci_principles: Option<Completeness>,
     /// Agreements whose annual review is due before this day.
     pub review_due_before: Option<NaiveDate>,
-    /// Words in the title (prefix match).
+    /// Words in the title (prefix match), or an agreement's code.
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
+    /// The agreement with this code, e.g. `KS-2026-014` (case-insensitive); ids differ per
+    /// installation, codes do not.
+    #[param(example = "KS-2026-014", max_length = 40)]
+    #[validate(length(max = 40))]
+    pub code: Option<String>,
 }
 
 /// The agreements the actor may see, filtered: public ones and their own parties'.
@@ -75,7 +81,7 @@ pub async fn list(cx: &mut Cx<'_>, query: AgreementQuery, list: &ListQuery) -> R
     validation::check(&query)?;
     let search = match TextSearch::from_param(query.q.as_deref()) {
         TextSearch::All => None,
-        TextSearch::Terms(terms) => Some(terms),
+        TextSearch::Terms(terms) => Some((terms, query.q.as_deref().unwrap_or_default().trim().to_owned())),
         TextSearch::Nothing => return Ok(Page::empty(page.limit)),
     };
     let (conn, actor) = cx.parts().await?;
@@ -100,6 +106,7 @@ pub async fn list(cx: &mut Cx<'_>, query: AgreementQuery, list: &ListQuery) -> R
         ci_principles_complete: query.ci_principles.map(|c| matches!(c, Completeness::Complete)),
         review_due_before: query.review_due_before,
         search,
+        code: query.code,
         updated_since: list.updated_since,
         after: page.after,
         limit: page.fetch_limit(),

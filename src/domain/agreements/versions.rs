@@ -171,6 +171,7 @@ pub async fn sign(
             method: name_of(&s.method),
             decision_ref: s.decision_ref.clone(),
             signed_by: actor.user_id(),
+            signed_at: chrono::Utc::now(),
         };
         repo::insert_signature(tx, &signature_row).await?;
         let signature = Signature::try_from(signature_row)?;

@@ -232,7 +232,7 @@ pub async fn update(
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let before = lock_for_write(tx, actor, organization_id, id).await?;
-        if_match.check(before.version)?;
+        if_match.check_required(before.version)?;
         if before.erased_at.is_some() {
             return Err(AppError::Conflict { detail: "the contact was erased".into() });
         }
@@ -250,10 +250,10 @@ pub async fn erase(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid, if_match: I
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let before = lock_for_write(tx, actor, organization_id, id).await?;
+        if_match.check_required(before.version)?;
         if before.erased_at.is_some() {
             return Ok(());
         }
-        if_match.check(before.version)?;
         let after = Contact::try_from(repo::erase(tx, id).await?)?;
         audit::scrub(tx, &after).await?;
         audit::record(tx, actor, "erase", Change::Created(&after)).await?;

@@ -103,7 +103,7 @@ async fn password_grant(
     let refresh_token = random_token()?;
     token_repo::insert_refresh_token(conn, &new_refresh_row(keys, &refresh_token, Uuid::now_v7(), user.id)?).await?;
     Ok(IssuedTokens {
-        access_token: keys.issue(user.id, SubjectKind::User, "")?,
+        access_token: keys.issue(user.id, SubjectKind::User, USER_SCOPE)?,
         expires_in: keys.access_ttl_secs(),
         refresh_token: Some(refresh_token),
         scope: USER_SCOPE.into(),
@@ -152,7 +152,7 @@ async fn refresh_grant(conn: &mut Conn, keys: &KeySet, presented: &str) -> Resul
             let next = random_token()?;
             token_repo::insert_refresh_token(tx, &new_refresh_row(keys, &next, row.family_id, row.user_id)?).await?;
             Ok(Rotation::Rotated(IssuedTokens {
-                access_token: keys.issue(row.user_id, SubjectKind::User, "")?,
+                access_token: keys.issue(row.user_id, SubjectKind::User, &row.scope)?,
                 expires_in: keys.access_ttl_secs(),
                 refresh_token: Some(next),
                 scope: row.scope,

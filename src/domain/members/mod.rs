@@ -214,7 +214,7 @@ pub async fn update(
             keep_an_admin(tx, organization_id, user_id).await?;
         }
         let before = Member::try_from(repo::lock(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
-        if_match.check(before.version)?;
+        if_match.check_required(before.version)?;
         let after = Member::try_from(repo::set_role(tx, &before_row(&before), &name_of(&fields.role)).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
@@ -242,7 +242,7 @@ pub async fn remove(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid, if_ma
         access::can_manage(actor, organization_id)?;
         keep_an_admin(tx, organization_id, user_id).await?;
         let before = Member::try_from(repo::lock(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
-        if_match.check(before.version)?;
+        if_match.check_required(before.version)?;
         repo::delete(tx, organization_id, user_id).await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
         Ok(())

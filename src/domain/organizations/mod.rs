@@ -328,7 +328,7 @@ pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), 
     conn.transaction(async |tx| {
         let before = Organization::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_delete(actor)?;
-        if_match.check(before.version)?;
+        if_match.check_required(before.version)?;
         if repo::has_children(tx, id).await? {
             return Err(AppError::Conflict {
                 detail: "the organisation has sub-organisations; move or delete them first".into(),

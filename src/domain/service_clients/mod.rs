@@ -18,6 +18,7 @@ use crate::domain::identity::tokens::{random_token, token_hash};
 use crate::domain::types::formats;
 use crate::domain::types::names::{all_from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::service_clients::{self as repo, NewServiceClientRow, ServiceClientRow};
@@ -151,11 +152,12 @@ pub async fn rotate_secret(cx: &mut Cx<'_>, id: Uuid) -> Result<WithSecret, AppE
 }
 
 /// Revokes the client: its secret and its outstanding access tokens stop working.
-pub async fn revoke(cx: &mut Cx<'_>, id: Uuid) -> Result<(), AppError> {
+pub async fn revoke(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
     let (conn, actor) = cx.parts().await?;
     access::can_manage(actor)?;
     conn.transaction(async |tx| {
         let before = ServiceClient::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check_required(before.version)?;
         if before.revoked_at.is_some() {
             return Ok(());
         }

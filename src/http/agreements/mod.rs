@@ -38,6 +38,9 @@ pub struct AgreementView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The outsiders' view: the content in force, without contact persons.
+    #[serde(skip)]
+    pub redacted: bool,
 }
 
 impl From<Agreement> for AgreementView {
@@ -53,6 +56,7 @@ impl From<Agreement> for AgreementView {
             created_at: a.created_at,
             updated_at: a.updated_at,
             version: a.version,
+            redacted: a.redacted,
         }
     }
 }
@@ -60,6 +64,10 @@ impl From<Agreement> for AgreementView {
 impl Versioned for AgreementView {
     fn version(&self) -> i64 {
         self.version
+    }
+
+    fn variant(&self) -> Option<&'static str> {
+        self.redacted.then_some("public")
     }
 }
 

@@ -1,11 +1,14 @@
 //! `/api/v1/agreements/{id}/versions`: frozen versions, their differences and signatures.
 
 use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::agreements::{self, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff};
+use crate::domain::agreements::{
+    self, AgreementFields, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff,
+};
 use crate::domain::context::Cx;
 use crate::error::AppError;
 use crate::http::common::{Body, ListResponse, ReadErrors, Tagged, WriteErrors};
@@ -22,6 +25,7 @@ pub struct SignatureView {
     pub decision_ref: Option<String>,
     /// The user who recorded the signature (party members only).
     pub signed_by: Option<Uuid>,
+    pub signed_at: DateTime<Utc>,
 }
 
 impl From<Signature> for SignatureView {
@@ -36,6 +40,7 @@ impl From<Signature> for SignatureView {
             method: s.method,
             decision_ref: s.decision_ref,
             signed_by: s.signed_by,
+            signed_at: s.signed_at,
         }
     }
 }
@@ -46,9 +51,13 @@ pub struct VersionView {
     /// Lowercase hex SHA-256 of the RFC 8785 canonical JSON of `snapshot`.
     pub content_hash: String,
     /// The frozen agreement content.
-    #[schema(value_type = Object)]
+    #[schema(value_type = AgreementFields)]
     pub snapshot: serde_json::Value,
     pub rationale: Option<String>,
+    /// When the version was frozen (the agreement entered `awaiting_signatures`).
+    pub created_at: DateTime<Utc>,
+    /// When the last signature it needed was given; `null` while it has not been in force.
+    pub entered_into_force_at: Option<DateTime<Utc>>,
     pub signatures: Vec<SignatureView>,
 }
 
@@ -59,6 +68,8 @@ impl From<Version> for VersionView {
             content_hash: v.content_hash,
             snapshot: v.snapshot,
             rationale: v.rationale,
+            created_at: v.created_at,
+            entered_into_force_at: v.entered_into_force_at,
             signatures: v.signatures.into_iter().map(SignatureView::from).collect(),
         }
     }

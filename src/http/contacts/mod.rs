@@ -132,7 +132,7 @@ pub async fn create(
     tag = "contacts",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
-        ("If-Match" = Option<String>, Header, description = "Change only if still at this ETag"),
+        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
     ),
     request_body(content = ContactFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
@@ -157,7 +157,7 @@ pub async fn update(
     tag = "contacts",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
-        ("If-Match" = Option<String>, Header, description = "Erase only if still at this ETag"),
+        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
     ),
     responses((status = 204, description = "Erased"), WriteErrors),
     security(("bearer" = []))

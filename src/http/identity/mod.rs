@@ -162,6 +162,7 @@ fn into_grant(r: TokenRequest) -> Result<Grant, OAuthError> {
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
         (status = 415, description = "Neither form-encoded nor JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -206,6 +207,7 @@ pub struct RevokeRequest {
     responses(
         (status = 200, description = "Revoked (or unknown)"),
         (status = 400, description = "No token given", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -262,11 +264,13 @@ pub struct MeView {
 #[utoipa::path(
     operation_id = "get_me",
     tag = "auth",
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
     responses(
         (status = 200, description = "You", body = MeView, headers(("ETag" = String))),
         (status = 304, description = "Your copy is current"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Signed in as a service client, not a person", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

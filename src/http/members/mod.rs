@@ -143,7 +143,7 @@ pub async fn add(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<NewMember>
     tag = "members",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "Change only if still at this ETag"),
+        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
     ),
     request_body(content = MemberFields, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "Updated", body = MemberView, headers(("ETag" = String))), WriteErrors),
@@ -166,7 +166,7 @@ pub async fn update(
     tag = "members",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "Remove only if still at this ETag"),
+        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
     ),
     responses((status = 204, description = "Removed"), WriteErrors),
     security(("bearer" = []))

@@ -166,7 +166,7 @@ pub async fn update(
     tag = "organizations",
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
-        ("If-Match" = Option<String>, Header, description = "Delete only if still at this ETag"),
+        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
     ),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))

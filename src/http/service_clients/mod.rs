@@ -10,6 +10,7 @@ use crate::domain::access::Scope;
 use crate::domain::context::Cx;
 use crate::domain::service_clients::{self, ServiceClient, ServiceClientFields, ServiceClientQuery, WithSecret};
 use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
 
@@ -134,12 +135,13 @@ pub async fn rotate(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<web::Jso
 #[utoipa::path(
     operation_id = "revoke_service_client",
     tag = "service-clients",
-    params(("id" = Uuid, Path, description = "Client id")),
+    params(("id" = Uuid, Path, description = "Client id"),
+           ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)")),
     responses((status = 204, description = "Revoked"), WriteErrors),
     security(("bearer" = []))
 )]
 #[delete("/api/v1/service-clients/{id}")]
-pub async fn revoke(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
-    service_clients::revoke(&mut cx, id.into_inner()).await?;
+pub async fn revoke(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, AppError> {
+    service_clients::revoke(&mut cx, id.into_inner(), if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

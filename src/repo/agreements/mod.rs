@@ -170,7 +170,11 @@ pub struct AgreementFilter {
     pub valid_on: Option<NaiveDate>,
     pub ci_principles_complete: Option<bool>,
     pub review_due_before: Option<NaiveDate>,
-    pub search: Option<String>,
+    /// A sanitised prefix tsquery over the title, and the raw words: an agreement whose code
+    /// they are matches too.
+    pub search: Option<(String, String)>,
+    /// The agreement with this code (case-insensitive).
+    pub code: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub after: Option<Uuid>,
     pub limit: i64,
@@ -209,12 +213,18 @@ pub async fn list(conn: &mut Conn, f: &AgreementFilter) -> QueryResult<Vec<Agree
     if let Some(day) = f.review_due_before {
         q = q.filter(agreements::review_next_due.lt(day));
     }
-    if let Some(search) = &f.search {
+    if let Some((terms, words)) = &f.search {
         q = q.filter(
-            diesel::dsl::sql::<Bool>("localized_search_vector(agreements.title) @@ localized_search_query(")
-                .bind::<Text, _>(search.clone())
-                .sql(")"),
+            diesel::dsl::sql::<Bool>("(localized_search_vector(agreements.title) @@ localized_search_query(")
+                .bind::<Text, _>(terms.clone())
+                .sql(") OR lower(agreements.code) = lower(")
+                .bind::<Text, _>(words.clone())
+                .sql("))"),
         );
+    }
+    if let Some(code) = &f.code {
+        q = q
+            .filter(diesel::dsl::sql::<Bool>("lower(agreements.code) = lower(").bind::<Text, _>(code.clone()).sql(")"));
     }
     if let Some(since) = f.updated_since {
         q = q.filter(agreements::updated_at.ge(since));

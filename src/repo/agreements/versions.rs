@@ -1,5 +1,6 @@
 //! Frozen agreement versions and their append-only signatures.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -15,6 +16,7 @@ pub struct VersionRow {
     pub snapshot: serde_json::Value,
     pub content_hash: String,
     pub rationale: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -30,6 +32,7 @@ pub struct SignatureRow {
     pub method: String,
     pub decision_ref: Option<String>,
     pub signed_by: Option<Uuid>,
+    pub signed_at: DateTime<Utc>,
 }
 
 pub async fn versions(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<VersionRow>> {
