@@ -138,7 +138,107 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn openapi_document(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut doc = serde_json::to_value(api).unwrap_or_default();
     close_flattened(&mut doc);
+    merge_patch_schemas(&mut doc);
     doc
+}
+
+/// A JSON Merge Patch (RFC 7396) of a type is not that type: every member is optional, an
+/// optional one may be `null` (to remove it), and a nested object is itself a patch. PATCH
+/// bodies documented as `application/merge-patch+json` of `X` get the schema `XPatch` derived
+/// here from `X`, so the contract accepts exactly the patches the server does.
+fn merge_patch_schemas(doc: &mut serde_json::Value) {
+    use serde_json::{Map, Value, json};
+    const PREFIX: &str = "#/components/schemas/";
+
+    fn nullable(schema: Value) -> Value {
+        match schema {
+            Value::Object(mut o) if o.get("type").is_some_and(Value::is_string) => {
+                let t = o.remove("type").unwrap_or_default();
+                o.insert("type".into(), json!([t, "null"]));
+                Value::Object(o)
+            }
+            Value::Object(o)
+                if o.get("type").is_some_and(|t| t.as_array().is_some_and(|a| a.contains(&json!("null")))) =>
+            {
+                Value::Object(o)
+            }
+            Value::Object(o)
+                if o.get("oneOf")
+                    .is_some_and(|v| v.as_array().is_some_and(|a| a.contains(&json!({"type": "null"})))) =>
+            {
+                Value::Object(o)
+            }
+            other => json!({"oneOf": [other, {"type": "null"}]}),
+        }
+    }
+
+    /// The patch form of a schema: objects become patches (recursively, through `$ref`),
+    /// anything else is replaced whole and stays as it is.
+    fn patch_of(schema: &Value, schemas: &Map<String, Value>, made: &mut Map<String, Value>) -> Value {
+        if let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(PREFIX)) {
+            let Some(target) = schemas.get(name) else { return schema.clone() };
+            // LocalizedText-like: the object shape of an allOf whose other parts only constrain.
+            let object = target
+                .get("allOf")
+                .and_then(Value::as_array)
+                .and_then(|parts| parts.iter().find(|p| p.get("properties").is_some()))
+                .unwrap_or(target);
+            if object.get("properties").is_none() {
+                return schema.clone();
+            }
+            let patch_name = format!("{name}Patch");
+            if !made.contains_key(&patch_name) {
+                made.insert(patch_name.clone(), Value::Null);
+                let patch = patch_object(object, schemas, made);
+                made.insert(patch_name.clone(), patch);
+            }
+            return json!({"$ref": format!("{PREFIX}{patch_name}")});
+        }
+        if let Some(parts) = schema.get("oneOf").and_then(Value::as_array) {
+            let parts: Vec<Value> = parts.iter().map(|p| patch_of(p, schemas, made)).collect();
+            let mut out = schema.clone();
+            out["oneOf"] = Value::Array(parts);
+            return out;
+        }
+        if schema.get("properties").is_some() {
+            return patch_object(schema, schemas, made);
+        }
+        schema.clone()
+    }
+
+    fn patch_object(object: &Value, schemas: &Map<String, Value>, made: &mut Map<String, Value>) -> Value {
+        let required: Vec<&str> =
+            object.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let mut properties = Map::new();
+        for (name, property) in object["properties"].as_object().into_iter().flatten() {
+            let patched = patch_of(property, schemas, made);
+            let patched = if required.contains(&name.as_str()) { patched } else { nullable(patched) };
+            properties.insert(name.clone(), patched);
+        }
+        let mut out = Map::new();
+        out.insert("type".into(), json!("object"));
+        if let Some(description) = object.get("description") {
+            out.insert("description".into(), description.clone());
+        }
+        out.insert("properties".into(), Value::Object(properties));
+        if let Some(extra) = object.get("additionalProperties") {
+            out.insert("additionalProperties".into(), extra.clone());
+        }
+        Value::Object(out)
+    }
+
+    let schemas: Map<String, Value> =
+        doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut made = Map::new();
+    for item in doc.get_mut("paths").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+        let Some(patch) = item.get_mut("patch") else { continue };
+        let Some(content) = patch.pointer_mut("/requestBody/content/application~1merge-patch+json") else { continue };
+        let schema = content["schema"].clone();
+        content["schema"] = patch_of(&schema, &schemas, &mut made);
+    }
+    if let Some(target) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        target.extend(made);
+    }
 }
 
 /// A view that flattens another type (`#[serde(flatten)]`) is generated as `allOf` of that

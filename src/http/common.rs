@@ -39,14 +39,6 @@ pub struct ListResponse<T: ToSchema> {
     pub meta: ListMeta,
 }
 
-impl<T: ToSchema> ListResponse<T> {
-    /// A whole, bounded collection in the list envelope (no further page).
-    pub fn complete(data: Vec<T>) -> Self {
-        let limit = i64::try_from(data.len()).unwrap_or(i64::MAX);
-        ListResponse { data, meta: ListMeta { next_cursor: None, limit } }
-    }
-}
-
 /// A list request: the shared [`ListQuery`] and the list's own filters `F`. Both are read from
 /// the one query string, and a parameter neither knows is rejected (400), so a typo never
 /// silently widens a list.

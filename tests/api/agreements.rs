@@ -756,6 +756,17 @@ async fn access_to_versions_diffs_transitions_and_edits() {
     app.access_matrix(&p, &readers(200), || TestRequest::get().uri(&format!("{uri}/versions"))).await;
     app.access_matrix(&p, &readers(200), || TestRequest::get().uri(&format!("{uri}/versions/2"))).await;
     app.access_matrix(&p, &readers(200), || TestRequest::get().uri(&format!("{uri}/versions/1/diff/2"))).await;
+    // Versions are a list like any other: a page, its cursor, the next page.
+    let first = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{uri}/versions?limit=1")))).await;
+    let first_body = first.assert_status(200).json();
+    assert_eq!((first_body["data"][0]["version"].as_i64(), first_body["meta"]["limit"].as_i64()), (Some(1), Some(1)));
+    assert!(first.header("link").is_some_and(|l| l.contains("rel=\"next\"")));
+    let cursor = first_body["meta"]["next_cursor"].as_str().unwrap();
+    let second = app
+        .call(p.request(As::Member, TestRequest::get().uri(&format!("{uri}/versions?limit=1&cursor={cursor}"))))
+        .await
+        .json();
+    assert_eq!(second["data"][0]["version"], 2);
     let hash = version_hash(&app, &p, &id, 2).await;
     let signers = vec![
         (As::Anonymous, 401),

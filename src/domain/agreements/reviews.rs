@@ -23,6 +23,7 @@ use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::agreements::reviews::{self as repo, AcknowledgementRow, ReviewRow};
@@ -178,11 +179,20 @@ fn names_only_parties(input: &ReviewInput, parties: &HashSet<Uuid>) -> Result<()
     }
 }
 
-pub async fn list_reviews(cx: &mut Cx<'_>, agreement_id: Uuid) -> Result<Vec<Review>, AppError> {
+/// Position in the (scheduled date, id) order of reviews.
+pub type ReviewKey = (NaiveDate, Uuid);
+
+pub async fn list_reviews(
+    cx: &mut Cx<'_>,
+    agreement_id: Uuid,
+    list: &ListQuery,
+) -> Result<Page<Review, ReviewKey>, AppError> {
+    let page = list.page::<ReviewKey>()?;
     let (conn, actor) = cx.parts().await?;
     let a = load(conn, agreement_id, false).await?;
     access::can_see_records(actor, &a)?;
-    repo::reviews(conn, agreement_id).await?.into_iter().map(|(row, at, v)| review_from(row, at, v)).collect()
+    let rows = repo::reviews(conn, agreement_id, list.updated_since, page.after, page.fetch_limit()).await?;
+    Page::from_rows(rows, &page, |(r, _, _)| (r.scheduled_date, r.id)).try_map(|(row, at, v)| review_from(row, at, v))
 }
 
 /// Records a review (coordinators and org admins of the parties), moves the agreement's next
@@ -304,20 +314,44 @@ fn ack_from(row: AcknowledgementRow, in_force: Option<i32>) -> Acknowledgement {
 }
 
 /// Acknowledgements, optionally only those (`current = Some(false)`) of older versions.
+/// Position in the (version, id) order of acknowledgements.
+pub type AcknowledgementKey = (i32, Uuid);
+
+/// Filters of the acknowledgement list.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AcknowledgementQuery {
+    /// `false`: only acknowledgements of older versions (who needs briefing again); `true`:
+    /// only those of the version in force.
+    pub current: Option<bool>,
+}
+
 pub async fn list_acknowledgements(
     cx: &mut Cx<'_>,
     agreement_id: Uuid,
-    current: Option<bool>,
-) -> Result<Vec<Acknowledgement>, AppError> {
+    query: AcknowledgementQuery,
+    list: &ListQuery,
+) -> Result<Page<Acknowledgement, AcknowledgementKey>, AppError> {
+    let page = list.page::<AcknowledgementKey>()?;
     let (conn, actor) = cx.parts().await?;
     let a = load(conn, agreement_id, false).await?;
     access::can_see_records(actor, &a)?;
-    Ok(repo::acknowledgements(conn, agreement_id)
-        .await?
-        .into_iter()
-        .map(|r| ack_from(r, a.current_version))
-        .filter(|ack| current.is_none_or(|c| ack.current == c))
-        .collect())
+    let of_version = match (query.current, a.current_version) {
+        (None, _) | (Some(false), None) => None,
+        (Some(current), Some(v)) => Some((current, v)),
+        // Nothing is in force, so nothing is current.
+        (Some(true), None) => return Ok(Page::empty(page.limit)),
+    };
+    let filter = repo::AcknowledgementFilter {
+        agreement_id,
+        of_version,
+        since: list.updated_since,
+        after: page.after,
+        limit: page.fetch_limit(),
+    };
+    let rows = repo::acknowledgements(conn, &filter).await?;
+    Ok(Page::from_rows(rows, &page, |r| (r.version, r.id)).map(|r| ack_from(r, a.current_version)))
 }
 
 /// Records a briefing. Anyone in a party organisation records their own; coordinators and

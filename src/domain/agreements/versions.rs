@@ -19,24 +19,28 @@ use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::formats;
 use crate::domain::types::names::name_of;
+use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::agreements::versions::{self as repo, SignatureRow};
 
 /// Every version with its signatures, in two queries.
-pub async fn versions(cx: &mut Cx<'_>, id: Uuid) -> Result<Vec<Version>, AppError> {
+/// A page of versions with their signatures, in two queries.
+pub async fn versions(cx: &mut Cx<'_>, id: Uuid, list: &ListQuery) -> Result<Page<Version, i32>, AppError> {
+    let page = list.page::<i32>()?;
     let (conn, actor) = cx.parts().await?;
     let a = load(conn, id, false).await?;
     access::can_read(actor, &a)?;
-    let rows = repo::versions(conn, id).await?;
-    let mut signatures = repo::all_signatures(conn, id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let (mine, rest): (Vec<_>, Vec<_>) = signatures.into_iter().partition(|s| s.version == row.number);
+    let rows = repo::versions(conn, id, list.updated_since, page.after, page.fetch_limit()).await?;
+    let page = Page::from_rows(rows, &page, |r| r.number);
+    let numbers: Vec<i32> = page.items.iter().map(|r| r.number).collect();
+    let mut signatures = repo::signatures_of(conn, id, &numbers).await?;
+    page.try_map(|row| {
+        let (mine, rest): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut signatures).into_iter().partition(|s| s.version == row.number);
         signatures = rest;
-        out.push(redact_version(actor, &a, version_of(id, row, mine)?));
-    }
-    Ok(out)
+        Ok(redact_version(actor, &a, version_of(id, row, mine)?))
+    })
 }
 
 pub async fn version(cx: &mut Cx<'_>, id: Uuid, number: i32) -> Result<Version, AppError> {

@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::db::Conn;
 use crate::domain::access::{Actor, Principal, Role};
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
@@ -19,6 +18,7 @@ use crate::domain::identity::tokens::{random_token, token_hash};
 use crate::domain::identity::users::User;
 use crate::domain::organizations::ensure_exists;
 use crate::domain::types::formats;
+use crate::domain::types::merge_patch;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::pagination::Page;
@@ -179,9 +179,9 @@ pub async fn add(cx: &mut Cx<'_>, organization_id: Uuid, new: NewMember) -> Resu
     .await
 }
 
-/// Fails with 409 if the change would leave the organisation without an org admin.
-async fn keep_an_admin(conn: &mut Conn, organization_id: Uuid, losing: Uuid) -> Result<(), AppError> {
-    let admins = repo::lock_admins(conn, organization_id).await?;
+/// Fails with 409 if losing `losing` would leave the organisation without an org admin;
+/// `admins` are the organisation's org admins, locked.
+fn keep_an_admin(admins: &[Uuid], losing: Uuid) -> Result<(), AppError> {
     if admins.iter().all(|a| *a == losing) && admins.contains(&losing) {
         return Err(AppError::Conflict {
             detail: "this is the organisation's last org admin; make someone else org admin first".into(),
@@ -191,30 +191,34 @@ async fn keep_an_admin(conn: &mut Conn, organization_id: Uuid, losing: Uuid) -> 
 }
 
 /// A membership's editable field.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "coordinator"}))]
 pub struct MemberFields {
     pub role: Role,
 }
 
-/// Changes a member's role: lock, authorise, check `If-Match`, keep an admin, update, audit.
+/// Changes a member's role with a merge patch: lock, authorise, check `If-Match`, apply,
+/// keep an admin, update, audit.
 pub async fn update(
     cx: &mut Cx<'_>,
     organization_id: Uuid,
     user_id: Uuid,
     if_match: IfMatch,
-    fields: MemberFields,
+    patch: serde_json::Value,
 ) -> Result<Member, AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         ensure_exists(tx, organization_id).await?;
         access::can_manage(actor, organization_id)?;
-        if fields.role != Role::OrgAdmin {
-            keep_an_admin(tx, organization_id, user_id).await?;
-        }
+        // The admins first, always in this order, so concurrent demotions cannot deadlock.
+        let admins = repo::lock_admins(tx, organization_id).await?;
         let before = Member::try_from(repo::lock(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
+        let fields: MemberFields = merge_patch::apply(&MemberFields { role: before.role }, &patch)?;
+        if fields.role != Role::OrgAdmin {
+            keep_an_admin(&admins, user_id)?;
+        }
         let after = Member::try_from(repo::set_role(tx, &before_row(&before), &name_of(&fields.role)).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
@@ -240,7 +244,8 @@ pub async fn remove(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid, if_ma
     conn.transaction(async |tx| {
         ensure_exists(tx, organization_id).await?;
         access::can_manage(actor, organization_id)?;
-        keep_an_admin(tx, organization_id, user_id).await?;
+        let admins = repo::lock_admins(tx, organization_id).await?;
+        keep_an_admin(&admins, user_id)?;
         let before = Member::try_from(repo::lock(tx, organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
         repo::delete(tx, organization_id, user_id).await?;

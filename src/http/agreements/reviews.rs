@@ -3,15 +3,18 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::AgreementView;
-use crate::domain::agreements::reviews::{self, Acknowledgement, AcknowledgementInput, Review, ReviewInput};
+use crate::domain::agreements::reviews::{
+    self, Acknowledgement, AcknowledgementInput, AcknowledgementQuery, Review, ReviewInput,
+};
 use crate::domain::context::Cx;
+use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, ReadErrors, WriteErrors};
+use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, WriteErrors};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -49,7 +52,7 @@ pub struct RecordedReview {
 #[utoipa::path(
     operation_id = "list_agreement_reviews",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id")),
+    params(("id" = Uuid, Path, description = "Agreement id"), ListQuery),
     responses((status = 200, description = "Reviews", body = ListResponse<ReviewView>), ReadErrors),
     security(("bearer" = []))
 )]
@@ -57,9 +60,10 @@ pub struct RecordedReview {
 pub async fn list_reviews(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<ListResponse<ReviewView>>, AppError> {
-    let data = reviews::list_reviews(&mut cx, id.into_inner()).await?.into_iter().map(ReviewView::from).collect();
-    Ok(web::Json(ListResponse::complete(data)))
+    query: Listing<NoFilters>,
+) -> Result<Listed<ReviewView>, AppError> {
+    let page = reviews::list_reviews(&mut cx, id.into_inner(), &query.list).await?;
+    Ok(Listed::from_page(page, ReviewView::from))
 }
 
 /// Record an annual review (coordinators and org admins of the parties). Moves the agreement's
@@ -111,19 +115,11 @@ impl From<Acknowledgement> for AcknowledgementView {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AcknowledgementListParams {
-    /// `false`: only acknowledgements of older versions (who needs briefing again).
-    pub current: Option<bool>,
-}
-
 /// Who was briefed on which version's ground rules (members of the parties).
 #[utoipa::path(
     operation_id = "list_agreement_acknowledgements",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id"), AcknowledgementListParams),
+    params(("id" = Uuid, Path, description = "Agreement id"), AcknowledgementQuery, ListQuery),
     responses((status = 200, description = "Acknowledgements", body = ListResponse<AcknowledgementView>), ReadErrors),
     security(("bearer" = []))
 )]
@@ -131,14 +127,10 @@ pub struct AcknowledgementListParams {
 pub async fn list_acknowledgements(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    params: web::Query<AcknowledgementListParams>,
-) -> Result<web::Json<ListResponse<AcknowledgementView>>, AppError> {
-    let data = reviews::list_acknowledgements(&mut cx, id.into_inner(), params.current)
-        .await?
-        .into_iter()
-        .map(AcknowledgementView::from)
-        .collect();
-    Ok(web::Json(ListResponse::complete(data)))
+    query: Listing<AcknowledgementQuery>,
+) -> Result<Listed<AcknowledgementView>, AppError> {
+    let page = reviews::list_acknowledgements(&mut cx, id.into_inner(), query.filters, &query.list).await?;
+    Ok(Listed::from_page(page, AcknowledgementView::from))
 }
 
 /// Record that a person was briefed on the ground rules of a version. Members record their

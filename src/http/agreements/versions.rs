@@ -10,8 +10,9 @@ use crate::domain::agreements::{
     self, AgreementFields, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff,
 };
 use crate::domain::context::Cx;
+use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, ReadErrors, Tagged, WriteErrors};
+use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignatureView {
@@ -79,14 +80,18 @@ impl From<Version> for VersionView {
 #[utoipa::path(
     operation_id = "list_agreement_versions",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id")),
+    params(("id" = Uuid, Path, description = "Agreement id"), ListQuery),
     responses((status = 200, description = "Versions", body = ListResponse<VersionView>), ReadErrors),
     security((), ("bearer" = []))
 )]
 #[get("/api/v1/agreements/{id}/versions")]
-pub async fn list(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<web::Json<ListResponse<VersionView>>, AppError> {
-    let data = agreements::versions(&mut cx, id.into_inner()).await?.into_iter().map(VersionView::from).collect();
-    Ok(web::Json(ListResponse::complete(data)))
+pub async fn list(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    query: Listing<NoFilters>,
+) -> Result<Listed<VersionView>, AppError> {
+    let page = agreements::versions(&mut cx, id.into_inner(), &query.list).await?;
+    Ok(Listed::from_page(page, VersionView::from))
 }
 
 /// One frozen version with its signatures.

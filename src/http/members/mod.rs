@@ -154,7 +154,7 @@ pub async fn update(
     mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: Body<MemberFields>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
     let (org, user) = path.into_inner();
     Tagged::of(&MemberView::from(members::update(&mut cx, org, user, if_match, body.into_inner()).await?))

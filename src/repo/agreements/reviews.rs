@@ -29,14 +29,26 @@ pub async fn insert_review(conn: &mut Conn, row: &ReviewRow) -> QueryResult<usiz
     diesel::insert_into(crate::repo::schema::agreement_reviews::table).values(row).execute(conn).await
 }
 
-pub async fn reviews(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<(ReviewRow, DateTime<Utc>, i64)>> {
+/// A page of an agreement's reviews in (scheduled date, id) order, after `after`.
+pub async fn reviews(
+    conn: &mut Conn,
+    agreement_id: Uuid,
+    since: Option<DateTime<Utc>>,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<(ReviewRow, DateTime<Utc>, i64)>> {
     use crate::repo::schema::agreement_reviews::dsl as r;
-    r::agreement_reviews
+    let mut query = r::agreement_reviews
         .filter(r::agreement_id.eq(agreement_id))
-        .order((r::scheduled_date, r::id))
         .select((ReviewRow::as_select(), r::created_at, r::version))
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(r::updated_at.ge(since));
+    }
+    if let Some((date, id)) = after {
+        query = query.filter(r::scheduled_date.gt(date).or(r::scheduled_date.eq(date).and(r::id.gt(id))));
+    }
+    query.order((r::scheduled_date, r::id)).limit(limit).load(conn).await
 }
 
 pub async fn set_review_next_due(conn: &mut Conn, id: Uuid, next_due: Option<NaiveDate>) -> QueryResult<usize> {
@@ -60,12 +72,34 @@ pub async fn insert_acknowledgement(conn: &mut Conn, row: &AcknowledgementRow) -
     diesel::insert_into(crate::repo::schema::agreement_acknowledgements::table).values(row).execute(conn).await
 }
 
-pub async fn acknowledgements(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<Vec<AcknowledgementRow>> {
+/// Which acknowledgements to list.
+#[derive(Clone, Debug)]
+pub struct AcknowledgementFilter {
+    pub agreement_id: Uuid,
+    /// `Some((true, v))`: only of version `v`; `Some((false, v))`: only of other versions.
+    pub of_version: Option<(bool, i32)>,
+    pub since: Option<DateTime<Utc>>,
+    pub after: Option<(i32, Uuid)>,
+    pub limit: i64,
+}
+
+/// A page of acknowledgements in (version, id) order.
+pub async fn acknowledgements(conn: &mut Conn, f: &AcknowledgementFilter) -> QueryResult<Vec<AcknowledgementRow>> {
     use crate::repo::schema::agreement_acknowledgements::dsl as a;
-    a::agreement_acknowledgements
-        .filter(a::agreement_id.eq(agreement_id))
-        .order((a::version, a::id))
+    let mut query = a::agreement_acknowledgements
+        .filter(a::agreement_id.eq(f.agreement_id))
         .select(AcknowledgementRow::as_select())
-        .load(conn)
-        .await
+        .into_boxed();
+    match f.of_version {
+        Some((true, v)) => query = query.filter(a::version.eq(v)),
+        Some((false, v)) => query = query.filter(a::version.ne(v)),
+        None => {}
+    }
+    if let Some(since) = f.since {
+        query = query.filter(a::created_at.ge(since));
+    }
+    if let Some((version, id)) = f.after {
+        query = query.filter(a::version.gt(version).or(a::version.eq(version).and(a::id.gt(id))));
+    }
+    query.order((a::version, a::id)).limit(f.limit).load(conn).await
 }

@@ -35,13 +35,25 @@ pub struct SignatureRow {
     pub signed_at: DateTime<Utc>,
 }
 
-pub async fn versions(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<VersionRow>> {
-    agreement_versions::table
+/// A page of an agreement's versions in number order, after `after`.
+pub async fn versions(
+    conn: &mut Conn,
+    id: Uuid,
+    since: Option<DateTime<Utc>>,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<VersionRow>> {
+    let mut query = agreement_versions::table
         .filter(agreement_versions::agreement_id.eq(id))
-        .order(agreement_versions::number)
         .select(VersionRow::as_select())
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(agreement_versions::created_at.ge(since));
+    }
+    if let Some(after) = after {
+        query = query.filter(agreement_versions::number.gt(after));
+    }
+    query.order(agreement_versions::number).limit(limit).load(conn).await
 }
 
 pub async fn version(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<Option<VersionRow>> {
@@ -70,10 +82,11 @@ pub async fn signatures(conn: &mut Conn, id: Uuid, number: i32) -> QueryResult<V
         .await
 }
 
-/// The signatures of every version of an agreement.
-pub async fn all_signatures(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<SignatureRow>> {
+/// The signatures of these versions of an agreement.
+pub async fn signatures_of(conn: &mut Conn, id: Uuid, versions: &[i32]) -> QueryResult<Vec<SignatureRow>> {
     agreement_signatures::table
         .filter(agreement_signatures::agreement_id.eq(id))
+        .filter(agreement_signatures::version.eq_any(versions))
         .order((agreement_signatures::version, agreement_signatures::signed_at))
         .select(SignatureRow::as_select())
         .load(conn)
