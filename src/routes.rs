@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
@@ -125,6 +125,21 @@ impl utoipa::Modify for SecurityDefinitions {
                     .description(Some("Access token from POST /api/v1/auth/token"))
                     .build(),
             ),
+        );
+        // The same tokens as issued to service clients: the scopes they may be granted.
+        let scopes = Scopes::from_iter([
+            ("agreements:read", "Read the agreements of the client's organisation as its members may"),
+            ("contacts:read", "Read contact persons as the client's organisation's members may"),
+            ("directory:read", "Read the activity directory feed"),
+            ("indicators:read", "Read collective-impact indicators"),
+            ("webhooks:manage", "Manage the organisation's webhooks"),
+        ]);
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new("/api/v1/auth/token", scopes))],
+                "Service clients: client_credentials at the token endpoint (secret in the body or HTTP Basic)",
+            )),
         );
     }
 }

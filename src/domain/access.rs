@@ -27,6 +27,22 @@ pub enum Scope {
     DirectoryRead,
     #[serde(rename = "webhooks:manage")]
     WebhooksManage,
+    /// Read the agreements the client's organisation is party to, as its members may.
+    #[serde(rename = "agreements:read")]
+    AgreementsRead,
+    /// Read contact persons as the client's organisation's members may.
+    #[serde(rename = "contacts:read")]
+    ContactsRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::IndicatorsRead,
+        Scope::DirectoryRead,
+        Scope::WebhooksManage,
+        Scope::AgreementsRead,
+        Scope::ContactsRead,
+    ];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +115,15 @@ impl Actor {
         match &self.principal {
             Principal::User { memberships, .. } => memberships.iter().map(|m| m.organization_id).collect(),
             _ => Vec::new(),
+        }
+    }
+
+    /// The organisations whose members' reading rights the actor has for what `scope` covers:
+    /// a person's own organisations, or a service client's organisation when it holds `scope`.
+    pub fn reading_organizations(&self, scope: Scope) -> Vec<Uuid> {
+        match &self.principal {
+            Principal::Client { organization_id, scopes, .. } if scopes.contains(&scope) => vec![*organization_id],
+            _ => self.organizations(),
         }
     }
 

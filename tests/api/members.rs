@@ -226,8 +226,8 @@ async fn me_is_for_people() {
         &p,
         &[
             (As::Anonymous, 401),
-            (As::Client, 403),
-            (As::ClientWithoutScope, 403),
+            (As::Client, 200),
+            (As::ClientWithoutScope, 200),
             (As::Outsider, 200),
             (As::Member, 200),
             (As::Coordinator, 200),

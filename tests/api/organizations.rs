@@ -411,7 +411,8 @@ mod writes {
                 serde_json::json!({"parent_id": p.org}),
             ))
             .await;
-        assert_eq!(res.assert_problem(422)["errors"][0]["code"], "cycle");
+        let problem = res.assert_problem(409);
+        assert_eq!(problem["detail"], "parent_id: an organisation cannot be under itself");
     }
 
     #[actix_web::test]

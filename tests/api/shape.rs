@@ -218,3 +218,59 @@ async fn an_accept_header_without_json_is_406() {
         .await;
     res.assert_status(200);
 }
+
+#[actix_web::test]
+async fn service_clients_read_as_their_organisations_members_with_the_read_scopes() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    // A party-only agreement of the client's organisation.
+    let body = serde_json::json!({"code": "KS-2026-777", "title": {"fi": "Sopimus"}, "purpose": {"fi": "Tarkoitus"},
+        "period": {"start_date": "2026-01-01", "end_date": "2026-12-31"},
+        "parties": [{"organization_id": p.org, "roles": ["partner"]}]});
+    let created = app
+        .call(json(TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::Coordinator)), body))
+        .await
+        .assert_status(201)
+        .json();
+    let uri = format!("/api/v1/agreements/{}", created["id"].as_str().unwrap());
+    app.access_matrix(
+        &p,
+        &[(As::Client, 200), (As::ClientWithoutScope, 404), (As::Outsider, 404), (As::Anonymous, 404)],
+        || TestRequest::get().uri(&uri),
+    )
+    .await;
+    let listed = app.call(p.request(As::Client, TestRequest::get().uri("/api/v1/agreements"))).await.json();
+    assert!(listed["data"].as_array().unwrap().iter().any(|a| a["code"] == "KS-2026-777"));
+    // Reading is all the scope gives.
+    app.call(p.request(
+        As::Client,
+        json(TestRequest::post().uri(&format!("{uri}/transitions")), serde_json::json!({"to": "negotiation"})),
+    ))
+    .await
+    .assert_problem(403);
+
+    // /me tells a client which client and organisation it is.
+    let me = app.call(p.request(As::Client, TestRequest::get().uri("/api/v1/me"))).await.assert_status(200).json();
+    assert_eq!(
+        (me["kind"].as_str(), me["organization_id"].as_str()),
+        (Some("client"), Some(p.org.to_string().as_str()))
+    );
+    assert_eq!(me["scopes"], serde_json::json!(["agreements:read"]));
+
+    // contacts:read opens members-only contacts of the client's organisation.
+    let p = app.personas(Scope::ContactsRead).await;
+    let contacts = format!("/api/v1/organizations/{}/contacts", p.org);
+    let contact = app
+        .call(json(
+            TestRequest::post().uri(&contacts).insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"name": "Aino"}),
+        ))
+        .await
+        .assert_status(201)
+        .json();
+    let contact = format!("{contacts}/{}", contact["id"].as_str().unwrap());
+    app.access_matrix(&p, &[(As::Client, 200), (As::ClientWithoutScope, 404), (As::Outsider, 404)], || {
+        TestRequest::get().uri(&contact)
+    })
+    .await;
+}

@@ -6,12 +6,14 @@
 use uuid::Uuid;
 
 use super::model::{Agreement, AgreementFields, AgreementVisibility};
-use crate::domain::access::{Actor, Role, admin_or, allow, denied};
+use crate::domain::access::{Actor, Role, Scope, admin_or, allow, denied};
 use crate::error::AppError;
 
-/// Whether the actor sees everything of the agreement: a party member or a platform admin.
+/// Whether the actor sees everything of the agreement: a platform admin, a member of a party,
+/// or a party's service client holding `agreements:read`.
 pub fn is_insider(actor: &Actor, a: &Agreement) -> bool {
-    actor.is_platform_admin() || actor.has_role_in_any(&a.party_ids(), Role::Member)
+    let parties = a.party_ids();
+    actor.is_platform_admin() || actor.reading_organizations(Scope::AgreementsRead).iter().any(|o| parties.contains(o))
 }
 
 /// 404 unless the agreement is public or the actor is an insider.

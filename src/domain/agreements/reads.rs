@@ -9,7 +9,7 @@ use validator::Validate;
 use super::access;
 use super::model::{Agreement, Status, from_json, from_rows, load, today};
 use crate::db::Conn;
-use crate::domain::access::{Actor, Principal};
+use crate::domain::access::{Actor, Principal, Scope};
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::search::TextSearch;
@@ -87,7 +87,7 @@ pub async fn list(cx: &mut Cx<'_>, query: AgreementQuery, list: &ListQuery) -> R
     let (conn, actor) = cx.parts().await?;
     let viewer_organizations = match &actor.principal {
         Principal::User { platform_admin: true, .. } => None,
-        _ => Some(actor.organizations()),
+        _ => Some(actor.reading_organizations(Scope::AgreementsRead)),
     };
     let day = today();
     let active = Status::Active.stored();

@@ -4,12 +4,16 @@
 
 use uuid::Uuid;
 
-use crate::domain::access::{Actor, Role, admin_or};
+use crate::domain::access::{Actor, Role, Scope, admin_or};
 use crate::error::AppError;
 
-/// `collaborator`: the actor belongs to an organisation collaborating with the contact's.
+/// `collaborator`: the actor reads for an organisation collaborating with the contact's. A
+/// service client with `contacts:read` reads as its organisation's members do.
 pub fn can_read(actor: &Actor, organization_id: Uuid, public: bool, collaborator: bool) -> Result<(), AppError> {
-    let visible = public || collaborator || actor.is_platform_admin() || actor.has_role(organization_id, Role::Member);
+    let visible = public
+        || collaborator
+        || actor.is_platform_admin()
+        || actor.reading_organizations(Scope::ContactsRead).contains(&organization_id);
     if visible { Ok(()) } else { Err(AppError::NotFound) }
 }
 

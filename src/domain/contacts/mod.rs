@@ -162,7 +162,7 @@ impl ContactFields {
 /// Whether the actor belongs to an organisation that collaborates with `organization_id`
 /// (is party to a live agreement with it).
 async fn collaborates(conn: &mut Conn, actor: &Actor, organization_id: Uuid) -> Result<bool, AppError> {
-    let mine = actor.organizations();
+    let mine = actor.reading_organizations(crate::domain::access::Scope::ContactsRead);
     if mine.is_empty() {
         return Ok(false);
     }

@@ -53,9 +53,11 @@ impl Audited for User {
 
 /// The signed-in user with their memberships.
 #[derive(Clone, Debug)]
-pub struct Me {
-    pub user: User,
-    pub memberships: Vec<MyMembership>,
+pub enum Me {
+    /// A signed-in person with their memberships.
+    Person { user: User, memberships: Vec<MyMembership> },
+    /// A service client: which one, for which organisation, with the scopes of this token.
+    Client { id: Uuid, name: String, organization_id: Uuid, scopes: Vec<crate::domain::access::Scope> },
 }
 
 #[derive(Clone, Debug)]
@@ -70,9 +72,17 @@ pub async fn me(cx: &mut Cx<'_>) -> Result<Me, AppError> {
     let id = match &actor.principal {
         crate::domain::access::Principal::User { id, .. } => *id,
         crate::domain::access::Principal::Anonymous => {
-            return Err(AppError::unauthorized("Sign in as a person to see your account."));
+            return Err(AppError::unauthorized("Sign in to see who you are signed in as."));
         }
-        crate::domain::access::Principal::Client { .. } => return Err(AppError::Forbidden),
+        crate::domain::access::Principal::Client { id, organization_id, scopes } => {
+            let client = crate::repo::service_clients::get(conn, *id).await?.ok_or(AppError::NotFound)?;
+            return Ok(Me::Client {
+                id: *id,
+                name: client.name,
+                organization_id: *organization_id,
+                scopes: scopes.clone(),
+            });
+        }
     };
     let user = repo::get(conn, id).await?.ok_or(AppError::NotFound)?;
     let memberships = repo::memberships_with_names(conn, id)
@@ -86,7 +96,7 @@ pub async fn me(cx: &mut Cx<'_>) -> Result<Me, AppError> {
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    Ok(Me { user: user.into(), memberships })
+    Ok(Me::Person { user: user.into(), memberships })
 }
 
 /// Creates a person's account with a password (hashed off the event loop).

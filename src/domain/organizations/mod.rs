@@ -271,15 +271,16 @@ pub async fn ensure_exists(conn: &mut Conn, id: Uuid) -> Result<(), AppError> {
     if repo::exists(conn, id).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
-/// A parent must exist and must not be the organisation itself or one of its descendants.
+/// A parent must exist and must not be the organisation itself or one of its descendants:
+/// both depend on the other organisations as they are now (409).
 async fn check_parent(conn: &mut Conn, id: Uuid, parent: Option<Uuid>) -> Result<(), AppError> {
     let Some(parent) = parent else { return Ok(()) };
     let chain = repo::ancestry(conn, parent).await?;
     if chain.is_empty() {
-        return Err(AppError::invalid("parent_id", "not_found", "no such organisation"));
+        return Err(AppError::Conflict { detail: "parent_id: no such organisation".into() });
     }
     if chain.contains(&id) {
-        return Err(AppError::invalid("parent_id", "cycle", "an organisation cannot be under itself"));
+        return Err(AppError::Conflict { detail: "parent_id: an organisation cannot be under itself".into() });
     }
     Ok(())
 }

@@ -106,8 +106,8 @@ pub struct ServiceClientFields {
     /// The organisation that owns and answers for the client.
     pub organization_id: Uuid,
     #[serde(default)]
-    #[schema(max_items = 3)]
-    #[validate(length(max = 3))]
+    #[schema(max_items = 5)]
+    #[validate(length(max = 5))]
     pub scopes: Vec<Scope>,
 }
 

@@ -77,7 +77,7 @@ impl Versioned for AgreementView {
     tag = "agreements",
     params(AgreementQuery, ListQuery),
     responses((status = 200, description = "A page of agreements", body = ListResponse<AgreementView>), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements")]
 pub async fn list(mut cx: Cx<'static>, query: Listing<AgreementQuery>) -> Result<Listed<AgreementView>, AppError> {
@@ -108,7 +108,7 @@ pub async fn create(mut cx: Cx<'static>, body: Body<AgreementFields>) -> Result<
            ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
     responses((status = 200, description = "The agreement", body = AgreementView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements/{id}")]
 pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {

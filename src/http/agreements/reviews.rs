@@ -54,7 +54,7 @@ pub struct RecordedReview {
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), ListQuery),
     responses((status = 200, description = "Reviews", body = ListResponse<ReviewView>), ReadErrors),
-    security(("bearer" = []))
+    security(("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements/{id}/reviews")]
 pub async fn list_reviews(
@@ -121,7 +121,7 @@ impl From<Acknowledgement> for AcknowledgementView {
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), AcknowledgementQuery, ListQuery),
     responses((status = 200, description = "Acknowledgements", body = ListResponse<AcknowledgementView>), ReadErrors),
-    security(("bearer" = []))
+    security(("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements/{id}/acknowledgements")]
 pub async fn list_acknowledgements(

@@ -82,7 +82,7 @@ impl From<Version> for VersionView {
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), ListQuery),
     responses((status = 200, description = "Versions", body = ListResponse<VersionView>), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements/{id}/versions")]
 pub async fn list(
@@ -103,7 +103,7 @@ pub async fn list(
     responses((status = 200, description = "The version", body = VersionView,
                headers(("ETag" = String, description = "Changes when a signature is added"))),
               (status = 304, description = "Your copy is current"), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements/{id}/versions/{n}")]
 pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, i32)>) -> Result<Tagged, AppError> {
@@ -170,7 +170,7 @@ impl From<VersionDiff> for VersionDiffView {
     params(("id" = Uuid, Path, description = "Agreement id"), ("a" = i32, Path, description = "From version"),
            ("b" = i32, Path, description = "To version")),
     responses((status = 200, description = "The differences", body = VersionDiffView), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
 )]
 #[get("/api/v1/agreements/{id}/versions/{a}/diff/{b}")]
 pub async fn diff(

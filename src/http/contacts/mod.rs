@@ -78,7 +78,7 @@ impl Versioned for ContactView {
     tag = "contacts",
     params(("id" = Uuid, Path, description = "Organisation id"), ListQuery),
     responses((status = 200, description = "A page of contacts", body = ListResponse<ContactView>), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["contacts:read"]))
 )]
 #[get("/api/v1/organizations/{id}/contacts")]
 pub async fn list(
@@ -98,7 +98,7 @@ pub async fn list(
            ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
     responses((status = 200, description = "The contact", body = ContactView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("oauth2" = ["contacts:read"]))
 )]
 #[get("/api/v1/organizations/{id}/contacts/{contact_id}")]
 pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {

@@ -11,12 +11,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::Db;
-use crate::domain::access::Role;
+use crate::domain::access::{Role, Scope};
 use crate::domain::context::Cx;
 use crate::domain::identity::auth::{self, Grant, IssuedTokens, OAuthError};
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::{Jwk, KeySet};
-use crate::domain::identity::users;
+use crate::domain::identity::users::{self, Me};
 use crate::domain::types::localized::LocalizedText;
 use crate::error::{AppError, Problem};
 use crate::http::common::{Tagged, request_id};
@@ -247,20 +247,23 @@ pub struct MyMembershipView {
     pub role: Role,
 }
 
+/// Who the access token speaks for: a person (`kind: person`) or a service client
+/// (`kind: client`).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01936f0e-5c4a-7b8e-9a51-3f0c2d1e4b6a", "email": "maija.meikalainen@example.fi",
-    "display_name": "Maija Meikäläinen", "platform_admin": false,
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[schema(example = json!({"kind": "person", "id": "01936f0e-5c4a-7b8e-9a51-3f0c2d1e4b6a",
+    "email": "maija.meikalainen@example.fi", "display_name": "Maija Meikäläinen", "platform_admin": false,
     "memberships": [{"organization_id": "01930000-0000-7000-8000-000000000005",
                      "organization_name": {"fi": "Jyväskylän kaupunki"}, "role": "coordinator"}]}))]
-pub struct MeView {
-    pub id: Uuid,
-    pub email: String,
-    pub display_name: String,
-    pub platform_admin: bool,
-    pub memberships: Vec<MyMembershipView>,
+pub enum MeView {
+    /// A signed-in person with their organisations and roles.
+    Person { id: Uuid, email: String, display_name: String, platform_admin: bool, memberships: Vec<MyMembershipView> },
+    /// A service client: which one, for which organisation, with this token's scopes.
+    Client { id: Uuid, name: String, organization_id: Uuid, scopes: Vec<Scope> },
 }
 
-/// The signed-in person, with their organisations and roles.
+/// Who you are signed in as: a person with their organisations and roles, or a service
+/// client with its organisation and scopes.
 #[utoipa::path(
     operation_id = "get_me",
     tag = "auth",
@@ -269,7 +272,6 @@ pub struct MeView {
         (status = 200, description = "You", body = MeView, headers(("ETag" = String))),
         (status = 304, description = "Your copy is current"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Signed in as a service client, not a person", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -277,20 +279,21 @@ pub struct MeView {
 )]
 #[get("/api/v1/me")]
 pub async fn me(mut cx: Cx<'static>) -> Result<Tagged, AppError> {
-    let me = users::me(&mut cx).await?;
-    Tagged::by_content(&MeView {
-        id: me.user.id,
-        email: me.user.email,
-        display_name: me.user.display_name,
-        platform_admin: me.user.platform_admin,
-        memberships: me
-            .memberships
-            .into_iter()
-            .map(|m| MyMembershipView {
-                organization_id: m.organization_id,
-                organization_name: m.organization_name,
-                role: m.role,
-            })
-            .collect(),
+    Tagged::by_content(&match users::me(&mut cx).await? {
+        Me::Person { user, memberships } => MeView::Person {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            platform_admin: user.platform_admin,
+            memberships: memberships
+                .into_iter()
+                .map(|m| MyMembershipView {
+                    organization_id: m.organization_id,
+                    organization_name: m.organization_name,
+                    role: m.role,
+                })
+                .collect(),
+        },
+        Me::Client { id, name, organization_id, scopes } => MeView::Client { id, name, organization_id, scopes },
     })
 }
