@@ -334,6 +334,7 @@ pub fn app(
             actix_web::HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
         }))
         .default_service(web::to(framework::fallback))
+        .wrap(from_fn(crate::http::idempotency::idempotency))
         .wrap(cors(&shared.cors_origins))
         .wrap(from_fn(request_context))
 }
@@ -349,7 +350,14 @@ fn cors(origins: &CorsOrigins) -> Cors {
             HeaderName::from_static("idempotency-key"),
             REQUEST_ID,
         ])
-        .expose_headers([header::ETAG, header::LINK, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            REQUEST_ID,
+            crate::http::idempotency::REPLAYED,
+        ])
         .max_age(3600)
         // Leave enforcement to the browser: a request from another origin simply gets no
         // CORS headers, rather than an error that non-browser clients would also see.

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod context;
 pub mod framework;
 pub mod health;
+pub mod idempotency;
 pub mod identity;
 pub mod members;
 pub mod middleware;

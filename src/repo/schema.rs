@@ -264,6 +264,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(service_clients -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    idempotency_keys,
     agreement_acknowledgements,
     agreement_parties,
     agreement_reviews,
@@ -281,3 +282,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     users,
 );
+
+diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Nullable<Int2>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}

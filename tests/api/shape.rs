@@ -274,3 +274,55 @@ async fn service_clients_read_as_their_organisations_members_with_the_read_scope
     })
     .await;
 }
+
+#[actix_web::test]
+async fn an_idempotency_key_makes_a_retried_create_return_the_first_answer() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let uri = format!("/api/v1/organizations/{}/contacts", p.org);
+    let post = |key: &str, body: serde_json::Value| {
+        json(
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(p.bearer(As::Coordinator))
+                .insert_header(("idempotency-key", key)),
+            body,
+        )
+    };
+    let first = app.call(post("k-1", serde_json::json!({"name": "Aino"}))).await;
+    let first_body = first.assert_status(201).json();
+    let again = app.call(post("k-1", serde_json::json!({"name": "Aino"}))).await;
+    assert_eq!(again.assert_status(201).json()["id"], first_body["id"]);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    let listed = app.call(p.request(As::Coordinator, TestRequest::get().uri(&uri))).await.json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "one contact, not two");
+
+    // The key with another body is refused; a failed request frees its key.
+    let other = app.call(post("k-1", serde_json::json!({"name": "Eino"}))).await.assert_problem(422);
+    assert_eq!(other["errors"][0]["code"], "key_reused");
+    app.call(post("k-2", serde_json::json!({"name": " "}))).await.assert_problem(422);
+    app.call(post("k-2", serde_json::json!({"name": "Eino"}))).await.assert_status(201);
+    // Keys are per caller: another caller's same key is a new request.
+    let res = app
+        .call(json(
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(p.bearer(As::OrgAdmin))
+                .insert_header(("idempotency-key", "k-1")),
+            serde_json::json!({"name": "Aino"}),
+        ))
+        .await;
+    assert_ne!(res.assert_status(201).json()["id"], first_body["id"]);
+    // Answers that carry a secret take no key.
+    app.call(json(
+        TestRequest::post()
+            .uri("/api/v1/service-clients")
+            .insert_header(p.bearer(As::PlatformAdmin))
+            .insert_header(("idempotency-key", "k-3")),
+        serde_json::json!({"name": "Raportointi", "organization_id": p.org}),
+    ))
+    .await
+    .assert_problem(400);
+}

@@ -124,7 +124,7 @@ pub struct SignResponse {
 #[utoipa::path(
     operation_id = "sign_agreement_version",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 422"), ("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
     request_body = SignatureInput,
     responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
     security(("bearer" = []))
