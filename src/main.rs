@@ -108,7 +108,8 @@ fn main() -> ExitCode {
             Command::Migrate => server::prepare_database(&config).await,
             Command::SeedDemo => {
                 server::prepare_database(&config).await?;
-                let inserted = server::seed_demo(&Db::new(&config)?).await?;
+                let keys = server::load_keys(&config).await?;
+                let inserted = server::seed_demo(&Db::new(&config)?, &keys).await?;
                 println!("demo data: {inserted} rows inserted");
                 Ok::<(), StartupError>(())
             }

@@ -95,6 +95,7 @@ pub struct Shared {
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     servers((url = "/", description = "This server (paths carry the /api/v1 prefix)")),
+    components(schemas(crate::domain::types::formats::schema::IdempotencyKey)),
     tags(
         (name = "auth", description = "Signing in: OAuth 2.0 token endpoint, revocation, JWKS, the signed-in user"),
         (name = "areas", description = "Register of municipalities (kunnat) and wellbeing services counties (hyvinvointialueet)"),

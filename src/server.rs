@@ -33,11 +33,11 @@ pub async fn prepare_database(config: &Config) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// Loads the demo data (idempotent).
-pub async fn seed_demo(db: &Db) -> Result<usize, StartupError> {
+/// Loads the demo data (idempotent); `keys` seal the agreements it puts in force.
+pub async fn seed_demo(db: &Db, keys: &KeySet) -> Result<usize, StartupError> {
     let mut conn =
         db.conn().await.map_err(|_| StartupError::new("cannot get a database connection for the demo data"))?;
-    demo::seed(&mut conn).await.map_err(|e| StartupError::new(format!("loading demo data failed: {e}")))
+    demo::seed(&mut conn, keys).await.map_err(|e| StartupError::new(format!("loading demo data failed: {e}")))
 }
 
 /// Loads (or on first start generates) the token signing keys.
@@ -56,13 +56,13 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     } else {
         db::connect_once(&config.database_url).await?;
     }
+    let keys = load_keys(&config).await?;
     if options.demo {
         let seed_db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
-        let inserted = seed_demo(&seed_db).await?;
+        let inserted = seed_demo(&seed_db, &keys).await?;
         seed_db.close();
         tracing::info!(inserted, "demo data loaded");
     }
-    let keys = load_keys(&config).await?;
     let pools = Db::per_worker(&config, config.workers)?;
     let next_pool = Arc::new(AtomicUsize::new(0));
     let shared = Shared {

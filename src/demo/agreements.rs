@@ -16,6 +16,7 @@ use crate::domain::agreements::{
     Status, Task, Transition,
 };
 use crate::domain::context::Cx;
+use crate::domain::identity::tokens::KeySet;
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::localized::LocalizedText;
 use crate::error::AppError;
@@ -216,7 +217,7 @@ fn keusote_agreement(contact: Uuid) -> Result<AgreementFields, AppError> {
 /// The demo agreements, through the same domain functions as the API: the Keski-Suomi
 /// meeting-place agreement signed by every party and reviewed, and Keusote's agreement with a
 /// subsidised NGO in negotiation. Skipped when their codes exist.
-pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
+pub(super) async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     use ids::*;
     if agreement_repo::id_by_code(conn, "KS-2026-014").await?.is_some() {
         return Ok(0);
@@ -255,7 +256,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
                 method: SignatureMethod::BoardDecision,
                 decision_ref: Some("Hallitus 15.12.2025 §7".into()),
             };
-            agreements::sign(&mut Cx::acting(tx, demo_org_admin(org)), meeting_place.id, 1, signature).await?;
+            agreements::sign(&mut Cx::acting(tx, demo_org_admin(org)), keys, meeting_place.id, 1, signature).await?;
         }
         let review = ReviewInput {
             scheduled_date: date(2026, 11, 10)?,

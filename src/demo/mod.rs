@@ -16,6 +16,7 @@ mod identity;
 mod organizations;
 
 use crate::db::Conn;
+use crate::domain::identity::tokens::KeySet;
 use crate::error::AppError;
 
 pub use identity::{DEMO_ADMIN_EMAIL, DEMO_PASSWORD, demo_users};
@@ -47,9 +48,10 @@ pub mod ids {
 }
 
 /// Loads the demo data; returns how many rows were inserted (0 when already loaded).
-pub async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
+/// `keys` seal the agreements that the demo puts in force.
+pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     let mut inserted = organizations::seed(conn).await?;
     inserted += identity::seed(conn).await?;
-    inserted += agreements::seed(conn).await?;
+    inserted += agreements::seed(conn, keys).await?;
     Ok(inserted)
 }

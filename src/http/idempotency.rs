@@ -41,9 +41,10 @@ pub async fn idempotency(
     let Some(key) = req.headers().get(&IDEMPOTENCY_KEY).cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if req.method() != Method::POST {
+    // Keys are the caller's own; without a valid token the handler answers 401 anyway.
+    let Some(caller) = caller(&req).filter(|_| req.method() == Method::POST) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
-    }
+    };
     let key =
         match key.to_str().ok().filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())) {
             Some(key) => key.to_owned(),
@@ -57,10 +58,6 @@ pub async fn idempotency(
             "This operation takes no Idempotency-Key (its answer carries a secret shown only once, or it is anonymous).",
         )));
     }
-    // Keys are the caller's own; without a valid token the handler answers 401 anyway.
-    let Some(caller) = caller(&req) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
     let db = req.app_data::<web::Data<Db>>().cloned().ok_or_else(|| AppError::internal("no database"))?;
     let body = req.extract::<web::Bytes>().await?;
     let hash = Sha256::new().chain_update(req.path()).chain_update([0]).chain_update(&body).finalize();

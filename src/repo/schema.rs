@@ -69,6 +69,7 @@ diesel::table! {
         content_hash -> Text,
         rationale -> Nullable<Text>,
         created_at -> Timestamptz,
+        party_contacts -> Jsonb,
     }
 }
 
@@ -264,6 +265,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(service_clients -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_seals,
     idempotency_keys,
     agreement_acknowledgements,
     agreement_parties,
@@ -293,5 +295,14 @@ diesel::table! {
         etag -> Nullable<Text>,
         body -> Nullable<Bytea>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agreement_seals (agreement_id, version) {
+        agreement_id -> Uuid,
+        version -> Int4,
+        seal -> Text,
+        sealed_at -> Timestamptz,
     }
 }

@@ -3,9 +3,9 @@ use crate::support::TestApp;
 #[actix_web::test]
 async fn demo_data_loads_idempotently() {
     let app = TestApp::spawn().await;
-    let first = yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    let first = yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
     assert!(first >= 17 + 52, "{first}: organisations, users and memberships");
-    let second = yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed again");
+    let second = yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed again");
     assert_eq!(second, 0);
 
     let body = app.get("/api/v1/organizations?limit=200").await.assert_status(200).json();
@@ -41,7 +41,7 @@ async fn demo_data_loads_idempotently() {
 async fn demo_agreements_follow_the_operating_models() {
     use actix_web::test::TestRequest;
     let app = TestApp::spawn().await;
-    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
     // The Keski-Suomi meeting-place agreement is public, active and documents all five principles.
     let public = app.get("/api/v1/agreements?ci_principles=complete").await.assert_status(200).json();
     let ks = &public["data"][0];
@@ -87,7 +87,7 @@ async fn demo_agreements_follow_the_operating_models() {
 #[actix_web::test]
 async fn agreements_are_found_by_their_code() {
     let app = TestApp::spawn().await;
-    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
     for uri in ["/api/v1/agreements?code=ks-2026-014", "/api/v1/agreements?q=KS-2026-014"] {
         let body = app.get(uri).await.assert_status(200).json();
         let codes: Vec<&str> = body["data"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();

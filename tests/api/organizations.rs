@@ -9,7 +9,7 @@ use crate::support::{TestApp, fixtures};
 
 async fn demo_app() -> TestApp {
     let app = TestApp::spawn().await;
-    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
     app
 }
 

@@ -167,7 +167,7 @@ async fn every_update_and_delete_of_a_versioned_resource_needs_if_match() {
 #[actix_web::test]
 async fn answers_vary_by_caller_and_a_redacted_copy_never_revalidates_as_the_full_one() {
     let app = TestApp::spawn().await;
-    yhdyspinta::demo::seed(&mut *app.conn().await).await.expect("seed");
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
     let list = app.get("/api/v1/agreements?code=KS-2026-014").await;
     assert!(list.headers.get_all("vary").any(|v| v.to_str().unwrap().contains("Authorization")));
     let id = list.json()["data"][0]["id"].as_str().unwrap().to_owned();
@@ -325,4 +325,69 @@ async fn an_idempotency_key_makes_a_retried_create_return_the_first_answer() {
     ))
     .await
     .assert_problem(400);
+}
+
+#[actix_web::test]
+async fn every_reader_can_recompute_a_versions_hash_and_verify_its_seal() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::Verifier as _;
+
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
+    let list = app.get("/api/v1/agreements?code=KS-2026-014").await.json();
+    let id = list["data"][0]["id"].as_str().unwrap().to_owned();
+    // Anonymously: the snapshot hashes to content_hash, and no contact person is in sight.
+    let version = app.get(&format!("/api/v1/agreements/{id}/versions/1")).await.assert_status(200).json();
+    let canonical = serde_json_canonicalizer::to_string(&version["snapshot"]).unwrap();
+    let hash: String =
+        <sha2::Sha256 as sha2::Digest>::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(version["content_hash"], hash);
+    assert!(!version.to_string().contains("contact_ids"), "{version}");
+
+    // The seal verifies with the published key and names what was signed.
+    let seal = version["seal"].as_str().expect("a version in force is sealed");
+    let parts: Vec<&str> = seal.split('.').collect();
+    let header: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let jwks = app.get("/.well-known/jwks.json").await.json();
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header["kid"]).expect("kid in the JWKS");
+    let key: [u8; 32] = URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let signature: [u8; 64] = URL_SAFE_NO_PAD.decode(parts[2]).unwrap().try_into().unwrap();
+    ed25519_dalek::VerifyingKey::from_bytes(&key)
+        .unwrap()
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &ed25519_dalek::Signature::from_bytes(&signature))
+        .expect("the seal verifies");
+    assert_eq!((header["alg"].as_str(), header["typ"].as_str()), (Some("EdDSA"), Some("agreement-seal+jwt")));
+    assert_eq!(payload["agreement_id"], id.as_str());
+    assert_eq!((payload["code"].as_str(), payload["version"].as_i64()), (Some("KS-2026-014"), Some(1)));
+    assert_eq!(payload["content_hash"], version["content_hash"]);
+    assert_eq!(payload["signatures"].as_array().unwrap().len(), 5);
+
+    // Party members see the contact persons beside the signed content.
+    let token = crate::support::token_request(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "jasen@jyvaskyla.example"),
+            ("password", yhdyspinta::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await
+    .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let inside = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/agreements/{id}/versions/1"))
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await
+        .json();
+    assert_eq!(inside["content_hash"], version["content_hash"]);
+    assert!(
+        inside["party_contacts"].as_array().unwrap().iter().any(|p| !p["contact_ids"].as_array().unwrap().is_empty())
+    );
 }

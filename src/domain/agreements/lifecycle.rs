@@ -10,7 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::access;
-use super::model::{Agreement, AgreementFields, Status, from_json, from_rows, load, today};
+use super::model::{Agreement, AgreementFields, PartyContacts, Status, from_json, from_rows, load, today};
 use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::audit::{self, Change};
@@ -160,12 +160,20 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
                 return Err(AppError::Conflict { detail: "no party is marked to sign".into() });
             }
             let number = version_repo::latest_number(tx, id).await?.unwrap_or(0) + 1;
-            let snapshot = serde_json::to_value(&before.content).map_err(AppError::internal)?;
+            let (snapshot, contacts) = before.content.signed_content()?;
             let content_hash = canonical_json::content_hash(&snapshot);
+            let party_contacts = serde_json::to_value(contacts).map_err(AppError::internal)?;
             let rationale =
                 if amending { before.amendment.as_ref().map(|a| a.rationale.clone()) } else { comment.clone() };
-            let row =
-                VersionRow { agreement_id: id, number, snapshot, content_hash, rationale, created_at: Utc::now() };
+            let row = VersionRow {
+                agreement_id: id,
+                number,
+                snapshot,
+                content_hash,
+                rationale,
+                created_at: Utc::now(),
+                party_contacts,
+            };
             version_repo::insert(tx, &row).await?;
         }
         match (amending, to) {
@@ -175,7 +183,8 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
                 let in_force = version_repo::version(tx, id, number)
                     .await?
                     .ok_or_else(|| AppError::internal("version in force missing"))?;
-                let content: AgreementFields = from_json(in_force.snapshot)?;
+                let contacts: Vec<PartyContacts> = from_json(in_force.party_contacts)?;
+                let content = AgreementFields::from_version(in_force.snapshot, &contacts)?;
                 write_content(tx, id, &content).await?;
                 repo::set_amendment(tx, id, None, None).await?;
             }

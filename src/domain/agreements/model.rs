@@ -661,13 +661,56 @@ fn cost_item_rules(i: usize, item: &CostItem, parties: &HashSet<Uuid>) -> Vec<Fi
     errors
 }
 
+/// The contact persons a party named for a version (kept beside its signed snapshot).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PartyContacts {
+    pub organization_id: Uuid,
+    pub contact_ids: Vec<Uuid>,
+}
+
+impl AgreementFields {
+    /// What a version signs, and what is kept beside it. The signed snapshot is the content
+    /// without the parties' contact persons: they are personal data that only party members
+    /// may see, and every reader of a version must be able to recompute its hash.
+    pub(super) fn signed_content(&self) -> Result<(Value, Vec<PartyContacts>), AppError> {
+        let mut snapshot = to_json(self)?;
+        if let Some(Value::Array(parties)) = snapshot.get_mut("parties") {
+            for party in parties.iter_mut().filter_map(Value::as_object_mut) {
+                party.remove("contact_ids");
+            }
+        }
+        let contacts = self
+            .parties
+            .iter()
+            .map(|p| PartyContacts { organization_id: p.organization_id, contact_ids: p.contact_ids.clone() })
+            .collect();
+        Ok((snapshot, contacts))
+    }
+
+    /// The content a version holds: its signed snapshot with the contact persons put back.
+    pub(super) fn from_version(snapshot: Value, contacts: &[PartyContacts]) -> Result<AgreementFields, AppError> {
+        let mut content: AgreementFields = from_json(snapshot)?;
+        for party in &mut content.parties {
+            if let Some(c) = contacts.iter().find(|c| c.organization_id == party.organization_id) {
+                party.contact_ids = c.contact_ids.clone();
+            }
+        }
+        Ok(content)
+    }
+}
+
 /// A frozen version with its signatures.
 #[derive(Clone, Debug, Serialize)]
 pub struct Version {
     pub agreement_id: Uuid,
     pub number: i32,
     pub content_hash: String,
+    /// The signed content (RFC 8785 canonical form hashed into `content_hash`).
     pub snapshot: Value,
+    /// The parties' contact persons (party members only; not signed).
+    pub party_contacts: Vec<PartyContacts>,
+    /// The platform's seal, once the version entered into force.
+    pub seal: Option<String>,
     pub rationale: Option<String>,
     pub created_at: DateTime<Utc>,
     /// When the last signature it needed was given; `None` while it was never in force.
@@ -728,7 +771,12 @@ impl TryFrom<SignatureRow> for Signature {
     }
 }
 
-pub(super) fn version_of(id: Uuid, row: VersionRow, signatures: Vec<SignatureRow>) -> Result<Version, AppError> {
+pub(super) fn version_of(
+    id: Uuid,
+    row: VersionRow,
+    signatures: Vec<SignatureRow>,
+    seal: Option<String>,
+) -> Result<Version, AppError> {
     let signatures: Vec<Signature> = signatures.into_iter().map(Signature::try_from).collect::<Result<_, _>>()?;
     // The version entered into force with the signature of the last party it names to sign.
     let signers: Vec<Uuid> = from_json::<Vec<Party>>(row.snapshot.get("parties").cloned().unwrap_or_default())?
@@ -742,6 +790,8 @@ pub(super) fn version_of(id: Uuid, row: VersionRow, signatures: Vec<SignatureRow
         number: row.number,
         content_hash: row.content_hash,
         snapshot: row.snapshot,
+        party_contacts: from_json(row.party_contacts)?,
+        seal,
         rationale: row.rationale,
         created_at: row.created_at,
         entered_into_force_at: complete.then(|| signatures.iter().map(|s| s.signed_at).max()).flatten(),

@@ -17,6 +17,7 @@ use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
+use crate::domain::identity::tokens::KeySet;
 use crate::domain::types::formats;
 use crate::domain::types::names::name_of;
 use crate::domain::types::pagination::{ListQuery, Page};
@@ -35,11 +36,13 @@ pub async fn versions(cx: &mut Cx<'_>, id: Uuid, list: &ListQuery) -> Result<Pag
     let page = Page::from_rows(rows, &page, |r| r.number);
     let numbers: Vec<i32> = page.items.iter().map(|r| r.number).collect();
     let mut signatures = repo::signatures_of(conn, id, &numbers).await?;
+    let seals = repo::seals_of(conn, id, &numbers).await?;
     page.try_map(|row| {
         let (mine, rest): (Vec<_>, Vec<_>) =
             std::mem::take(&mut signatures).into_iter().partition(|s| s.version == row.number);
         signatures = rest;
-        Ok(redact_version(actor, &a, version_of(id, row, mine)?))
+        let seal = seals.iter().find(|(n, _)| *n == row.number).map(|(_, s)| s.clone());
+        Ok(redact_version(actor, &a, version_of(id, row, mine, seal)?))
     })
 }
 
@@ -54,11 +57,15 @@ pub async fn version(cx: &mut Cx<'_>, id: Uuid, number: i32) -> Result<Version, 
 async fn frozen(conn: &mut Conn, actor: &Actor, a: &Agreement, number: i32) -> Result<Version, AppError> {
     let row = repo::version(conn, a.id, number).await?.ok_or(AppError::NotFound)?;
     let signatures = repo::signatures(conn, a.id, number).await?;
-    Ok(redact_version(actor, a, version_of(a.id, row, signatures)?))
+    let seal = repo::seals_of(conn, a.id, &[number]).await?.pop().map(|(_, s)| s);
+    Ok(redact_version(actor, a, version_of(a.id, row, signatures, seal)?))
 }
 
+/// Outsiders see neither the contact persons nor who recorded a signature. (Versions frozen
+/// before contact persons were kept beside the snapshot have them inside it.)
 fn redact_version(actor: &Actor, a: &Agreement, mut v: Version) -> Version {
     if !access::is_insider(actor, a) {
+        v.party_contacts.clear();
         if let Some(Value::Array(parties)) = v.snapshot.get_mut("parties") {
             for p in parties {
                 if let Some(ids) = p.get_mut("contact_ids") {
@@ -139,6 +146,7 @@ pub struct SignatureInput {
 /// so two last signatures arriving together activate it once.
 pub async fn sign(
     cx: &mut Cx<'_>,
+    keys: &KeySet,
     id: Uuid,
     number: i32,
     s: SignatureInput,
@@ -183,6 +191,13 @@ pub async fn sign(
         let signed: HashSet<Uuid> = repo::signatures(tx, id, number).await?.iter().map(|r| r.organization_id).collect();
         let after = if before.signing_parties().iter().all(|p| signed.contains(p)) {
             crate::repo::agreements::put_in_force(tx, id, number).await?;
+            let signatures: Vec<Signature> = repo::signatures(tx, id, number)
+                .await?
+                .into_iter()
+                .map(Signature::try_from)
+                .collect::<Result<_, _>>()?;
+            let seal = seal(keys, &before, number, &row.content_hash, &signatures)?;
+            repo::insert_seal(tx, id, number, &seal).await?;
             let after = load(tx, id, false).await?;
             audit::record(tx, actor, "activate", Change::updated(&before, &after)).await?;
             after
@@ -192,6 +207,54 @@ pub async fn sign(
         Ok((signature, after))
     })
     .await
+}
+
+/// The payload of the platform's seal of a version that entered into force.
+#[derive(Serialize)]
+struct SealPayload<'a> {
+    iss: &'a str,
+    /// When it was sealed (seconds since the epoch).
+    iat: i64,
+    agreement_id: Uuid,
+    code: &'a str,
+    version: i32,
+    content_hash: &'a str,
+    signatures: Vec<SealedSignature>,
+}
+
+#[derive(Serialize)]
+struct SealedSignature {
+    organization_id: Uuid,
+    signed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The media type of a seal (its JWS `typ`).
+pub const SEAL_TYPE: &str = "agreement-seal+jwt";
+
+/// Seals a version that enters into force: a compact JWS (EdDSA, `kid` of the JWKS) over the
+/// agreement, the version, its content hash and the signing organisations with their times.
+fn seal(
+    keys: &KeySet,
+    a: &Agreement,
+    number: i32,
+    content_hash: &str,
+    signatures: &[Signature],
+) -> Result<String, AppError> {
+    keys.seal(
+        SEAL_TYPE,
+        &SealPayload {
+            iss: keys.issuer(),
+            iat: chrono::Utc::now().timestamp(),
+            agreement_id: a.id,
+            code: &a.content.code,
+            version: number,
+            content_hash,
+            signatures: signatures
+                .iter()
+                .map(|s| SealedSignature { organization_id: s.organization_id, signed_at: s.signed_at })
+                .collect(),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -210,6 +210,20 @@ impl KeySet {
         })
     }
 
+    /// A compact JWS over `payload` with the current key (EdDSA, its `kid` in the header), so
+    /// anyone holding the JWKS can verify it.
+    pub fn seal<T: Serialize>(&self, typ: &str, payload: &T) -> Result<String, AppError> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.signing.0.clone());
+        header.typ = Some(typ.to_owned());
+        jsonwebtoken::encode(&header, payload, &self.signing.1).map_err(AppError::internal)
+    }
+
+    /// The `iss` of what this key set signs.
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
     /// Signs arbitrary claims with the current key (tests use it to forge edge cases).
     pub fn sign(&self, claims: &Claims) -> Result<String, AppError> {
         let mut header = Header::new(Algorithm::EdDSA);

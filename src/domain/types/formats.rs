@@ -145,6 +145,13 @@ pub mod schema {
     text_schema!(MunicipalityCode, 3, 3, "^[0-9]{3}$", "A municipality code of Statistics Finland (three digits).");
     text_schema!(HttpUrl, 8, 2000, "^https?://\\S+$", "An http(s) address of at most 2,000 characters.");
     text_schema!(PersonName, 1, 200, "\\S", "A person's name: 1–200 characters, not blank.");
+    text_schema!(
+        IdempotencyKey,
+        1,
+        255,
+        "^[!-~]+$",
+        "A key of 1–255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again."
+    );
 
     /// Identifiers in outside registers: at most 20, names of 1–64 and values of 1–128 characters.
     pub struct ExternalIds;

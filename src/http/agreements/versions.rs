@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::agreements::{
-    self, AgreementFields, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff,
+    self, AgreementFields, PartyContacts, Signature, SignatureInput, SignatureMethod, Status, Version, VersionDiff,
 };
 use crate::domain::context::Cx;
+use crate::domain::identity::tokens::KeySet;
 use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
 use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors};
@@ -49,11 +50,21 @@ impl From<Signature> for SignatureView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionView {
     pub version: i32,
-    /// Lowercase hex SHA-256 of the RFC 8785 canonical JSON of `snapshot`.
+    /// Lowercase hex SHA-256 of the RFC 8785 canonical JSON of `snapshot`: anyone who may
+    /// read the version can recompute it.
     pub content_hash: String,
-    /// The frozen agreement content.
+    /// The signed agreement content: everything the parties agreed on except their contact
+    /// persons, which are personal data (see `party_contacts`).
     #[schema(value_type = AgreementFields)]
     pub snapshot: serde_json::Value,
+    /// The contact persons each party named for this version; party members only (empty for
+    /// other readers), and not part of what is signed.
+    pub party_contacts: Vec<PartyContacts>,
+    /// The platform's seal once the version entered into force: a compact JWS (EdDSA; verify it
+    /// with the key of its `kid` in `/.well-known/jwks.json`) whose payload names the
+    /// agreement, `code`, `version`, `content_hash` and the signing organisations with their
+    /// `signed_at`.
+    pub seal: Option<String>,
     pub rationale: Option<String>,
     /// When the version was frozen (the agreement entered `awaiting_signatures`).
     pub created_at: DateTime<Utc>,
@@ -67,6 +78,8 @@ impl From<Version> for VersionView {
         VersionView {
             version: v.number,
             content_hash: v.content_hash,
+            party_contacts: v.party_contacts,
+            seal: v.seal,
             snapshot: v.snapshot,
             rationale: v.rationale,
             created_at: v.created_at,
@@ -124,7 +137,7 @@ pub struct SignResponse {
 #[utoipa::path(
     operation_id = "sign_agreement_version",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 422"), ("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 422"), ("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
     request_body = SignatureInput,
     responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
     security(("bearer" = []))
@@ -132,11 +145,12 @@ pub struct SignResponse {
 #[post("/api/v1/agreements/{id}/versions/{n}/signatures")]
 pub async fn sign(
     mut cx: Cx<'static>,
+    keys: web::Data<KeySet>,
     path: web::Path<(Uuid, i32)>,
     body: Body<SignatureInput>,
 ) -> Result<HttpResponse, AppError> {
     let (id, n) = path.into_inner();
-    let (signature, agreement) = agreements::sign(&mut cx, id, n, body.into_inner()).await?;
+    let (signature, agreement) = agreements::sign(&mut cx, &keys, id, n, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(SignResponse {
         signature: signature.into(),
         agreement_status: agreement.status,

@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
-use crate::repo::schema::{agreement_signatures, agreement_versions};
+use crate::repo::schema::{agreement_seals, agreement_signatures, agreement_versions};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = agreement_versions, check_for_backend(diesel::pg::Pg))]
@@ -17,6 +17,8 @@ pub struct VersionRow {
     pub content_hash: String,
     pub rationale: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The parties' contact persons at the time, kept beside the signed snapshot.
+    pub party_contacts: serde_json::Value,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -95,4 +97,26 @@ pub async fn signatures_of(conn: &mut Conn, id: Uuid, versions: &[i32]) -> Query
 
 pub async fn insert_signature(conn: &mut Conn, row: &SignatureRow) -> QueryResult<usize> {
     diesel::insert_into(agreement_signatures::table).values(row).execute(conn).await
+}
+
+/// Keeps the platform's seal of a version that entered into force.
+pub async fn insert_seal(conn: &mut Conn, id: Uuid, version: i32, seal: &str) -> QueryResult<usize> {
+    diesel::insert_into(agreement_seals::table)
+        .values((
+            agreement_seals::agreement_id.eq(id),
+            agreement_seals::version.eq(version),
+            agreement_seals::seal.eq(seal),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// The seals of these versions, by version number.
+pub async fn seals_of(conn: &mut Conn, id: Uuid, versions: &[i32]) -> QueryResult<Vec<(i32, String)>> {
+    agreement_seals::table
+        .filter(agreement_seals::agreement_id.eq(id))
+        .filter(agreement_seals::version.eq_any(versions))
+        .select((agreement_seals::version, agreement_seals::seal))
+        .load(conn)
+        .await
 }

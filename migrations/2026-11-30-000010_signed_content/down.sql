@@ -1,0 +1,2 @@
+DROP TABLE agreement_seals;
+ALTER TABLE agreement_versions DROP COLUMN party_contacts;
