@@ -90,6 +90,11 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         for (email, role) in demo::demo_users() {
             println!("    {email:<48} {role}");
         }
+        println!(
+            "  Demo service client of Keusote (agreements:read contacts:read): client_id {} client_secret '{}'",
+            demo::DEMO_CLIENT_ID,
+            demo::DEMO_CLIENT_SECRET
+        );
     }
     let result = server.await;
     pools.iter().for_each(Db::close);

@@ -4,14 +4,20 @@ use uuid::Uuid;
 
 use super::organizations::specs;
 use crate::db::Conn;
-use crate::domain::access::{Actor, Membership, Principal, Role};
+use crate::domain::access::{Actor, Membership, Principal, Role, Scope};
 use crate::domain::identity::passwords;
+use crate::domain::identity::tokens::token_hash;
 use crate::domain::types::names::name_of;
 use crate::error::AppError;
 use crate::repo::identity::users::{self as user_repo, MembershipRow, NewUserRow};
+use crate::repo::service_clients::{self as client_repo, NewServiceClientRow};
 
 /// The password of every demo user. Demo mode only: never use it anywhere else.
 pub const DEMO_PASSWORD: &str = "yhdyspinta-demo";
+/// A demo service client of Keusote with `agreements:read` and `contacts:read`, for trying the
+/// `client_credentials` grant. Demo mode only, like the password.
+pub const DEMO_CLIENT_ID: Uuid = Uuid::from_u128(0x0193_0003_0000_7000_8000_0000_0000_0001);
+pub const DEMO_CLIENT_SECRET: &str = "yhdyspinta-demo-client-secret";
 /// The demo platform administrator.
 pub const DEMO_ADMIN_EMAIL: &str = "admin@yhdyspinta.example";
 
@@ -59,6 +65,14 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
     }
     let mut inserted = user_repo::insert_missing(conn, &users).await?;
     inserted += user_repo::insert_memberships_missing(conn, &memberships).await?;
+    let client = NewServiceClientRow {
+        id: DEMO_CLIENT_ID,
+        name: "Keusoten raportointi (demo)".to_owned(),
+        organization_id: super::ids::KEUSOTE,
+        scopes: [Scope::AgreementsRead, Scope::ContactsRead].iter().map(|s| Some(name_of(s))).collect(),
+        secret_hash: token_hash(DEMO_CLIENT_SECRET),
+    };
+    inserted += client_repo::insert_missing(conn, &[client]).await?;
     Ok(inserted)
 }
 

@@ -19,7 +19,7 @@ use crate::db::Conn;
 use crate::domain::identity::tokens::KeySet;
 use crate::error::AppError;
 
-pub use identity::{DEMO_ADMIN_EMAIL, DEMO_PASSWORD, demo_users};
+pub use identity::{DEMO_ADMIN_EMAIL, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, demo_users};
 
 /// Fixed ids of the demo organisations, for tests and documentation.
 pub mod ids {

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on creating requests: the first answer to a caller's key is kept for a
 //! day, and a retry of the same request (same method, path and body) gets it again instead
-//! of creating a second resource. The same key with another request is refused.
+//! of creating a second resource. The same key with another request is refused with 409, as
+//! any well-formed request that conflicts with the current state is.
 
 use chrono::{Duration, Utc};
 
@@ -44,12 +45,12 @@ pub async fn claim(conn: &mut Conn, caller: &str, key: &str, request_hash: &[u8]
             repo::release(conn, caller, key).await?;
             continue;
         }
+        // The request is well formed; it conflicts with what the key already stands for.
         if kept.request_hash != request_hash {
-            return Err(AppError::invalid(
-                "Idempotency-Key",
-                "key_reused",
-                "this key was used with another request; use a new key for a new request",
-            ));
+            return Err(AppError::Conflict {
+                detail: "Idempotency-Key: this key was used with another request; use a new key for a new request"
+                    .into(),
+            });
         }
         let (Some(status), Some(body)) = (kept.status, kept.body) else {
             return Err(AppError::Conflict { detail: "a request with this Idempotency-Key is being answered".into() });

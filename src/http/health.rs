@@ -19,7 +19,7 @@ pub struct HealthStatus {
     operation_id = "healthz",
     tag = "operations",
     responses((status = 200, description = "The process is alive", body = HealthStatus)),
-    security(())
+    security()
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<HealthStatus> {
@@ -35,7 +35,7 @@ pub async fn healthz() -> web::Json<HealthStatus> {
         (status = 503, description = "The database is unreachable", body = Problem,
          content_type = "application/problem+json"),
     ),
-    security(())
+    security()
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<HealthStatus>, AppError> {
@@ -50,7 +50,7 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<HealthStatus>, AppErr
     tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String,
                content_type = "text/plain; version=0.0.4")),
-    security(())
+    security()
 )]
 #[get("/metrics")]
 pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResponse {

@@ -153,6 +153,35 @@ pub mod schema {
         "A key of 1–255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again."
     );
 
+    /// One RFC 6902 JSON Patch operation, as the API writes them (diffs of versions).
+    pub struct JsonPatchOperation;
+    impl PartialSchema for JsonPatchOperation {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "op",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(["add", "remove", "replace", "move", "copy", "test"])),
+                )
+                .required("op")
+                .property(
+                    "path",
+                    ObjectBuilder::new().schema_type(Type::String).description(Some("JSON Pointer (RFC 6901)")),
+                )
+                .required("path")
+                .property(
+                    "from",
+                    ObjectBuilder::new().schema_type(Type::String).description(Some("With move and copy")),
+                )
+                .property("value", ObjectBuilder::new().description(Some("With add, replace and test: any JSON value")))
+                .description(Some("One RFC 6902 JSON Patch operation."))
+                .into()
+        }
+    }
+    impl ToSchema for JsonPatchOperation {}
+
     /// Identifiers in outside registers: at most 20, names of 1–64 and values of 1–128 characters.
     pub struct ExternalIds;
     impl PartialSchema for ExternalIds {

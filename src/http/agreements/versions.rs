@@ -137,7 +137,7 @@ pub struct SignResponse {
 #[utoipa::path(
     operation_id = "sign_agreement_version",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 422"), ("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
     request_body = SignatureInput,
     responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
     security(("bearer" = []))
@@ -166,6 +166,7 @@ pub struct VersionDiffView {
     pub from: i32,
     pub to: i32,
     /// RFC 6902 JSON Patch turning snapshot `from` into snapshot `to`.
+    #[schema(value_type = Vec<crate::domain::types::formats::schema::JsonPatchOperation>)]
     pub patch: json_patch::Patch,
     /// The same changes in plain words, one per patch operation.
     pub changes: Vec<String>,

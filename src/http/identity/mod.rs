@@ -165,7 +165,7 @@ fn into_grant(r: TokenRequest) -> Result<Grant, OAuthError> {
         (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(())
+    security()
 )]
 #[post("/api/v1/auth/token")]
 pub async fn token(
@@ -210,7 +210,7 @@ pub struct RevokeRequest {
         (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(())
+    security()
 )]
 #[post("/api/v1/auth/revoke")]
 pub async fn revoke(req: HttpRequest, body: web::Bytes, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
@@ -232,7 +232,7 @@ pub struct JwkSet {
 }
 
 /// The public keys that verify access tokens (RFC 7517), for other services.
-#[utoipa::path(operation_id = "jwks", tag = "auth", responses((status = 200, description = "Key set", body = JwkSet)), security(()))]
+#[utoipa::path(operation_id = "jwks", tag = "auth", responses((status = 200, description = "Key set", body = JwkSet)), security())]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(keys: web::Data<KeySet>) -> HttpResponse {
     HttpResponse::Ok()

@@ -197,7 +197,7 @@ pub struct AcceptedView {
     params(("token" = String, Path, description = "The invitation token")),
     request_body = AcceptInvitation,
     responses((status = 201, description = "Account created", body = AcceptedView), WriteErrors),
-    security(())
+    security()
 )]
 #[post("/api/v1/invitations/{token}/accept")]
 pub async fn accept(

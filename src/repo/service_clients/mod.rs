@@ -69,6 +69,11 @@ pub async fn insert(conn: &mut Conn, row: &NewServiceClientRow) -> QueryResult<S
         .await
 }
 
+/// Inserts the clients whose id is not taken yet (idempotent seeding).
+pub async fn insert_missing(conn: &mut Conn, rows: &[NewServiceClientRow]) -> QueryResult<usize> {
+    diesel::insert_into(service_clients::table).values(rows).on_conflict_do_nothing().execute(conn).await
+}
+
 pub async fn set_secret(conn: &mut Conn, id: Uuid, secret_hash: &[u8]) -> QueryResult<ServiceClientRow> {
     diesel::update(service_clients::table.find(id))
         .set(service_clients::secret_hash.eq(secret_hash))
