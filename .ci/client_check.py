@@ -19,7 +19,7 @@ from yhdyspinta_client import AuthenticatedClient, Client
 from yhdyspinta_client.api.agreements import get_agreement, list_agreement_versions, list_agreements
 from yhdyspinta_client.api.auth import get_me, issue_token, jwks
 from yhdyspinta_client.api.organizations import list_organizations
-from yhdyspinta_client.models import TokenRequest, TokenRequestGrantType
+from yhdyspinta_client.models import TokenRequest
 from yhdyspinta_client.types import UNSET
 
 DEMO_PASSWORD = "yhdyspinta-demo"
@@ -50,7 +50,7 @@ def main(base):
     # A person signs in and sees who they are.
     person = AuthenticatedClient(
         base_url=base,
-        token=token(anonymous, grant_type=TokenRequestGrantType.PASSWORD,
+        token=token(anonymous, grant_type="password",
                     username="koordinaattori@jyvaskyla.example", password=DEMO_PASSWORD),
     )
     me = raw(get_me.sync_detailed(client=person))
@@ -97,7 +97,7 @@ def main(base):
     # A reporting tool of Keusote reads its party-only agreement with a service client's token.
     tool = AuthenticatedClient(
         base_url=base,
-        token=token(anonymous, grant_type=TokenRequestGrantType.CLIENT_CREDENTIALS,
+        token=token(anonymous, grant_type="client_credentials",
                     client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET),
     )
     check(raw(get_me.sync_detailed(client=tool))["kind"] == "client", "me of a client")

@@ -175,7 +175,12 @@ pub mod schema {
                     "from",
                     ObjectBuilder::new().schema_type(Type::String).description(Some("With move and copy")),
                 )
-                .property("value", ObjectBuilder::new().description(Some("With add, replace and test: any JSON value")))
+                .property(
+                    "value",
+                    ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                        .description(Some("With add, replace and test: any JSON value")),
+                )
                 .description(Some("One RFC 6902 JSON Patch operation."))
                 .into()
         }
