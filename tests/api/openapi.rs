@@ -115,3 +115,24 @@ fn request_bodies_are_bounded_and_lists_reference_their_items() {
         assert!(schema["properties"]["data"]["items"]["$ref"].is_string(), "{name} copies its item schema");
     }
 }
+
+/// A merge patch of a type is documented as its own schema: nothing required, optional members
+/// nullable (null removes them).
+#[test]
+fn merge_patch_bodies_have_their_own_schemas() {
+    let spec: serde_json::Value = serde_json::from_str(&yhdyspinta::routes::openapi_json()).unwrap();
+    let mut patches = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(body) = item.pointer("/patch/requestBody/content/application~1merge-patch+json/schema") else {
+            continue;
+        };
+        let name = body["$ref"].as_str().unwrap_or_default().trim_start_matches("#/components/schemas/");
+        assert!(name.ends_with("Patch"), "PATCH {path} documents {name}");
+        let schema = &spec["components"]["schemas"][name];
+        assert!(schema.get("required").is_none(), "{name} requires members");
+        patches += 1;
+    }
+    assert!(patches >= 4);
+    let organization = &spec["components"]["schemas"]["OrganizationFieldsPatch"]["properties"];
+    assert_eq!(organization["phone"]["type"], serde_json::json!(["string", "null"]));
+}

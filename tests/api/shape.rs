@@ -104,6 +104,19 @@ async fn strings_and_arrays_are_bounded_and_errors_name_their_paths() {
         .assert_problem(422);
     let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, vec!["parties[0].roles", "purpose"]);
+    // A member of the wrong type is named by its JSON path too.
+    let body = app
+        .call(json(
+            TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::Coordinator)),
+            serde_json::json!({"code": "KS-2026-098", "title": {"fi": "Sopimus"}, "purpose": {"fi": "Tarkoitus"},
+                "period": {"start_date": "2026-01-01", "end_date": "2026-12-31"},
+                "parties": [{"organization_id": p.org, "roles": ["partner"]}],
+                "cost_sharing": [{"category": "rent", "basis": "percentage",
+                                  "shares": [{"organization_id": p.org, "percent": 100}]}]}),
+        ))
+        .await
+        .assert_problem(422);
+    assert_eq!(body["errors"][0]["field"], "cost_sharing[0].shares[0].percent");
 }
 
 #[actix_web::test]
