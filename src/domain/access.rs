@@ -35,16 +35,6 @@ pub enum Scope {
     ContactsRead,
 }
 
-impl Scope {
-    pub const ALL: [Scope; 5] = [
-        Scope::IndicatorsRead,
-        Scope::DirectoryRead,
-        Scope::WebhooksManage,
-        Scope::AgreementsRead,
-        Scope::ContactsRead,
-    ];
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Membership {
     pub organization_id: Uuid,
@@ -159,11 +149,6 @@ pub fn allow(actor: &Actor, allowed: bool) -> Result<(), AppError> {
 /// Platform admins may do anything; everyone else needs `allowed`.
 pub fn admin_or(actor: &Actor, allowed: bool) -> Result<(), AppError> {
     allow(actor, actor.is_platform_admin() || allowed)
-}
-
-/// 401 unless the caller is signed in (a person or a service client).
-pub fn signed_in(actor: &Actor) -> Result<(), AppError> {
-    allow(actor, !actor.is_anonymous())
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 //! The same rule is enforced by the database (`business_id_is_valid`), so a row can never
 //! hold an ID that this type would reject.
 
-use crate::error::FieldError;
-
 /// A syntactically valid business ID with a correct check digit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BusinessId(String);
@@ -57,33 +55,6 @@ impl BusinessId {
     }
 }
 
-impl BusinessIdError {
-    pub fn to_field_error(&self, field: &str, input: &str) -> FieldError {
-        match self {
-            BusinessIdError::Format => FieldError::new(
-                field,
-                "invalid_format",
-                format!("'{input}' is not a business ID of the form 1234567-8"),
-            ),
-            BusinessIdError::CheckDigit { expected } => FieldError::new(
-                field,
-                "invalid_check_digit",
-                format!("the check digit of {input} should be {expected}"),
-            ),
-            BusinessIdError::NeverIssued => FieldError::new(
-                field,
-                "invalid_check_digit",
-                format!("{input} cannot be a business ID: its digits give no valid check digit"),
-            ),
-        }
-    }
-}
-
-/// Parses a business ID, reporting a failure as a field error.
-pub fn parse_field(field: &str, input: &str) -> Result<BusinessId, FieldError> {
-    BusinessId::parse(input).map_err(|e| e.to_field_error(field, input))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,12 +85,5 @@ mod tests {
     fn remainder_one_is_never_issued() {
         // 0010001: 1*10 + 1*2 = 12, remainder 1.
         assert_eq!(BusinessId::parse("0010001-0"), Err(BusinessIdError::NeverIssued));
-    }
-
-    #[test]
-    fn check_digit_is_reported_in_the_field_error() {
-        let err = parse_field("business_id", "0112038-8").unwrap_err();
-        assert_eq!(err.code, "invalid_check_digit");
-        assert!(err.message.contains('9'));
     }
 }

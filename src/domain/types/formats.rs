@@ -217,6 +217,9 @@ mod tests {
         assert!(phone("+358 40 123 4567").is_ok() && phone("12").is_err() && phone("040-abc").is_err());
         assert!(http_url("https://x.fi").is_ok() && http_url("ftp://x").is_err() && http_url("https://").is_err());
         assert!(business_id("0208201-1").is_ok() && business_id("0208201-2").is_err());
+        let err = business_id("0112038-8").unwrap_err();
+        assert_eq!(err.code, "invalid_check_digit");
+        assert!(err.message.unwrap().contains("should be 9"));
         assert!(municipality_code("179").is_ok() && municipality_code("17").is_err());
         assert!(county_code("15").is_ok() && county_code("150").is_err());
     }
