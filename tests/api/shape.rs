@@ -190,19 +190,7 @@ async fn answers_vary_by_caller_and_a_redacted_copy_never_revalidates_as_the_ful
     assert!(public_tag.ends_with("-public\""), "{public_tag}");
     assert!(anonymous.json()["parties"][0]["contact_ids"].as_array().unwrap().is_empty());
 
-    let token = crate::support::token_request(
-        &app,
-        &[
-            ("grant_type", "password"),
-            ("username", "jasen@jyvaskyla.example"),
-            ("password", yhdyspinta::demo::DEMO_PASSWORD),
-        ],
-    )
-    .await
-    .json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = demo_token(&app, "jasen@jyvaskyla.example").await;
     let member = app
         .call(
             TestRequest::get()
@@ -378,19 +366,7 @@ async fn every_reader_can_recompute_a_versions_hash_and_verify_its_seal() {
     assert_eq!(payload["signatures"].as_array().unwrap().len(), 5);
 
     // Party members see the contact persons beside the signed content.
-    let token = crate::support::token_request(
-        &app,
-        &[
-            ("grant_type", "password"),
-            ("username", "jasen@jyvaskyla.example"),
-            ("password", yhdyspinta::demo::DEMO_PASSWORD),
-        ],
-    )
-    .await
-    .json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = demo_token(&app, "jasen@jyvaskyla.example").await;
     let inside = app
         .call(
             TestRequest::get()
@@ -403,4 +379,11 @@ async fn every_reader_can_recompute_a_versions_hash_and_verify_its_seal() {
     assert!(
         inside["party_contacts"].as_array().unwrap().iter().any(|p| !p["contact_ids"].as_array().unwrap().is_empty())
     );
+}
+
+/// An access token of a demo user, through the password grant.
+async fn demo_token(app: &TestApp, email: &str) -> String {
+    let form = [("grant_type", "password"), ("username", email), ("password", yhdyspinta::demo::DEMO_PASSWORD)];
+    let res = crate::support::token_request(app, &form).await;
+    res.assert_status(200).json()["access_token"].as_str().unwrap().to_owned()
 }
