@@ -379,3 +379,13 @@ async fn sign_in_is_rate_limited_per_account_and_per_ip() {
     app.call(from("198.51.100.7")).await.assert_problem(429);
     app.call(from("198.51.100.8")).await.assert_status(400);
 }
+
+#[actix_web::test]
+async fn oversized_token_request_fields_are_refused_before_anything_else() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(900_000);
+    let res = token_request(&app, &[("grant_type", "password"), ("username", &long), ("password", "p")]).await;
+    let body = res.assert_status(400).json();
+    assert_eq!(body["error"], "invalid_request");
+    assert!(body["error_description"].as_str().unwrap().contains("username"), "{body}");
+}

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::db::Db;
 use crate::domain::access::{Role, Scope};
@@ -22,22 +23,36 @@ use crate::error::{AppError, Problem};
 use crate::http::common::{Tagged, request_id};
 
 /// A token request (RFC 6749 §4.3, §6, §4.4), form-encoded or JSON.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "password", "username": "maija.meikalainen@example.fi",
                           "password": "correct horse battery staple"}))]
 pub struct TokenRequest {
     /// `password`, `refresh_token` or `client_credentials`.
+    #[schema(max_length = 32)]
+    #[validate(length(max = 32))]
     pub grant_type: String,
     /// E-mail address (`password` grant).
+    #[schema(max_length = 254)]
+    #[validate(length(max = 254))]
     pub username: Option<String>,
+    #[schema(max_length = 1024)]
+    #[validate(length(max = 1024))]
     pub password: Option<String>,
     /// `refresh_token` grant.
+    #[schema(max_length = 128)]
+    #[validate(length(max = 128))]
     pub refresh_token: Option<String>,
     /// `client_credentials` grant, unless sent with HTTP Basic authentication.
+    #[schema(max_length = 64)]
+    #[validate(length(max = 64))]
     pub client_id: Option<String>,
+    #[schema(max_length = 128)]
+    #[validate(length(max = 128))]
     pub client_secret: Option<String>,
     /// Space-separated scopes (`client_credentials`); default: all granted.
+    #[schema(max_length = 200)]
+    #[validate(length(max = 200))]
     pub scope: Option<String>,
 }
 
@@ -131,6 +146,13 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, O
 }
 
 fn into_grant(r: TokenRequest) -> Result<Grant, OAuthError> {
+    // Every field is bounded before anything else: an oversized username never reaches the
+    // rate limiter's keys or a database query.
+    if let Err(e) = r.validate() {
+        let fields: Vec<String> =
+            crate::domain::types::validation::field_errors(&e).into_iter().map(|f| f.field).collect();
+        return Err(OAuthError::InvalidRequest(format!("too long: {}", fields.join(", "))));
+    }
     let missing = |name: &str| OAuthError::InvalidRequest(format!("{name} is required for this grant"));
     match r.grant_type.as_str() {
         "password" => Ok(Grant::Password {
@@ -190,11 +212,15 @@ pub async fn token(
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"token": "q1Z8...", "token_type_hint": "refresh_token"}))]
 pub struct RevokeRequest {
+    #[schema(max_length = 128)]
+    #[validate(length(max = 128))]
     pub token: String,
     #[serde(default)]
+    #[schema(max_length = 32)]
+    #[validate(length(max = 32))]
     pub token_type_hint: Option<String>,
 }
 
@@ -220,7 +246,9 @@ pub async fn revoke(req: HttpRequest, body: web::Bytes, db: web::Data<Db>) -> Re
     } else {
         serde_urlencoded::from_bytes(&body).ok()
     };
-    let request = parsed.ok_or_else(|| AppError::bad_request("Send the token to revoke as `token`."))?;
+    let request = parsed
+        .filter(|r| r.validate().is_ok())
+        .ok_or_else(|| AppError::bad_request("Send the token to revoke as `token` (at most 128 characters)."))?;
     let mut conn = db.conn().await?;
     auth::revoke(&mut conn, &request.token).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish())
