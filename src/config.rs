@@ -34,6 +34,54 @@ pub struct Config {
     /// Run embedded migrations when `serve` starts.
     pub migrate_on_start: bool,
     pub tokens: TokenConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`YHDYSPINTA_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+    /// `YHDYSPINTA_METRICS_TOKEN`: the bearer token that reads `/metrics` on the API address.
+    pub metrics_token: Option<String>,
+    /// `YHDYSPINTA_METRICS_BIND`: a separate address serving only `/metrics`, without a token.
+    pub metrics_bind: Option<String>,
+    pub mail: MailConfig,
+}
+
+/// Outgoing mail (invitations).
+#[derive(Clone, Debug, Default)]
+pub struct MailConfig {
+    /// `YHDYSPINTA_SMTP_URL`, e.g. `smtp://relay.example.fi:587?tls=required`; without it mail
+    /// waits in the outbox.
+    pub smtp_url: Option<String>,
+    /// `YHDYSPINTA_MAIL_FROM`.
+    pub from: String,
+    /// `YHDYSPINTA_INVITATION_URL`: a frontend address with `{token}` where invitations are
+    /// accepted; without it the message carries the token and the API call.
+    pub invitation_url: Option<String>,
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "Yhdyspinta <no-reply@yhdyspinta.invalid>";
+
+/// Addresses (or networks) of reverse proxies in front of the service.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// The client address of a request that came from `peer`: the peer itself, or when the
+    /// peer is a trusted proxy, the nearest address in `X-Forwarded-For` that is not one.
+    pub fn client(&self, peer: Option<std::net::IpAddr>, forwarded_for: Option<&str>) -> Option<std::net::IpAddr> {
+        let trusted = |ip: &std::net::IpAddr| self.0.iter().any(|net| net.contains(ip));
+        let peer = peer?;
+        if !trusted(&peer) {
+            return Some(peer);
+        }
+        // Right to left: each hop was appended by the proxy before it; the left part is the
+        // client's to write.
+        for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) if trusted(&ip) => continue,
+                Ok(ip) => return Some(ip),
+                Err(_) => break,
+            }
+        }
+        Some(peer)
+    }
 }
 
 /// Access-token settings.
@@ -162,6 +210,60 @@ impl Config {
             refresh_ttl: defaults.refresh_ttl,
             private_key_pem,
         };
+        let trusted_proxies = match get("YHDYSPINTA_TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(v) => TrustedProxies(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        p.parse::<ipnet::IpNet>()
+                            .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                            .map_err(|_| ConfigError {
+                                variable: "YHDYSPINTA_TRUSTED_PROXIES",
+                                message: format!("'{p}' is not an IP address or network such as 10.0.0.0/8"),
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let metrics_token = get("YHDYSPINTA_METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_METRICS_TOKEN",
+                message: "use at least 16 characters".into(),
+            });
+        }
+        let metrics_bind = get("YHDYSPINTA_METRICS_BIND");
+        if let Some(b) = &metrics_bind
+            && b.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_METRICS_BIND",
+                message: format!("'{b}' is not an address:port such as 127.0.0.1:9090"),
+            });
+        }
+        let smtp_url = get("YHDYSPINTA_SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_SMTP_URL",
+                message: "must be an smtp:// or smtps:// URL".into(),
+            });
+        }
+        let invitation_url = get("YHDYSPINTA_INVITATION_URL");
+        if invitation_url.as_ref().is_some_and(|u| !u.contains("{token}")) {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_INVITATION_URL",
+                message: "must contain {token}, e.g. https://app.example.fi/kutsu/{token}".into(),
+            });
+        }
+        let mail = MailConfig {
+            smtp_url,
+            from: get("YHDYSPINTA_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+            invitation_url,
+        };
         Ok(Config {
             database_url,
             bind,
@@ -173,6 +275,10 @@ impl Config {
             cors_origins,
             migrate_on_start,
             tokens,
+            trusted_proxies,
+            metrics_token,
+            metrics_bind,
+            mail,
         })
     }
 }
@@ -222,11 +328,29 @@ mod tests {
             ("YHDYSPINTA_CORS_ORIGINS", "app.example.fi"),
             ("DATABASE_URL", "mysql://x"),
             ("YHDYSPINTA_MIGRATE", "maybe"),
+            ("YHDYSPINTA_TRUSTED_PROXIES", "proxy.example.fi"),
+            ("YHDYSPINTA_METRICS_TOKEN", "short"),
+            ("YHDYSPINTA_METRICS_BIND", "metrics"),
+            ("YHDYSPINTA_SMTP_URL", "mail.example.fi"),
+            ("YHDYSPINTA_INVITATION_URL", "https://app.example.fi/kutsu"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var);
             assert!(err.to_string().contains(var));
         }
+    }
+
+    #[test]
+    fn the_client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() {
+        let c = config(&[("YHDYSPINTA_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1")]).unwrap();
+        let proxies = c.trusted_proxies;
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        let xff = Some("203.0.113.9, 198.51.100.4, 10.1.2.3");
+        assert_eq!(proxies.client(ip("10.0.0.5"), xff), ip("198.51.100.4"), "nearest untrusted hop");
+        assert_eq!(proxies.client(ip("198.51.100.77"), xff), ip("198.51.100.77"), "untrusted peer: header ignored");
+        assert_eq!(proxies.client(ip("192.0.2.1"), None), ip("192.0.2.1"));
+        assert_eq!(proxies.client(ip("10.0.0.5"), Some("garbage")), ip("10.0.0.5"));
+        assert_eq!(TrustedProxies::default().client(ip("10.0.0.5"), xff), ip("10.0.0.5"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod repo;
 pub mod routes;
 pub mod server;

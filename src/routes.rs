@@ -13,7 +13,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::CorsOrigins;
+use crate::config::{CorsOrigins, MailConfig, TrustedProxies};
 use crate::db::Db;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::KeySet;
@@ -69,6 +69,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agreements::reviews::record_review)
         .service(agreements::reviews::list_acknowledgements)
         .service(agreements::reviews::acknowledge)
+        .service(agreements::reviews::delete_acknowledgement)
         .service(audit::list);
 }
 
@@ -79,6 +80,9 @@ pub struct Shared {
     pub keys: web::Data<KeySet>,
     pub limiter: web::Data<LoginLimiter>,
     pub cors_origins: CorsOrigins,
+    pub trusted_proxies: web::Data<TrustedProxies>,
+    pub mail: web::Data<MailConfig>,
+    pub metrics_access: web::Data<health::MetricsAccess>,
 }
 
 #[derive(OpenApi)]
@@ -124,6 +128,15 @@ impl utoipa::Modify for SecurityDefinitions {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some("Access token from POST /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator's metrics token (YHDYSPINTA_METRICS_TOKEN), not an access token"))
                     .build(),
             ),
         );
@@ -325,6 +338,9 @@ pub fn app(
         .app_data(shared.metrics.clone())
         .app_data(shared.keys.clone())
         .app_data(shared.limiter.clone())
+        .app_data(shared.trusted_proxies.clone())
+        .app_data(shared.mail.clone())
+        .app_data(shared.metrics_access.clone())
         .app_data(known_paths)
         .app_data(framework::json_config())
         .app_data(framework::query_config())

@@ -10,11 +10,15 @@ use crate::db::{self, Db, StartupError};
 use crate::demo;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::KeySet;
+use crate::http::health::MetricsAccess;
+use crate::mail::Mailer;
 use crate::routes::{self, Shared};
 use crate::telemetry::Metrics;
 
 /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// How often expired login-limiter windows are dropped.
+const LIMITER_PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct ServeOptions {
     /// Overrides `YHDYSPINTA_BIND`.
@@ -70,7 +74,17 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         keys: web::Data::new(keys),
         limiter: web::Data::new(LoginLimiter::default()),
         cors_origins: config.cors_origins.clone(),
+        trusted_proxies: web::Data::new(config.trusted_proxies.clone()),
+        mail: web::Data::new(config.mail.clone()),
+        metrics_access: web::Data::new(match &config.metrics_token {
+            Some(token) => MetricsAccess::Token(token.clone()),
+            None => MetricsAccess::Closed,
+        }),
     };
+    start_background_tasks(&config, &shared)?;
+    if let Some(metrics_bind) = &config.metrics_bind {
+        serve_metrics(metrics_bind, &shared, pools[0].clone())?;
+    }
     let app_pools = pools.clone();
     // The factory runs once on each worker thread: each takes its own pool.
     let server = HttpServer::new(move || {
@@ -99,6 +113,47 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     let result = server.await;
     pools.iter().for_each(Db::close);
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
+}
+
+/// The mail outbox worker and the login limiter's pruning, on this (the main) thread.
+fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
+    match Mailer::from_config(&config.mail)? {
+        Some(mailer) => {
+            let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+            actix_web::rt::spawn(crate::domain::mail::run_worker(db, mailer));
+        }
+        None => tracing::warn!(
+            "YHDYSPINTA_SMTP_URL is not set: invitations cannot be delivered; they wait in the mail outbox"
+        ),
+    }
+    let limiter = shared.limiter.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(LIMITER_PRUNE_INTERVAL);
+        loop {
+            tick.tick().await;
+            limiter.prune();
+        }
+    });
+    Ok(())
+}
+
+/// `/metrics` alone, on its own address (`YHDYSPINTA_METRICS_BIND`), for the scraper.
+fn serve_metrics(bind: &str, shared: &Shared, db: Db) -> Result<(), StartupError> {
+    let metrics = shared.metrics.clone();
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(metrics.clone())
+            .app_data(web::Data::new(db.clone()))
+            .app_data(web::Data::new(MetricsAccess::Open))
+            .service(crate::http::health::metrics)
+    })
+    .workers(1)
+    .bind(bind)
+    .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_METRICS_BIND): {e}")))?
+    .run();
+    actix_web::rt::spawn(server);
+    println!("  Metrics: http://{bind}/metrics");
+    Ok(())
 }
 
 /// Creates a platform admin (`yhdyspinta create-admin`).

@@ -262,7 +262,7 @@ pub(super) async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppErr
             scheduled_date: date(2026, 11, 10)?,
             held_on: Some(date(2026, 11, 10)?),
             participant_organization_ids: vec![KESKI_SUOMI_COUNTY, JYVASKYLA, SENIORIKAMMARI],
-            participant_names: vec!["Kaisa Koordinaattori".into(), "Pekka Puheenjohtaja".into()],
+            participant_contact_ids: vec![county_contact, ngo_contact],
             agenda: Some(fi("Vuoden toiminta, kävijämäärät, tilat ja kustannusjako")),
             findings: Some(fi("Kahvila on vakiintunut; palveluohjaukselle on kysyntää myös iltaisin.")),
             decisions: vec![ReviewDecision {
@@ -282,7 +282,7 @@ pub(super) async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppErr
             scheduled_date: date(2026, 10, 6)?,
             held_on: Some(date(2026, 10, 6)?),
             participant_organization_ids: vec![KEUSOTE, HYVA_ARKI],
-            participant_names: vec!["Tiina Toiminnanjohtaja".into()],
+            participant_contact_ids: vec![keusote_contact],
             agenda: Some(fi("Edellisen kauden ryhmät ja uuden sopimuksen tarve")),
             findings: Some(fi("Ryhmät olivat täynnä; jatkoon tarvitaan toinen ryhmä.")),
             decisions: vec![],

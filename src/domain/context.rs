@@ -56,6 +56,14 @@ impl<'c> Cx<'c> {
         Ok(self.parts().await?.0)
     }
 
+    /// Returns the connection to the pool before slow work that needs none (password
+    /// hashing); the next [`Cx::conn`] checks one out again. The actor stays resolved.
+    pub fn release(&mut self) {
+        if let Connection::Pooled { conn, .. } = &mut self.connection {
+            *conn = None;
+        }
+    }
+
     async fn checkout(&mut self) -> Result<&mut Conn, AppError> {
         match &mut self.connection {
             Connection::Borrowed(conn) => Ok(conn),

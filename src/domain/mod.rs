@@ -17,6 +17,7 @@ pub mod contacts;
 pub mod context;
 pub mod idempotency;
 pub mod identity;
+pub mod mail;
 pub mod members;
 pub mod organizations;
 pub mod service_clients;

@@ -231,6 +231,17 @@ pub fn request_id(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone())
 }
 
+/// The address the request comes from: the peer, or behind a trusted reverse proxy the
+/// client it names in `X-Forwarded-For`.
+pub fn client_address(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    match req.app_data::<actix_web::web::Data<crate::config::TrustedProxies>>() {
+        Some(proxies) => proxies.client(peer, forwarded),
+        None => peer,
+    }
+}
+
 /// Error responses of a read (a single resource or a list).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]

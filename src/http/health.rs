@@ -1,7 +1,9 @@
 //! Operational endpoints: liveness, readiness and metrics.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::db::{self, Db};
@@ -44,15 +46,51 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<HealthStatus>, AppErr
     Ok(web::Json(HealthStatus { status: "ready" }))
 }
 
+/// Who may read `/metrics` on this server.
+#[derive(Clone, Debug)]
+pub enum MetricsAccess {
+    /// A separate metrics address (`YHDYSPINTA_METRICS_BIND`): anyone who reaches it.
+    Open,
+    /// The bearer of this token (`YHDYSPINTA_METRICS_TOKEN`).
+    Token(String),
+    /// Nobody: the API address does not serve metrics.
+    Closed,
+}
+
 /// Prometheus metrics: requests by route and status, latency histograms, pool occupancy.
+/// Served to the bearer of the metrics token (`YHDYSPINTA_METRICS_TOKEN`, not an access
+/// token), or on a separate address (`YHDYSPINTA_METRICS_BIND`); otherwise 404.
 #[utoipa::path(
     operation_id = "metrics",
     tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String,
-               content_type = "text/plain; version=0.0.4")),
-    security()
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "The metrics token is missing or wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Metrics are not served on this address", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("metrics_token" = []))
 )]
 #[get("/metrics")]
-pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(metrics.render(db.status()))
+pub async fn metrics(
+    req: HttpRequest,
+    metrics: web::Data<Metrics>,
+    access: Option<web::Data<MetricsAccess>>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    match access.as_ref().map(|a| a.get_ref()).unwrap_or(&MetricsAccess::Closed) {
+        MetricsAccess::Open => {}
+        MetricsAccess::Closed => return Err(AppError::NotFound),
+        MetricsAccess::Token(expected) => {
+            let presented = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+                return Err(AppError::unauthorized("Send the metrics token as `Authorization: Bearer <token>`."));
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(metrics.render(db.status())))
 }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod contacts;
 pub mod idempotency;
 pub mod identity;
+pub mod mail;
 pub mod members;
 pub mod organizations;
 pub mod schema;

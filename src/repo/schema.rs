@@ -11,6 +11,7 @@ diesel::table! {
         acknowledged_on -> Date,
         recorded_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        contact_id -> Nullable<Uuid>,
     }
 }
 
@@ -32,7 +33,6 @@ diesel::table! {
         scheduled_date -> Date,
         held_on -> Nullable<Date>,
         participant_organization_ids -> Array<Nullable<Uuid>>,
-        participant_names -> Array<Nullable<Text>>,
         agenda -> Nullable<Jsonb>,
         findings -> Nullable<Jsonb>,
         decisions -> Jsonb,
@@ -42,6 +42,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        participant_contact_ids -> Array<Nullable<Uuid>>,
     }
 }
 
@@ -70,6 +71,7 @@ diesel::table! {
         rationale -> Nullable<Text>,
         created_at -> Timestamptz,
         party_contacts -> Jsonb,
+        required_signers -> Array<Nullable<Uuid>>,
     }
 }
 
@@ -98,6 +100,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        created_by_organization_id -> Nullable<Uuid>,
     }
 }
 
@@ -304,5 +307,19 @@ diesel::table! {
         version -> Int4,
         seal -> Text,
         sealed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        recipient -> Text,
+        subject -> Text,
+        body -> Nullable<Text>,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        failed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }

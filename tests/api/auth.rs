@@ -6,7 +6,7 @@ use actix_web::test::TestRequest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yhdyspinta::domain::access::Scope;
-use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
+use yhdyspinta::domain::identity::rate_limit::{Limits, LoginLimiter};
 use yhdyspinta::domain::identity::tokens::{Claims, SubjectKind};
 
 use crate::support::{As, TestApp, json, token_request, user_with_password};
@@ -51,7 +51,7 @@ async fn password_grant_issues_tokens_that_open_me() {
         )
         .await;
     again.assert_status(304);
-    assert_eq!(me["email"], "Maija@Example.fi");
+    assert_eq!(me["email"], "maija@example.fi", "addresses are stored normalised");
     assert_eq!(me["memberships"][0]["organization_id"], personas.org.to_string());
     assert_eq!(me["memberships"][0]["role"], "coordinator");
 
@@ -348,7 +348,13 @@ async fn jwks_publishes_the_verifying_key() {
 #[actix_web::test]
 async fn sign_in_is_rate_limited_per_account_and_per_ip() {
     let mut app = TestApp::spawn().await;
-    app.use_limiter(LoginLimiter::new(100, Duration::from_secs(60), 3, Duration::from_secs(600))).await;
+    app.use_limiter(LoginLimiter::new(Limits {
+        ip_requests: 100,
+        client_failures: 3,
+        failure_period: Duration::from_secs(600),
+        ..Limits::default()
+    }))
+    .await;
     user_with_password(&app, "arvaus@example.fi", PASSWORD, None).await;
     for _ in 0..3 {
         token_request(
@@ -366,7 +372,7 @@ async fn sign_in_is_rate_limited_per_account_and_per_ip() {
     let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=600).contains(&retry));
 
-    app.use_limiter(LoginLimiter::new(2, Duration::from_secs(60), 100, Duration::from_secs(600))).await;
+    app.use_limiter(LoginLimiter::new(Limits { ip_requests: 2, ..Limits::default() })).await;
     let from = |ip: &str| {
         TestRequest::post()
             .uri("/api/v1/auth/token")

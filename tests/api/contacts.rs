@@ -202,16 +202,37 @@ async fn collaborating_organisations_see_members_only_contacts() {
     };
     assert_eq!(outsider_sees().await, (404, 0));
 
-    // An agreement between the two organisations makes them collaborators.
+    // Naming each other in an agreement is no collaboration yet; both signing it into force is.
     let agreement = app
         .call(json(
             TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::PlatformAdmin)),
             serde_json::json!({"code": "YHT-1", "title": {"fi": "Yhteistyö"}, "purpose": {"fi": "Tarkoitus"},
-                "period": {"start_date": "2026-01-01", "end_date": "2026-12-31"},
+                "period": {"start_date": "2026-01-01", "end_date": "2030-12-31"},
                 "parties": [{"organization_id": p.org, "roles": ["partner"]}, {"organization_id": p.other_org, "roles": ["partner"]}]}),
         ))
         .await
         .json();
+    let agreement_uri = format!("/api/v1/agreements/{}", agreement["id"].as_str().unwrap());
+    assert_eq!(outsider_sees().await, (404, 0));
+    app.call(json(
+        TestRequest::post().uri(&format!("{agreement_uri}/transitions")).insert_header(p.bearer(As::OrgAdmin)),
+        serde_json::json!({"to": "awaiting_signatures"}),
+    ))
+    .await
+    .assert_status(200);
+    let version = app
+        .call(TestRequest::get().uri(&format!("{agreement_uri}/versions/1")).insert_header(p.bearer(As::OrgAdmin)))
+        .await
+        .json();
+    for who in [As::OrgAdmin, As::Outsider] {
+        app.call(json(
+            TestRequest::post().uri(&format!("{agreement_uri}/versions/1/signatures")).insert_header(p.bearer(who)),
+            serde_json::json!({"content_hash": version["content_hash"], "signatory_name": "Aino Esimerkki",
+                               "signatory_title": "Puheenjohtaja", "method": "electronic"}),
+        ))
+        .await
+        .assert_status(201);
+    }
     assert_eq!(outsider_sees().await, (200, 1));
     // Still not theirs to edit.
     let res = app
@@ -222,13 +243,11 @@ async fn collaborating_organisations_see_members_only_contacts() {
         .await;
     res.assert_problem(403);
 
-    // A cancelled agreement is no collaboration.
+    // A terminated agreement is no collaboration.
     let res = app
         .call(json(
-            TestRequest::post()
-                .uri(&format!("/api/v1/agreements/{}/transitions", agreement["id"].as_str().unwrap()))
-                .insert_header(p.bearer(As::PlatformAdmin)),
-            serde_json::json!({"to": "cancelled"}),
+            TestRequest::post().uri(&format!("{agreement_uri}/transitions")).insert_header(p.bearer(As::OrgAdmin)),
+            serde_json::json!({"to": "terminated", "comment": "Yhteistyö päättyi"}),
         ))
         .await;
     res.assert_status(200);

@@ -1,4 +1,6 @@
-use crate::support::TestApp;
+use actix_web::test::TestRequest;
+
+use crate::support::{METRICS_TOKEN, TestApp};
 
 #[actix_web::test]
 async fn liveness_and_readiness() {
@@ -12,7 +14,9 @@ async fn metrics_count_requests_by_route_and_report_the_pool() {
     let app = TestApp::spawn().await;
     app.get("/api/v1/organizations/01930000-0000-7000-8000-000000000099").await.assert_status(404);
     app.get("/definitely/not/here").await.assert_status(404);
-    let res = app.get("/metrics").await;
+    let res = app
+        .call(TestRequest::get().uri("/metrics").insert_header(("authorization", format!("Bearer {METRICS_TOKEN}"))))
+        .await;
     res.assert_status(200);
     assert!(res.header("content-type").unwrap().starts_with("text/plain"));
     let text = String::from_utf8_lossy(&res.body);

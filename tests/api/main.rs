@@ -1,6 +1,7 @@
 //! The integration-test binary: every test talks to a real PostgreSQL through the same
 //! route table the server uses, each on its own database cloned from a migrated template.
 
+mod mail_sink;
 mod support;
 
 mod agreements;
@@ -15,5 +16,6 @@ mod members;
 mod migrations;
 mod openapi;
 mod organizations;
+mod security;
 mod service_clients;
 mod shape;

@@ -84,7 +84,7 @@ async fn strings_and_arrays_are_bounded_and_errors_name_their_paths() {
     let org = format!("/api/v1/organizations/{}", p.org);
     let body = app
         .call(json(
-            TestRequest::patch().uri(&org).insert_header(p.bearer(As::OrgAdmin)).insert_header(("if-match", "*")),
+            TestRequest::patch().uri(&org).insert_header(p.bearer(As::PlatformAdmin)).insert_header(("if-match", "*")),
             serde_json::json!({"email": "ei-osoite", "phone": "soita", "website": "ftp://x", "business_id": "123"}),
         ))
         .await

@@ -18,13 +18,16 @@ use actix_web::test::TestRequest;
 use actix_web::web::{self, Bytes};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use sha2::{Digest, Sha256};
-use yhdyspinta::config::{CorsOrigins, TokenConfig};
+use yhdyspinta::config::{CorsOrigins, DEFAULT_MAIL_FROM, MailConfig, TokenConfig, TrustedProxies};
 use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
 use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
 use yhdyspinta::domain::identity::tokens::KeySet;
+use yhdyspinta::http::health::MetricsAccess;
 use yhdyspinta::routes::Shared;
 use yhdyspinta::telemetry::Metrics;
 
+/// The metrics token of test apps.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Serialises template creation across concurrently running test binaries.
 const TEMPLATE_LOCK_KEY: i64 = 0x5950_5445_4d50_4c54; // "YPTEMPLT"
@@ -227,6 +230,9 @@ impl TestApp {
             keys,
             limiter: web::Data::new(limiter),
             cors_origins: CorsOrigins::List(vec!["https://app.example.fi".into()]),
+            trusted_proxies: web::Data::new(TrustedProxies(vec!["10.0.0.0/8".parse().expect("network")])),
+            mail: web::Data::new(MailConfig { from: DEFAULT_MAIL_FROM.into(), ..MailConfig::default() }),
+            metrics_access: web::Data::new(MetricsAccess::Token(METRICS_TOKEN.into())),
         };
         let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));
         boxed::service(actix_web::test::init_service(app).await)
@@ -238,6 +244,12 @@ impl TestApp {
 
     pub async fn call(&self, req: TestRequest) -> TestResponse {
         call(&self.service, req).await
+    }
+
+    /// Delivers the mail outbox to `sink`, as the server's worker does; returns how many.
+    pub async fn deliver_mail(&self, sink: &crate::mail_sink::SmtpSink) -> usize {
+        let mut conn = self.conn().await;
+        yhdyspinta::domain::mail::deliver_due(&mut conn, &sink.mailer()).await.expect("mail delivery")
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
@@ -525,7 +537,7 @@ pub async fn user_with_password(
         &mut conn,
         &users::NewUserRow {
             id: uuid::Uuid::now_v7(),
-            email: email.into(),
+            email: yhdyspinta::domain::types::formats::normalized_email(email),
             display_name: "Testi Henkilö".into(),
             password_hash: Some(hash),
             platform_admin: false,
@@ -553,4 +565,41 @@ pub async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> TestResponse
             .set_payload(serde_urlencoded::to_string(form).expect("form")),
     )
     .await
+}
+
+/// Everything the process logs from now on (a global subscriber, installed once), so a test
+/// can check that a secret never reaches the log.
+pub fn captured_logs() -> CapturedLogs {
+    static LOGS: OnceLock<CapturedLogs> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = CapturedLogs(std::sync::Arc::new(std::sync::Mutex::new(Vec::new())));
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        logs
+    })
+    .clone()
+}
+
+#[derive(Clone)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

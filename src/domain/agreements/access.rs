@@ -12,7 +12,7 @@ use crate::error::AppError;
 /// Whether the actor sees everything of the agreement: a platform admin, a member of a party,
 /// or a party's service client holding `agreements:read`.
 pub fn is_insider(actor: &Actor, a: &Agreement) -> bool {
-    let parties = a.party_ids();
+    let parties = a.concerned_organizations();
     actor.is_platform_admin() || actor.reading_organizations(Scope::AgreementsRead).iter().any(|o| parties.contains(o))
 }
 
@@ -37,6 +37,21 @@ pub fn can_create(actor: &Actor, content: &AgreementFields) -> Result<(), AppErr
     admin_or(actor, actor.has_role_in_any(&parties, Role::Coordinator))
 }
 
+/// Removing a party is that organisation's own act: its coordinators and org admins remove it,
+/// or before anyone has signed anything, the organisation that created the agreement. Not
+/// even a platform admin removes an organisation from what it agreed to.
+pub fn can_remove_party(actor: &Actor, a: &Agreement, party: Uuid, anything_signed: bool) -> Result<(), AppError> {
+    let by_creator = !anything_signed
+        && a.created_by_organization_id.is_some_and(|creator| actor.has_role(creator, Role::Coordinator));
+    allow(actor, actor.has_role(party, Role::Coordinator) || by_creator)
+}
+
+/// Terminating an agreement in force is for an org admin of an organisation that signed the
+/// version in force.
+pub fn can_terminate(actor: &Actor, signed_in_force: &[Uuid]) -> Result<(), AppError> {
+    allow(actor, actor.has_role_in_any(signed_in_force, Role::OrgAdmin))
+}
+
 /// Reviews and acknowledgements are the parties' internal records: insiders only, even for
 /// public agreements.
 pub fn can_see_records(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
@@ -44,11 +59,16 @@ pub fn can_see_records(actor: &Actor, a: &Agreement) -> Result<(), AppError> {
     allow(actor, is_insider(actor, a))
 }
 
-/// The party the actor signs for: a signing party whose org admin the actor is; `requested`
-/// names it when the actor administers several.
-pub fn signing_party(actor: &Actor, a: &Agreement, requested: Option<Uuid>) -> Result<Uuid, AppError> {
+/// The organisation the actor signs for: one whose signature the version requires and whose
+/// org admin the actor is; `requested` names it when the actor administers several.
+pub fn signing_party(
+    actor: &Actor,
+    a: &Agreement,
+    required: &[Uuid],
+    requested: Option<Uuid>,
+) -> Result<Uuid, AppError> {
     can_read(actor, a)?;
-    let mine: Vec<Uuid> = a.signing_parties().into_iter().filter(|p| actor.has_role(*p, Role::OrgAdmin)).collect();
+    let mine: Vec<Uuid> = required.iter().copied().filter(|p| actor.has_role(*p, Role::OrgAdmin)).collect();
     match (requested, mine.as_slice()) {
         (Some(org), _) if mine.contains(&org) => Ok(org),
         (None, [only]) => Ok(*only),

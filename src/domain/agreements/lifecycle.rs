@@ -12,7 +12,7 @@ use validator::Validate;
 use super::access;
 use super::model::{Agreement, AgreementFields, PartyContacts, Status, from_json, from_rows, load, today};
 use crate::db::Conn;
-use crate::domain::access::Actor;
+use crate::domain::access::{Actor, Role};
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::canonical_json;
@@ -28,9 +28,11 @@ pub async fn create(cx: &mut Cx<'_>, content: AgreementFields) -> Result<Agreeme
     let (conn, actor) = cx.parts().await?;
     access::can_create(actor, &content)?;
     content.check(conn).await?;
+    // The creating organisation: the first party the creator coordinates.
+    let created_by = content.parties.iter().map(|p| p.organization_id).find(|p| actor.has_role(*p, Role::Coordinator));
     conn.transaction(async |tx| {
         let id = Uuid::now_v7();
-        let row = repo::insert(tx, id, &content.to_row()?).await?;
+        let row = repo::insert(tx, id, created_by, &content.to_row()?).await?;
         let parties = content.party_rows(id);
         repo::replace_parties(tx, id, &parties).await?;
         let created = from_rows(row, parties, today())?;
@@ -72,6 +74,17 @@ pub async fn update(
             });
         }
         let content = merge_patch::apply(&before.content, &patch)?;
+        let removed: Vec<Uuid> = before
+            .party_ids()
+            .into_iter()
+            .filter(|p| !content.parties.iter().any(|q| q.organization_id == *p))
+            .collect();
+        if !removed.is_empty() {
+            let anything_signed = version_repo::any_signature(tx, id).await?;
+            for party in removed {
+                access::can_remove_party(actor, &before, party, anything_signed)?;
+            }
+        }
         content.check(tx).await?;
         let after = write_content(tx, id, &content).await?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
@@ -134,6 +147,15 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?;
         access::can_edit(actor, &before)?;
+        let in_force = match before.current_version {
+            Some(number) => Some(in_force(tx, id, number).await?),
+            None => None,
+        };
+        if t.to == Status::Terminated
+            && let Some((_, signed)) = &in_force
+        {
+            access::can_terminate(actor, signed)?;
+        }
         validation::check(&t)?;
         let to = t.to;
         let amending = before.amendment.is_some() && to != Status::Terminated;
@@ -159,6 +181,12 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
             if before.signing_parties().is_empty() {
                 return Err(AppError::Conflict { detail: "no party is marked to sign".into() });
             }
+            let required_signers = before
+                .content
+                .required_signers(in_force.as_ref().map(|(content, signed)| (content, signed.as_slice())))
+                .into_iter()
+                .map(Some)
+                .collect();
             let number = version_repo::latest_number(tx, id).await?.unwrap_or(0) + 1;
             let (snapshot, contacts) = before.content.signed_content()?;
             let content_hash = canonical_json::content_hash(&snapshot);
@@ -173,18 +201,14 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
                 rationale,
                 created_at: Utc::now(),
                 party_contacts,
+                required_signers,
             };
             version_repo::insert(tx, &row).await?;
         }
         match (amending, to) {
             (true, Status::Cancelled) => {
                 // Back to the content in force.
-                let number = before.current_version.ok_or_else(|| AppError::internal("amendment without a version"))?;
-                let in_force = version_repo::version(tx, id, number)
-                    .await?
-                    .ok_or_else(|| AppError::internal("version in force missing"))?;
-                let contacts: Vec<PartyContacts> = from_json(in_force.party_contacts)?;
-                let content = AgreementFields::from_version(in_force.snapshot, &contacts)?;
+                let (content, _) = in_force.ok_or_else(|| AppError::internal("amendment without a version"))?;
                 write_content(tx, id, &content).await?;
                 repo::set_amendment(tx, id, None, None).await?;
             }
@@ -204,6 +228,16 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
         Ok(after)
     })
     .await
+}
+
+/// The content of version `number` (in force) and the organisations that signed it.
+async fn in_force(tx: &mut Conn, id: Uuid, number: i32) -> Result<(AgreementFields, Vec<Uuid>), AppError> {
+    let row =
+        version_repo::version(tx, id, number).await?.ok_or_else(|| AppError::internal("version in force missing"))?;
+    let contacts: Vec<PartyContacts> = from_json(row.party_contacts)?;
+    let content = AgreementFields::from_version(row.snapshot, &contacts)?;
+    let signed = version_repo::signatures(tx, id, number).await?.into_iter().map(|s| s.organization_id).collect();
+    Ok((content, signed))
 }
 
 /// Opening an amendment.

@@ -19,7 +19,7 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::validation::{self, rule};
 use crate::error::{AppError, FieldError};
-use crate::repo::agreements::versions::{SignatureRow, VersionRow};
+use crate::repo::agreements::versions::{self as version_repo, SignatureRow, VersionRow};
 use crate::repo::agreements::{self as repo, AgreementRow, AgreementWrite, PartyRow};
 use crate::repo::contacts as contact_repo;
 
@@ -367,6 +367,13 @@ pub struct Agreement {
     /// Whether this is the outsiders' view (the content in force, no contact persons).
     #[serde(skip)]
     pub redacted: bool,
+    /// The organisation that created it: before anyone signs, it may remove parties it named.
+    #[serde(skip)]
+    pub created_by_organization_id: Option<Uuid>,
+    /// Organisations that must sign the version in force or one frozen after it, parties or
+    /// not (a party removed by an amendment signs its removal).
+    #[serde(skip)]
+    pub signatories: Vec<Uuid>,
 }
 
 /// An amendment (muutos) of an active agreement.
@@ -392,9 +399,17 @@ impl Agreement {
         self.content.parties.iter().map(|p| p.organization_id).collect()
     }
 
-    /// The parties whose signature the version being signed needs.
+    /// The parties marked to sign the content.
     pub fn signing_parties(&self) -> Vec<Uuid> {
         self.content.parties.iter().filter(|p| p.must_sign).map(|p| p.organization_id).collect()
+    }
+
+    /// The organisations the agreement concerns: its parties and those that must sign a version
+    /// in force or being signed.
+    pub fn concerned_organizations(&self) -> Vec<Uuid> {
+        let mut all = self.party_ids();
+        all.extend(self.signatories.iter().filter(|s| !all.contains(s)).copied().collect::<Vec<_>>());
+        all
     }
 
     /// The state that editing, transitions and signing act on: the open amendment's, or the
@@ -458,6 +473,8 @@ pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveD
         updated_at: row.updated_at,
         version: row.version,
         redacted: false,
+        created_by_organization_id: row.created_by_organization_id,
+        signatories: Vec::new(),
     })
 }
 
@@ -470,7 +487,10 @@ pub(super) async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<
     let row = if for_update { repo::lock(conn, id).await? } else { repo::get(conn, id).await? };
     let row = row.ok_or(AppError::NotFound)?;
     let parties = repo::parties_of(conn, &[id]).await?;
-    from_rows(row, parties, today())
+    let from = row.current_version.unwrap_or(1);
+    let mut agreement = from_rows(row, parties, today())?;
+    agreement.signatories = version_repo::signatories(conn, id, from).await?;
+    Ok(agreement)
 }
 
 impl AgreementFields {
@@ -509,6 +529,15 @@ impl AgreementFields {
                 ));
             }
         }
+        for (i, p) in self.parties.iter().enumerate() {
+            if !p.must_sign && self.carries_obligations(p.organization_id) {
+                errors.push(FieldError::new(
+                    format!("parties[{i}].must_sign"),
+                    "must_sign",
+                    "a party that carries a cost share or is responsible for a task must sign",
+                ));
+            }
+        }
         for (i, t) in self.tasks.iter().enumerate() {
             for (j, r) in t.responsible_party_ids.iter().enumerate() {
                 if !party_ids.contains(r) {
@@ -534,6 +563,54 @@ impl AgreementFields {
             errors.extend(cost_item_rules(i, item, &party_ids));
         }
         errors
+    }
+
+    /// Whether the organisation is responsible for a task or carries a cost share.
+    fn carries_obligations(&self, org: Uuid) -> bool {
+        self.tasks.iter().any(|t| t.responsible_party_ids.contains(&org))
+            || self.cost_sharing.iter().any(|c| c.shares.iter().any(|s| s.organization_id == org))
+    }
+
+    /// What the content binds `org` to, comparable between versions: whether it signs, its
+    /// roles, the tasks it is responsible for and its cost shares. `None` if it is no party.
+    pub fn obligations_of(&self, org: Uuid) -> Option<Value> {
+        let party = self.parties.iter().find(|p| p.organization_id == org)?;
+        let mut roles: Vec<String> = party.roles.iter().map(name_of).collect();
+        roles.sort();
+        let tasks: Vec<&Task> = self.tasks.iter().filter(|t| t.responsible_party_ids.contains(&org)).collect();
+        let shares: Vec<Value> = self
+            .cost_sharing
+            .iter()
+            .flat_map(|c| {
+                c.shares.iter().filter(|s| s.organization_id == org).map(move |s| {
+                    serde_json::json!({"category": c.category, "basis": c.basis, "amount": c.amount,
+                                       "amount_period": c.amount_period, "share": s})
+                })
+            })
+            .collect();
+        Some(serde_json::json!({"must_sign": party.must_sign, "roles": roles, "tasks": tasks, "shares": shares}))
+    }
+
+    /// Who must sign this content for it to enter into force: its signing parties, and when it
+    /// amends a version in force, every party that signed that version and every organisation
+    /// whose obligations it sets, changes or removes.
+    pub fn required_signers(&self, in_force: Option<(&AgreementFields, &[Uuid])>) -> Vec<Uuid> {
+        let mut required: Vec<Uuid> = self.parties.iter().filter(|p| p.must_sign).map(|p| p.organization_id).collect();
+        let mut add = |org: Uuid| {
+            if !required.contains(&org) {
+                required.push(org);
+            }
+        };
+        if let Some((before, signed)) = in_force {
+            signed.iter().copied().for_each(&mut add);
+            let concerned = before.parties.iter().chain(&self.parties).map(|p| p.organization_id);
+            for org in concerned {
+                if before.obligations_of(org) != self.obligations_of(org) {
+                    add(org);
+                }
+            }
+        }
+        required
     }
 
     /// A party's contact persons must be that party's own, and not erased.
@@ -715,6 +792,8 @@ pub struct Version {
     pub created_at: DateTime<Utc>,
     /// When the last signature it needed was given; `None` while it was never in force.
     pub entered_into_force_at: Option<DateTime<Utc>>,
+    /// The organisations whose signatures put it in force.
+    pub required_signers: Vec<Uuid>,
     pub signatures: Vec<Signature>,
 }
 
@@ -734,8 +813,9 @@ pub struct Signature {
     pub version: i32,
     pub organization_id: Uuid,
     pub content_hash: String,
-    pub signatory_name: String,
-    pub signatory_title: String,
+    /// The signatory's name and title: personal data, for the parties' members only.
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
     pub method: SignatureMethod,
     pub decision_ref: Option<String>,
     pub signed_by: Option<Uuid>,
@@ -762,8 +842,8 @@ impl TryFrom<SignatureRow> for Signature {
             version: r.version,
             organization_id: r.organization_id,
             content_hash: r.content_hash,
-            signatory_name: r.signatory_name,
-            signatory_title: r.signatory_title,
+            signatory_name: Some(r.signatory_name),
+            signatory_title: Some(r.signatory_title),
             decision_ref: r.decision_ref,
             signed_by: r.signed_by,
             signed_at: r.signed_at,
@@ -778,12 +858,8 @@ pub(super) fn version_of(
     seal: Option<String>,
 ) -> Result<Version, AppError> {
     let signatures: Vec<Signature> = signatures.into_iter().map(Signature::try_from).collect::<Result<_, _>>()?;
-    // The version entered into force with the signature of the last party it names to sign.
-    let signers: Vec<Uuid> = from_json::<Vec<Party>>(row.snapshot.get("parties").cloned().unwrap_or_default())?
-        .into_iter()
-        .filter(|p| p.must_sign)
-        .map(|p| p.organization_id)
-        .collect();
+    // The version entered into force with the last signature it required.
+    let signers: Vec<Uuid> = row.required_signers.iter().flatten().copied().collect();
     let complete = !signers.is_empty() && signers.iter().all(|p| signatures.iter().any(|s| s.organization_id == *p));
     Ok(Version {
         agreement_id: id,
@@ -795,6 +871,7 @@ pub(super) fn version_of(
         rationale: row.rationale,
         created_at: row.created_at,
         entered_into_force_at: complete.then(|| signatures.iter().map(|s| s.signed_at).max()).flatten(),
+        required_signers: signers,
         signatures,
     })
 }

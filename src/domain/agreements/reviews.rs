@@ -18,6 +18,7 @@ use validator::Validate;
 use super::access;
 use super::lifecycle::open_amendment;
 use super::model::{Agreement, from_json, load};
+use crate::db::Conn;
 use crate::domain::access::Role;
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
@@ -27,6 +28,7 @@ use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::agreements::reviews::{self as repo, AcknowledgementRow, ReviewRow};
+use crate::repo::contacts as contact_repo;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -36,14 +38,6 @@ pub enum ReviewOutcome {
     Amend,
     /// Recorded as the parties' intention; terminating is a transition with its reason.
     Terminate,
-}
-
-fn names(list: &[String]) -> Result<(), validator::ValidationError> {
-    if list.iter().all(|n| !n.trim().is_empty() && n.chars().count() <= 200) {
-        Ok(())
-    } else {
-        Err(validation::rule("missing_text", "names cannot be blank or longer than 200 characters"))
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
@@ -61,7 +55,8 @@ pub struct ReviewDecision {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"scheduled_date": "2026-11-15", "held_on": "2026-11-15",
-    "participant_organization_ids": ["01930000-0000-7000-8000-000000000004"], "participant_names": ["Aino Esimerkki"],
+    "participant_organization_ids": ["01930000-0000-7000-8000-000000000004"],
+    "participant_contact_ids": ["01930001-0000-7000-8000-000000000001"],
     "agenda": {"fi": "Vuoden toiminta, tilat, kustannusjako"}, "findings": {"fi": "Kahvila vakiintunut"},
     "decisions": [{"decision": {"fi": "Lisätään toinen kahvilapäivä"},
                    "responsible_party_id": "01930000-0000-7000-8000-00000000000c", "due_date": "2027-01-31"}],
@@ -75,11 +70,12 @@ pub struct ReviewInput {
     #[schema(max_items = 50)]
     #[validate(length(max = 50))]
     pub participant_organization_ids: Vec<Uuid>,
-    /// People who took part (at most 50 names of at most 200 characters).
+    /// People who took part: contact persons of the parties. They are referenced, not copied,
+    /// so erasing a contact erases them from every review.
     #[serde(default)]
-    #[schema(max_items = 50, value_type = Vec<crate::domain::types::formats::schema::PersonName>)]
-    #[validate(length(max = 50), custom(function = "names"))]
-    pub participant_names: Vec<String>,
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50))]
+    pub participant_contact_ids: Vec<Uuid>,
     #[serde(default)]
     #[validate(nested)]
     pub agenda: Option<LocalizedText>,
@@ -129,7 +125,7 @@ fn review_from(row: ReviewRow, created_at: DateTime<Utc>, version: i64) -> Resul
             scheduled_date: row.scheduled_date,
             held_on: row.held_on,
             participant_organization_ids: row.participant_organization_ids.into_iter().flatten().collect(),
-            participant_names: row.participant_names.into_iter().flatten().collect(),
+            participant_contact_ids: row.participant_contact_ids.into_iter().flatten().collect(),
             agenda: row.agenda.map(from_json).transpose()?,
             findings: row.findings.map(from_json).transpose()?,
             decisions: from_json(row.decisions)?,
@@ -179,6 +175,30 @@ fn names_only_parties(input: &ReviewInput, parties: &HashSet<Uuid>) -> Result<()
     }
 }
 
+/// Contact persons a record names must be current (not erased) contacts of the agreement's
+/// parties (409 otherwise, as for organisations). Returns each one's organisation.
+async fn contacts_of_parties(
+    conn: &mut Conn,
+    field: &str,
+    ids: &[Uuid],
+    parties: &HashSet<Uuid>,
+) -> Result<Vec<Uuid>, AppError> {
+    let owners = contact_repo::owners(conn, ids).await?;
+    let mut organizations = Vec::new();
+    let mut outside = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match owners.iter().find(|(c, _)| c == id) {
+            Some((_, org)) if parties.contains(org) => organizations.push(*org),
+            _ => outside.push(format!("{field}[{i}]")),
+        }
+    }
+    if outside.is_empty() {
+        Ok(organizations)
+    } else {
+        Err(AppError::Conflict { detail: format!("not a contact person of a party: {}", outside.join(", ")) })
+    }
+}
+
 /// Position in the (scheduled date, id) order of reviews.
 pub type ReviewKey = (NaiveDate, Uuid);
 
@@ -209,6 +229,7 @@ pub async fn record_review(
         let parties: HashSet<Uuid> = before.content.parties.iter().map(|p| p.organization_id).collect();
         validate_review(&input)?;
         names_only_parties(&input, &parties)?;
+        contacts_of_parties(tx, "participant_contact_ids", &input.participant_contact_ids, &parties).await?;
         let cycle = u32::try_from(before.content.review.cycle_months).unwrap_or(12);
         let next_due = input.next_review_due.or_else(|| input.scheduled_date.checked_add_months(Months::new(cycle)));
         let row = ReviewRow {
@@ -217,7 +238,7 @@ pub async fn record_review(
             scheduled_date: input.scheduled_date,
             held_on: input.held_on,
             participant_organization_ids: input.participant_organization_ids.iter().copied().map(Some).collect(),
-            participant_names: input.participant_names.iter().map(|n| Some(n.trim().to_owned())).collect(),
+            participant_contact_ids: input.participant_contact_ids.iter().copied().map(Some).collect(),
             agenda: input.agenda.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
             findings: input.findings.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
             decisions: serde_json::to_value(&input.decisions).map_err(AppError::internal)?,
@@ -257,6 +278,7 @@ pub struct Acknowledgement {
     pub agreement_id: Uuid,
     pub version: i32,
     pub user_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
     pub person_name: Option<String>,
     pub organization_id: Option<Uuid>,
     pub acknowledged_on: NaiveDate,
@@ -283,10 +305,14 @@ pub struct AcknowledgementInput {
     /// Default: the version in force.
     #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     pub version: Option<i32>,
-    /// Another user; default: yourself (unless `person_name` is given).
+    /// Another user; default: yourself (unless `contact_id` or `person_name` is given).
     #[serde(default)]
     pub user_id: Option<Uuid>,
-    /// A person without an account (a volunteer, say).
+    /// A contact person of a party.
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    /// A person with neither an account nor a contact entry (a volunteer, say). Erase it by
+    /// deleting the acknowledgement.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(max = 200), custom(function = "crate::domain::types::formats::not_blank"))]
@@ -306,6 +332,7 @@ fn ack_from(row: AcknowledgementRow, in_force: Option<i32>) -> Acknowledgement {
         agreement_id: row.agreement_id,
         version: row.version,
         user_id: row.user_id,
+        contact_id: row.contact_id,
         person_name: row.person_name,
         organization_id: row.organization_id,
         acknowledged_on: row.acknowledged_on,
@@ -364,15 +391,21 @@ pub async fn acknowledge(
     let (conn, actor) = cx.parts().await?;
     let a = load(conn, agreement_id, false).await?;
     access::can_see_records(actor, &a)?;
-    let own = input.person_name.is_none() && input.user_id.is_none_or(|u| Some(u) == actor.user_id());
+    let own = input.person_name.is_none()
+        && input.contact_id.is_none()
+        && input.user_id.is_none_or(|u| Some(u) == actor.user_id());
     if !own {
         access::can_edit(actor, &a)?;
     }
     validation::check(&input)?;
-    let user_id = match (input.user_id, &input.person_name) {
-        (Some(u), _) => Some(u),
-        (None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
-        (None, Some(_)) => None,
+    let named = [input.user_id.is_some(), input.contact_id.is_some(), input.person_name.is_some()];
+    if named.iter().filter(|n| **n).count() > 1 {
+        return Err(AppError::invalid("user_id", "one_of", "name the person once: user_id, contact_id or person_name"));
+    }
+    let user_id = match (input.user_id, input.contact_id, &input.person_name) {
+        (Some(u), _, _) => Some(u),
+        (None, None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
+        _ => None,
     };
     if let Some(user) = input.user_id
         && crate::repo::identity::users::get(conn, user).await?.is_none()
@@ -390,7 +423,14 @@ pub async fn acknowledge(
     if input.organization_id.is_some_and(|o| !parties.contains(&o)) {
         return Err(AppError::Conflict { detail: "organization_id: not a party of the agreement".into() });
     }
-    let organization_id = input.organization_id.or_else(|| {
+    let contact_organization = match input.contact_id {
+        Some(c) => {
+            let party_set: HashSet<Uuid> = parties.iter().copied().collect();
+            contacts_of_parties(conn, "contact_id", &[c], &party_set).await?.pop()
+        }
+        None => None,
+    };
+    let organization_id = input.organization_id.or(contact_organization).or_else(|| {
         // The caller's own party organisation, when recording their own briefing.
         parties.iter().copied().find(|p| own && actor.has_role(*p, Role::Member))
     });
@@ -399,6 +439,7 @@ pub async fn acknowledge(
         agreement_id,
         version,
         user_id,
+        contact_id: input.contact_id,
         person_name: input.person_name.map(|n| n.trim().to_owned()),
         organization_id,
         acknowledged_on: input.acknowledged_on.unwrap_or_else(|| Utc::now().date_naive()),
@@ -409,6 +450,29 @@ pub async fn acknowledge(
         let ack = ack_from(row, a.current_version);
         audit::record(tx, actor, "create", Change::Created(&ack)).await?;
         Ok(ack)
+    })
+    .await
+}
+
+/// Deletes an acknowledgement, and with it the name it carried, from the audit entries too:
+/// the erasure path for a person recorded by name only. The person themself (their own
+/// account's acknowledgement), or a coordinator or org admin of a party, deletes.
+pub async fn delete_acknowledgement(cx: &mut Cx<'_>, agreement_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let a = load(tx, agreement_id, false).await?;
+        access::can_see_records(actor, &a)?;
+        let row = repo::acknowledgement(tx, agreement_id, id).await?.ok_or(AppError::NotFound)?;
+        let own = row.user_id.is_some() && row.user_id == actor.user_id();
+        if !own {
+            access::can_edit(actor, &a)?;
+        }
+        repo::delete_acknowledgement(tx, id).await?;
+        let ack = ack_from(row, a.current_version);
+        audit::scrub(tx, &ack).await?;
+        let erased = Acknowledgement { person_name: None, ..ack };
+        audit::record(tx, actor, "delete", Change::Deleted(&erased)).await?;
+        Ok(())
     })
     .await
 }

@@ -73,7 +73,11 @@ fn redact_version(actor: &Actor, a: &Agreement, mut v: Version) -> Version {
                 }
             }
         }
-        v.signatures.iter_mut().for_each(|s| s.signed_by = None);
+        v.signatures.iter_mut().for_each(|s| {
+            s.signed_by = None;
+            s.signatory_name = None;
+            s.signatory_title = None;
+        });
     }
     v
 }
@@ -154,9 +158,11 @@ pub async fn sign(
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?;
-        let party = access::signing_party(actor, &before, s.organization_id)?;
-        validation::check(&s)?;
+        access::can_read(actor, &before)?;
         let row = repo::version(tx, id, number).await?.ok_or(AppError::NotFound)?;
+        let required: Vec<Uuid> = row.required_signers.iter().flatten().copied().collect();
+        let party = access::signing_party(actor, &before, &required, s.organization_id)?;
+        validation::check(&s)?;
         let latest = repo::latest_number(tx, id).await?.unwrap_or(0);
         if before.working_status() != Status::AwaitingSignatures || number != latest {
             return Err(AppError::Conflict {
@@ -189,7 +195,7 @@ pub async fn sign(
         let signature = Signature::try_from(signature_row)?;
         audit::record(tx, actor, "sign", Change::Created(&signature)).await?;
         let signed: HashSet<Uuid> = repo::signatures(tx, id, number).await?.iter().map(|r| r.organization_id).collect();
-        let after = if before.signing_parties().iter().all(|p| signed.contains(p)) {
+        let after = if required.iter().all(|p| signed.contains(p)) {
             crate::repo::agreements::put_in_force(tx, id, number).await?;
             let signatures: Vec<Signature> = repo::signatures(tx, id, number)
                 .await?

@@ -28,6 +28,7 @@ use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::agreements as agreement_repo;
 use crate::repo::contacts::{self as repo, ContactRow, ContactWrite};
+use crate::repo::members as member_repo;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -206,12 +207,23 @@ pub async fn create(cx: &mut Cx<'_>, organization_id: Uuid, fields: ContactField
     ensure_exists(conn, organization_id).await?;
     access::can_edit(actor, organization_id)?;
     validation::check(&fields)?;
+    account_is_a_member(conn, organization_id, fields.user_id).await?;
     conn.transaction(async |tx| {
         let created = Contact::try_from(repo::insert(tx, Uuid::now_v7(), organization_id, &fields.into_row()).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
     })
     .await
+}
+
+/// A contact is linked only to an account of the organisation's own member (422).
+async fn account_is_a_member(conn: &mut Conn, organization_id: Uuid, user_id: Option<Uuid>) -> Result<(), AppError> {
+    match user_id {
+        Some(user) if member_repo::get(conn, organization_id, user).await?.is_none() => {
+            Err(AppError::invalid("user_id", "not_a_member", "link only an account of the organisation's member"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The contact locked for a write: as a reader would see it first, then the right to change it.
@@ -238,6 +250,9 @@ pub async fn update(
         }
         let fields = merge_patch::apply(&before.fields(), &patch)?;
         validation::check(&fields)?;
+        if fields.user_id != before.user_id {
+            account_is_a_member(tx, organization_id, fields.user_id).await?;
+        }
         let after = Contact::try_from(repo::update(tx, id, &fields.into_row()).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)

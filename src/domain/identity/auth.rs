@@ -8,11 +8,12 @@ use diesel_async::AsyncConnection;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::db::Conn;
+use crate::db::{Conn, Db};
 use crate::domain::access::{Actor, Membership, Principal, Scope};
 use crate::domain::identity::passwords;
-use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::rate_limit::{AccountKey, LoginLimiter};
 use crate::domain::identity::tokens::{Claims, Credentials, KeySet, SubjectKind, random_token, token_hash};
+use crate::domain::types::formats::normalized_email;
 use crate::domain::types::names::{all_from_stored, from_stored};
 use crate::error::AppError;
 use crate::repo::identity::tokens::{self as token_repo, RefreshTokenRow};
@@ -61,8 +62,10 @@ impl From<diesel::result::Error> for OAuthError {
 /// The scope string of a signed-in person.
 const USER_SCOPE: &str = "user";
 
+/// Answers a token request. The per-address limit comes first; a connection is held only while
+/// the database is used, never while a password is hashed.
 pub async fn grant(
-    conn: &mut Conn,
+    db: &Db,
     keys: &KeySet,
     limiter: &LoginLimiter,
     client_ip: Option<IpAddr>,
@@ -70,38 +73,44 @@ pub async fn grant(
 ) -> Result<IssuedTokens, OAuthError> {
     limiter.request_from(client_ip)?;
     match grant {
-        Grant::Password { username, password } => password_grant(conn, keys, limiter, &username, password).await,
-        Grant::RefreshToken { refresh_token } => refresh_grant(conn, keys, &refresh_token).await,
+        Grant::Password { username, password } => {
+            password_grant(db, keys, limiter, client_ip, &username, password).await
+        }
+        Grant::RefreshToken { refresh_token } => {
+            let mut conn = db.conn().await?;
+            refresh_grant(&mut conn, keys, &refresh_token).await
+        }
         Grant::ClientCredentials { client_id, client_secret, scope } => {
-            client_grant(conn, keys, &client_id, &client_secret, scope.as_deref()).await
+            let mut conn = db.conn().await?;
+            client_grant(&mut conn, keys, &client_id, &client_secret, scope.as_deref()).await
         }
     }
 }
 
 async fn password_grant(
-    conn: &mut Conn,
+    db: &Db,
     keys: &KeySet,
     limiter: &LoginLimiter,
+    client_ip: Option<IpAddr>,
     username: &str,
     password: String,
 ) -> Result<IssuedTokens, OAuthError> {
-    limiter.check_account(username)?;
-    let user = user_repo::by_email(conn, username).await?;
+    let attempt = limiter.attempt(AccountKey::of(username), client_ip)?;
+    let user = {
+        let mut conn = db.conn().await?;
+        user_repo::by_email(&mut conn, &normalized_email(username)).await?
+    };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    // Argon2 takes tens of milliseconds: keep it off the event loop.
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-        .await
-        .map_err(AppError::internal)?;
+    let matches = passwords::verify_bounded(password, stored).await?;
     let user = match user {
         Some(user) if matches && user.active => user,
-        _ => {
-            limiter.failed(username);
-            return Err(OAuthError::InvalidGrant("the e-mail address or password is wrong".into()));
-        }
+        _ => return Err(OAuthError::InvalidGrant("the e-mail address or password is wrong".into())),
     };
-    limiter.succeeded(username);
+    limiter.succeeded(attempt);
     let refresh_token = random_token()?;
-    token_repo::insert_refresh_token(conn, &new_refresh_row(keys, &refresh_token, Uuid::now_v7(), user.id)?).await?;
+    let row = new_refresh_row(keys, &refresh_token, Uuid::now_v7(), user.id)?;
+    let mut conn = db.conn().await?;
+    token_repo::insert_refresh_token(&mut conn, &row).await?;
     Ok(IssuedTokens {
         access_token: keys.issue(user.id, SubjectKind::User, USER_SCOPE)?,
         expires_in: keys.access_ttl_secs(),

@@ -3,8 +3,14 @@
 //! Parameters follow the OWASP recommendation for Argon2id: 19 MiB of memory, 2 iterations,
 //! 1 lane (`m=19456,t=2,p=1`), with a 16-byte random salt, stored as a PHC string. Hashes
 //! carry their parameters, so raising them later still verifies old hashes.
+//!
+//! Each hash takes 19 MiB and tens of milliseconds, so the process runs at most one per core
+//! at a time ([`hash_bounded`], [`verify_bounded`]): a flood of sign-ins or invitation accepts
+//! waits its turn instead of taking memory, and never runs on the event loop.
 
 use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -52,6 +58,28 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     }
     let ok = PasswordHash::new(candidate).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok());
     ok && real
+}
+
+/// Permits to run Argon2: one per core.
+fn hashing_permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
+/// Runs `work` on the blocking pool once a hashing permit is free.
+async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _permit = hashing_permits().acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
+
+/// [`hash`], bounded in concurrency and off the event loop.
+pub async fn hash_bounded(password: String) -> Result<String, AppError> {
+    bounded(move || hash(&password)).await?
+}
+
+/// [`verify`], bounded in concurrency and off the event loop.
+pub async fn verify_bounded(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    bounded(move || verify(&password, stored.as_deref())).await
 }
 
 #[cfg(test)]

@@ -119,10 +119,10 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(AppError::internal)??;
+    let hash = passwords::hash_bounded(password).await?;
     let row = NewUserRow {
         id: Uuid::now_v7(),
-        email: email.trim().to_owned(),
+        email: formats::normalized_email(email),
         display_name: display_name.trim().to_owned(),
         password_hash: Some(hash),
         platform_admin,

@@ -3,6 +3,8 @@
 
 pub mod access;
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -10,14 +12,19 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::config::MailConfig;
+use crate::db::Conn;
 use crate::domain::access::{Actor, Principal, Role};
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
 use crate::domain::identity::passwords;
+use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::{random_token, token_hash};
 use crate::domain::identity::users::User;
+use crate::domain::mail::{self, Outgoing};
 use crate::domain::organizations::ensure_exists;
 use crate::domain::types::formats;
+use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::merge_patch;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::ListQuery;
@@ -27,6 +34,7 @@ use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::identity::users as user_repo;
 use crate::repo::members::{self as repo, InvitationRow, MemberRow};
+use crate::repo::organizations as organization_repo;
 
 /// How long an invitation can be redeemed.
 const INVITATION_VALIDITY_DAYS: i64 = 7;
@@ -90,15 +98,6 @@ impl Audited for Invitation {
     }
 }
 
-/// What adding a person by e-mail did.
-#[derive(Clone, Debug)]
-pub enum Added {
-    /// The person had an account and is now a member.
-    Member(Member),
-    /// No account yet: an invitation to redeem with this single-use token.
-    Invited { invitation: Invitation, token: String },
-}
-
 pub async fn list(cx: &mut Cx<'_>, organization_id: Uuid, list: &ListQuery) -> Result<Page<Member, Uuid>, AppError> {
     let page = list.page::<Uuid>()?;
     let (conn, actor) = cx.parts().await?;
@@ -124,40 +123,47 @@ pub struct NewMember {
     #[validate(custom(function = "formats::email"))]
     pub email: String,
     pub role: Role,
-    /// The person's name, used when they do not have an account yet (default: the part of the
-    /// address before `@`).
+    /// How the invitation greets the person (default: the part of the address before `@`).
+    /// A person who has an account keeps their own name.
     #[serde(default)]
     #[schema(max_length = 200)]
     #[validate(length(max = 200))]
     pub display_name: String,
 }
 
-pub async fn add(cx: &mut Cx<'_>, organization_id: Uuid, new: NewMember) -> Result<Added, AppError> {
+/// Invites a person by e-mail. Whether or not the address has an account, the answer is the
+/// same: an invitation, sent to the address only. Its owner accepts it (signed in, or by
+/// choosing a password), so nobody gains an organisation's rights through an address they do
+/// not read.
+pub async fn add(
+    cx: &mut Cx<'_>,
+    mail: &MailConfig,
+    organization_id: Uuid,
+    new: NewMember,
+) -> Result<Invitation, AppError> {
     let (conn, actor) = cx.parts().await?;
     ensure_exists(conn, organization_id).await?;
     access::can_manage(actor, organization_id)?;
     validation::check(&new)?;
-    let email = new.email.trim();
+    let email = formats::normalized_email(&new.email);
     let role = new.role;
-    let display_name = new.display_name.as_str();
     conn.transaction(async |tx| {
-        if let Some(user) = user_repo::by_email(tx, email).await? {
-            repo::insert(tx, organization_id, user.id, &name_of(&role)).await?;
-            let member = Member::try_from(repo::get(tx, organization_id, user.id).await?.ok_or(AppError::NotFound)?)?;
-            audit::record(tx, actor, "create", Change::Created(&member)).await?;
-            return Ok(Added::Member(member));
+        if let Some(user) = user_repo::by_email(tx, &email).await?
+            && repo::get(tx, organization_id, user.id).await?.is_some()
+        {
+            return Err(AppError::Conflict { detail: "the address is already a member of the organisation".into() });
         }
         // Without a name, the invitation greets the address's owner by its local part.
-        let display_name = match display_name.trim() {
-            "" => email.split('@').next().unwrap_or(email),
-            name => name,
+        let display_name = match new.display_name.trim() {
+            "" => email.split('@').next().unwrap_or(&email).to_owned(),
+            name => name.to_owned(),
         };
         let token = random_token()?;
         let row = InvitationRow {
             id: Uuid::now_v7(),
             organization_id,
-            email: email.to_owned(),
-            display_name: display_name.trim().to_owned(),
+            email: email.clone(),
+            display_name,
             role: name_of(&role),
             token_hash: token_hash(&token),
             invited_by: actor.user_id(),
@@ -165,6 +171,9 @@ pub async fn add(cx: &mut Cx<'_>, organization_id: Uuid, new: NewMember) -> Resu
             accepted_at: None,
         };
         repo::insert_invitation(tx, &row).await?;
+        let organization = organization_repo::get(tx, organization_id).await?.ok_or(AppError::NotFound)?;
+        let name: LocalizedText = serde_json::from_value(organization.name).map_err(AppError::internal)?;
+        mail::enqueue(tx, invitation_message(mail, &row, &name, &token)).await?;
         let invitation = Invitation {
             id: row.id,
             organization_id,
@@ -174,9 +183,41 @@ pub async fn add(cx: &mut Cx<'_>, organization_id: Uuid, new: NewMember) -> Resu
             expires_at: row.expires_at,
         };
         audit::record(tx, actor, "invite", Change::Created(&invitation)).await?;
-        Ok(Added::Invited { invitation, token })
+        Ok(invitation)
     })
     .await
+}
+
+/// The invitation e-mail, in Finnish and English.
+fn invitation_message(mail: &MailConfig, row: &InvitationRow, organization: &LocalizedText, token: &str) -> Outgoing {
+    let name = [&organization.fi, &organization.sv, &organization.en]
+        .into_iter()
+        .flatten()
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    let how = match &mail.invitation_url {
+        Some(url) => format!("{}\n", url.replace("{token}", token)),
+        None => format!(
+            "POST /api/v1/invitations/{token}/accept\n\n\
+             Kutsukoodi / invitation code: {token}\n"
+        ),
+    };
+    let days = INVITATION_VALIDITY_DAYS;
+    Outgoing {
+        to: row.email.clone(),
+        subject: format!("Kutsu: {name} / Invitation: {name}"),
+        body: format!(
+            "Hei {greeting},\n\n\
+             sinut on kutsuttu Yhdyspinta-palveluun organisaation {name} jäseneksi. \
+             Hyväksy kutsu {days} päivän kuluessa:\n\n\
+             You have been invited to join {name} in Yhdyspinta. Accept within {days} days:\n\n\
+             {how}\n\
+             Jos sinulla on jo tunnus, kirjaudu ensin sisään. / If you have an account, sign in first.\n\
+             Jos et odottanut kutsua, voit jättää viestin huomiotta. / If you did not expect this, ignore it.\n",
+            greeting = row.display_name,
+        ),
+    }
 }
 
 /// Fails with 409 if losing `losing` would leave the organisation without an org admin;
@@ -256,59 +297,121 @@ pub async fn remove(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid, if_ma
 }
 
 /// Redeeming an invitation.
-#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "a long passphrase of my own"}))]
 pub struct AcceptInvitation {
-    /// 12 to 1024 characters.
+    /// The password of the new account, 12 to 1024 characters. Leave it out when accepting
+    /// signed in with an account of the invited address.
+    #[serde(default)]
     #[schema(min_length = 12, max_length = 1024)]
     #[validate(length(max = 1024))]
-    pub password: String,
+    pub password: Option<String>,
 }
 
-/// Redeems an invitation: creates the account (or, if the address has registered since,
-/// uses that account) and the membership. Unknown, used and expired tokens all read 404.
-pub async fn accept_invitation(cx: &mut Cx<'_>, token: &str, body: AcceptInvitation) -> Result<User, AppError> {
+/// What accepting an invitation did.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub user: User,
+    /// Whether the account was created now.
+    pub created: bool,
+}
+
+/// Tokens are 43 characters; anything longer is no token of ours.
+const MAX_TOKEN_CHARS: usize = 128;
+
+/// Redeems an invitation. Signed in, the account of the invited address joins the
+/// organisation; otherwise a new account is created for the address with the given password
+/// (an address that has an account must sign in). Unknown, used and expired tokens all read
+/// 404. The token is looked up before anything costly; the password is hashed only for a
+/// valid token, without holding a connection, and under the process-wide hashing bound.
+pub async fn accept_invitation(
+    cx: &mut Cx<'_>,
+    limiter: &LoginLimiter,
+    client: Option<IpAddr>,
+    token: &str,
+    body: AcceptInvitation,
+) -> Result<Accepted, AppError> {
+    limiter.request_from(client)?;
     validation::check(&body)?;
-    let password = body.password;
-    passwords::validate_new("password", &password).map_err(|e: FieldError| AppError::Validation(vec![e]))?;
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(AppError::internal)??;
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(AppError::NotFound);
+    }
     let token_hash = token_hash(token);
-    let request_id = cx.request_id().map(str::to_owned);
-    let conn = cx.conn().await?;
-    conn.transaction(async |tx| {
-        let invitation = repo::invitation_for_update(tx, &token_hash)
-            .await?
-            .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
-            .ok_or(AppError::NotFound)?;
-        let actor_for = |id| Actor {
-            principal: Principal::User { id, platform_admin: false, memberships: vec![] },
-            request_id: request_id.clone(),
-        };
-        let user = match user_repo::by_email(tx, &invitation.email).await? {
-            Some(existing) => User::from(existing),
-            None => {
-                let row = user_repo::NewUserRow {
-                    id: Uuid::now_v7(),
-                    email: invitation.email.clone(),
-                    display_name: invitation.display_name.clone(),
-                    password_hash: Some(hash),
-                    platform_admin: false,
-                };
-                let user = User::from(user_repo::insert(tx, &row).await?);
-                audit::record(tx, &actor_for(user.id), "accept_invitation", Change::Created(&user)).await?;
-                user
+    let (conn, actor) = cx.parts().await?;
+    let invitation = valid(repo::invitation(conn, &token_hash, false).await?)?;
+    match &actor.principal {
+        Principal::User { id, .. } => {
+            let user = User::from(user_repo::get(conn, *id).await?.ok_or(AppError::NotFound)?);
+            if user.email != invitation.email {
+                return Err(AppError::Forbidden);
             }
-        };
-        let actor = actor_for(user.id);
-        if repo::get(tx, invitation.organization_id, user.id).await?.is_none() {
-            repo::insert(tx, invitation.organization_id, user.id, &invitation.role).await?;
-            let member =
-                Member::try_from(repo::get(tx, invitation.organization_id, user.id).await?.ok_or(AppError::NotFound)?)?;
-            audit::record(tx, &actor, "create", Change::Created(&member)).await?;
+            let actor = actor.clone();
+            conn.transaction(async |tx| {
+                let invitation = valid(repo::invitation(tx, &token_hash, true).await?)?;
+                join(tx, &actor, &invitation, user.id).await?;
+                Ok(Accepted { user, created: false })
+            })
+            .await
         }
-        repo::mark_invitation_accepted(tx, invitation.id).await?;
-        Ok(user)
-    })
-    .await
+        Principal::Client { .. } => Err(AppError::Forbidden),
+        Principal::Anonymous => {
+            if user_repo::by_email(conn, &invitation.email).await?.is_some() {
+                return Err(AppError::Conflict {
+                    detail: "the invited address has an account: sign in and accept with your access token".into(),
+                });
+            }
+            let password = body
+                .password
+                .ok_or_else(|| AppError::invalid("password", "required", "choose a password for the new account"))?;
+            passwords::validate_new("password", &password).map_err(|e: FieldError| AppError::Validation(vec![e]))?;
+            cx.release();
+            let hash = passwords::hash_bounded(password).await?;
+            let request_id = cx.request_id().map(str::to_owned);
+            cx.conn()
+                .await?
+                .transaction(async |tx| {
+                    let invitation = valid(repo::invitation(tx, &token_hash, true).await?)?;
+                    if user_repo::by_email(tx, &invitation.email).await?.is_some() {
+                        return Err(AppError::Conflict {
+                            detail: "the invited address has an account: sign in".into(),
+                        });
+                    }
+                    let row = user_repo::NewUserRow {
+                        id: Uuid::now_v7(),
+                        email: invitation.email.clone(),
+                        display_name: invitation.display_name.clone(),
+                        password_hash: Some(hash),
+                        platform_admin: false,
+                    };
+                    let user = User::from(user_repo::insert(tx, &row).await?);
+                    let actor = Actor {
+                        principal: Principal::User { id: user.id, platform_admin: false, memberships: vec![] },
+                        request_id,
+                    };
+                    audit::record(tx, &actor, "accept_invitation", Change::Created(&user)).await?;
+                    join(tx, &actor, &invitation, user.id).await?;
+                    Ok(Accepted { user, created: true })
+                })
+                .await
+        }
+    }
+}
+
+/// The invitation, if it can still be redeemed (404 otherwise).
+fn valid(invitation: Option<InvitationRow>) -> Result<InvitationRow, AppError> {
+    invitation.filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now()).ok_or(AppError::NotFound)
+}
+
+/// Makes `user_id` a member as the invitation says (unless it already is one) and spends the
+/// invitation.
+async fn join(tx: &mut Conn, actor: &Actor, invitation: &InvitationRow, user_id: Uuid) -> Result<(), AppError> {
+    if repo::get(tx, invitation.organization_id, user_id).await?.is_none() {
+        repo::insert(tx, invitation.organization_id, user_id, &invitation.role).await?;
+        let member =
+            Member::try_from(repo::get(tx, invitation.organization_id, user_id).await?.ok_or(AppError::NotFound)?)?;
+        audit::record(tx, actor, "create", Change::Created(&member)).await?;
+    }
+    repo::mark_invitation_accepted(tx, invitation.id).await?;
+    Ok(())
 }

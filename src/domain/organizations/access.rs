@@ -1,5 +1,6 @@
 //! Who may do what to organisation records. Records are public directory data; platform admins
-//! register and remove organisations, and an organisation's own org admins edit its record.
+//! register and remove organisations and change registry facts (kind, business ID, parent); an
+//! organisation's own org admins edit the rest of its record.
 
 use uuid::Uuid;
 
@@ -12,6 +13,12 @@ pub fn can_create(actor: &Actor) -> Result<(), AppError> {
 
 pub fn can_update(actor: &Actor, organization_id: Uuid) -> Result<(), AppError> {
     admin_or(actor, actor.has_role(organization_id, Role::OrgAdmin))
+}
+
+/// Registry facts (kind, business ID, parent) say what the organisation is; an org admin edits
+/// how it presents itself, a platform admin what it is.
+pub fn can_change_registry_facts(actor: &Actor) -> Result<(), AppError> {
+    admin_or(actor, false)
 }
 
 pub fn can_delete(actor: &Actor) -> Result<(), AppError> {

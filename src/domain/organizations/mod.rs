@@ -313,6 +313,12 @@ pub async fn update(
         access::can_update(actor, id)?;
         if_match.check_required(before.version)?;
         let fields = merge_patch::apply(&before.fields(), &patch)?;
+        let registry_changed = fields.kind != before.kind
+            || fields.business_id != before.business_id
+            || fields.parent_id != before.parent_id;
+        if registry_changed {
+            access::can_change_registry_facts(actor)?;
+        }
         validation::check(&fields)?;
         if fields.parent_id != before.parent_id {
             check_parent(tx, id, fields.parent_id).await?;

@@ -24,6 +24,15 @@ pub fn email(value: &str) -> Result<(), ValidationError> {
     if ok { Ok(()) } else { Err(rule("invalid_email", "not an e-mail address")) }
 }
 
+/// An e-mail address as stored and compared: spaces trimmed, ASCII letters lowercased. The
+/// database applies the same rule (`normalized_email()`) and keeps addresses in this form, so a
+/// lookup, a uniqueness check and the login limiter always agree on which account an address
+/// names. Other letters are kept as written: Unicode case mapping differs between Rust and
+/// PostgreSQL (`İ`), and a different address must not reach someone else's account.
+pub fn normalized_email(value: &str) -> String {
+    value.trim_matches(' ').to_ascii_lowercase()
+}
+
 /// Digits, spaces, `()-` and an optional leading `+`, 5–20 characters (`*_phone_check`).
 pub fn phone(value: &str) -> Result<(), ValidationError> {
     let rest = value.strip_prefix('+').unwrap_or(value);

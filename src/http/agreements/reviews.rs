@@ -1,7 +1,7 @@
 //! `/api/v1/agreements/{id}/reviews` and `…/acknowledgements`: the parties' annual reviews and
 //! who was briefed on the ground rules.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -91,6 +91,7 @@ pub struct AcknowledgementView {
     pub id: Uuid,
     pub version: i32,
     pub user_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
     pub person_name: Option<String>,
     pub organization_id: Option<Uuid>,
     pub acknowledged_on: NaiveDate,
@@ -106,6 +107,7 @@ impl From<Acknowledgement> for AcknowledgementView {
             id: a.id,
             version: a.version,
             user_id: a.user_id,
+            contact_id: a.contact_id,
             person_name: a.person_name,
             organization_id: a.organization_id,
             acknowledged_on: a.acknowledged_on,
@@ -151,4 +153,23 @@ pub async fn acknowledge(
 ) -> Result<HttpResponse, AppError> {
     let ack = reviews::acknowledge(&mut cx, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(AcknowledgementView::from(ack)))
+}
+
+/// Delete an acknowledgement, erasing the name it carried (also from the audit log). The
+/// person themself deletes their own; coordinators and org admins of the parties any.
+#[utoipa::path(
+    operation_id = "delete_agreement_acknowledgement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("acknowledgement_id" = Uuid, Path, description = "Acknowledgement id")),
+    responses((status = 204, description = "Deleted"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/agreements/{id}/acknowledgements/{acknowledgement_id}")]
+pub async fn delete_acknowledgement(
+    mut cx: Cx<'static>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, acknowledgement_id) = path.into_inner();
+    reviews::delete_acknowledgement(&mut cx, id, acknowledgement_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

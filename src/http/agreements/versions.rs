@@ -21,8 +21,10 @@ pub struct SignatureView {
     pub organization_id: Uuid,
     pub version: i32,
     pub content_hash: String,
-    pub signatory_name: String,
-    pub signatory_title: String,
+    /// The signatory's name (party members only; `null` for other readers: personal data).
+    pub signatory_name: Option<String>,
+    /// The signatory's title (party members only).
+    pub signatory_title: Option<String>,
     pub method: SignatureMethod,
     pub decision_ref: Option<String>,
     /// The user who recorded the signature (party members only).
@@ -70,6 +72,10 @@ pub struct VersionView {
     pub created_at: DateTime<Utc>,
     /// When the last signature it needed was given; `null` while it has not been in force.
     pub entered_into_force_at: Option<DateTime<Utc>>,
+    /// The organisations whose signatures put the version in force: its signing parties, and
+    /// for an amendment also every party that signed the version in force and every
+    /// organisation whose obligations it sets, changes or removes.
+    pub required_signers: Vec<Uuid>,
     pub signatures: Vec<SignatureView>,
 }
 
@@ -84,6 +90,7 @@ impl From<Version> for VersionView {
             rationale: v.rationale,
             created_at: v.created_at,
             entered_into_force_at: v.entered_into_force_at,
+            required_signers: v.required_signers,
             signatures: v.signatures.into_iter().map(SignatureView::from).collect(),
         }
     }

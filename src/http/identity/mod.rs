@@ -20,7 +20,7 @@ use crate::domain::identity::tokens::{Jwk, KeySet};
 use crate::domain::identity::users::{self, Me};
 use crate::domain::types::localized::LocalizedText;
 use crate::error::{AppError, Problem};
-use crate::http::common::{Tagged, request_id};
+use crate::http::common::{Tagged, client_address, request_id};
 
 /// A token request (RFC 6749 §4.3, §6, §4.4), form-encoded or JSON.
 #[derive(Debug, Default, Deserialize, ToSchema, Validate)]
@@ -147,7 +147,10 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, O
 
 fn into_grant(r: TokenRequest) -> Result<Grant, OAuthError> {
     // Every field is bounded before anything else: an oversized username never reaches the
-    // rate limiter's keys or a database query.
+    // rate limiter or a database query. An address is at most 254 bytes (RFC 5321).
+    if r.username.as_ref().is_some_and(|u| u.len() > MAX_USERNAME_BYTES) {
+        return Err(OAuthError::InvalidRequest(format!("too long: username (at most {MAX_USERNAME_BYTES} bytes)")));
+    }
     if let Err(e) = r.validate() {
         let fields: Vec<String> =
             crate::domain::types::validation::field_errors(&e).into_iter().map(|f| f.field).collect();
@@ -170,6 +173,8 @@ fn into_grant(r: TokenRequest) -> Result<Grant, OAuthError> {
         _ => Err(OAuthError::UnsupportedGrantType),
     }
 }
+
+const MAX_USERNAME_BYTES: usize = 254;
 
 /// Issue tokens (OAuth 2.0 token endpoint): `password` for people, `refresh_token` to rotate,
 /// `client_credentials` for service clients. Rate limited per client IP and per account.
@@ -201,9 +206,7 @@ pub async fn token(
         Ok(grant) => grant,
         Err(e) => return oauth_error(&req, e),
     };
-    let ip = req.peer_addr().map(|a| a.ip());
-    let mut conn = db.conn().await?;
-    match auth::grant(&mut conn, &keys, &limiter, ip, grant).await {
+    match auth::grant(&db, &keys, &limiter, client_address(&req), grant).await {
         Ok(tokens) => Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))

@@ -1,19 +1,21 @@
 //! `/api/v1/organizations/{id}/members` and `/api/v1/invitations/{token}/accept`.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::config::MailConfig;
 use crate::domain::access::Role;
 use crate::domain::context::Cx;
-use crate::domain::members::{self, AcceptInvitation, Added, Member, MemberFields, NewMember};
+use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::members::{self, AcceptInvitation, Member, MemberFields, NewMember};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::http::common::{
-    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
+    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, client_address,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,42 +101,37 @@ pub struct InvitationView {
     pub email: String,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
-    /// Single use; redeem with `POST /api/v1/invitations/{token}/accept`. Shown only now.
-    pub invitation_token: String,
 }
 
-/// Add a member by e-mail (org admins, platform admins). An existing account becomes a
-/// member at once (201 with the membership); for a new address an invitation is created
-/// (202 with its single-use token).
+/// Invite a person by e-mail (org admins, platform admins). The invitation, with its
+/// single-use token, goes to the address only; its owner accepts it signed in (an existing
+/// account) or by choosing a password (a new one). The answer is the same either way.
 #[utoipa::path(
     operation_id = "add_member",
     tag = "members",
     params(("id" = Uuid, Path, description = "Organisation id")),
     request_body = NewMember,
     responses(
-        (status = 201, description = "Added", body = MemberView, headers(("Location" = String), ("ETag" = String))),
-        (status = 202, description = "Invited", body = InvitationView),
+        (status = 202, description = "Invited: the invitation was sent to the address", body = InvitationView),
         WriteErrors,
     ),
     security(("bearer" = []))
 )]
 #[post("/api/v1/organizations/{id}/members")]
-pub async fn add(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<NewMember>) -> Result<HttpResponse, AppError> {
-    let org = id.into_inner();
-    match members::add(&mut cx, org, body.into_inner()).await? {
-        Added::Member(m) => {
-            let view = MemberView::from(m);
-            Ok(created(format!("/api/v1/organizations/{org}/members/{}", view.user_id), &view))
-        }
-        Added::Invited { invitation, token } => Ok(HttpResponse::Accepted().json(InvitationView {
-            status: "invited",
-            invitation_id: invitation.id,
-            email: invitation.email,
-            role: invitation.role,
-            expires_at: invitation.expires_at,
-            invitation_token: token,
-        })),
-    }
+pub async fn add(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    mail: web::Data<MailConfig>,
+    body: Body<NewMember>,
+) -> Result<HttpResponse, AppError> {
+    let invitation = members::add(&mut cx, &mail, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(InvitationView {
+        status: "invited",
+        invitation_id: invitation.id,
+        email: invitation.email,
+        role: invitation.role,
+        expires_at: invitation.expires_at,
+    }))
 }
 
 /// Change a member's role (org admins, platform admins). The last org admin cannot be demoted.
@@ -189,26 +186,37 @@ pub struct AcceptedView {
     pub display_name: String,
 }
 
-/// Redeem an invitation: creates the account with this password and the membership. Sign in
-/// afterwards with the `password` grant. Unknown, used and expired tokens answer 404.
+/// Redeem an invitation with the token from its e-mail. Signed in (with an account of the
+/// invited address), you join the organisation; otherwise give a password and the account is
+/// created. Unknown, used and expired tokens answer 404; an address that has an account must
+/// sign in (409). Rate limited per client address.
 #[utoipa::path(
     operation_id = "accept_invitation",
     tag = "members",
-    params(("token" = String, Path, description = "The invitation token")),
+    params(("token" = String, Path, description = "The invitation token", max_length = 128)),
     request_body = AcceptInvitation,
-    responses((status = 201, description = "Account created", body = AcceptedView), WriteErrors),
-    security()
+    responses(
+        (status = 201, description = "Account created and joined", body = AcceptedView),
+        (status = 200, description = "Joined with your account", body = AcceptedView),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
+    ),
+    security((), ("bearer" = []))
 )]
 #[post("/api/v1/invitations/{token}/accept")]
 pub async fn accept(
+    req: HttpRequest,
     mut cx: Cx<'static>,
     token: web::Path<String>,
+    limiter: web::Data<LoginLimiter>,
     body: Body<AcceptInvitation>,
 ) -> Result<HttpResponse, AppError> {
-    let user = members::accept_invitation(&mut cx, &token, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(AcceptedView {
-        user_id: user.id,
-        email: user.email,
-        display_name: user.display_name,
-    }))
+    let client = client_address(&req);
+    let accepted = members::accept_invitation(&mut cx, &limiter, client, &token, body.into_inner()).await?;
+    let view = AcceptedView {
+        user_id: accepted.user.id,
+        email: accepted.user.email,
+        display_name: accepted.user.display_name,
+    };
+    Ok(if accepted.created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
 }

@@ -38,6 +38,7 @@ pub struct AgreementRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    pub created_by_organization_id: Option<Uuid>,
 }
 
 /// The editable columns.
@@ -79,9 +80,14 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AgreementRow>
     agreements::table.find(id).select(AgreementRow::as_select()).for_update().first(conn).await.optional()
 }
 
-pub async fn insert(conn: &mut Conn, id: Uuid, fields: &AgreementWrite) -> QueryResult<AgreementRow> {
+pub async fn insert(
+    conn: &mut Conn,
+    id: Uuid,
+    created_by: Option<Uuid>,
+    fields: &AgreementWrite,
+) -> QueryResult<AgreementRow> {
     diesel::insert_into(agreements::table)
-        .values((agreements::id.eq(id), fields))
+        .values((agreements::id.eq(id), agreements::created_by_organization_id.eq(created_by), fields))
         .returning(AgreementRow::as_returning())
         .get_result(conn)
         .await
@@ -240,8 +246,8 @@ pub async fn id_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Uuid>
     agreements::table.filter(agreements::code.eq(code)).select(agreements::id).first(conn).await.optional()
 }
 
-/// Is `organization_id` a party to a live (not cancelled or terminated) agreement together
-/// with any of `others`?
+/// Does `organization_id` collaborate with any of `others`: have both signed the version in
+/// force of an agreement in force? Being named in an agreement is no one's consent.
 pub async fn collaborates(conn: &mut Conn, organization_id: Uuid, others: &[Uuid]) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Found {
@@ -253,11 +259,13 @@ pub async fn collaborates(conn: &mut Conn, organization_id: Uuid, others: &[Uuid
     }
     let found: Found = diesel::sql_query(
         "SELECT EXISTS ( \
-             SELECT 1 FROM agreement_parties mine \
-             JOIN agreement_parties theirs ON theirs.agreement_id = mine.agreement_id \
-             JOIN agreements a ON a.id = mine.agreement_id \
-             WHERE mine.organization_id = $1 AND theirs.organization_id = ANY($2) \
-               AND a.status NOT IN ('cancelled', 'terminated')) AS found",
+             SELECT 1 FROM agreements a \
+             JOIN agreement_signatures mine \
+               ON mine.agreement_id = a.id AND mine.version = a.current_version \
+             JOIN agreement_signatures theirs \
+               ON theirs.agreement_id = a.id AND theirs.version = a.current_version \
+             WHERE a.status = 'active' AND a.end_date >= current_date \
+               AND mine.organization_id = $1 AND theirs.organization_id = ANY($2)) AS found",
     )
     .bind::<diesel::sql_types::Uuid, _>(organization_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(others.to_vec())

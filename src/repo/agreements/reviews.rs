@@ -16,7 +16,7 @@ pub struct ReviewRow {
     pub scheduled_date: NaiveDate,
     pub held_on: Option<NaiveDate>,
     pub participant_organization_ids: Vec<Option<Uuid>>,
-    pub participant_names: Vec<Option<String>>,
+    pub participant_contact_ids: Vec<Option<Uuid>>,
     pub agenda: Option<serde_json::Value>,
     pub findings: Option<serde_json::Value>,
     pub decisions: serde_json::Value,
@@ -62,6 +62,7 @@ pub struct AcknowledgementRow {
     pub agreement_id: Uuid,
     pub version: i32,
     pub user_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
     pub person_name: Option<String>,
     pub organization_id: Option<Uuid>,
     pub acknowledged_on: NaiveDate,
@@ -70,6 +71,22 @@ pub struct AcknowledgementRow {
 
 pub async fn insert_acknowledgement(conn: &mut Conn, row: &AcknowledgementRow) -> QueryResult<usize> {
     diesel::insert_into(crate::repo::schema::agreement_acknowledgements::table).values(row).execute(conn).await
+}
+
+pub async fn acknowledgement(conn: &mut Conn, agreement_id: Uuid, id: Uuid) -> QueryResult<Option<AcknowledgementRow>> {
+    use crate::repo::schema::agreement_acknowledgements::dsl as a;
+    a::agreement_acknowledgements
+        .filter(a::agreement_id.eq(agreement_id))
+        .filter(a::id.eq(id))
+        .select(AcknowledgementRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn delete_acknowledgement(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
+    use crate::repo::schema::agreement_acknowledgements::dsl as a;
+    diesel::delete(a::agreement_acknowledgements.filter(a::id.eq(id))).execute(conn).await
 }
 
 /// Which acknowledgements to list.

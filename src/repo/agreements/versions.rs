@@ -19,6 +19,8 @@ pub struct VersionRow {
     pub created_at: DateTime<Utc>,
     /// The parties' contact persons at the time, kept beside the signed snapshot.
     pub party_contacts: serde_json::Value,
+    /// The organisations whose signatures put the version in force.
+    pub required_signers: Vec<Option<Uuid>>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -119,4 +121,28 @@ pub async fn seals_of(conn: &mut Conn, id: Uuid, versions: &[i32]) -> QueryResul
         .select((agreement_seals::version, agreement_seals::seal))
         .load(conn)
         .await
+}
+
+/// The organisations that must sign versions from `from` on (the version in force and any
+/// frozen after it).
+pub async fn signatories(conn: &mut Conn, agreement_id: Uuid, from: i32) -> QueryResult<Vec<Uuid>> {
+    let rows: Vec<Vec<Option<Uuid>>> = agreement_versions::table
+        .filter(agreement_versions::agreement_id.eq(agreement_id))
+        .filter(agreement_versions::number.ge(from))
+        .select(agreement_versions::required_signers)
+        .load(conn)
+        .await?;
+    let mut all: Vec<Uuid> = rows.into_iter().flatten().flatten().collect();
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
+/// Whether any party has signed any version of the agreement.
+pub async fn any_signature(conn: &mut Conn, agreement_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        agreement_signatures::table.filter(agreement_signatures::agreement_id.eq(agreement_id)),
+    ))
+    .get_result(conn)
+    .await
 }

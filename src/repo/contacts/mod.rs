@@ -123,3 +123,16 @@ pub async fn erase(conn: &mut Conn, id: Uuid) -> QueryResult<ContactRow> {
         .get_result(conn)
         .await
 }
+
+/// The organisation of each of these contacts that is not erased.
+pub async fn owners(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .filter(contacts::erased_at.is_null())
+        .select((contacts::id, contacts::organization_id))
+        .load(conn)
+        .await
+}

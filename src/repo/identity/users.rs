@@ -44,18 +44,9 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()
 }
 
-/// The user with this e-mail address, compared case-insensitively.
+/// The user with this e-mail address; `email` is normalised (addresses are stored so).
 pub async fn by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(users.email) = lower(")
-                .bind::<diesel::sql_types::Text, _>(email.to_owned())
-                .sql(")"),
-        )
-        .select(UserRow::as_select())
-        .first(conn)
-        .await
-        .optional()
+    users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).await.optional()
 }
 
 pub async fn insert(conn: &mut Conn, row: &NewUserRow) -> QueryResult<UserRow> {

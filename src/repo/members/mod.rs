@@ -159,14 +159,10 @@ pub async fn insert_invitation(conn: &mut Conn, row: &InvitationRow) -> QueryRes
     diesel::insert_into(invitations::table).values(row).execute(conn).await
 }
 
-pub async fn invitation_for_update(conn: &mut Conn, token_hash: &[u8]) -> QueryResult<Option<InvitationRow>> {
-    invitations::table
-        .filter(invitations::token_hash.eq(token_hash))
-        .select(InvitationRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+/// The invitation with this token hash; `for_update` locks it for the transaction.
+pub async fn invitation(conn: &mut Conn, token_hash: &[u8], for_update: bool) -> QueryResult<Option<InvitationRow>> {
+    let query = invitations::table.filter(invitations::token_hash.eq(token_hash)).select(InvitationRow::as_select());
+    if for_update { query.for_update().first(conn).await } else { query.first(conn).await }.optional()
 }
 
 pub async fn mark_invitation_accepted(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
