@@ -124,8 +124,11 @@ impl utoipa::PartialSchema for Transition {
         OneOfBuilder::new()
             .item(shape(others, ObjectBuilder::new().schema_type(SchemaType::Array(vec![Type::String, Type::Null]))))
             .item(
-                shape(vec![Status::Terminated], ObjectBuilder::new().schema_type(Type::String).pattern(Some("\\S")))
-                    .required("comment"),
+                shape(
+                    vec![Status::Terminated],
+                    ObjectBuilder::new().schema_type(Type::String).pattern(Some("[^\\s\\u0085]")),
+                )
+                .required("comment"),
             )
             .description(Some(
                 "The state to move to (`negotiation`, `draft`, `awaiting_signatures`, `terminated` or `cancelled`) \

@@ -45,7 +45,7 @@ impl utoipa::PartialSchema for LocalizedText {
             );
             present = present.item(
                 ObjectBuilder::new()
-                    .property(lang, ObjectBuilder::new().schema_type(Type::String).pattern(Some("\\S")))
+                    .property(lang, ObjectBuilder::new().schema_type(Type::String).pattern(Some("[^\\s\\u0085]")))
                     .required(lang),
             );
         }
