@@ -29,9 +29,11 @@ async fn patch(
 }
 
 async fn members_only_contact(app: &TestApp, p: &Personas, who: As, org: uuid::Uuid, name: &str) -> String {
+    // With an Idempotency-Key, so the answer is also kept for retries: one more copy.
     let res = app
         .call(json(
-            p.request(who, TestRequest::post().uri(&format!("/api/v1/organizations/{org}/contacts"))),
+            p.request(who, TestRequest::post().uri(&format!("/api/v1/organizations/{org}/contacts")))
+                .insert_header(("idempotency-key", format!("contact-{}", uuid::Uuid::now_v7()))),
             serde_json::json!({"name": name, "title": "Yhdyshenkilö", "visibility": "members",
                                "email": "yhdyshenkilo@example.fi"}),
         ))
@@ -473,21 +475,25 @@ async fn copies_of(app: &TestApp, needle: &str) -> Vec<String> {
         table_name: String,
         #[diesel(sql_type = diesel::sql_types::Text)]
         column_name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        data_type: String,
     }
     let mut conn = app.conn().await;
     let columns: Vec<Column> = diesel::sql_query(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns \
-         WHERE table_schema = 'public' AND data_type IN ('text', 'jsonb', 'ARRAY', 'character varying')",
+        "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND data_type IN ('text', 'jsonb', 'ARRAY', 'character varying', 'bytea')",
     )
     .load(&mut *conn)
     .await
     .unwrap();
     let mut found = Vec::new();
     for c in columns {
-        let sql = format!(
-            "SELECT count(*) AS n FROM \"{}\" WHERE \"{}\"::text LIKE '%' || $1 || '%'",
-            c.table_name, c.column_name
-        );
+        let (table, column) = (&c.table_name, &c.column_name);
+        let sql = if c.data_type == "bytea" {
+            format!("SELECT count(*) AS n FROM \"{table}\" WHERE position(convert_to($1, 'UTF8') IN \"{column}\") > 0")
+        } else {
+            format!("SELECT count(*) AS n FROM \"{table}\" WHERE \"{column}\"::text LIKE '%' || $1 || '%'")
+        };
         let n = diesel::sql_query(sql)
             .bind::<diesel::sql_types::Text, _>(needle)
             .get_result::<Count>(&mut *conn)

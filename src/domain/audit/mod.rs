@@ -99,9 +99,12 @@ pub async fn record<T: Audited>(
     Ok(())
 }
 
-/// Removes the stored snapshots of a resource whose personal data was erased.
+/// Removes the stored snapshots of a resource whose personal data was erased: its audit
+/// entries, and answers kept for idempotent retries that carry it.
 pub async fn scrub<T: Audited>(conn: &mut Conn, resource: &T) -> Result<(), AppError> {
-    repo::scrub(conn, T::RESOURCE_TYPE, &resource.audit_id(), serde_json::json!({ "erased": true })).await?;
+    let id = resource.audit_id();
+    repo::scrub(conn, T::RESOURCE_TYPE, &id, serde_json::json!({ "erased": true })).await?;
+    crate::repo::idempotency::forget_mentioning(conn, &id).await?;
     Ok(())
 }
 

@@ -89,11 +89,10 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
     Tagged::of(&MemberView::from(members::get(&mut cx, org, user).await?))
 }
 
-/// The result of adding someone without an account: an invitation to deliver to them.
+/// An invitation on its way to the address (its token goes there only).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "invited", "invitation_id": "01937a00-0000-7000-8000-000000000001",
-    "email": "uusi.tyontekija@example.fi", "role": "member", "expires_at": "2026-12-01T12:00:00Z",
-    "invitation_token": "m2K9..."}))]
+    "email": "uusi.tyontekija@example.fi", "role": "member", "expires_at": "2026-12-01T12:00:00Z"}))]
 pub struct InvitationView {
     /// Always `invited`.
     pub status: &'static str,

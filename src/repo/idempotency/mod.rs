@@ -57,3 +57,12 @@ pub async fn release(conn: &mut Conn, caller: &str, key: &str) -> QueryResult<us
 pub async fn forget_before(conn: &mut Conn, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(keys::table.filter(keys::created_at.lt(before))).execute(conn).await
 }
+
+/// Forgets the kept answers that mention `text` (a resource id), so erasing a resource's
+/// personal data leaves no copy in a kept response.
+pub async fn forget_mentioning(conn: &mut Conn, text: &str) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') IN body) > 0")
+        .bind::<diesel::sql_types::Text, _>(text)
+        .execute(conn)
+        .await
+}
