@@ -17,5 +17,6 @@ mod migrations;
 mod openapi;
 mod organizations;
 mod security;
+mod server;
 mod service_clients;
 mod shape;
