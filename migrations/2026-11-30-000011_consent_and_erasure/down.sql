@@ -1,3 +1,4 @@
+DROP VIEW agreement_concerned_organizations;
 ALTER TABLE agreement_acknowledgements DROP CONSTRAINT agreement_acknowledgements_someone;
 DROP INDEX agreement_acknowledgements_contact_once;
 ALTER TABLE agreement_acknowledgements DROP COLUMN contact_id,

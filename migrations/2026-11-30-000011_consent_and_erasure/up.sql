@@ -63,3 +63,21 @@ ALTER TABLE agreement_acknowledgements ADD COLUMN contact_id uuid NULL REFERENCE
         CHECK (num_nonnulls(user_id, contact_id, person_name) = 1);
 CREATE UNIQUE INDEX agreement_acknowledgements_contact_once
     ON agreement_acknowledgements (agreement_id, version, contact_id) WHERE contact_id IS NOT NULL;
+
+-- The organisations an agreement concerns: its parties as edited now, the parties of the
+-- version in force (a party an amendment would remove is bound until it is signed), and the
+-- required signers of a version being signed.
+CREATE VIEW agreement_concerned_organizations (agreement_id, organization_id) AS
+SELECT agreement_id, organization_id FROM agreement_parties
+UNION
+SELECT v.agreement_id, (p ->> 'organization_id')::uuid
+FROM agreements a
+JOIN agreement_versions v ON v.agreement_id = a.id AND v.number = a.current_version
+CROSS JOIN LATERAL jsonb_array_elements(v.snapshot -> 'parties') p
+UNION
+SELECT v.agreement_id, s.organization_id
+FROM agreements a
+JOIN agreement_versions v ON v.agreement_id = a.id
+    AND v.number = (SELECT max(l.number) FROM agreement_versions l WHERE l.agreement_id = a.id)
+CROSS JOIN LATERAL unnest(v.required_signers) s (organization_id)
+WHERE a.status = 'awaiting_signatures' OR a.amendment_status = 'awaiting_signatures';

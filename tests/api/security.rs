@@ -655,3 +655,41 @@ async fn a_contact_links_only_a_members_account_and_metrics_need_their_token() {
     app.get("/metrics").await.assert_problem(401);
     app.call(TestRequest::get().uri("/metrics").insert_header(p.bearer(As::PlatformAdmin))).await.assert_problem(401);
 }
+
+// 2–3. Leaving by amendment is the leaving party's act, and it stays bound until it signs.
+#[actix_web::test]
+async fn a_party_an_amendment_removes_sees_and_signs_its_removal() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let id = activate(&app, &p, "ERO-1").await;
+    let uri = format!("/api/v1/agreements/{id}");
+    let alone = serde_json::json!({"parties": [{"organization_id": p.org, "roles": ["backbone"], "must_sign": true}],
+                                   "tasks": [], "cost_sharing": []});
+    // Our coordinator cannot write the other party out...
+    amend(&app, &p, As::Coordinator, &id, "Osapuoli lähtee").await.assert_status(200);
+    patch(&app, &p, As::Coordinator, &uri, alone.clone()).await.assert_problem(403);
+    // ...the other party leaves by its own act.
+    patch(&app, &p, As::Outsider, &uri, alone).await.assert_status(200);
+    let listed = |who: As| {
+        let app = &app;
+        let p = &p;
+        async move {
+            let list = read(app, p, who, "/api/v1/agreements").await.json();
+            list["data"].as_array().unwrap().iter().any(|a| a["code"] == "ERO-1")
+        }
+    };
+    // Still bound by the version in force: it reads the agreement and finds it listed.
+    read(&app, &p, As::Outsider, &uri).await.assert_status(200);
+    assert!(listed(As::Outsider).await);
+    transition(&app, &p, As::Coordinator, &id, "awaiting_signatures").await.assert_status(200);
+    let v2 = read(&app, &p, As::Outsider, &format!("{uri}/versions/2")).await.assert_status(200).json();
+    assert!(v2["required_signers"].as_array().unwrap().iter().any(|o| o == &p.other_org.to_string()), "{v2}");
+    let hash = v2["content_hash"].as_str().unwrap().to_owned();
+    sign(&app, &p, As::OrgAdmin, &id, 2, &hash).await.assert_status(201);
+    assert_eq!(read(&app, &p, As::Member, &uri).await.json()["current_version"], 1, "not without the leaving party");
+    sign(&app, &p, As::Outsider, &id, 2, &hash).await.assert_status(201);
+    assert_eq!(read(&app, &p, As::Member, &uri).await.json()["current_version"], 2);
+    // Gone for good once its removal is in force.
+    read(&app, &p, As::Outsider, &uri).await.assert_problem(404);
+    assert!(!listed(As::Outsider).await);
+}

@@ -370,10 +370,11 @@ pub struct Agreement {
     /// The organisation that created it: before anyone signs, it may remove parties it named.
     #[serde(skip)]
     pub created_by_organization_id: Option<Uuid>,
-    /// Organisations that must sign the version in force or one frozen after it, parties or
-    /// not (a party removed by an amendment signs its removal).
+    /// Organisations the agreement concerns besides its current parties: parties of the version
+    /// in force, and required signers of a version being signed (a party an amendment removes
+    /// stays bound, and signs its removal).
     #[serde(skip)]
-    pub signatories: Vec<Uuid>,
+    pub concerned: Vec<Uuid>,
 }
 
 /// An amendment (muutos) of an active agreement.
@@ -404,11 +405,10 @@ impl Agreement {
         self.content.parties.iter().filter(|p| p.must_sign).map(|p| p.organization_id).collect()
     }
 
-    /// The organisations the agreement concerns: its parties and those that must sign a version
-    /// in force or being signed.
+    /// The organisations the agreement concerns: its parties, and see [`Agreement::concerned`].
     pub fn concerned_organizations(&self) -> Vec<Uuid> {
         let mut all = self.party_ids();
-        all.extend(self.signatories.iter().filter(|s| !all.contains(s)).copied().collect::<Vec<_>>());
+        all.extend(self.concerned.iter().filter(|s| !all.contains(s)).copied().collect::<Vec<_>>());
         all
     }
 
@@ -474,7 +474,7 @@ pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveD
         version: row.version,
         redacted: false,
         created_by_organization_id: row.created_by_organization_id,
-        signatories: Vec::new(),
+        concerned: Vec::new(),
     })
 }
 
@@ -487,9 +487,9 @@ pub(super) async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<
     let row = if for_update { repo::lock(conn, id).await? } else { repo::get(conn, id).await? };
     let row = row.ok_or(AppError::NotFound)?;
     let parties = repo::parties_of(conn, &[id]).await?;
-    let from = row.current_version.unwrap_or(1);
     let mut agreement = from_rows(row, parties, today())?;
-    agreement.signatories = version_repo::signatories(conn, id, from).await?;
+    agreement.concerned =
+        version_repo::concerned_organizations(conn, &[id]).await?.into_iter().map(|(_, o)| o).collect();
     Ok(agreement)
 }
 

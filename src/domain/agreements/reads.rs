@@ -114,12 +114,15 @@ pub async fn list(cx: &mut Cx<'_>, query: AgreementQuery, list: &ListQuery) -> R
     let rows = repo::list(conn, &filter).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut parties = repo::parties_of(conn, &ids).await?;
+    let concerned = crate::repo::agreements::versions::concerned_organizations(conn, &ids).await?;
     let page = Page::from_rows(rows, &page, |r| r.id);
     let mut items = Vec::with_capacity(page.items.len());
     for row in page.items {
         let (mine, rest): (Vec<_>, Vec<_>) = parties.into_iter().partition(|p| p.agreement_id == row.id);
         parties = rest;
-        items.push(redact_for(conn, actor, from_rows(row, mine, day)?).await?);
+        let mut agreement = from_rows(row, mine, day)?;
+        agreement.concerned = concerned.iter().filter(|(a, _)| *a == agreement.id).map(|(_, o)| *o).collect();
+        items.push(redact_for(conn, actor, agreement).await?);
     }
     Ok(Page { items, next: page.next, limit: page.limit })
 }

@@ -163,7 +163,8 @@ pub async fn replace_parties(conn: &mut Conn, id: Uuid, parties: &[PartyRow]) ->
 }
 
 /// List filters. Visibility: `viewer_organizations = None` sees everything; otherwise public
-/// agreements and those with one of these organisations as a party.
+/// agreements and those that concern one of these organisations (see
+/// `agreement_concerned_organizations`).
 #[derive(Clone, Debug, Default)]
 pub struct AgreementFilter {
     pub viewer_organizations: Option<Vec<Uuid>>,
@@ -189,10 +190,13 @@ pub struct AgreementFilter {
 pub async fn list(conn: &mut Conn, f: &AgreementFilter) -> QueryResult<Vec<AgreementRow>> {
     let mut q = agreements::table.select(AgreementRow::as_select()).into_boxed();
     if let Some(orgs) = &f.viewer_organizations {
-        let parties = agreement_parties::table
-            .filter(agreement_parties::organization_id.eq_any(orgs.clone()))
-            .select(agreement_parties::agreement_id);
-        q = q.filter(agreements::visibility.eq("public").or(agreements::id.eq_any(parties)));
+        let concerned = diesel::dsl::sql::<Bool>(
+            "agreements.id IN (SELECT agreement_id FROM agreement_concerned_organizations \
+             WHERE organization_id = ANY(",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(orgs.clone())
+        .sql("))");
+        q = q.filter(agreements::visibility.eq("public").or(concerned));
     }
     if let Some(party) = f.party {
         let parties = agreement_parties::table

@@ -123,19 +123,23 @@ pub async fn seals_of(conn: &mut Conn, id: Uuid, versions: &[i32]) -> QueryResul
         .await
 }
 
-/// The organisations that must sign versions from `from` on (the version in force and any
-/// frozen after it).
-pub async fn signatories(conn: &mut Conn, agreement_id: Uuid, from: i32) -> QueryResult<Vec<Uuid>> {
-    let rows: Vec<Vec<Option<Uuid>>> = agreement_versions::table
-        .filter(agreement_versions::agreement_id.eq(agreement_id))
-        .filter(agreement_versions::number.ge(from))
-        .select(agreement_versions::required_signers)
-        .load(conn)
-        .await?;
-    let mut all: Vec<Uuid> = rows.into_iter().flatten().flatten().collect();
-    all.sort();
-    all.dedup();
-    Ok(all)
+/// The organisations each of these agreements concerns (`agreement_concerned_organizations`):
+/// parties now, parties of the version in force, required signers of a version being signed.
+pub async fn concerned_organizations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    #[derive(QueryableByName)]
+    struct Concerned {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        agreement_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        organization_id: Uuid,
+    }
+    let rows: Vec<Concerned> = diesel::sql_query(
+        "SELECT agreement_id, organization_id FROM agreement_concerned_organizations WHERE agreement_id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids.to_vec())
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.agreement_id, r.organization_id)).collect())
 }
 
 /// Whether any party has signed any version of the agreement.
