@@ -45,6 +45,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(members::update)
         .service(members::remove)
         .service(members::accept)
+        .service(members::list_invitations)
+        .service(members::revoke_invitation)
         .service(contacts::list)
         .service(contacts::create)
         .service(contacts::get)

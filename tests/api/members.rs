@@ -271,3 +271,97 @@ async fn an_invitation_without_a_name_greets_the_address() {
     .unwrap();
     assert_eq!(name, "nimeton.tyontekija");
 }
+
+#[actix_web::test]
+async fn org_admins_see_and_revoke_pending_invitations() {
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let list_uri = format!("/api/v1/organizations/{}/invitations", p.org);
+    for email in ["yksi@example.fi", "kaksi@example.fi"] {
+        app.call(json(
+            TestRequest::post()
+                .uri(&format!("/api/v1/organizations/{}/members", p.org))
+                .insert_header(p.bearer(As::OrgAdmin)),
+            serde_json::json!({"email": email, "role": "member"}),
+        ))
+        .await
+        .assert_status(202);
+    }
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 403),
+            (As::Member, 403),
+            (As::Coordinator, 403),
+            (As::Client, 403),
+            (As::OrgAdmin, 200),
+            (As::PlatformAdmin, 200),
+        ],
+        || TestRequest::get().uri(&list_uri),
+    )
+    .await;
+    let pending = app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::OrgAdmin))).await.json();
+    let items = pending["data"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "{pending}");
+    assert!(items.iter().all(|i| i.get("invitation_token").is_none()));
+    let first =
+        items.iter().find(|i| i["email"] == "yksi@example.fi").unwrap()["invitation_id"].as_str().unwrap().to_owned();
+
+    let revoke = |who: As, org: uuid::Uuid| {
+        p.request(who, TestRequest::delete().uri(&format!("/api/v1/organizations/{org}/invitations/{first}")))
+    };
+    app.call(revoke(As::Coordinator, p.org)).await.assert_problem(403);
+    app.call(revoke(As::Outsider, p.other_org)).await.assert_problem(404);
+    app.call(revoke(As::OrgAdmin, p.org)).await.assert_status(204);
+    app.call(revoke(As::OrgAdmin, p.org)).await.assert_problem(404);
+    let pending = app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::OrgAdmin))).await.json();
+    assert_eq!(pending["data"].as_array().unwrap().len(), 1);
+
+    // The revoked invitation's token no longer works; the other one does.
+    app.deliver_mail(&sink).await;
+    let accept = |address: &str| {
+        json(
+            TestRequest::post().uri(&format!("/api/v1/invitations/{}/accept", sink.invitation_token(address))),
+            serde_json::json!({"password": "pitkä ja hyvä salasana"}),
+        )
+    };
+    app.call(accept("yksi@example.fi")).await.assert_problem(404);
+    app.call(accept("kaksi@example.fi")).await.assert_status(201);
+    let pending = app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::OrgAdmin))).await.json();
+    assert!(pending["data"].as_array().unwrap().is_empty(), "accepted invitations are no longer pending");
+}
+
+#[actix_web::test]
+async fn spent_invitations_and_their_addresses_are_not_kept_past_a_month() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let invite = |email: &str| {
+        json(
+            TestRequest::post()
+                .uri(&format!("/api/v1/organizations/{}/members", p.org))
+                .insert_header(p.bearer(As::OrgAdmin)),
+            serde_json::json!({"email": email, "role": "member"}),
+        )
+    };
+    app.call(invite("vanha@example.fi")).await.assert_status(202);
+    let mut conn = app.conn().await;
+    diesel_async::SimpleAsyncConnection::batch_execute(
+        &mut *conn,
+        "UPDATE invitations SET expires_at = now() - interval '31 days' WHERE email = 'vanha@example.fi'",
+    )
+    .await
+    .unwrap();
+    app.call(invite("uusi.kutsu@example.fi")).await.assert_status(202);
+    let left: Vec<String> = diesel_async::RunQueryDsl::load(
+        diesel::QueryDsl::select(
+            yhdyspinta::repo::schema::invitations::table,
+            yhdyspinta::repo::schema::invitations::email,
+        ),
+        &mut *conn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(left, vec!["uusi.kutsu@example.fi".to_owned()]);
+}

@@ -38,6 +38,8 @@ use crate::repo::organizations as organization_repo;
 
 /// How long an invitation can be redeemed.
 const INVITATION_VALIDITY_DAYS: i64 = 7;
+/// How long an accepted or expired invitation (and its address) is kept.
+const SPENT_INVITATIONS_KEPT_DAYS: i64 = 30;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Member {
@@ -86,6 +88,20 @@ pub struct Invitation {
     pub display_name: String,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = AppError;
+    fn try_from(r: InvitationRow) -> Result<Self, AppError> {
+        Ok(Invitation {
+            role: from_stored("role", &r.role)?,
+            id: r.id,
+            organization_id: r.organization_id,
+            email: r.email,
+            display_name: r.display_name,
+            expires_at: r.expires_at,
+        })
+    }
 }
 
 impl Audited for Invitation {
@@ -170,6 +186,8 @@ pub async fn add(
             expires_at: Utc::now() + Duration::days(INVITATION_VALIDITY_DAYS),
             accepted_at: None,
         };
+        repo::forget_spent_invitations(tx, organization_id, Utc::now() - Duration::days(SPENT_INVITATIONS_KEPT_DAYS))
+            .await?;
         repo::insert_invitation(tx, &row).await?;
         let organization = organization_repo::get(tx, organization_id).await?.ok_or(AppError::NotFound)?;
         let name: LocalizedText = serde_json::from_value(organization.name).map_err(AppError::internal)?;
@@ -184,6 +202,33 @@ pub async fn add(
         };
         audit::record(tx, actor, "invite", Change::Created(&invitation)).await?;
         Ok(invitation)
+    })
+    .await
+}
+
+/// The organisation's invitations that can still be accepted (org admins).
+pub async fn invitations(
+    cx: &mut Cx<'_>,
+    organization_id: Uuid,
+    list: &ListQuery,
+) -> Result<Page<Invitation, Uuid>, AppError> {
+    let page = list.page::<Uuid>()?;
+    let (conn, actor) = cx.parts().await?;
+    ensure_exists(conn, organization_id).await?;
+    access::can_manage(actor, organization_id)?;
+    let rows = repo::pending_invitations(conn, organization_id, page.after, page.fetch_limit()).await?;
+    Page::from_rows(rows, &page, |r| r.id).try_map(Invitation::try_from)
+}
+
+/// Revokes an invitation that was not accepted yet: its token no longer works.
+pub async fn revoke_invitation(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        ensure_exists(tx, organization_id).await?;
+        access::can_manage(actor, organization_id)?;
+        let row = repo::revoke_invitation(tx, organization_id, id).await?.ok_or(AppError::NotFound)?;
+        audit::record(tx, actor, "revoke", Change::Deleted(&Invitation::try_from(row)?)).await?;
+        Ok(())
     })
     .await
 }

@@ -10,7 +10,7 @@ use crate::config::MailConfig;
 use crate::domain::access::Role;
 use crate::domain::context::Cx;
 use crate::domain::identity::rate_limit::LoginLimiter;
-use crate::domain::members::{self, AcceptInvitation, Member, MemberFields, NewMember};
+use crate::domain::members::{self, AcceptInvitation, Invitation, Member, MemberFields, NewMember};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::{AppError, Problem};
@@ -102,6 +102,18 @@ pub struct InvitationView {
     pub expires_at: DateTime<Utc>,
 }
 
+impl From<Invitation> for InvitationView {
+    fn from(i: Invitation) -> Self {
+        InvitationView {
+            status: "invited",
+            invitation_id: i.id,
+            email: i.email,
+            role: i.role,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
 /// Invite a person by e-mail (org admins, platform admins). The invitation, with its
 /// single-use token, goes to the address only; its owner accepts it signed in (an existing
 /// account) or by choosing a password (a new one). The answer is the same either way.
@@ -124,13 +136,42 @@ pub async fn add(
     body: Body<NewMember>,
 ) -> Result<HttpResponse, AppError> {
     let invitation = members::add(&mut cx, &mail, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Accepted().json(InvitationView {
-        status: "invited",
-        invitation_id: invitation.id,
-        email: invitation.email,
-        role: invitation.role,
-        expires_at: invitation.expires_at,
-    }))
+    Ok(HttpResponse::Accepted().json(InvitationView::from(invitation)))
+}
+
+/// The organisation's invitations that can still be accepted (org admins, platform admins).
+#[utoipa::path(
+    operation_id = "list_invitations",
+    tag = "members",
+    params(("id" = Uuid, Path, description = "Organisation id"), ListQuery),
+    responses((status = 200, description = "Pending invitations", body = ListResponse<InvitationView>), ReadErrors),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/organizations/{id}/invitations")]
+pub async fn list_invitations(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    query: Listing<NoFilters>,
+) -> Result<Listed<InvitationView>, AppError> {
+    let page = members::invitations(&mut cx, id.into_inner(), &query.list).await?;
+    Ok(Listed::from_page(page, InvitationView::from))
+}
+
+/// Revoke an invitation that was not accepted yet (org admins, platform admins): its token
+/// stops working.
+#[utoipa::path(
+    operation_id = "revoke_invitation",
+    tag = "members",
+    params(("id" = Uuid, Path, description = "Organisation id"),
+           ("invitation_id" = Uuid, Path, description = "Invitation id")),
+    responses((status = 204, description = "Revoked"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/organizations/{id}/invitations/{invitation_id}")]
+pub async fn revoke_invitation(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, AppError> {
+    let (org, invitation) = path.into_inner();
+    members::revoke_invitation(&mut cx, org, invitation).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Change a member's role (org admins, platform admins). The last org admin cannot be demoted.

@@ -168,3 +168,52 @@ pub async fn invitation(conn: &mut Conn, token_hash: &[u8], for_update: bool) ->
 pub async fn mark_invitation_accepted(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
     diesel::update(invitations::table.find(id)).set(invitations::accepted_at.eq(diesel::dsl::now)).execute(conn).await
 }
+
+/// An organisation's invitations that can still be redeemed, in id order after `after`.
+pub async fn pending_invitations(
+    conn: &mut Conn,
+    organization_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<InvitationRow>> {
+    let mut query = invitations::table
+        .filter(invitations::organization_id.eq(organization_id))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .select(InvitationRow::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(invitations::id.gt(after));
+    }
+    query.order(invitations::id).limit(limit).load(conn).await
+}
+
+/// Deletes a pending invitation of the organisation; returns it if there was one.
+pub async fn revoke_invitation(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<InvitationRow>> {
+    diesel::delete(
+        invitations::table
+            .filter(invitations::id.eq(id))
+            .filter(invitations::organization_id.eq(organization_id))
+            .filter(invitations::accepted_at.is_null()),
+    )
+    .returning(InvitationRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Deletes the organisation's invitations that were accepted or expired before `before`:
+/// their addresses are kept no longer than needed.
+pub async fn forget_spent_invitations(
+    conn: &mut Conn,
+    organization_id: Uuid,
+    before: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(
+        invitations::table
+            .filter(invitations::organization_id.eq(organization_id))
+            .filter(invitations::accepted_at.lt(before).or(invitations::expires_at.lt(before))),
+    )
+    .execute(conn)
+    .await
+}
