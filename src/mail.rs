@@ -33,7 +33,8 @@ impl Mailer {
         Ok(Some(Mailer { transport, from }))
     }
 
-    /// Sends one plain-text message. The error says what went wrong without the message.
+    /// Sends one plain-text message. The error says what went wrong without the message or the
+    /// server's reply text.
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
         let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
         let message = Message::builder()
@@ -43,6 +44,18 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
             .map_err(|e| format!("message: {e}"))?;
-        self.transport.send(message).await.map(drop).map_err(|e| format!("smtp: {e}"))
+        self.transport.send(message).await.map(drop).map_err(|e| describe(&e))
+    }
+}
+
+/// An SMTP failure in words that carry no personal data: a server's reply text often repeats
+/// the recipient's address, so only its status code and kind are kept (for the log and the
+/// outbox row).
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) if e.is_permanent() => format!("smtp: permanent failure {code}"),
+        Some(code) => format!("smtp: transient failure {code}"),
+        None if e.is_timeout() => "smtp: timed out".to_owned(),
+        None => "smtp: no connection or protocol error".to_owned(),
     }
 }

@@ -24,6 +24,16 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
+        Self::start_with(false).await
+    }
+
+    /// A server that refuses every recipient, repeating the address in its reply as real
+    /// servers do (`550 5.1.1 <address>: no such user`).
+    pub async fn start_rejecting() -> SmtpSink {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(reject: bool) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink");
         let addr = listener.local_addr().expect("sink address");
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -32,7 +42,7 @@ impl SmtpSink {
             while let Ok((socket, _)) = listener.accept().await {
                 let store = store.clone();
                 actix_web::rt::spawn(async move {
-                    let _ = session(socket, store).await;
+                    let _ = session(socket, store, reject).await;
                 });
             }
         });
@@ -67,7 +77,11 @@ impl SmtpSink {
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Delivered>>>) -> std::io::Result<()> {
+async fn session(
+    socket: tokio::net::TcpStream,
+    store: Arc<Mutex<Vec<Delivered>>>,
+    reject: bool,
+) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink.test ESMTP\r\n").await?;
@@ -79,12 +93,18 @@ async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Delivered>>
             return Ok(());
         }
         let command = line.trim_end().to_ascii_uppercase();
+        let refusal;
         let reply: &[u8] = if command.starts_with("EHLO") {
             b"250-sink.test\r\n250 8BITMIME\r\n"
         } else if command.starts_with("RCPT TO:") {
             let address = line.trim_end()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_owned();
-            recipients.push(address);
-            b"250 OK\r\n"
+            if reject {
+                refusal = format!("550 5.1.1 <{address}>: no such user\r\n");
+                refusal.as_bytes()
+            } else {
+                recipients.push(address);
+                b"250 OK\r\n"
+            }
         } else if command == "DATA" {
             write.write_all(b"354 go ahead\r\n").await?;
             let mut raw = Vec::new();

@@ -693,3 +693,37 @@ async fn a_party_an_amendment_removes_sees_and_signs_its_removal() {
     read(&app, &p, As::Outsider, &uri).await.assert_problem(404);
     assert!(!listed(As::Outsider).await);
 }
+
+// 15. Secrets and personal data never reach the log: a refusing mail server's reply repeats
+// the address, and neither the log nor the outbox keeps it.
+#[actix_web::test]
+async fn a_refused_delivery_records_no_address_or_token() {
+    let logs = captured_logs();
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start_rejecting().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let address = format!("hylatty-{}@example.fi", uuid::Uuid::now_v7().simple());
+    app.call(json(
+        p.request(As::OrgAdmin, TestRequest::post().uri(&format!("/api/v1/organizations/{}/members", p.org))),
+        serde_json::json!({"email": address, "role": "member"}),
+    ))
+    .await
+    .assert_status(202);
+    assert_eq!(app.deliver_mail(&sink).await, 0);
+    #[derive(diesel::QueryableByName)]
+    struct Failure {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        last_error: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        attempts: i32,
+    }
+    let failure: Failure = diesel::sql_query("SELECT last_error, attempts FROM mail_outbox")
+        .get_result(&mut *app.conn().await)
+        .await
+        .unwrap();
+    assert_eq!(failure.attempts, 1, "kept for another attempt");
+    let error = failure.last_error.unwrap();
+    assert!(error.contains("550") && !error.contains("example.fi"), "{error}");
+    assert!(logs.text().contains("mail delivery failed"));
+    assert!(!logs.text().contains(&address), "the address reached the log");
+}
