@@ -46,6 +46,9 @@ async fn bad_query_parameters_are_400() {
         let body = app.get(uri).await.assert_problem(400);
         assert!(!body["detail"].as_str().unwrap().is_empty(), "{uri}");
     }
+    // A cursor longer than any list issues is refused before it is decoded.
+    let long = format!("/api/v1/organizations?cursor={}", "A".repeat(1025));
+    assert!(app.get(&long).await.assert_problem(400)["detail"].as_str().unwrap().contains("1024"));
     // A change window that is not an RFC 3339 instant is a 422 saying which form to use.
     for since in ["yesterday", "2026-03-01T00:00:00"] {
         let body = app.get(&format!("/api/v1/organizations?updated_since={since}")).await.assert_problem(422);

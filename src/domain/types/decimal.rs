@@ -65,9 +65,9 @@ impl Serialize for Decimal2 {
 impl<'de> Deserialize<'de> for Decimal2 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Decimal2::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("'{s}' is not a decimal string with at most two decimals, e.g. \"12.50\""))
-        })
+        // The message names the rule, not the value: it may be anything up to the body limit.
+        Decimal2::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom("not a decimal string with at most two decimals, e.g. \"12.50\""))
     }
 }
 

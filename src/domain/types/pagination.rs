@@ -83,11 +83,17 @@ pub struct ListQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
+/// The longest cursor a list issues (and the bound the contract states).
+const MAX_CURSOR_CHARS: usize = 1024;
+
 impl ListQuery {
     pub const NAMES: [&'static str; 3] = ["limit", "cursor", "updated_since"];
 
     /// The page asked for, with the cursor decoded.
     pub fn page<K: DeserializeOwned>(&self) -> Result<PageRequest<K>, AppError> {
+        if self.cursor.as_ref().is_some_and(|c| c.len() > MAX_CURSOR_CHARS) {
+            return Err(AppError::bad_request("cursor: at most 1024 characters; start again without it"));
+        }
         let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(PageRequest::new(self.limit, after))
     }
