@@ -34,18 +34,28 @@ fn context(req: &HttpRequest) -> Result<Cx<'static>, AppError> {
 
 /// The verified claims of `Authorization: Bearer …`, or none without the header.
 fn credentials(req: &HttpRequest) -> Result<Credentials, AppError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(Credentials::None);
+    let bearer = match bearer_token(req) {
+        None => return Ok(Credentials::None),
+        Some(token) => {
+            token.ok_or_else(|| AppError::unauthorized("Send the access token as `Authorization: Bearer <token>`."))?
+        }
     };
-    let bearer = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::unauthorized("Send the access token as `Authorization: Bearer <token>`."))?;
     let keys = req.app_data::<web::Data<KeySet>>().ok_or_else(|| AppError::internal("no key set"))?;
     Ok(Credentials::Token(keys.verify(bearer)?))
+}
+
+/// The token of `Authorization: Bearer …`: `None` without the header, `Some(None)` when the
+/// header is there but is no bearer token.
+pub fn bearer_token(req: &HttpRequest) -> Option<Option<&str>> {
+    let value = req.headers().get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    )
 }
 
 /// Whether the contract declares this operation for signed-in callers only.

@@ -1,6 +1,5 @@
 //! Operational endpoints: liveness, readiness and metrics.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
@@ -8,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::{self, Db};
 use crate::error::{AppError, Problem};
+use crate::http::context::bearer_token;
 use crate::telemetry::Metrics;
 
 #[derive(Serialize, ToSchema)]
@@ -81,12 +81,7 @@ pub async fn metrics(
         MetricsAccess::Open => {}
         MetricsAccess::Closed => return Err(AppError::NotFound),
         MetricsAccess::Token(expected) => {
-            let presented = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or_default();
+            let presented = bearer_token(&req).flatten().unwrap_or_default();
             if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
                 return Err(AppError::unauthorized("Send the metrics token as `Authorization: Bearer <token>`."));
             }

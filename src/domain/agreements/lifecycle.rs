@@ -150,9 +150,12 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?;
         access::can_edit(actor, &before)?;
+        // The version in force matters to terminating (who signed it), freezing an amendment
+        // (who must sign) and cancelling one (its content comes back).
+        let uses_in_force = matches!(t.to, Status::Terminated | Status::AwaitingSignatures | Status::Cancelled);
         let in_force = match before.current_version {
-            Some(number) => Some(in_force(tx, id, number).await?),
-            None => None,
+            Some(number) if uses_in_force => Some(in_force(tx, id, number).await?),
+            _ => None,
         };
         if t.to == Status::Terminated
             && let Some((_, signed)) = &in_force

@@ -153,7 +153,6 @@ pub mod schema {
     text_schema!(Tag, 1, 64, "[^\\s\\u0085]", "A free tag such as `premises` or `fi`: 1–64 characters, not blank.");
     text_schema!(MunicipalityCode, 3, 3, "^[0-9]{3}$", "A municipality code of Statistics Finland (three digits).");
     text_schema!(HttpUrl, 8, 2000, "^https?://\\S+$", "An http(s) address of at most 2,000 characters.");
-    text_schema!(PersonName, 1, 200, "[^\\s\\u0085]", "A person's name: 1–200 characters, not blank.");
     text_schema!(
         IdempotencyKey,
         1,
