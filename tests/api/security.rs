@@ -548,6 +548,9 @@ async fn an_erased_contact_and_a_deleted_volunteer_are_gone_from_every_copy() {
     assert!(!copies_of(&app, "Vilja Vapaaehtoinen").await.is_empty());
     let uri = format!("/api/v1/agreements/{id}/acknowledgements/{volunteer}");
     app.call(p.request(As::Member, TestRequest::delete().uri(&uri))).await.assert_problem(403);
+    app.call(p.request(As::Coordinator, TestRequest::delete().uri(&uri)).insert_header(("if-match", "\"7\"")))
+        .await
+        .assert_problem(412);
     app.call(p.request(As::Coordinator, TestRequest::delete().uri(&uri))).await.assert_status(204);
     assert_eq!(copies_of(&app, "Vilja Vapaaehtoinen").await, Vec::<String>::new());
 }

@@ -25,6 +25,7 @@ use crate::domain::context::Cx;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::agreements::reviews::{self as repo, AcknowledgementRow, ReviewRow};
@@ -457,7 +458,12 @@ pub async fn acknowledge(
 /// Deletes an acknowledgement, and with it the name it carried, from the audit entries too:
 /// the erasure path for a person recorded by name only. The person themself (their own
 /// account's acknowledgement), or a coordinator or org admin of a party, deletes.
-pub async fn delete_acknowledgement(cx: &mut Cx<'_>, agreement_id: Uuid, id: Uuid) -> Result<(), AppError> {
+pub async fn delete_acknowledgement(
+    cx: &mut Cx<'_>,
+    agreement_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch,
+) -> Result<(), AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let a = load(tx, agreement_id, false).await?;
@@ -467,6 +473,7 @@ pub async fn delete_acknowledgement(cx: &mut Cx<'_>, agreement_id: Uuid, id: Uui
         if !own {
             access::can_edit(actor, &a)?;
         }
+        if_match.check(IMMUTABLE_VERSION)?;
         repo::delete_acknowledgement(tx, id).await?;
         let ack = ack_from(row, a.current_version);
         audit::scrub(tx, &ack).await?;

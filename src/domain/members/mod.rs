@@ -29,7 +29,7 @@ use crate::domain::types::merge_patch;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::pagination::Page;
-use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::identity::users as user_repo;
@@ -221,12 +221,19 @@ pub async fn invitations(
 }
 
 /// Revokes an invitation that was not accepted yet: its token no longer works.
-pub async fn revoke_invitation(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<(), AppError> {
+pub async fn revoke_invitation(
+    cx: &mut Cx<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch,
+) -> Result<(), AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         ensure_exists(tx, organization_id).await?;
         access::can_manage(actor, organization_id)?;
         let row = repo::revoke_invitation(tx, organization_id, id).await?.ok_or(AppError::NotFound)?;
+        // A mismatch rolls the deletion back.
+        if_match.check(IMMUTABLE_VERSION)?;
         audit::record(tx, actor, "revoke", Change::Deleted(&Invitation::try_from(row)?)).await?;
         Ok(())
     })

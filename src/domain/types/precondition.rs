@@ -8,6 +8,10 @@ pub fn version_etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// The version of a row that never changes once written (an acknowledgement, an
+/// invitation): a write to it honours `If-Match` against this.
+pub const IMMUTABLE_VERSION: i64 = 1;
+
 /// The `If-Match` precondition of a write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IfMatch {

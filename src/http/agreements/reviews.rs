@@ -13,6 +13,7 @@ use crate::domain::agreements::reviews::{
 };
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, WriteErrors};
 
@@ -160,7 +161,8 @@ pub async fn acknowledge(
 #[utoipa::path(
     operation_id = "delete_agreement_acknowledgement",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id"), ("acknowledgement_id" = Uuid, Path, description = "Acknowledgement id")),
+    params(("id" = Uuid, Path, description = "Agreement id"), ("acknowledgement_id" = Uuid, Path, description = "Acknowledgement id"),
+           ("If-Match" = Option<String>, Header, description = "`*` or `\"1\"`: acknowledgements never change")),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]
@@ -168,8 +170,9 @@ pub async fn acknowledge(
 pub async fn delete_acknowledgement(
     mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (id, acknowledgement_id) = path.into_inner();
-    reviews::delete_acknowledgement(&mut cx, id, acknowledgement_id).await?;
+    reviews::delete_acknowledgement(&mut cx, id, acknowledgement_id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

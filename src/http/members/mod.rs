@@ -163,14 +163,19 @@ pub async fn list_invitations(
     operation_id = "revoke_invitation",
     tag = "members",
     params(("id" = Uuid, Path, description = "Organisation id"),
-           ("invitation_id" = Uuid, Path, description = "Invitation id")),
+           ("invitation_id" = Uuid, Path, description = "Invitation id"),
+           ("If-Match" = Option<String>, Header, description = "`*` or `\"1\"`: invitations never change")),
     responses((status = 204, description = "Revoked"), WriteErrors),
     security(("bearer" = []))
 )]
 #[delete("/api/v1/organizations/{id}/invitations/{invitation_id}")]
-pub async fn revoke_invitation(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, AppError> {
+pub async fn revoke_invitation(
+    mut cx: Cx<'static>,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
     let (org, invitation) = path.into_inner();
-    members::revoke_invitation(&mut cx, org, invitation).await?;
+    members::revoke_invitation(&mut cx, org, invitation, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
