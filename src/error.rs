@@ -47,8 +47,9 @@ pub enum AppError {
     NotAcceptable,
     /// 409: the request conflicts with the resource's state or a unique natural key.
     Conflict { detail: String },
-    /// 412: `If-Match` did not match; carries the current ETag.
-    PreconditionFailed { current_etag: Option<String> },
+    /// 412: `If-Match` did not match; carries the current ETag and, where the resource says
+    /// so, its current representation.
+    PreconditionFailed { current_etag: Option<String>, current: Option<Box<serde_json::Value>> },
     /// 413: body larger than `limit` bytes.
     PayloadTooLarge { limit: usize },
     /// 415: body sent with a content type the endpoint does not take.
@@ -131,7 +132,12 @@ impl AppError {
                 ("internal-error", "An unexpected error occurred; quote the request id when reporting it.".into(), None)
             }
         };
-        Problem::new(status, slug, detail).with_errors(errors)
+        let mut problem = Problem::new(status, slug, detail).with_errors(errors);
+        if let AppError::PreconditionFailed { current_etag, current } = self {
+            problem.current_etag = current_etag.clone();
+            problem.current = current.as_deref().cloned();
+        }
+        problem
     }
 }
 
@@ -180,7 +186,7 @@ impl ResponseError for AppError {
             AppError::Unavailable { retry_after_secs } | AppError::TooManyRequests { retry_after_secs } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            AppError::PreconditionFailed { current_etag: Some(etag) } => {
+            AppError::PreconditionFailed { current_etag: Some(etag), .. } => {
                 res.insert_header((header::ETAG, etag.clone()));
             }
             _ => {}
@@ -217,6 +223,13 @@ pub struct Problem {
     /// Field-level errors of a validation problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// With 412: the ETag the resource has now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_etag: Option<String>,
+    /// With 412 where the resource provides it: the resource as it is now, including who
+    /// changed it last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<serde_json::Value>,
 }
 
 /// The status phrase as RFC 9110 names it (it renamed 413 and 422).
@@ -238,6 +251,8 @@ impl Problem {
             instance: None,
             request_id: None,
             errors: None,
+            current_etag: None,
+            current: None,
         }
     }
 

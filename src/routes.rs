@@ -19,7 +19,10 @@ use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::KeySet;
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{REQUEST_ID, request_context};
-use crate::http::{agreements, areas, audit, contacts, health, identity, members, organizations, service_clients};
+use crate::http::{
+    agreements, areas, audit, contacts, coordination_documents, health, identity, members, organizations,
+    service_clients,
+};
 use crate::telemetry::Metrics;
 
 /// Every documented endpoint. Mount with `.service(...)` only: `.route(...)` would be
@@ -72,6 +75,26 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agreements::reviews::list_acknowledgements)
         .service(agreements::reviews::acknowledge)
         .service(agreements::reviews::delete_acknowledgement)
+        .service(coordination_documents::list)
+        .service(coordination_documents::create)
+        .service(coordination_documents::get)
+        .service(coordination_documents::update)
+        .service(coordination_documents::delete)
+        .service(coordination_documents::undelete)
+        .service(coordination_documents::accept)
+        .service(coordination_documents::entries::list)
+        .service(coordination_documents::entries::create)
+        .service(coordination_documents::entries::get)
+        .service(coordination_documents::entries::update)
+        .service(coordination_documents::entries::move_entry)
+        .service(coordination_documents::entries::delete)
+        .service(coordination_documents::revisions::list)
+        .service(coordination_documents::revisions::get)
+        .service(coordination_documents::revisions::diff)
+        .service(coordination_documents::revisions::restore)
+        .service(coordination_documents::events::events)
+        .service(coordination_documents::exports::csv)
+        .service(coordination_documents::exports::calendar)
         .service(audit::list);
 }
 
@@ -85,6 +108,8 @@ pub struct Shared {
     pub trusted_proxies: web::Data<TrustedProxies>,
     pub mail: web::Data<MailConfig>,
     pub metrics_access: web::Data<health::MetricsAccess>,
+    /// Fan-out of new document revisions to this process's open event streams.
+    pub live: web::Data<crate::domain::coordination_documents::live::LiveHub>,
 }
 
 #[derive(OpenApi)]
@@ -110,6 +135,7 @@ pub struct Shared {
         (name = "contacts", description = "Contact persons (yhdyshenkilöt) of organisations"),
         (name = "service-clients", description = "Machine clients using client_credentials (platform admins)"),
         (name = "agreements", description = "Partnership agreements (kumppanuussopimukset): ground rules, collective-impact principles, cost sharing, versions and signatures"),
+        (name = "coordination-documents", description = "Shared coordination documents (yhteiset koordinaatiodokumentit): sections and schedule entries every key person edits, with full history, live updates and exports"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
@@ -343,6 +369,7 @@ pub fn app(
         .app_data(shared.trusted_proxies.clone())
         .app_data(shared.mail.clone())
         .app_data(shared.metrics_access.clone())
+        .app_data(shared.live.clone())
         .app_data(known_paths)
         .app_data(framework::json_config())
         .app_data(framework::query_config())

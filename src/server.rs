@@ -80,6 +80,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
             Some(token) => MetricsAccess::Token(token.clone()),
             None => MetricsAccess::Closed,
         }),
+        live: web::Data::new(crate::domain::coordination_documents::live::LiveHub::default()),
     };
     start_background_tasks(&config, &shared)?;
     if let Some(metrics_bind) = &config.metrics_bind {
@@ -115,7 +116,8 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
 }
 
-/// The mail outbox worker and the login limiter's pruning, on this (the main) thread.
+/// The mail outbox worker, the revision listener and the login limiter's pruning, on this
+/// (the main) thread.
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
     match Mailer::from_config(&config.mail)? {
         Some(mailer) => {
@@ -126,6 +128,10 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
             "YHDYSPINTA_SMTP_URL is not set: invitations cannot be delivered; they wait in the mail outbox"
         ),
     }
+    actix_web::rt::spawn(crate::domain::coordination_documents::live::listen(
+        config.database_url.clone(),
+        shared.live.clone().into_inner(),
+    ));
     let limiter = shared.limiter.clone();
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(LIMITER_PRUNE_INTERVAL);

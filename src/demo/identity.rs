@@ -92,6 +92,18 @@ pub(super) fn demo_admin() -> Actor {
     }
 }
 
+/// The demo coordinator of `org`.
+pub(super) fn demo_coordinator(org: Uuid) -> Actor {
+    Actor {
+        principal: Principal::User {
+            id: demo_user_id(org, 2),
+            platform_admin: false,
+            memberships: vec![Membership { organization_id: org, role: Role::Coordinator }],
+        },
+        request_id: None,
+    }
+}
+
 /// The demo org admin of `org`, who signs for it.
 pub(super) fn demo_org_admin(org: Uuid) -> Actor {
     Actor {

@@ -1,7 +1,8 @@
 //! Demo data modelled on the operating models the service supports: Pirkanmaa (Tampere and
 //! the Hervanta health station), Keski-Suomi (meeting-place activity), Keski-Uusimaa
 //! (Keusote's health-promotion network), with NGOs and a parish, their contact persons, and
-//! two partnership agreements. Organisations are real
+//! two partnership agreements, and the Keski-Suomi meeting place's shared coordination document.
+//! Organisations are real
 //! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
 //!
 //! Each organisation has three demo users (`paakayttaja@`, `koordinaattori@`, `jasen@` its
@@ -12,6 +13,7 @@
 
 mod agreements;
 mod contacts;
+mod coordination_documents;
 mod identity;
 mod organizations;
 
@@ -53,5 +55,6 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     let mut inserted = organizations::seed(conn).await?;
     inserted += identity::seed(conn).await?;
     inserted += agreements::seed(conn, keys).await?;
+    inserted += coordination_documents::seed(conn).await?;
     Ok(inserted)
 }

@@ -45,6 +45,25 @@ impl<'c> Cx<'c> {
         }
     }
 
+    /// A new context for the same caller on the same pool, for work that outlives the request
+    /// (a live stream re-checks access with it); `None` on a borrowed connection.
+    pub fn renewed(&self) -> Option<Cx<'static>> {
+        match &self.connection {
+            Connection::Pooled { db, .. } => {
+                Some(Cx::new(db.clone(), self.credentials.clone(), self.request_id.clone()))
+            }
+            Connection::Borrowed(_) => None,
+        }
+    }
+
+    /// When the caller's access token expires (Unix seconds); `None` without a token.
+    pub fn token_expiry(&self) -> Option<i64> {
+        match &self.credentials {
+            Credentials::Token(claims) => Some(claims.exp),
+            Credentials::None => None,
+        }
+    }
+
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }

@@ -15,6 +15,7 @@ pub mod areas;
 pub mod audit;
 pub mod contacts;
 pub mod context;
+pub mod coordination_documents;
 pub mod idempotency;
 pub mod identity;
 pub mod mail;

@@ -109,6 +109,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A PATCH body in either patch format, by `Content-Type`: `application/json-patch+json` is a
+/// JSON Patch (RFC 6902); `application/merge-patch+json` and `application/json` a JSON Merge
+/// Patch (RFC 7396).
+pub struct PatchBody(pub crate::domain::types::merge_patch::Patch);
+
+impl FromRequest for PatchBody {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        use crate::domain::types::merge_patch::Patch;
+        let json_patch =
+            req.mime_type().ok().flatten().is_some_and(|m| m.essence_str() == "application/json-patch+json");
+        let json = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            Ok(PatchBody(if json_patch { Patch::json_patch(value)? } else { Patch::Merge(value) }))
+        })
+    }
+}
+
+/// A 412 that also carries the resource as it is now (`current`) and its ETag, so the client
+/// can show the user what changed and who changed it, without another request.
+pub fn stale<V: Serialize + Versioned>(current: Result<V, AppError>) -> AppError {
+    match current {
+        Ok(view) => AppError::PreconditionFailed {
+            current_etag: Some(version_tag(&view).to_string()),
+            current: serde_json::to_value(&view).ok().map(Box::new),
+        },
+        Err(e) => e,
+    }
+}
+
 /// A list response; also sets `Link: <...>; rel="next"` when another page follows.
 pub struct Listed<T> {
     data: Vec<T>,

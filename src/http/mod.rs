@@ -11,6 +11,7 @@ pub mod audit;
 pub mod common;
 pub mod contacts;
 pub mod context;
+pub mod coordination_documents;
 pub mod framework;
 pub mod health;
 pub mod idempotency;

@@ -9,6 +9,7 @@ pub mod agreements;
 pub mod areas;
 pub mod audit;
 pub mod contacts;
+pub mod coordination_documents;
 pub mod idempotency;
 pub mod identity;
 pub mod mail;

@@ -323,3 +323,78 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    coordination_documents (id) {
+        id -> Uuid,
+        owner_organization_id -> Uuid,
+        title -> Text,
+        timezone -> Text,
+        agreement_id -> Nullable<Uuid>,
+        sections -> Jsonb,
+        revision -> Int8,
+        updated_by -> Nullable<Uuid>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    coordination_document_editors (document_id, organization_id) {
+        document_id -> Uuid,
+        organization_id -> Uuid,
+        accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    coordination_entries (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        position -> Text,
+        date -> Date,
+        start_time -> Nullable<Time>,
+        end_time -> Nullable<Time>,
+        title -> Text,
+        content -> Text,
+        responsible_organization_ids -> Array<Nullable<Uuid>>,
+        responsible_contact_ids -> Array<Nullable<Uuid>>,
+        status -> Text,
+        updated_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    coordination_revisions (document_id, revision) {
+        document_id -> Uuid,
+        revision -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        entry_id -> Nullable<Uuid>,
+        patch -> Jsonb,
+        snapshot -> Nullable<Jsonb>,
+        etags -> Jsonb,
+    }
+}
+
+diesel::joinable!(coordination_document_editors -> coordination_documents (document_id));
+diesel::joinable!(coordination_entries -> coordination_documents (document_id));
+diesel::joinable!(coordination_revisions -> coordination_documents (document_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    coordination_documents,
+    coordination_document_editors,
+    coordination_entries,
+    coordination_revisions,
+);
+
+diesel::allow_tables_to_appear_in_same_query!(coordination_documents, users);
+diesel::allow_tables_to_appear_in_same_query!(coordination_entries, users);
+diesel::allow_tables_to_appear_in_same_query!(coordination_revisions, users);

@@ -96,3 +96,37 @@ async fn agreements_are_found_by_their_code() {
     let body = app.get("/api/v1/agreements?code=KS-2099-001").await.assert_status(200).json();
     assert_eq!(body["data"], serde_json::json!([]));
 }
+
+#[actix_web::test]
+async fn the_meeting_place_coordination_document_has_a_season_edited_by_three_organisations() {
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
+    let res = app
+        .call(crate::support::json(
+            actix_web::test::TestRequest::post().uri("/api/v1/auth/token"),
+            serde_json::json!({"grant_type": "password", "username": "jasen@seniorikammari.example",
+                               "password": yhdyspinta::demo::DEMO_PASSWORD}),
+        ))
+        .await;
+    let bearer =
+        ("authorization", format!("Bearer {}", res.assert_status(200).json()["access_token"].as_str().unwrap()));
+    let get = |uri: String| app.call(actix_web::test::TestRequest::get().uri(&uri).insert_header(bearer.clone()));
+    let docs = get("/api/v1/coordination-documents".into()).await.assert_status(200).json();
+    let doc = &docs["data"][0];
+    assert_eq!(doc["scope"]["kind"], "agreement");
+    let accepted: Vec<bool> =
+        doc["editors"].as_array().unwrap().iter().map(|e| e["accepted"].as_bool().unwrap()).collect();
+    assert_eq!(accepted.iter().filter(|a| **a).count(), 3, "{doc}");
+    let id = doc["id"].as_str().unwrap();
+    let entries = get(format!("/api/v1/coordination-documents/{id}/entries")).await.json();
+    let statuses: Vec<&str> =
+        entries["data"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.len(), 7);
+    assert!(statuses.contains(&"done") && statuses.contains(&"cancelled") && statuses.contains(&"planned"));
+    let revisions = get(format!("/api/v1/coordination-documents/{id}/revisions?limit=200")).await.json();
+    let authors: std::collections::BTreeSet<String> =
+        revisions["data"].as_array().unwrap().iter().map(|r| r["actor"]["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(authors.len(), 3, "{authors:?}");
+    let csv = get(format!("/api/v1/coordination-documents/{id}/export.csv?dialect=fi")).await;
+    assert!(String::from_utf8_lossy(&csv.assert_status(200).body).contains("Seniorikahvila"));
+}

@@ -9,6 +9,7 @@ mod areas;
 mod audit;
 mod auth;
 mod contacts;
+mod coordination_documents;
 mod demo;
 mod errors;
 mod health;

@@ -10,12 +10,14 @@ use tokio::net::TcpStream;
 use crate::mail_sink::SmtpSink;
 use crate::support::TestDatabase;
 
-/// A `yhdyspinta serve` process on its own database; killed when dropped.
-struct Server {
+/// A `yhdyspinta serve` process on its own database (or another server's); killed when
+/// dropped.
+pub(crate) struct Server {
     child: std::process::Child,
-    addr: String,
+    pub(crate) addr: String,
     log: std::path::PathBuf,
-    _database: TestDatabase,
+    pub(crate) database_url: String,
+    _database: Option<TestDatabase>,
 }
 
 impl Drop for Server {
@@ -32,13 +34,32 @@ fn free_port() -> u16 {
 impl Server {
     async fn start(args: &[&str], env: &[(&str, String)]) -> Server {
         let database = TestDatabase::create();
+        let url = database.url.clone();
+        Server::start_on(args, env, url, Some(database)).await
+    }
+
+    /// A second process on `other`'s database.
+    pub(crate) async fn beside(other: &Server, env: &[(&str, String)]) -> Server {
+        Server::start_on(&["serve"], env, other.database_url.clone(), None).await
+    }
+
+    pub(crate) async fn start_demo() -> Server {
+        Server::start(&["serve", "--demo"], &[]).await
+    }
+
+    async fn start_on(
+        args: &[&str],
+        env: &[(&str, String)],
+        database_url: String,
+        database: Option<TestDatabase>,
+    ) -> Server {
         let addr = format!("127.0.0.1:{}", free_port());
         let log = std::env::temp_dir().join(format!("yhdyspinta-server-{}.log", uuid::Uuid::now_v7().simple()));
         let file = std::fs::File::create(&log).unwrap();
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_yhdyspinta"));
         command
             .args(args)
-            .env("DATABASE_URL", &database.url)
+            .env("DATABASE_URL", &database_url)
             .env("YHDYSPINTA_BIND", &addr)
             .env("YHDYSPINTA_WORKERS", "1")
             .env_remove("YHDYSPINTA_SMTP_URL")
@@ -48,7 +69,7 @@ impl Server {
             command.env(k, v);
         }
         let child = command.spawn().expect("start the server binary");
-        let server = Server { child, addr, log, _database: database };
+        let server = Server { child, addr, log, database_url, _database: database };
         let started = Instant::now();
         while get(&server.addr, "/healthz", None).await.0 != 200 {
             assert!(started.elapsed() < Duration::from_secs(60), "the server did not start: {}", server.log_text());
@@ -63,7 +84,7 @@ impl Server {
 }
 
 /// One HTTP/1.1 exchange; status 0 when nothing answers.
-async fn exchange(addr: &str, request: String) -> (u16, String) {
+pub(crate) async fn exchange(addr: &str, request: String) -> (u16, String) {
     let Ok(mut stream) = TcpStream::connect(addr).await else { return (0, String::new()) };
     if stream.write_all(request.as_bytes()).await.is_err() {
         return (0, String::new());
@@ -76,12 +97,18 @@ async fn exchange(addr: &str, request: String) -> (u16, String) {
     (status, body)
 }
 
-async fn get(addr: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
+pub(crate) async fn get(addr: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
     let auth = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     exchange(addr, format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n")).await
 }
 
-async fn post(addr: &str, path: &str, content_type: &str, body: &str, bearer: Option<&str>) -> (u16, String) {
+pub(crate) async fn post(
+    addr: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    bearer: Option<&str>,
+) -> (u16, String) {
     let auth = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     exchange(
         addr,
@@ -163,4 +190,77 @@ async fn without_smtp_the_server_says_at_start_that_invitations_wait() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(server.log_text().matches("invitations cannot be delivered").count(), 1, "said once");
+}
+
+/// Opens an event stream over plain HTTP/1.1 and reads it until `needle` shows up.
+async fn open_stream(addr: &str, path: &str, token: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    read_stream_until(&mut stream, "retry:").await;
+    stream
+}
+
+async fn read_stream_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut buf = [0u8; 4096];
+    while !text.contains(needle) {
+        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in the stream: {text}"))
+            .unwrap();
+        assert!(n > 0, "the stream closed before {needle:?}: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text
+}
+
+#[actix_web::test]
+async fn two_server_processes_on_one_database_both_stream_every_revision() {
+    let a = Server::start_demo().await;
+    let b = Server::beside(&a, &[]).await;
+    let form = format!(
+        "grant_type=password&username=paakayttaja%40jyvaskyla.example&password={}",
+        yhdyspinta::demo::DEMO_PASSWORD
+    );
+    let (status, body) = post(&b.addr, "/api/v1/auth/token", "application/x-www-form-urlencoded", &form, None).await;
+    assert_eq!(status, 200, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let (_, me) = get(&a.addr, "/api/v1/me", Some(&token)).await;
+    let me: serde_json::Value = serde_json::from_str(&me).unwrap();
+    let org = me["memberships"][0]["organization_id"].as_str().unwrap().to_owned();
+    let (status, body) = post(
+        &a.addr,
+        "/api/v1/coordination-documents",
+        "application/json",
+        &serde_json::json!({"title": "Kahden palvelimen suunnitelma", "owner_organization_id": org}).to_string(),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let base = format!("/api/v1/coordination-documents/{}", doc["id"].as_str().unwrap());
+    let events = format!("{base}/events");
+    let mut on_a = open_stream(&a.addr, &events, &token).await;
+    let mut on_b = open_stream(&b.addr, &events, &token).await;
+    for (i, addr) in [&b.addr, &a.addr].into_iter().enumerate() {
+        let entry = serde_json::json!({"date": "2026-04-01", "title": format!("Rivi {i}")}).to_string();
+        let (status, body) = exchange(
+            addr,
+            format!(
+                "POST {base}/entries HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nIf-Match: *\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{entry}",
+                entry.len()
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let expected = format!("id: {}\n", i + 2);
+        read_stream_until(&mut on_a, &expected).await;
+        read_stream_until(&mut on_b, &expected).await;
+    }
 }

@@ -20,6 +20,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use sha2::{Digest, Sha256};
 use yhdyspinta::config::{CorsOrigins, DEFAULT_MAIL_FROM, MailConfig, TokenConfig, TrustedProxies};
 use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
+use yhdyspinta::domain::coordination_documents::live::LiveHub;
 use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
 use yhdyspinta::domain::identity::tokens::KeySet;
 use yhdyspinta::http::health::MetricsAccess;
@@ -174,6 +175,7 @@ pub struct TestApp {
     service: AppService,
     pub db: Db,
     pub keys: web::Data<KeySet>,
+    pub live: web::Data<LiveHub>,
     // Dropped last: the pool closes before the database goes.
     _database: TestDatabase,
 }
@@ -202,8 +204,13 @@ impl TestApp {
             let mut conn = db.conn().await.expect("connection");
             web::Data::new(KeySet::load(&mut conn, &TokenConfig::default()).await.expect("keys"))
         };
-        let service = Self::service(db.clone(), keys.clone(), LoginLimiter::default()).await;
-        TestApp { service, db, keys, _database: database }
+        let live = web::Data::new(LiveHub::new(3, 1000));
+        actix_web::rt::spawn(yhdyspinta::domain::coordination_documents::live::listen(
+            database.url.clone(),
+            live.clone().into_inner(),
+        ));
+        let service = Self::service(db.clone(), keys.clone(), LoginLimiter::default(), live.clone()).await;
+        TestApp { service, db, keys, live, _database: database }
     }
 
     /// An app whose database URL points nowhere, to observe the 503 behaviour.
@@ -216,15 +223,15 @@ impl TestApp {
         )
         .expect("pool");
         let keys = web::Data::new(KeySet::from_seed_for_tests([7; 32], TokenConfig::default()));
-        (Self::service(db.clone(), keys, LoginLimiter::default()).await, db)
+        (Self::service(db.clone(), keys, LoginLimiter::default(), web::Data::new(LiveHub::default())).await, db)
     }
 
     /// Rebuilds the app on the same database with a login limiter of its own.
     pub async fn use_limiter(&mut self, limiter: LoginLimiter) {
-        self.service = Self::service(self.db.clone(), self.keys.clone(), limiter).await;
+        self.service = Self::service(self.db.clone(), self.keys.clone(), limiter, self.live.clone()).await;
     }
 
-    async fn service(db: Db, keys: web::Data<KeySet>, limiter: LoginLimiter) -> AppService {
+    async fn service(db: Db, keys: web::Data<KeySet>, limiter: LoginLimiter, live: web::Data<LiveHub>) -> AppService {
         let shared = Shared {
             metrics: web::Data::new(Metrics::default()),
             keys,
@@ -233,6 +240,7 @@ impl TestApp {
             trusted_proxies: web::Data::new(TrustedProxies(vec!["10.0.0.0/8".parse().expect("network")])),
             mail: web::Data::new(MailConfig { from: DEFAULT_MAIL_FROM.into(), ..MailConfig::default() }),
             metrics_access: web::Data::new(MetricsAccess::Token(METRICS_TOKEN.into())),
+            live,
         };
         let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));
         boxed::service(actix_web::test::init_service(app).await)
@@ -250,6 +258,14 @@ impl TestApp {
     pub async fn deliver_mail(&self, sink: &crate::mail_sink::SmtpSink) -> usize {
         let mut conn = self.conn().await;
         yhdyspinta::domain::mail::deliver_due(&mut conn, &sink.mailer()).await.expect("mail delivery")
+    }
+
+    /// Sends `req` and returns the response without reading its body (event streams).
+    pub async fn call_streaming(&self, req: TestRequest) -> ServiceResponse<BoxBody> {
+        match self.service.call(req.to_request()).await {
+            Ok(res) => res,
+            Err(e) => panic!("the app returned an error instead of a response: {e}"),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {

@@ -196,6 +196,14 @@ async fn visible(conn: &mut Conn, actor: &Actor, contact: Contact) -> Result<Con
     Ok(contact)
 }
 
+/// Whether the contact exists, is not erased, and the actor may see it (for references to
+/// contacts from other resources).
+pub async fn is_visible(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<bool, AppError> {
+    let Some((_, organization_id)) = repo::owners(conn, &[id]).await?.pop() else { return Ok(false) };
+    let Some(row) = repo::get(conn, organization_id, id).await? else { return Ok(false) };
+    Ok(visible(conn, actor, Contact::try_from(row)?).await.is_ok())
+}
+
 pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
     let (conn, actor) = cx.parts().await?;
     let contact = Contact::try_from(repo::get(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;

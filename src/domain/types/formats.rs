@@ -121,6 +121,51 @@ pub fn external_ids(map: &std::collections::BTreeMap<String, String>) -> Result<
     }
 }
 
+/// A local wall-clock time written `HH:MM` or `HH:MM:SS` (24-hour, zero-padded), exactly as
+/// the contract's pattern says; written back as `HH:MM` when the seconds are zero. For
+/// `Option<NaiveTime>` fields: `#[serde(default, with = "formats::local_time")]`.
+pub mod local_time {
+    use chrono::{NaiveTime, Timelike};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn parse(text: &str) -> Option<NaiveTime> {
+        let b = text.as_bytes();
+        let digits =
+            |i: usize| b.get(i).is_some_and(u8::is_ascii_digit) && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+        let shape = match b.len() {
+            5 => digits(0) && b[2] == b':' && digits(3),
+            8 => digits(0) && b[2] == b':' && digits(3) && b[5] == b':' && digits(6),
+            _ => false,
+        };
+        let number = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+        if !shape {
+            return None;
+        }
+        let seconds = if b.len() == 8 { number(6) } else { 0 };
+        if seconds > 59 {
+            return None;
+        }
+        NaiveTime::from_hms_opt(number(0), number(3), seconds)
+    }
+
+    pub fn serialize<S: Serializer>(time: &Option<NaiveTime>, s: S) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(t) if t.second() == 0 => s.serialize_str(&t.format("%H:%M").to_string()),
+            Some(t) => s.serialize_str(&t.format("%H:%M:%S").to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveTime>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => parse(&text)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("use a 24-hour time HH:MM or HH:MM:SS, e.g. 10:00")),
+        }
+    }
+}
+
 /// Schemas of the formats above for lists and maps of them (`#[schema(value_type = …)]`),
 /// so the contract bounds each item as the rules do.
 pub mod schema {
@@ -176,12 +221,18 @@ pub mod schema {
                 .required("op")
                 .property(
                     "path",
-                    ObjectBuilder::new().schema_type(Type::String).description(Some("JSON Pointer (RFC 6901)")),
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .max_length(Some(1000))
+                        .description(Some("JSON Pointer (RFC 6901)")),
                 )
                 .required("path")
                 .property(
                     "from",
-                    ObjectBuilder::new().schema_type(Type::String).description(Some("With move and copy")),
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .max_length(Some(1000))
+                        .description(Some("With move and copy")),
                 )
                 .property(
                     "value",
@@ -194,6 +245,23 @@ pub mod schema {
         }
     }
     impl ToSchema for JsonPatchOperation {}
+
+    /// An RFC 6902 JSON Patch as a request body: at most 100 operations.
+    pub struct JsonPatch;
+    impl PartialSchema for JsonPatch {
+        fn schema() -> RefOr<Schema> {
+            utoipa::openapi::schema::ArrayBuilder::new()
+                .items(utoipa::openapi::Ref::from_schema_name("JsonPatchOperation"))
+                .max_items(Some(crate::domain::types::merge_patch::MAX_PATCH_OPERATIONS))
+                .description(Some("An RFC 6902 JSON Patch: at most 100 operations, applied all or none."))
+                .into()
+        }
+    }
+    impl ToSchema for JsonPatch {
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            schemas.push(("JsonPatchOperation".to_owned(), JsonPatchOperation::schema()));
+        }
+    }
 
     /// Identifiers in outside registers: at most 20, names of 1–64 and values of 1–128 characters.
     pub struct ExternalIds;
@@ -218,6 +286,15 @@ pub mod schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_times_are_read_exactly_as_the_contract_writes_them() {
+        assert_eq!(local_time::parse("10:00"), chrono::NaiveTime::from_hms_opt(10, 0, 0));
+        assert_eq!(local_time::parse("23:59:59"), chrono::NaiveTime::from_hms_opt(23, 59, 59));
+        for bad in ["9:00", "24:00", "10:60", "10:00:60", "10:00:00.5", "10.00", "", "١٠:٠٠"] {
+            assert_eq!(local_time::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn shapes_match_the_database_checks() {

@@ -41,6 +41,68 @@ pub fn apply<T: Serialize + DeserializeOwned>(current: &T, patch: &Value) -> Res
     super::validation::from_json(merged)
 }
 
+/// Most operations one JSON Patch may carry.
+pub const MAX_PATCH_OPERATIONS: usize = 100;
+
+/// A PATCH body of a resource that takes both patch formats: a JSON Merge Patch (RFC 7396),
+/// or a JSON Patch (RFC 6902) whose `test` operations let a client change a field only if it
+/// still holds the value the user saw.
+#[derive(Clone, Debug)]
+pub enum Patch {
+    Merge(Value),
+    Json(json_patch::Patch),
+}
+
+impl Patch {
+    /// Reads a JSON Patch document (an array of operations); 422 naming the operation when
+    /// one is malformed.
+    pub fn json_patch(body: Value) -> Result<Patch, AppError> {
+        let Value::Array(operations) = body else {
+            return Err(AppError::bad_request("A JSON Patch is a JSON array of operations."));
+        };
+        if operations.len() > MAX_PATCH_OPERATIONS {
+            return Err(AppError::invalid(
+                "body",
+                "too_many_operations",
+                format!("send at most {MAX_PATCH_OPERATIONS} operations"),
+            ));
+        }
+        let mut parsed = Vec::with_capacity(operations.len());
+        for (i, operation) in operations.into_iter().enumerate() {
+            let op: json_patch::PatchOperation = serde_json::from_value(operation).map_err(|e| {
+                let message = e.to_string();
+                let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+                AppError::invalid(format!("body[{i}]"), "invalid_operation", message)
+            })?;
+            parsed.push(op);
+        }
+        Ok(Patch::Json(json_patch::Patch(parsed)))
+    }
+
+    /// `current` with the patch applied, read back through the type's serde rules (422 naming
+    /// the member). A failed `test` is 409: the resource no longer holds the value tested.
+    pub fn apply<T: Serialize + DeserializeOwned>(&self, current: &T) -> Result<T, AppError> {
+        match self {
+            Patch::Merge(patch) => apply(current, patch),
+            Patch::Json(operations) => {
+                let mut doc = serde_json::to_value(current).map_err(AppError::internal)?;
+                json_patch::patch(&mut doc, &operations.0).map_err(|e| match e.kind {
+                    json_patch::PatchErrorKind::TestFailed => AppError::Conflict {
+                        detail: format!(
+                            "The test of operation {} failed: {} no longer holds the value you tested.",
+                            e.operation, e.path
+                        ),
+                    },
+                    kind => {
+                        AppError::invalid(format!("body[{}]", e.operation), "inapplicable_operation", kind.to_string())
+                    }
+                })?;
+                super::validation::from_json(doc)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +143,21 @@ mod tests {
             }
         }
         assert!(matches!(apply(&thing, &serde_json::json!([1])), Err(AppError::BadRequest { .. })));
+    }
+
+    #[test]
+    fn json_patch_tests_guard_the_change() {
+        let thing = Thing { name: "a".into(), phone: None };
+        let ok = Patch::json_patch(serde_json::json!([
+            {"op": "test", "path": "/name", "value": "a"}, {"op": "replace", "path": "/name", "value": "b"}]))
+        .unwrap();
+        assert_eq!(ok.apply(&thing).unwrap().name, "b");
+        let stale = Patch::json_patch(serde_json::json!([
+            {"op": "test", "path": "/name", "value": "x"}, {"op": "replace", "path": "/name", "value": "b"}]))
+        .unwrap();
+        assert!(matches!(stale.apply(&thing), Err(AppError::Conflict { .. })));
+        let unknown = Patch::json_patch(serde_json::json!([{"op": "add", "path": "/nmae", "value": "b"}])).unwrap();
+        assert!(matches!(unknown.apply(&thing), Err(AppError::Validation(_))));
+        assert!(matches!(Patch::json_patch(serde_json::json!([{"op": "jump"}])), Err(AppError::Validation(_))));
     }
 }

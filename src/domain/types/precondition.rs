@@ -52,7 +52,7 @@ impl IfMatch {
             IfMatch::Absent | IfMatch::Any => Ok(()),
             IfMatch::Version(v) if v == current => Ok(()),
             IfMatch::Version(_) | IfMatch::Unmatchable => {
-                Err(AppError::PreconditionFailed { current_etag: Some(version_etag(current)) })
+                Err(AppError::PreconditionFailed { current_etag: Some(version_etag(current)), current: None })
             }
         }
     }

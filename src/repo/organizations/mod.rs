@@ -166,3 +166,15 @@ pub async fn ancestry(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<Uuid>> {
     .await?;
     Ok(rows.into_iter().map(|a| a.id).collect())
 }
+
+/// The names of these organisations.
+pub async fn names(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, serde_json::Value)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load(conn)
+        .await
+}

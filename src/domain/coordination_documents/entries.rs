@@ -1,0 +1,421 @@
+//! Schedule entries (aikataulurivit) of a coordination document: each with its own version,
+//! so two people editing different rows never conflict. Every change still takes the
+//! document's lock to number its revision.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{Author, CoordinationDocument, authors, history, positions, readable};
+use crate::db::Conn;
+use crate::domain::access::Actor;
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
+use crate::domain::types::formats;
+use crate::domain::types::merge_patch::Patch;
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation;
+use crate::error::AppError;
+use crate::repo::coordination_documents::entries::{self as repo, EntryFilter, EntryRow, EntryWrite};
+
+/// Most entries one document holds.
+pub const MAX_ENTRIES: i64 = 1000;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryStatus {
+    #[default]
+    Planned,
+    Confirmed,
+    Done,
+    Cancelled,
+}
+
+/// Who answers for an entry. Naming an organisation or a contact binds it to nothing: it is
+/// a note for the readers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Responsible {
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20))]
+    pub organization_ids: Vec<Uuid>,
+    /// Contact persons you can see (at most 20).
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20))]
+    pub contact_ids: Vec<Uuid>,
+}
+
+/// The editable fields of an entry: the body of a create, and what a patch edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date": "2026-04-01", "start_time": "10:00", "end_time": "12:00",
+    "title": "Tapaaminen", "content": "Kevään ohjelman **suunnittelu**.", "status": "planned",
+    "responsible": {"organization_ids": ["01930000-0000-7000-8000-00000000000c"], "contact_ids": []}}))]
+pub struct EntryFields {
+    /// The local date, in the document's time zone.
+    pub date: NaiveDate,
+    /// Local start time (`HH:MM` or `HH:MM:SS`); without it the entry lasts the day.
+    #[serde(default, with = "formats::local_time")]
+    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "10:00")]
+    pub start_time: Option<NaiveTime>,
+    /// Local end time, after the start time.
+    #[serde(default, with = "formats::local_time")]
+    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "12:00")]
+    pub end_time: Option<NaiveTime>,
+    #[schema(min_length = 1, max_length = 200, pattern = "[^\\s\\u0085]")]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    pub title: String,
+    /// Markdown.
+    #[serde(default)]
+    #[schema(max_length = 10000)]
+    #[validate(length(max = 10000))]
+    pub content: String,
+    #[serde(default)]
+    #[validate(nested)]
+    pub responsible: Responsible,
+    #[serde(default)]
+    pub status: EntryStatus,
+}
+
+impl EntryFields {
+    fn check_times(&self) -> Result<(), AppError> {
+        match (self.start_time, self.end_time) {
+            (None, Some(_)) => Err(AppError::invalid("end_time", "without_start", "give the start time too")),
+            (Some(start), Some(end)) if end <= start => {
+                Err(AppError::invalid("end_time", "before_start", "the end time is not after the start time"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn into_row(self, position: String, actor: Option<Uuid>) -> EntryWrite {
+        EntryWrite {
+            position,
+            date: self.date,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            title: self.title.trim().to_owned(),
+            content: self.content,
+            responsible_organization_ids: self.responsible.organization_ids.into_iter().map(Some).collect(),
+            responsible_contact_ids: self.responsible.contact_ids.into_iter().map(Some).collect(),
+            status: name_of(&self.status),
+            updated_by: actor,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    /// Order key: entries sort by it.
+    pub position: String,
+    #[serde(flatten)]
+    pub fields: EntryFields,
+    pub updated_by: Option<Uuid>,
+    /// Who changed the entry last, by name.
+    #[serde(skip)]
+    pub author: Option<Author>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// The document's editors, whose admins read the audit entries.
+    #[serde(skip)]
+    pub organizations: Vec<Uuid>,
+}
+
+impl Entry {
+    pub(crate) fn from_row(r: EntryRow, organizations: Vec<Uuid>) -> Result<Entry, AppError> {
+        Ok(Entry {
+            id: r.id,
+            document_id: r.document_id,
+            position: r.position,
+            fields: EntryFields {
+                date: r.date,
+                start_time: r.start_time,
+                end_time: r.end_time,
+                title: r.title,
+                content: r.content,
+                responsible: Responsible {
+                    organization_ids: r.responsible_organization_ids.into_iter().flatten().collect(),
+                    contact_ids: r.responsible_contact_ids.into_iter().flatten().collect(),
+                },
+                status: from_stored("entry status", &r.status)?,
+            },
+            updated_by: r.updated_by,
+            author: None,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+            organizations,
+        })
+    }
+}
+
+impl Audited for Entry {
+    const RESOURCE_TYPE: &'static str = "coordination_entry";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.organizations.clone()
+    }
+}
+
+/// The entries with the names of who changed them last.
+async fn named(conn: &mut Conn, mut entries: Vec<Entry>) -> Result<Vec<Entry>, AppError> {
+    let names = authors(conn, entries.iter().map(|e| e.updated_by)).await?;
+    for e in &mut entries {
+        e.author = names.iter().find(|a| Some(a.user_id) == e.updated_by).cloned();
+    }
+    Ok(entries)
+}
+
+async fn named_one(conn: &mut Conn, entry: Entry) -> Result<Entry, AppError> {
+    named(conn, vec![entry]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// Filters of the entry list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EntryQuery {
+    /// Entries on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Entries before this date.
+    pub to: Option<NaiveDate>,
+    pub status: Option<EntryStatus>,
+    /// Entries naming this organisation as responsible.
+    pub organization: Option<Uuid>,
+}
+
+/// Where a new or moved entry goes.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MoveInput {
+    /// The entry to follow; `null` (or absent) puts it first.
+    #[serde(default)]
+    pub after_entry_id: Option<Uuid>,
+}
+
+pub async fn list(
+    cx: &mut Cx<'_>,
+    document_id: Uuid,
+    query: EntryQuery,
+    list: &ListQuery,
+) -> Result<Page<Entry, String>, AppError> {
+    let page = list.page::<String>()?;
+    let (conn, actor) = cx.parts().await?;
+    let doc = readable(conn, actor, document_id, false).await?;
+    let filter = EntryFilter {
+        from: query.from,
+        to: query.to,
+        status: query.status.map(|s| name_of(&s)),
+        organization: query.organization,
+        updated_since: list.updated_since,
+        after: page.after.clone(),
+        limit: Some(page.fetch_limit()),
+    };
+    let rows = repo::list(conn, document_id, &filter).await?;
+    let editors = doc.editor_ids();
+    let page = Page::from_rows(rows, &page, |r| r.position.clone()).try_map(|r| Entry::from_row(r, editors.clone()))?;
+    let items = named(conn, page.items).await?;
+    Ok(Page { items, ..page })
+}
+
+/// Every entry of the document in order (exports, history).
+pub(crate) async fn all(conn: &mut Conn, doc: &CoordinationDocument) -> Result<Vec<Entry>, AppError> {
+    let rows = repo::list(conn, doc.id, &EntryFilter::default()).await?;
+    rows.into_iter().map(|r| Entry::from_row(r, doc.editor_ids())).collect()
+}
+
+pub async fn get(cx: &mut Cx<'_>, document_id: Uuid, id: Uuid) -> Result<Entry, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let doc = readable(conn, actor, document_id, false).await?;
+    let entry = Entry::from_row(repo::get(conn, document_id, id).await?.ok_or(AppError::NotFound)?, doc.editor_ids())?;
+    named_one(conn, entry).await
+}
+
+/// Contacts newly named as responsible must be ones the actor can see; organisations must
+/// exist.
+async fn check_references(
+    conn: &mut Conn,
+    actor: &Actor,
+    fields: &EntryFields,
+    before: Option<&EntryFields>,
+) -> Result<(), AppError> {
+    for (i, org) in fields.responsible.organization_ids.iter().enumerate() {
+        if before.is_some_and(|b| b.responsible.organization_ids.contains(org)) {
+            continue;
+        }
+        if crate::domain::organizations::ensure_exists(conn, *org).await.is_err() {
+            return Err(AppError::invalid(
+                format!("responsible.organization_ids[{i}]"),
+                "not_found",
+                "no such organisation",
+            ));
+        }
+    }
+    for (i, contact) in fields.responsible.contact_ids.iter().enumerate() {
+        if before.is_some_and(|b| b.responsible.contact_ids.contains(contact)) {
+            continue;
+        }
+        if !crate::domain::contacts::is_visible(conn, actor, *contact).await? {
+            return Err(AppError::invalid(
+                format!("responsible.contact_ids[{i}]"),
+                "not_found",
+                "no such contact visible to you",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The position for an entry placed after `after` (`None`: first), skipping the entry
+/// itself when it moves.
+async fn position_after(
+    conn: &mut Conn,
+    document_id: Uuid,
+    after: Option<Uuid>,
+    moving: Option<Uuid>,
+) -> Result<String, AppError> {
+    let previous = match after {
+        Some(id) if Some(id) == moving => {
+            return Err(AppError::invalid("after_entry_id", "self", "an entry cannot follow itself"));
+        }
+        Some(id) => Some(
+            repo::get(conn, document_id, id)
+                .await?
+                .ok_or_else(|| AppError::invalid("after_entry_id", "not_found", "no such entry in this document"))?
+                .position,
+        ),
+        None => None,
+    };
+    let next = repo::next_position(conn, document_id, previous.as_deref(), moving).await?;
+    let (lo, hi) = (previous.unwrap_or_default(), next);
+    if !(lo.is_empty() || positions::is_key(&lo)) || !hi.as_deref().is_none_or(positions::is_key) {
+        return Err(AppError::internal("a stored entry position is not an order key"));
+    }
+    Ok(positions::between(&lo, hi.as_deref()))
+}
+
+/// Creates an entry, after `placement.after_entry_id` or at the end. `If-Match` is the
+/// document's ETag (or `*`): creating a row does not change the document's own version.
+pub async fn create(
+    cx: &mut Cx<'_>,
+    document_id: Uuid,
+    if_match: IfMatch,
+    placement: MoveInput,
+    fields: EntryFields,
+) -> Result<Entry, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let doc = readable(tx, actor, document_id, true).await?;
+        super::access::can_edit(actor, &doc)?;
+        if_match.check_required(doc.version)?;
+        validation::check(&fields)?;
+        fields.check_times()?;
+        check_references(tx, actor, &fields, None).await?;
+        if repo::count(tx, document_id).await? >= MAX_ENTRIES {
+            return Err(AppError::Conflict { detail: format!("a document holds at most {MAX_ENTRIES} entries") });
+        }
+        let position = match placement.after_entry_id {
+            Some(_) => position_after(tx, document_id, placement.after_entry_id, None).await?,
+            None => positions::between(&repo::last_position(tx, document_id).await?.unwrap_or_default(), None),
+        };
+        let row = repo::insert(tx, Uuid::now_v7(), document_id, &fields.into_row(position, actor.user_id())).await?;
+        let created = Entry::from_row(row, doc.editor_ids())?;
+        history::record(tx, actor, &doc, history::Change::entry("entry_created", None, Some(&created))).await?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        named_one(tx, created).await
+    })
+    .await
+}
+
+/// The entry locked for a write, in a document the actor edits, after `If-Match`.
+async fn lock_for_write(
+    conn: &mut Conn,
+    actor: &Actor,
+    document_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch,
+) -> Result<(CoordinationDocument, Entry), AppError> {
+    let doc = readable(conn, actor, document_id, true).await?;
+    let row = repo::lock(conn, document_id, id).await?.ok_or(AppError::NotFound)?;
+    super::access::can_edit(actor, &doc)?;
+    let entry = Entry::from_row(row, doc.editor_ids())?;
+    if_match.check_required(entry.version)?;
+    Ok((doc, entry))
+}
+
+/// The write template for an entry: `If-Match` is required, and the check and the write are
+/// one transaction under the row lock, so of two writers holding the same ETag exactly one
+/// wins.
+pub async fn update(
+    cx: &mut Cx<'_>,
+    document_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch,
+    patch: Patch,
+) -> Result<Entry, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
+        let fields = patch.apply(&before.fields)?;
+        validation::check(&fields)?;
+        fields.check_times()?;
+        check_references(tx, actor, &fields, Some(&before.fields)).await?;
+        if fields == before.fields {
+            return named_one(tx, before).await;
+        }
+        let row = repo::update(tx, id, &fields.into_row(before.position.clone(), actor.user_id())).await?;
+        let after = Entry::from_row(row, doc.editor_ids())?;
+        history::record(tx, actor, &doc, history::Change::entry("entry_updated", Some(&before), Some(&after))).await?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        named_one(tx, after).await
+    })
+    .await
+}
+
+/// Moves the entry after another one (or first): only its own position changes.
+pub async fn move_entry(
+    cx: &mut Cx<'_>,
+    document_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch,
+    input: MoveInput,
+) -> Result<Entry, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
+        let position = position_after(tx, document_id, input.after_entry_id, Some(id)).await?;
+        let row = repo::update(tx, id, &before.fields.clone().into_row(position, actor.user_id())).await?;
+        let after = Entry::from_row(row, doc.editor_ids())?;
+        history::record(tx, actor, &doc, history::Change::entry("entry_moved", Some(&before), Some(&after))).await?;
+        audit::record(tx, actor, "move", Change::updated(&before, &after)).await?;
+        named_one(tx, after).await
+    })
+    .await
+}
+
+/// Deletes the entry; its history keeps it (a removal in the revision log), so restoring an
+/// earlier revision brings it back.
+pub async fn delete(cx: &mut Cx<'_>, document_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
+        repo::delete(tx, id).await?;
+        history::record(tx, actor, &doc, history::Change::entry("entry_deleted", Some(&before), None)).await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        Ok(())
+    })
+    .await
+}

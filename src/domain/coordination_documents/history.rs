@@ -1,0 +1,390 @@
+//! The revision log (muutoshistoria): every change to a document appends a revision holding
+//! the RFC 6902 JSON Patch from the previous revision, computed by `json-patch`, in the same
+//! transaction as the change. A full snapshot is kept at the first revision, every
+//! [`SNAPSHOT_EVERY`]th and at every restore, so rebuilding any revision applies at most
+//! `SNAPSHOT_EVERY - 1` patches. Restoring writes a new revision; history is never rewritten.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::entries::{self, Entry, EntryFields};
+use super::{Author, CoordinationDocument, DocumentScope, Editor, Section, authors, load, readable};
+use crate::db::Conn;
+use crate::domain::access::Actor;
+use crate::domain::audit;
+use crate::domain::context::Cx;
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::{IfMatch, version_etag};
+use crate::domain::types::validation;
+use crate::error::AppError;
+use crate::repo::coordination_documents::entries as entry_repo;
+use crate::repo::coordination_documents::revisions::{self as repo, NewRevision, RevisionRow};
+use crate::repo::coordination_documents::{self as document_repo, DocumentWrite};
+
+pub const SNAPSHOT_EVERY: i64 = 50;
+
+/// An entry as history keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct EntryState {
+    pub position: String,
+    #[serde(flatten)]
+    pub fields: EntryFields,
+}
+
+/// The whole document at one revision, as history keeps it. Entries are keyed by id (JSON
+/// Patch paths name them: `/entries/{id}/status`); their `position` orders them.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct DocumentState {
+    pub title: String,
+    pub timezone: String,
+    pub scope: DocumentScope,
+    pub editors: Vec<Editor>,
+    pub sections: Vec<Section>,
+    pub deleted: bool,
+    pub entries: BTreeMap<Uuid, EntryState>,
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value, AppError> {
+    serde_json::to_value(value).map_err(AppError::internal)
+}
+
+/// The document's own fields in history form (no entries).
+fn fields_state(doc: &CoordinationDocument) -> Result<Value, AppError> {
+    let mut state = to_value(&DocumentState {
+        title: doc.title.clone(),
+        timezone: doc.timezone.clone(),
+        scope: doc.scope,
+        editors: doc.editors.clone(),
+        sections: doc.sections.clone(),
+        deleted: doc.deleted_at.is_some(),
+        entries: BTreeMap::new(),
+    })?;
+    if let Some(object) = state.as_object_mut() {
+        object.remove("entries");
+    }
+    Ok(state)
+}
+
+fn entry_state(entry: &Entry) -> EntryState {
+    EntryState { position: entry.position.clone(), fields: entry.fields.clone() }
+}
+
+/// The whole document as it is now (inside the caller's transaction).
+pub(crate) async fn current_state(conn: &mut Conn, id: Uuid) -> Result<Value, AppError> {
+    let doc = load(conn, id, false).await?.ok_or(AppError::NotFound)?;
+    let entries = entries::all(conn, &doc).await?;
+    let mut state = fields_state(&doc)?;
+    let entries: BTreeMap<Uuid, EntryState> = entries.iter().map(|e| (e.id, entry_state(e))).collect();
+    state["entries"] = to_value(&entries)?;
+    Ok(state)
+}
+
+/// One change, as the revision log records it.
+pub enum Change<'a> {
+    Document { action: &'static str, before: Option<&'a CoordinationDocument>, after: &'a CoordinationDocument },
+    Entry { action: &'static str, before: Option<&'a Entry>, after: Option<&'a Entry> },
+    Restore { before: Value, after: Value, version: i64 },
+}
+
+impl<'a> Change<'a> {
+    pub fn document(
+        action: &'static str,
+        before: Option<&'a CoordinationDocument>,
+        after: &'a CoordinationDocument,
+    ) -> Self {
+        Change::Document { action, before, after }
+    }
+
+    pub fn entry(action: &'static str, before: Option<&'a Entry>, after: Option<&'a Entry>) -> Self {
+        Change::Entry { action, before, after }
+    }
+}
+
+fn entries_part(id: Uuid, entry: Option<&Entry>) -> Result<Value, AppError> {
+    let mut map = serde_json::Map::new();
+    if let Some(entry) = entry {
+        map.insert(id.to_string(), to_value(&entry_state(entry))?);
+    }
+    Ok(json!({ "entries": map }))
+}
+
+/// Appends the revision for `change` to `doc`'s log; the caller holds the document's lock.
+pub(crate) async fn record(
+    conn: &mut Conn,
+    actor: &Actor,
+    doc: &CoordinationDocument,
+    change: Change<'_>,
+) -> Result<i64, AppError> {
+    let (action, entry_id, patch, etags, force_snapshot) = match &change {
+        Change::Document { action, before, after } => {
+            let old = match before {
+                Some(b) => fields_state(b)?,
+                None => json!({"entries": {}}),
+            };
+            let mut new = fields_state(after)?;
+            if before.is_none() {
+                new["entries"] = json!({});
+            }
+            let patch = json_patch::diff(&old, &new);
+            (*action, None, patch, json!({ "document": version_etag(after.version) }), before.is_none())
+        }
+        Change::Entry { action, before, after } => {
+            let id =
+                before.or(*after).map(|e| e.id).ok_or_else(|| AppError::internal("an entry change without entry"))?;
+            let patch = json_patch::diff(&entries_part(id, *before)?, &entries_part(id, *after)?);
+            let etag = after.map(|e| version_etag(e.version));
+            (*action, Some(id), patch, json!({ "entry": etag }), false)
+        }
+        Change::Restore { before, after, version } => (
+            "revision_restored",
+            None,
+            json_patch::diff(before, after),
+            json!({ "document": version_etag(*version) }),
+            true,
+        ),
+    };
+    let revision = document_repo::next_revision(conn, doc.id).await?;
+    let snapshot = if force_snapshot || revision == 1 || revision % SNAPSHOT_EVERY == 0 {
+        Some(match change {
+            Change::Restore { after, .. } => after,
+            _ => current_state(conn, doc.id).await?,
+        })
+    } else {
+        None
+    };
+    repo::insert(
+        conn,
+        &NewRevision {
+            document_id: doc.id,
+            revision,
+            actor_id: actor.user_id(),
+            action,
+            entry_id,
+            patch: to_value(&patch)?,
+            snapshot,
+            etags,
+        },
+    )
+    .await?;
+    Ok(revision)
+}
+
+/// One revision as the log lists it.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    pub revision: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<Author>,
+    pub action: String,
+    pub entry_id: Option<Uuid>,
+    pub patch: Value,
+    pub etags: Value,
+}
+
+pub(crate) async fn with_authors(conn: &mut Conn, rows: Vec<RevisionRow>) -> Result<Vec<Revision>, AppError> {
+    let names = authors(conn, rows.iter().map(|r| r.actor_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Revision {
+            revision: r.revision,
+            at: r.at,
+            actor: r.actor_id.and_then(|id| names.iter().find(|a| a.user_id == id).cloned()),
+            action: r.action,
+            entry_id: r.entry_id,
+            patch: r.patch,
+            etags: r.etags,
+        })
+        .collect())
+}
+
+/// Revisions oldest first; the cursor is a revision number.
+pub async fn list(cx: &mut Cx<'_>, document_id: Uuid, list: &ListQuery) -> Result<Page<Revision, i64>, AppError> {
+    let page = list.page::<i64>()?;
+    let (conn, actor) = cx.parts().await?;
+    readable(conn, actor, document_id, false).await?;
+    let rows = repo::list(conn, document_id, page.after, page.fetch_limit()).await?;
+    let rows = with_authors(conn, rows).await?;
+    Ok(Page::from_rows(rows, &page, |r| r.revision))
+}
+
+/// The document as it was at revision `n`: the newest snapshot at or before it, then the
+/// patches up to it.
+async fn state_at(conn: &mut Conn, doc: &CoordinationDocument, n: i64) -> Result<Value, AppError> {
+    if n < 1 || n > doc.revision {
+        return Err(AppError::NotFound);
+    }
+    let (from, mut state) = repo::snapshot_at_or_before(conn, doc.id, n)
+        .await?
+        .ok_or_else(|| AppError::internal("a document's history has no snapshot"))?;
+    for patch in repo::patches(conn, doc.id, from + 1, n).await? {
+        let patch: json_patch::Patch = serde_json::from_value(patch).map_err(AppError::internal)?;
+        json_patch::patch(&mut state, &patch).map_err(AppError::internal)?;
+    }
+    Ok(state)
+}
+
+/// One revision with the whole document as it was then.
+#[derive(Clone, Debug)]
+pub struct RevisionState {
+    pub revision: Revision,
+    pub document: Value,
+}
+
+async fn revision_row(conn: &mut Conn, document_id: Uuid, n: i64) -> Result<Revision, AppError> {
+    let rows = repo::list(conn, document_id, Some(n - 1), 1).await?;
+    let row = rows.into_iter().find(|r| r.revision == n).ok_or(AppError::NotFound)?;
+    with_authors(conn, vec![row]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// The document the actor may read, once a [`super::heavy_work`] permit is held: rebuilding
+/// revisions reads whole documents.
+async fn readable_for_heavy_work(
+    cx: &mut Cx<'_>,
+    document_id: Uuid,
+) -> Result<(CoordinationDocument, tokio::sync::SemaphorePermit<'static>), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    readable(conn, actor, document_id, false).await?;
+    cx.release();
+    let permit = super::heavy_work().await?;
+    let (conn, actor) = cx.parts().await?;
+    Ok((readable(conn, actor, document_id, false).await?, permit))
+}
+
+pub async fn get(cx: &mut Cx<'_>, document_id: Uuid, n: i64) -> Result<RevisionState, AppError> {
+    let (doc, _permit) = readable_for_heavy_work(cx, document_id).await?;
+    let conn = cx.conn().await?;
+    let document = state_at(conn, &doc, n).await?;
+    Ok(RevisionState { revision: revision_row(conn, document_id, n).await?, document })
+}
+
+/// A line-level diff of one markdown field.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct TextChange {
+    /// JSON Pointer of the field in the document's history form.
+    pub path: String,
+    /// Unified diff (as `diff -u` writes it) of the field's lines.
+    pub unified_diff: String,
+}
+
+/// What changed between two revisions.
+#[derive(Clone, Debug)]
+pub struct RevisionDiff {
+    pub from: i64,
+    pub to: i64,
+    pub patch: Value,
+    pub text_changes: Vec<TextChange>,
+}
+
+fn text_at<'v>(state: &'v Value, pointer: &str) -> &'v str {
+    state.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Line diffs of the markdown fields that differ: the title, section bodies and entry
+/// contents.
+fn text_changes(a: &Value, b: &Value) -> Vec<TextChange> {
+    let mut pointers = vec!["/title".to_owned()];
+    let sections = |s: &Value| s["sections"].as_array().map_or(0, Vec::len);
+    pointers.extend((0..sections(a).max(sections(b))).map(|i| format!("/sections/{i}/body")));
+    let ids: BTreeSet<&String> =
+        [a, b].iter().flat_map(|s| s["entries"].as_object().into_iter().flat_map(|m| m.keys())).collect();
+    pointers.extend(ids.into_iter().map(|id| format!("/entries/{id}/content")));
+    pointers
+        .into_iter()
+        .filter_map(|p| {
+            let (old, new) = (text_at(a, &p), text_at(b, &p));
+            (old != new).then(|| TextChange {
+                unified_diff: similar::TextDiff::from_lines(old, new)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a{p}"), &format!("b{p}"))
+                    .to_string(),
+                path: p,
+            })
+        })
+        .collect()
+}
+
+pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Result<RevisionDiff, AppError> {
+    let (doc, _permit) = readable_for_heavy_work(cx, document_id).await?;
+    let conn = cx.conn().await?;
+    let (a, b) = (state_at(conn, &doc, from).await?, state_at(conn, &doc, to).await?);
+    cx.release();
+    Ok(RevisionDiff { from, to, patch: to_value(&json_patch::diff(&a, &b))?, text_changes: text_changes(&a, &b) })
+}
+
+/// The entries of a history-form document.
+fn entries_of(state: &Value) -> Result<BTreeMap<Uuid, (String, EntryFields)>, AppError> {
+    let mut out = BTreeMap::new();
+    for (id, entry) in state["entries"].as_object().into_iter().flatten() {
+        let id: Uuid = id.parse().map_err(AppError::internal)?;
+        let mut entry = entry.clone();
+        let position = entry
+            .as_object_mut()
+            .and_then(|o| o.remove("position"))
+            .and_then(|p| p.as_str().map(str::to_owned))
+            .ok_or_else(|| AppError::internal("an entry in history has no position"))?;
+        out.insert(id, (position, validation::from_json::<EntryFields>(entry)?));
+    }
+    Ok(out)
+}
+
+/// Makes revision `n`'s title, time zone, sections and entries current again, as a new
+/// revision. Who edits (editors, scope) is not history: it stays as it is now.
+pub async fn restore(
+    cx: &mut Cx<'_>,
+    document_id: Uuid,
+    n: i64,
+    if_match: IfMatch,
+) -> Result<CoordinationDocument, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = readable(tx, actor, document_id, true).await?;
+        super::access::can_edit(actor, &before)?;
+        if_match.check_required(before.version)?;
+        let target = state_at(tx, &before, n).await?;
+        let current = current_state(tx, document_id).await?;
+        let sections: Vec<Section> = validation::from_json(target["sections"].clone())?;
+        let write = DocumentWrite {
+            title: target["title"].as_str().unwrap_or(&before.title).to_owned(),
+            timezone: target["timezone"].as_str().unwrap_or(&before.timezone).to_owned(),
+            agreement_id: match before.scope {
+                DocumentScope::Agreement { agreement_id } => Some(agreement_id),
+                DocumentScope::Organizations => None,
+            },
+            sections: to_value(&sections)?,
+            updated_by: actor.user_id(),
+        };
+        document_repo::update(tx, document_id, &write).await?;
+        let (wanted, now) = (entries_of(&target)?, entries_of(&current)?);
+        entry_repo::defer_position_check(tx).await?;
+        for id in now.keys().filter(|id| !wanted.contains_key(id)) {
+            entry_repo::delete(tx, *id).await?;
+        }
+        for (id, (position, fields)) in &wanted {
+            let row = fields.clone().into_row(position.clone(), actor.user_id());
+            match now.get(id) {
+                Some(existing) if existing == &(position.clone(), fields.clone()) => {}
+                Some(_) => {
+                    entry_repo::update(tx, *id, &row).await?;
+                }
+                None => {
+                    entry_repo::insert(tx, *id, document_id, &row).await?;
+                }
+            }
+        }
+        let mut after = load(tx, document_id, false).await?.ok_or(AppError::NotFound)?;
+        let after_state = current_state(tx, document_id).await?;
+        after.revision =
+            record(tx, actor, &after, Change::Restore { before: current, after: after_state, version: after.version })
+                .await?;
+        audit::record(tx, actor, "restore", audit::Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}

@@ -1,0 +1,514 @@
+//! Shared coordination documents (yhteinen koordinaatiodokumentti): the "shared file that every
+//! key person can edit" of the meeting-place model, with dates, contents and responsible
+//! persons.
+//!
+//! A document lists editor organisations. Listing one is an invitation: its members read the
+//! document at once, and its coordinators and org admins edit once one of them has accepted.
+//! Every change takes the document's row lock, checks `If-Match` against the changed row, and
+//! appends a revision in the same transaction, so no acknowledged edit is ever lost or
+//! reordered and any earlier state can be rebuilt (`history`). Entries carry their own
+//! versions: people editing different rows never conflict.
+
+pub mod access;
+pub mod entries;
+pub mod exports;
+pub mod history;
+pub mod live;
+pub mod positions;
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+use crate::db::Conn;
+use crate::domain::access::{Actor, Role};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
+use crate::domain::types::formats;
+use crate::domain::types::merge_patch::Patch;
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation::{self, rule};
+use crate::error::AppError;
+use crate::repo::coordination_documents::{self as repo, DocumentRow, DocumentWrite, EditorRow};
+
+/// How long a deleted document can be restored before it is purged.
+pub const RESTORE_WINDOW_DAYS: i64 = 30;
+pub const DEFAULT_TIMEZONE: &str = "Europe/Helsinki";
+
+/// Most whole-document jobs (exports, rebuilding revisions) running at once in a process; the
+/// others wait their turn without holding a pooled connection.
+const HEAVY_WORK_AT_ONCE: usize = 2;
+
+pub(crate) async fn heavy_work() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HEAVY_WORK_AT_ONCE);
+    PERMITS.acquire().await.map_err(AppError::internal)
+}
+
+/// A free-text part of the document (markdown), in the order given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"heading": "Tavoitteet", "body": "Kohtaamispaikka on avoinna **tiistaisin**."}))]
+pub struct Section {
+    #[schema(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub heading: String,
+    /// Markdown.
+    #[serde(default)]
+    #[schema(max_length = 20000)]
+    #[validate(length(max = 20000))]
+    pub body: String,
+}
+
+/// What the document is about: a set of organisations (its editors), or an agreement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DocumentScope {
+    #[default]
+    Organizations,
+    /// A partnership agreement the creator can read.
+    Agreement { agreement_id: Uuid },
+}
+
+impl DocumentScope {
+    fn agreement_id(self) -> Option<Uuid> {
+        match self {
+            DocumentScope::Agreement { agreement_id } => Some(agreement_id),
+            DocumentScope::Organizations => None,
+        }
+    }
+}
+
+fn default_timezone() -> String {
+    DEFAULT_TIMEZONE.to_owned()
+}
+
+fn timezone(value: &str) -> Result<(), ValidationError> {
+    value
+        .parse::<chrono_tz::Tz>()
+        .map(|_| ())
+        .map_err(|_| rule("unknown_timezone", "use an IANA time zone such as Europe/Helsinki"))
+}
+
+fn distinct(ids: &[Uuid]) -> Result<(), ValidationError> {
+    let unique: BTreeSet<&Uuid> = ids.iter().collect();
+    if unique.len() == ids.len() { Ok(()) } else { Err(rule("duplicate", "an organisation is listed twice")) }
+}
+
+/// The editable fields of a document: the body of a create, and what a patch edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Kevään kohtaamispaikkasuunnitelma",
+    "editors": ["01930000-0000-7000-8000-000000000002", "01930000-0000-7000-8000-000000000005"],
+    "sections": [{"heading": "Tavoitteet", "body": "Matalan kynnyksen kohtaamispaikka ikäihmisille."}]}))]
+pub struct DocumentFields {
+    #[schema(min_length = 1, max_length = 200, pattern = "[^\\s\\u0085]")]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    pub title: String,
+    /// The organisation the document belongs to: it stays an editor, and its org admins can
+    /// restore the document after deletion. Set at creation (default: the one editor you
+    /// coordinate); it cannot change.
+    #[serde(default)]
+    pub owner_organization_id: Option<Uuid>,
+    #[serde(default)]
+    pub scope: DocumentScope,
+    /// Organisations whose coordinators and org admins edit and whose members read (at most
+    /// 30; the owner is always one). Listing an organisation invites it: it edits only after
+    /// its own coordinator or org admin accepts.
+    #[serde(default)]
+    #[schema(max_items = 30)]
+    #[validate(length(max = 30), custom(function = "distinct"))]
+    pub editors: Vec<Uuid>,
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
+    pub sections: Vec<Section>,
+    /// IANA time zone of the entries' local dates and times (default `Europe/Helsinki`).
+    #[serde(default = "default_timezone")]
+    #[schema(max_length = 64, example = "Europe/Helsinki")]
+    #[validate(length(max = 64), custom(function = "timezone"))]
+    pub timezone: String,
+}
+
+/// An editor organisation and whether it has accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Editor {
+    pub organization_id: Uuid,
+    /// Whether the organisation's own coordinator or org admin has accepted; until then its
+    /// people only read.
+    pub accepted: bool,
+}
+
+/// A person who changed something, as the document's readers see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Author {
+    pub user_id: Uuid,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoordinationDocument {
+    pub id: Uuid,
+    pub owner_organization_id: Uuid,
+    pub title: String,
+    pub timezone: String,
+    pub scope: DocumentScope,
+    pub sections: Vec<Section>,
+    pub editors: Vec<Editor>,
+    pub revision: i64,
+    pub updated_by: Option<Uuid>,
+    /// Who changed the document's own fields last, by name.
+    #[serde(skip)]
+    pub author: Option<Author>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl CoordinationDocument {
+    fn from_row(r: DocumentRow, editors: Vec<EditorRow>) -> Result<Self, AppError> {
+        Ok(CoordinationDocument {
+            id: r.id,
+            owner_organization_id: r.owner_organization_id,
+            title: r.title,
+            timezone: r.timezone,
+            scope: match r.agreement_id {
+                Some(agreement_id) => DocumentScope::Agreement { agreement_id },
+                None => DocumentScope::Organizations,
+            },
+            sections: serde_json::from_value(r.sections).map_err(AppError::internal)?,
+            editors: editors
+                .into_iter()
+                .map(|e| Editor { organization_id: e.organization_id, accepted: e.accepted_at.is_some() })
+                .collect(),
+            revision: r.revision,
+            updated_by: r.updated_by,
+            author: None,
+            deleted_at: r.deleted_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+
+    pub fn fields(&self) -> DocumentFields {
+        DocumentFields {
+            title: self.title.clone(),
+            owner_organization_id: Some(self.owner_organization_id),
+            scope: self.scope,
+            editors: self.editor_ids(),
+            sections: self.sections.clone(),
+            timezone: self.timezone.clone(),
+        }
+    }
+
+    pub fn editor_ids(&self) -> Vec<Uuid> {
+        self.editors.iter().map(|e| e.organization_id).collect()
+    }
+
+    pub fn accepted_editors(&self) -> Vec<Uuid> {
+        self.editors.iter().filter(|e| e.accepted).map(|e| e.organization_id).collect()
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Europe::Helsinki)
+    }
+}
+
+impl Audited for CoordinationDocument {
+    const RESOURCE_TYPE: &'static str = "coordination_document";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.editor_ids()
+    }
+}
+
+/// Filters of the document list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentQuery {
+    /// Documents listing this organisation as an editor.
+    pub organization: Option<Uuid>,
+    /// Documents about this agreement.
+    pub agreement_id: Option<Uuid>,
+    /// `true`: the deleted documents your organisations own that an org admin of yours can
+    /// still restore, instead of the live ones.
+    pub deleted: Option<bool>,
+}
+
+/// The document with its editors, or `None`.
+pub(crate) async fn load(conn: &mut Conn, id: Uuid, locked: bool) -> Result<Option<CoordinationDocument>, AppError> {
+    let row = if locked { repo::lock(conn, id).await? } else { repo::get(conn, id).await? };
+    let Some(row) = row else { return Ok(None) };
+    let editors = repo::editors(conn, id).await?;
+    let mut doc = CoordinationDocument::from_row(row, editors)?;
+    doc.author = authors(conn, [doc.updated_by]).await?.pop();
+    Ok(Some(doc))
+}
+
+/// The live document the actor may read, locked when `locked` (404 otherwise).
+pub(crate) async fn readable(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: Uuid,
+    locked: bool,
+) -> Result<CoordinationDocument, AppError> {
+    let doc = load(conn, id, locked).await?.filter(|d| d.deleted_at.is_none()).ok_or(AppError::NotFound)?;
+    access::can_read(actor, &doc)?;
+    Ok(doc)
+}
+
+pub async fn list(
+    cx: &mut Cx<'_>,
+    query: DocumentQuery,
+    list: &ListQuery,
+) -> Result<Page<CoordinationDocument, Uuid>, AppError> {
+    let page = list.page::<Uuid>()?;
+    let (conn, actor) = cx.parts().await?;
+    access::can_list(actor)?;
+    let deleted_of_owners = query.deleted.unwrap_or(false).then(|| actor.admin_organizations());
+    let filter = repo::DocumentFilter {
+        editor_in: (!actor.is_platform_admin()).then(|| actor.organizations()),
+        organization: query.organization,
+        agreement_id: query.agreement_id,
+        deleted_of_owners,
+        updated_since: list.updated_since,
+        after: page.after,
+        limit: page.fetch_limit(),
+    };
+    let rows = repo::list(conn, &filter).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut editors = repo::editors_of(conn, &ids).await?;
+    let names = authors(conn, rows.iter().map(|r| r.updated_by)).await?;
+    Page::from_rows(rows, &page, |r| r.id).try_map(|row| {
+        let mine: Vec<EditorRow> = editors.iter().filter(|(d, _)| *d == row.id).map(|(_, e)| e.clone()).collect();
+        editors.retain(|(d, _)| *d != row.id);
+        let mut doc = CoordinationDocument::from_row(row, mine)?;
+        doc.author = names.iter().find(|a| Some(a.user_id) == doc.updated_by).cloned();
+        Ok(doc)
+    })
+}
+
+pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<CoordinationDocument, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    readable(conn, actor, id, false).await
+}
+
+/// Display names of the people who changed these things.
+pub async fn authors(conn: &mut Conn, ids: impl IntoIterator<Item = Option<Uuid>>) -> Result<Vec<Author>, AppError> {
+    let ids: BTreeSet<Uuid> = ids.into_iter().flatten().collect();
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    Ok(repo::user_names(conn, &ids).await?.into_iter().map(|(user_id, name)| Author { user_id, name }).collect())
+}
+
+/// The organisation that owns a new document: the one named, or the one editor the actor
+/// coordinates.
+fn owner_of(actor: &Actor, fields: &DocumentFields) -> Result<Uuid, AppError> {
+    if let Some(owner) = fields.owner_organization_id {
+        return Ok(owner);
+    }
+    let mine: Vec<Uuid> = fields.editors.iter().copied().filter(|o| actor.has_role(*o, Role::Coordinator)).collect();
+    match mine.as_slice() {
+        [only] => Ok(*only),
+        [] => Err(AppError::invalid(
+            "owner_organization_id",
+            "required",
+            "name the owner: an organisation you coordinate or administer",
+        )),
+        _ => Err(AppError::invalid(
+            "owner_organization_id",
+            "required",
+            "you coordinate several of the editors: say which one owns the document",
+        )),
+    }
+}
+
+/// Rules that need the database: listed organisations exist, the agreement is the actor's to
+/// read.
+async fn check_references(
+    cx: &mut Cx<'_>,
+    fields: &DocumentFields,
+    before: Option<&DocumentFields>,
+) -> Result<(), AppError> {
+    let conn = cx.conn().await?;
+    for (i, org) in fields.editors.iter().enumerate() {
+        if before.is_some_and(|b| b.editors.contains(org)) {
+            continue;
+        }
+        if crate::domain::organizations::ensure_exists(conn, *org).await.is_err() {
+            return Err(AppError::invalid(format!("editors[{i}]"), "not_found", "no such organisation"));
+        }
+    }
+    if let Some(agreement) = fields.scope.agreement_id()
+        && before.is_none_or(|b| b.scope.agreement_id() != Some(agreement))
+        && crate::domain::agreements::get(cx, agreement).await.is_err()
+    {
+        return Err(AppError::invalid("scope.agreement_id", "not_found", "no such agreement visible to you"));
+    }
+    Ok(())
+}
+
+pub async fn create(cx: &mut Cx<'_>, mut fields: DocumentFields) -> Result<CoordinationDocument, AppError> {
+    let (_, actor) = cx.parts().await?;
+    let owner = owner_of(actor, &fields)?;
+    access::can_create(actor, owner)?;
+    if !fields.editors.contains(&owner) {
+        fields.editors.insert(0, owner);
+    }
+    fields.owner_organization_id = Some(owner);
+    validation::check(&fields)?;
+    check_references(cx, &fields, None).await?;
+    let (conn, actor) = cx.parts().await?;
+    let actor_id = actor.user_id();
+    // The creator acts for the organisations it coordinates: those accept at once.
+    let editors: Vec<(Uuid, bool)> =
+        fields.editors.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+    conn.transaction(async |tx| {
+        let id = Uuid::now_v7();
+        repo::insert(tx, id, owner, &write_of(&fields, actor_id)?).await?;
+        repo::add_editors(tx, id, &editors).await?;
+        let mut created = load(tx, id, true).await?.ok_or(AppError::NotFound)?;
+        created.revision =
+            history::record(tx, actor, &created, history::Change::document("document_created", None, &created)).await?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+fn write_of(fields: &DocumentFields, actor: Option<Uuid>) -> Result<DocumentWrite, AppError> {
+    Ok(DocumentWrite {
+        title: fields.title.trim().to_owned(),
+        timezone: fields.timezone.clone(),
+        agreement_id: fields.scope.agreement_id(),
+        sections: serde_json::to_value(&fields.sections).map_err(AppError::internal)?,
+        updated_by: actor,
+    })
+}
+
+/// Edits the document's fields: the write template, with editor changes judged per
+/// organisation (adding is for editors; removing is for the organisation itself or the owner).
+pub async fn update(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    if_match: IfMatch,
+    patch: Patch,
+) -> Result<CoordinationDocument, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let before = readable(conn, actor, id, false).await?;
+    access::can_edit_or_leave(actor, &before)?;
+    if_match.check_required(before.version)?;
+    let fields = patch.apply(&before.fields())?;
+    if fields.owner_organization_id != Some(before.owner_organization_id) {
+        return Err(AppError::invalid("owner_organization_id", "immutable", "the owner of a document does not change"));
+    }
+    let old = before.editor_ids();
+    let added: Vec<Uuid> = fields.editors.iter().copied().filter(|o| !old.contains(o)).collect();
+    let removed: Vec<Uuid> = old.iter().copied().filter(|o| !fields.editors.contains(o)).collect();
+    let content_changed = DocumentFields { editors: old.clone(), ..fields.clone() } != before.fields();
+    access::can_change(actor, &before, content_changed, &added, &removed)?;
+    if removed.contains(&before.owner_organization_id) {
+        return Err(AppError::invalid("editors", "owner_required", "the owner organisation stays an editor"));
+    }
+    validation::check(&fields)?;
+    check_references(cx, &fields, Some(&before.fields())).await?;
+    let (conn, actor) = cx.parts().await?;
+    let actor_id = actor.user_id();
+    conn.transaction(async |tx| {
+        // Checked again under the lock: the row may have changed while the references were read.
+        let current = readable(tx, actor, id, true).await?;
+        if_match.check_required(current.version)?;
+        if fields == current.fields() {
+            return Ok(current);
+        }
+        repo::update(tx, id, &write_of(&fields, actor_id)?).await?;
+        let accepted: Vec<(Uuid, bool)> = added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+        repo::add_editors(tx, id, &accepted).await?;
+        repo::remove_editors(tx, id, &removed).await?;
+        let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
+        after.revision =
+            history::record(tx, actor, &after, history::Change::document("document_updated", Some(&current), &after))
+                .await?;
+        audit::record(tx, actor, "update", Change::updated(&current, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// An invited organisation's coordinator or org admin accepts: from now on its coordinators
+/// and admins edit.
+pub async fn accept(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    organization_id: Uuid,
+    if_match: IfMatch,
+) -> Result<CoordinationDocument, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = readable(tx, actor, id, true).await?;
+        access::can_accept(actor, &before, organization_id)?;
+        if_match.check_required(before.version)?;
+        if before.accepted_editors().contains(&organization_id) {
+            return Ok(before);
+        }
+        repo::accept_editor(tx, id, organization_id).await?;
+        // The acceptance is a change of the document: its version (and ETag) moves on.
+        let fields = before.fields();
+        repo::update(tx, id, &write_of(&fields, actor.user_id())?).await?;
+        let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
+        after.revision =
+            history::record(tx, actor, &after, history::Change::document("editor_accepted", Some(&before), &after))
+                .await?;
+        audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Soft delete by the owner's coordinators and org admins; restorable for
+/// [`RESTORE_WINDOW_DAYS`]. Documents deleted longer ago are purged now.
+pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = readable(tx, actor, id, true).await?;
+        access::can_delete(actor, &before)?;
+        if_match.check_required(before.version)?;
+        let after_row = repo::set_deleted(tx, id, actor.user_id(), true).await?;
+        let after =
+            CoordinationDocument { deleted_at: after_row.deleted_at, version: after_row.version, ..before.clone() };
+        history::record(tx, actor, &after, history::Change::document("document_deleted", Some(&before), &after))
+            .await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        repo::purge_deleted_before(tx, Utc::now() - chrono::Duration::days(RESTORE_WINDOW_DAYS)).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Brings a deleted document back (the owner's org admins, within the restore window).
+pub async fn undelete(cx: &mut Cx<'_>, id: Uuid) -> Result<CoordinationDocument, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = load(tx, id, true).await?.ok_or(AppError::NotFound)?;
+        let window = chrono::Duration::days(RESTORE_WINDOW_DAYS);
+        let restorable = before.deleted_at.is_some_and(|at| at > Utc::now() - window);
+        access::can_undelete(actor, &before, restorable)?;
+        let row = repo::set_deleted(tx, id, actor.user_id(), false).await?;
+        let mut after = CoordinationDocument { deleted_at: None, version: row.version, ..before.clone() };
+        after.revision =
+            history::record(tx, actor, &after, history::Change::document("document_undeleted", Some(&before), &after))
+                .await?;
+        audit::record(tx, actor, "undelete", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}

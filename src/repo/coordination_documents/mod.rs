@@ -1,0 +1,204 @@
+//! Coordination documents, their editor organisations, entries and revisions.
+
+pub mod entries;
+pub mod revisions;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::{coordination_document_editors as editors, coordination_documents as documents, users};
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = documents, check_for_backend(diesel::pg::Pg))]
+pub struct DocumentRow {
+    pub id: Uuid,
+    pub owner_organization_id: Uuid,
+    pub title: String,
+    pub timezone: String,
+    pub agreement_id: Option<Uuid>,
+    pub sections: serde_json::Value,
+    pub revision: i64,
+    pub updated_by: Option<Uuid>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The editable columns.
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = documents, treat_none_as_null = true)]
+pub struct DocumentWrite {
+    pub title: String,
+    pub timezone: String,
+    pub agreement_id: Option<Uuid>,
+    pub sections: serde_json::Value,
+    pub updated_by: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, Queryable)]
+pub struct EditorRow {
+    pub organization_id: Uuid,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+/// List filters; rows in `id` order after `after`.
+#[derive(Clone, Debug)]
+pub struct DocumentFilter {
+    /// Documents listing one of these organisations as an editor (`None`: all, for platform
+    /// admins).
+    pub editor_in: Option<Vec<Uuid>>,
+    pub organization: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
+    /// Deleted documents of these owners instead of live ones.
+    pub deleted_of_owners: Option<Vec<Uuid>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+pub async fn list(conn: &mut Conn, f: &DocumentFilter) -> QueryResult<Vec<DocumentRow>> {
+    let mut query = documents::table.select(DocumentRow::as_select()).into_boxed();
+    match &f.deleted_of_owners {
+        Some(owners) => {
+            query = query
+                .filter(documents::deleted_at.is_not_null())
+                .filter(documents::owner_organization_id.eq_any(owners.clone()))
+        }
+        None => query = query.filter(documents::deleted_at.is_null()),
+    }
+    if let Some(orgs) = &f.editor_in {
+        query =
+            query.filter(documents::id.eq_any(
+                editors::table.filter(editors::organization_id.eq_any(orgs.clone())).select(editors::document_id),
+            ));
+    }
+    if let Some(org) = f.organization {
+        query = query.filter(
+            documents::id.eq_any(editors::table.filter(editors::organization_id.eq(org)).select(editors::document_id)),
+        );
+    }
+    if let Some(agreement) = f.agreement_id {
+        query = query.filter(documents::agreement_id.eq(agreement));
+    }
+    if let Some(since) = f.updated_since {
+        query = query.filter(documents::updated_at.ge(since));
+    }
+    if let Some(after) = f.after {
+        query = query.filter(documents::id.gt(after));
+    }
+    query.order(documents::id).limit(f.limit).load(conn).await
+}
+
+pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<DocumentRow>> {
+    documents::table.find(id).select(DocumentRow::as_select()).first(conn).await.optional()
+}
+
+/// The document, locked for the rest of the transaction: every change to a document or its
+/// entries takes this lock first, so revisions are numbered without gaps or races.
+pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<DocumentRow>> {
+    documents::table.find(id).select(DocumentRow::as_select()).for_update().first(conn).await.optional()
+}
+
+pub async fn insert(conn: &mut Conn, id: Uuid, owner: Uuid, fields: &DocumentWrite) -> QueryResult<DocumentRow> {
+    diesel::insert_into(documents::table)
+        .values((documents::id.eq(id), documents::owner_organization_id.eq(owner), fields))
+        .returning(DocumentRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(conn: &mut Conn, id: Uuid, fields: &DocumentWrite) -> QueryResult<DocumentRow> {
+    diesel::update(documents::table.find(id)).set(fields).returning(DocumentRow::as_returning()).get_result(conn).await
+}
+
+/// Moves the document to its next revision number; the row version stays (a trigger condition),
+/// so the document's ETag changes only with its own fields.
+pub async fn next_revision(conn: &mut Conn, id: Uuid) -> QueryResult<i64> {
+    diesel::update(documents::table.find(id))
+        .set(documents::revision.eq(documents::revision + 1))
+        .returning(documents::revision)
+        .get_result(conn)
+        .await
+}
+
+/// Marks the document deleted (`Some`) or live again (`None`).
+pub async fn set_deleted(conn: &mut Conn, id: Uuid, by: Option<Uuid>, deleted: bool) -> QueryResult<DocumentRow> {
+    let at = if deleted { Some(Utc::now()) } else { None };
+    diesel::update(documents::table.find(id))
+        .set((documents::deleted_at.eq(at), documents::deleted_by.eq(by), documents::updated_by.eq(by)))
+        .returning(DocumentRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Removes documents deleted before `cutoff`, with their entries and history.
+pub async fn purge_deleted_before(conn: &mut Conn, cutoff: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(documents::table.filter(documents::deleted_at.lt(cutoff))).execute(conn).await
+}
+
+pub async fn editors(conn: &mut Conn, document: Uuid) -> QueryResult<Vec<EditorRow>> {
+    editors::table
+        .filter(editors::document_id.eq(document))
+        .select((editors::organization_id, editors::accepted_at))
+        .order(editors::organization_id)
+        .load(conn)
+        .await
+}
+
+/// The editors of each of these documents.
+pub async fn editors_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, EditorRow)>> {
+    let rows: Vec<(Uuid, Uuid, Option<DateTime<Utc>>)> = editors::table
+        .filter(editors::document_id.eq_any(ids))
+        .select((editors::document_id, editors::organization_id, editors::accepted_at))
+        .order((editors::document_id, editors::organization_id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(d, o, a)| (d, EditorRow { organization_id: o, accepted_at: a })).collect())
+}
+
+pub async fn add_editors(conn: &mut Conn, document: Uuid, added: &[(Uuid, bool)]) -> QueryResult<usize> {
+    let now = Utc::now();
+    let rows: Vec<_> = added
+        .iter()
+        .map(|(org, accepted)| {
+            (
+                editors::document_id.eq(document),
+                editors::organization_id.eq(*org),
+                editors::accepted_at.eq(accepted.then_some(now)),
+            )
+        })
+        .collect();
+    diesel::insert_into(editors::table).values(rows).on_conflict_do_nothing().execute(conn).await
+}
+
+pub async fn remove_editors(conn: &mut Conn, document: Uuid, removed: &[Uuid]) -> QueryResult<usize> {
+    diesel::delete(
+        editors::table.filter(editors::document_id.eq(document)).filter(editors::organization_id.eq_any(removed)),
+    )
+    .execute(conn)
+    .await
+}
+
+pub async fn accept_editor(conn: &mut Conn, document: Uuid, organization: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        editors::table
+            .filter(editors::document_id.eq(document))
+            .filter(editors::organization_id.eq(organization))
+            .filter(editors::accepted_at.is_null()),
+    )
+    .set(editors::accepted_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
+/// Display names of these accounts (who changed what).
+pub async fn user_names(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn).await
+}

@@ -1,0 +1,578 @@
+//! Coordination documents: access for every endpoint, invitations and acceptance, required
+//! `If-Match` and the 412 body, JSON Patch tests, no lost update under concurrency, history
+//! with diffs and restore, soft delete, exports, and live updates (in-process and across two
+//! server processes on one database).
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+use yhdyspinta::domain::access::Scope;
+
+use crate::support::{As, Personas, TestApp, json};
+
+const DOCS: &str = "/api/v1/coordination-documents";
+
+fn with_if_match(req: TestRequest, etag: &str) -> TestRequest {
+    req.insert_header(("if-match", etag.to_owned()))
+}
+
+/// Creates a document owned by the personas' organisation, listing `others` too.
+async fn document(app: &TestApp, p: &Personas, others: &[uuid::Uuid]) -> (String, String) {
+    let mut editors = vec![p.org];
+    editors.extend_from_slice(others);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(DOCS),
+                json!({"title": "Kevään kohtaamispaikkasuunnitelma", "editors": editors,
+                       "sections": [{"heading": "Tavoitteet", "body": "Yksi\nKaksi\nKolme"}]}),
+            ),
+        ))
+        .await;
+    res.assert_status(201);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    (id, res.header("etag").unwrap().to_owned())
+}
+
+async fn entry(app: &TestApp, p: &Personas, doc: &str, title: &str) -> (String, String) {
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            with_if_match(
+                json(
+                    TestRequest::post().uri(&format!("{DOCS}/{doc}/entries")),
+                    json!({"date": "2026-04-01", "start_time": "10:00", "end_time": "12:00", "title": title,
+                           "content": "Ohjelma", "responsible": {"organization_ids": [p.org]}}),
+                ),
+                "*",
+            ),
+        ))
+        .await;
+    res.assert_status(201);
+    (res.json()["id"].as_str().unwrap().to_owned(), res.header("etag").unwrap().to_owned())
+}
+
+#[actix_web::test]
+async fn only_members_of_listed_organisations_see_a_document_and_its_parts() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (entry_id, _) = entry(&app, &p, &doc, "Tapaaminen").await;
+    let readers = [
+        (As::Anonymous, 401),
+        (As::Outsider, 404),
+        (As::Client, 404),
+        (As::ClientWithoutScope, 404),
+        (As::Member, 200),
+        (As::Coordinator, 200),
+        (As::OrgAdmin, 200),
+        (As::PlatformAdmin, 200),
+    ];
+    for path in [
+        format!("{DOCS}/{doc}"),
+        format!("{DOCS}/{doc}/entries"),
+        format!("{DOCS}/{doc}/entries/{entry_id}"),
+        format!("{DOCS}/{doc}/revisions"),
+        format!("{DOCS}/{doc}/revisions/1"),
+        format!("{DOCS}/{doc}/revisions/1/diff/2"),
+        format!("{DOCS}/{doc}/export.csv"),
+        format!("{DOCS}/{doc}/calendar.ics"),
+    ] {
+        app.access_matrix(&p, &readers, || TestRequest::get().uri(&path)).await;
+    }
+    // The list shows it only to members.
+    for (who, count) in [(As::Member, 1), (As::Outsider, 0), (As::PlatformAdmin, 1)] {
+        let res = app.call(p.request(who, TestRequest::get().uri(DOCS))).await;
+        assert_eq!(res.json()["data"].as_array().unwrap().len(), count, "{who:?}");
+    }
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Client, 403)], || TestRequest::get().uri(DOCS)).await;
+
+    let writers = [
+        (As::Anonymous, 401),
+        (As::Outsider, 404),
+        (As::Client, 404),
+        (As::Member, 403),
+        (As::PlatformAdmin, 403),
+        (As::Coordinator, 200),
+        (As::OrgAdmin, 200),
+    ];
+    app.access_matrix(&p, &writers, || {
+        with_if_match(json(TestRequest::patch().uri(&format!("{DOCS}/{doc}")), json!({"title": "Uusi"})), "*")
+    })
+    .await;
+    app.access_matrix(&p, &writers, || {
+        with_if_match(
+            json(TestRequest::patch().uri(&format!("{DOCS}/{doc}/entries/{entry_id}")), json!({"content": "x"})),
+            "*",
+        )
+    })
+    .await;
+    let creators: Vec<(As, u16)> = writers.iter().map(|(who, s)| (*who, if *s == 200 { 201 } else { *s })).collect();
+    app.access_matrix(&p, &creators, || {
+        with_if_match(
+            json(
+                TestRequest::post().uri(&format!("{DOCS}/{doc}/entries")),
+                json!({"date": "2026-05-01", "title": "T"}),
+            ),
+            "*",
+        )
+    })
+    .await;
+    app.access_matrix(&p, &writers, || {
+        with_if_match(TestRequest::post().uri(&format!("{DOCS}/{doc}/revisions/1/restore")), "*")
+    })
+    .await;
+    // Creating needs a coordinator of the owner.
+    app.access_matrix(
+        &p,
+        &[(As::Anonymous, 401), (As::Member, 403), (As::Outsider, 403), (As::PlatformAdmin, 403)],
+        || json(TestRequest::post().uri(DOCS), json!({"title": "T", "owner_organization_id": p.org})),
+    )
+    .await;
+    // Deleting is for the owner's coordinators; restoring for its org admins.
+    app.access_matrix(
+        &p,
+        &[
+            (As::Anonymous, 401),
+            (As::Outsider, 404),
+            (As::Member, 403),
+            (As::PlatformAdmin, 403),
+            (As::Coordinator, 204),
+        ],
+        || with_if_match(TestRequest::delete().uri(&format!("{DOCS}/{doc}")), "*"),
+    )
+    .await;
+    app.access_matrix(
+        &p,
+        &[(As::Member, 404), (As::Coordinator, 404), (As::Outsider, 404), (As::OrgAdmin, 200)],
+        || TestRequest::post().uri(&format!("{DOCS}/{doc}/undeletion")),
+    )
+    .await;
+    app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}")))).await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn a_listed_organisation_edits_only_after_accepting_and_loses_access_when_removed() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[p.other_org]).await;
+    let body = app.call(p.request(As::Outsider, TestRequest::get().uri(&format!("{DOCS}/{doc}")))).await.json();
+    assert_eq!(body["editors"][1], json!({"organization_id": p.other_org, "accepted": false}));
+    // Reading, yes; editing, not before its own admin accepts.
+    let edit =
+        || with_if_match(json(TestRequest::patch().uri(&format!("{DOCS}/{doc}")), json!({"title": "Muutettu"})), "*");
+    app.call(p.request(As::Outsider, edit())).await.assert_problem(403);
+    // Nobody accepts for another organisation.
+    let accept = |org: uuid::Uuid| {
+        with_if_match(
+            json(TestRequest::post().uri(&format!("{DOCS}/{doc}/acceptances")), json!({"organization_id": org})),
+            "*",
+        )
+    };
+    app.call(p.request(As::Coordinator, accept(p.other_org))).await.assert_problem(403);
+    let res = app.call(p.request(As::Outsider, accept(p.other_org))).await;
+    res.assert_status(200);
+    assert_eq!(res.json()["editors"][1]["accepted"], true);
+    app.call(p.request(As::Outsider, edit())).await.assert_status(200);
+    // The owner takes it off the list: at once it sees nothing.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            with_if_match(json(TestRequest::patch().uri(&format!("{DOCS}/{doc}")), json!({"editors": [p.org]})), "*"),
+        ))
+        .await;
+    res.assert_status(200);
+    app.call(p.request(As::Outsider, TestRequest::get().uri(&format!("{DOCS}/{doc}")))).await.assert_problem(404);
+    // The owner cannot be removed, and a listed organisation must exist.
+    for (patch, field) in
+        [(json!({"editors": []}), "editors"), (json!({"editors": [p.org, uuid::Uuid::now_v7()]}), "editors[1]")]
+    {
+        let res = app
+            .call(p.request(
+                As::Coordinator,
+                with_if_match(json(TestRequest::patch().uri(&format!("{DOCS}/{doc}")), patch), "*"),
+            ))
+            .await;
+        assert_eq!(res.assert_problem(422)["errors"][0]["field"], field);
+    }
+}
+
+#[actix_web::test]
+async fn writes_need_if_match_and_a_stale_one_gets_the_current_state_and_its_author() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (entry_id, etag) = entry(&app, &p, &doc, "Tapaaminen").await;
+    let uri = format!("{DOCS}/{doc}/entries/{entry_id}");
+    app.call(p.request(As::Coordinator, json(TestRequest::patch().uri(&uri), json!({"content": "a"}))))
+        .await
+        .assert_problem(428);
+    let res =
+        app.call(p.request(
+            As::OrgAdmin,
+            with_if_match(json(TestRequest::patch().uri(&uri), json!({"content": "a"})), &etag),
+        ))
+        .await;
+    res.assert_status(200);
+    let fresh = res.header("etag").unwrap().to_owned();
+    let stale = app
+        .call(p.request(
+            As::Coordinator,
+            with_if_match(json(TestRequest::patch().uri(&uri), json!({"content": "b"})), &etag),
+        ))
+        .await;
+    let body = stale.assert_problem(412);
+    assert_eq!(body["current_etag"], fresh.as_str());
+    assert_eq!(body["current"]["content"], "a");
+    assert_eq!(body["current"]["updated_by"]["user_id"], p.user(As::OrgAdmin).to_string());
+    assert_eq!(body["current"]["updated_by"]["name"], "OrgAdmin");
+    // Deleting with a stale tag is refused the same way; the document's own writes too.
+    app.call(p.request(As::Coordinator, with_if_match(TestRequest::delete().uri(&uri), &etag)))
+        .await
+        .assert_problem(412);
+    app.call(
+        p.request(As::Coordinator, json(TestRequest::patch().uri(&format!("{DOCS}/{doc}")), json!({"title": "x"}))),
+    )
+    .await
+    .assert_problem(428);
+    // An end before the start, and an unknown contact, are 422 naming the field.
+    for (patch, field) in [
+        (json!({"end_time": "09:00"}), "end_time"),
+        (json!({"responsible": {"contact_ids": [uuid::Uuid::now_v7()]}}), "responsible.contact_ids[0]"),
+        (json!({"status": "maybe"}), "status"),
+    ] {
+        let res =
+            app.call(p.request(As::Coordinator, with_if_match(json(TestRequest::patch().uri(&uri), patch), "*"))).await;
+        assert_eq!(res.assert_problem(422)["errors"][0]["field"], field);
+    }
+}
+
+#[actix_web::test]
+async fn a_json_patch_changes_a_field_only_if_it_still_holds_what_the_user_saw() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (entry_id, _) = entry(&app, &p, &doc, "Tapaaminen").await;
+    let uri = format!("{DOCS}/{doc}/entries/{entry_id}");
+    let patch = |seen: &str| {
+        with_if_match(
+            TestRequest::patch().uri(&uri).insert_header(("content-type", "application/json-patch+json")).set_payload(
+                json!([{"op": "test", "path": "/status", "value": seen},
+                           {"op": "replace", "path": "/status", "value": "confirmed"}])
+                .to_string(),
+            ),
+            "*",
+        )
+    };
+    let res = app.call(p.request(As::Coordinator, patch("planned"))).await;
+    res.assert_status(200);
+    assert_eq!(res.json()["status"], "confirmed");
+    app.call(p.request(As::Coordinator, patch("planned"))).await.assert_problem(409);
+    // Malformed operations are 422; a patch is an array.
+    let bad = app
+        .call(
+            p.request(
+                As::Coordinator,
+                with_if_match(
+                    TestRequest::patch()
+                        .uri(&uri)
+                        .insert_header(("content-type", "application/json-patch+json"))
+                        .set_payload(r#"[{"op": "jump", "path": "/status"}]"#),
+                    "*",
+                ),
+            ),
+        )
+        .await;
+    assert_eq!(bad.assert_problem(422)["errors"][0]["field"], "body[0]");
+    // The document takes JSON Patch too, into its sections.
+    let res = app
+        .call(
+            p.request(
+                As::Coordinator,
+                with_if_match(
+                    TestRequest::patch()
+                        .uri(&format!("{DOCS}/{doc}"))
+                        .insert_header(("content-type", "application/json-patch+json"))
+                        .set_payload(
+                            json!([{"op": "replace", "path": "/sections/0/body", "value": "Uusi"}]).to_string(),
+                        ),
+                    "*",
+                ),
+            ),
+        )
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json()["sections"][0]["body"], "Uusi");
+}
+
+#[actix_web::test]
+async fn two_writers_with_the_same_etag_never_both_win_and_no_acknowledged_write_is_lost() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (entry_id, mut etag) = entry(&app, &p, &doc, "Tapaaminen").await;
+    let uri = format!("{DOCS}/{doc}/entries/{entry_id}");
+    let mut acknowledged = Vec::new();
+    for round in 0..25 {
+        let send = |who: As, content: String| {
+            app.call(
+                p.request(who, with_if_match(json(TestRequest::patch().uri(&uri), json!({"content": content})), &etag)),
+            )
+        };
+        let (a, b) = futures_util::future::join(
+            send(As::Coordinator, format!("coordinator {round}")),
+            send(As::OrgAdmin, format!("org admin {round}")),
+        )
+        .await;
+        let statuses = [a.status.as_u16(), b.status.as_u16()];
+        assert!(statuses.contains(&200) && statuses.contains(&412), "round {round}: {statuses:?}");
+        let winner = if a.status == 200 { a } else { b };
+        acknowledged.push(winner.json()["content"].as_str().unwrap().to_owned());
+        etag = winner.header("etag").unwrap().to_owned();
+    }
+    // The revision log holds every acknowledged write exactly once, in order.
+    let res =
+        app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/revisions?limit=200")))).await;
+    let written: Vec<String> = res.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "entry_updated")
+        .map(|r| r["patch"][0]["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(written, acknowledged);
+}
+
+#[actix_web::test]
+async fn history_rebuilds_any_revision_diffs_markdown_by_line_and_restores_as_a_new_revision() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (first, _) = entry(&app, &p, &doc, "Ensimmäinen").await;
+    // Enough changes to pass a snapshot (every 50th revision).
+    for i in 0..55 {
+        app.call(p.request(
+            As::Coordinator,
+            with_if_match(
+                json(
+                    TestRequest::patch().uri(&format!("{DOCS}/{doc}/entries/{first}")),
+                    json!({"content": format!("Versio {i}")}),
+                ),
+                "*",
+            ),
+        ))
+        .await
+        .assert_status(200);
+    }
+    let rev = |n: i64| app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/revisions/{n}"))));
+    let r2 = rev(2).await.json();
+    assert_eq!(r2["action"], "entry_created");
+    assert_eq!(r2["document"]["entries"][&first]["content"], "Ohjelma");
+    let r52 = rev(52).await.json();
+    assert_eq!(r52["document"]["entries"][&first]["content"], "Versio 49");
+    assert_eq!(r52["actor"]["name"], "Coordinator");
+    rev(58).await.assert_problem(404);
+    // Sections change too; the diff names them and shows the lines.
+    let doc_uri = format!("{DOCS}/{doc}");
+    app.call(p.request(
+        As::Coordinator,
+        with_if_match(
+            json(
+                TestRequest::patch().uri(&doc_uri),
+                json!({"sections": [{"heading": "Tavoitteet", "body": "Yksi\nKAKSI\nKolme"}]}),
+            ),
+            "*",
+        ),
+    ))
+    .await
+    .assert_status(200);
+    let diff = app
+        .call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/revisions/1/diff/58"))))
+        .await
+        .json();
+    let section = diff["text_changes"].as_array().unwrap().iter().find(|c| c["path"] == "/sections/0/body").unwrap();
+    assert!(section["unified_diff"].as_str().unwrap().contains("-Kaksi\n+KAKSI\n"), "{section}");
+    assert!(diff["patch"].as_array().unwrap().iter().any(|op| op["path"] == format!("/entries/{first}")));
+    // Delete the entry (a tombstone in history), then restore revision 2: it is back.
+    app.call(p.request(
+        As::Coordinator,
+        with_if_match(TestRequest::delete().uri(&format!("{doc_uri}/entries/{first}")), "*"),
+    ))
+    .await
+    .assert_status(204);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            with_if_match(TestRequest::post().uri(&format!("{doc_uri}/revisions/2/restore")), "*"),
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json()["revision"], 60);
+    assert_eq!(res.json()["sections"][0]["body"], "Yksi\nKaksi\nKolme");
+    let restored = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{doc_uri}/entries/{first}")))).await;
+    assert_eq!(restored.json()["content"], "Ohjelma");
+    let log =
+        app.call(p.request(As::Member, TestRequest::get().uri(&format!("{doc_uri}/revisions?limit=200")))).await.json();
+    let actions: Vec<&str> = log["data"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.len(), 60);
+    assert_eq!(actions[58], "entry_deleted");
+    assert_eq!(actions[59], "revision_restored");
+    // The revision log is append-only in the database too.
+    let mut conn = app.conn().await;
+    use diesel_async::RunQueryDsl;
+    let rewritten = diesel::sql_query("UPDATE coordination_revisions SET action = 'x'").execute(&mut conn).await;
+    assert!(rewritten.is_err());
+}
+
+#[actix_web::test]
+async fn entries_are_placed_between_others_without_renumbering() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (a, _) = entry(&app, &p, &doc, "A").await;
+    let (c, _) = entry(&app, &p, &doc, "C").await;
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            with_if_match(
+                json(
+                    TestRequest::post().uri(&format!("{DOCS}/{doc}/entries?after_entry_id={a}")),
+                    json!({"date": "2026-04-02", "title": "B"}),
+                ),
+                "*",
+            ),
+        ))
+        .await;
+    res.assert_status(201);
+    let (_, c_etag) = {
+        let r = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/entries/{c}")))).await;
+        (r.json()["position"].clone(), r.header("etag").unwrap().to_owned())
+    };
+    // Move C first.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            with_if_match(
+                json(
+                    TestRequest::post().uri(&format!("{DOCS}/{doc}/entries/{c}/move")),
+                    json!({"after_entry_id": null}),
+                ),
+                &c_etag,
+            ),
+        ))
+        .await;
+    res.assert_status(200);
+    let list = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/entries")))).await.json();
+    let titles: Vec<&str> = list["data"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["C", "A", "B"]);
+    // A's version did not change: nothing else was renumbered.
+    assert_eq!(list["data"][1]["version"], 1);
+}
+
+#[actix_web::test]
+async fn exports_write_csv_for_finnish_excel_and_a_calendar() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let (id, _) = entry(&app, &p, &doc, "=Tapaaminen; kahvit").await;
+    let res =
+        app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv?dialect=fi")))).await;
+    res.assert_status(200);
+    assert!(res.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(res.body.starts_with("\u{feff}".as_bytes()));
+    let text = String::from_utf8(res.body[3..].to_vec()).unwrap();
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][0], "2026-04-01");
+    assert_eq!(&rows[0][3], "'=Tapaaminen; kahvit");
+    assert_eq!(&rows[0][5], "Persona ry");
+    let standard = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv")))).await;
+    assert!(String::from_utf8_lossy(&standard.body).starts_with("date,start_time"));
+    let ics = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/calendar.ics")))).await;
+    ics.assert_status(200);
+    let text = String::from_utf8_lossy(&ics.body).replace("\r\n ", "");
+    assert!(text.contains("BEGIN:VCALENDAR") && text.contains(&format!("UID:{id}@yhdyspinta")), "{text}");
+    // 10:00 in Helsinki on 1 April (summer time) is 07:00 UTC.
+    assert!(text.contains("DTSTART:20260401T070000Z"), "{text}");
+    assert!(text.contains("STATUS:TENTATIVE"));
+    app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv?dialect=xls"))))
+        .await
+        .assert_problem(400);
+}
+
+/// Reads the stream until `needle` shows up (10 s at most); returns everything read.
+async fn read_until(body: &mut BoxBody, needle: &str) -> String {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !text.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, std::future::poll_fn(|cx| Pin::new(&mut *body).poll_next(cx)))
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in the stream; got {text:?}"));
+        match chunk {
+            Some(Ok(bytes)) => text.push_str(&String::from_utf8_lossy(&bytes)),
+            _ => break,
+        }
+    }
+    text
+}
+
+#[actix_web::test]
+async fn an_open_stream_gets_each_revision_resumes_from_last_event_id_and_ends_when_access_does() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[p.other_org]).await;
+    let events = format!("{DOCS}/{doc}/events");
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Client, 404), (As::Outsider, 404), (As::Member, 404)], || {
+        TestRequest::get()
+            .uri(&format!("{DOCS}/{}/events", uuid::Uuid::now_v7()))
+            .insert_header(("accept", "text/event-stream"))
+    })
+    .await;
+    let res = app
+        .call_streaming(
+            p.request(As::Outsider, TestRequest::get().uri(&events).insert_header(("accept", "text/event-stream"))),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("content-type").unwrap(), "text/event-stream");
+    let mut stream = res.into_body();
+    read_until(&mut stream, "retry:").await;
+    let (entry_id, _) = entry(&app, &p, &doc, "Tapaaminen").await;
+    let text = read_until(&mut stream, "id: 2\n").await;
+    let data: Value = serde_json::from_str(
+        text.lines().find_map(|l| l.strip_prefix("data: ").filter(|d| d.contains("entry_created"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(data["entry_id"], entry_id.as_str());
+    assert_eq!(data["etags"]["entry"], "\"1\"");
+    assert_eq!(data["actor"]["name"], "Coordinator");
+    // Resuming after revision 1 replays 2 first.
+    let resumed = app
+        .call_streaming(p.request(As::Member, TestRequest::get().uri(&events).insert_header(("last-event-id", "1"))))
+        .await;
+    let mut resumed = resumed.into_body();
+    read_until(&mut resumed, "id: 2\n").await;
+    // Taking the outsider's organisation off the list ends its stream.
+    app.call(p.request(
+        As::Coordinator,
+        with_if_match(json(TestRequest::patch().uri(&format!("{DOCS}/{doc}")), json!({"editors": [p.org]})), "*"),
+    ))
+    .await
+    .assert_status(200);
+    read_until(&mut stream, "event: end").await;
+    assert!(std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await.is_none());
+    read_until(&mut resumed, "id: 3\n").await;
+    // Streams per person are bounded (3 in tests).
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        open.push(app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await);
+    }
+    app.call(p.request(As::Member, TestRequest::get().uri(&events))).await.assert_problem(429);
+    drop(open);
+    drop(resumed);
+    app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await;
+}
