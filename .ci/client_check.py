@@ -18,8 +18,12 @@ import rfc8785
 from yhdyspinta_client import AuthenticatedClient, Client
 from yhdyspinta_client.api.agreements import get_agreement, list_agreement_versions, list_agreements
 from yhdyspinta_client.api.auth import get_me, issue_token, jwks
+from yhdyspinta_client.api.coordination_documents import (
+    get_coordination_entry, list_coordination_documents, list_coordination_entries, list_coordination_revisions,
+    update_coordination_entry,
+)
 from yhdyspinta_client.api.organizations import list_organizations
-from yhdyspinta_client.models import TokenRequest
+from yhdyspinta_client.models import EntryFieldsPatch, EntryStatus, Problem, TokenRequest
 from yhdyspinta_client.types import UNSET
 
 DEMO_PASSWORD = "yhdyspinta-demo"
@@ -104,8 +108,29 @@ def main(base):
     check(not list_agreements.sync(client=anonymous, code="KU-2026-003").data, "KU-2026-003 is public?")
     party_only = list_agreements.sync(client=tool, code="KU-2026-003")
     check(len(party_only.data) == 1, "the service client cannot read its party-only agreement")
+    # The meeting place's shared plan: the city's coordinator confirms a planned row with the
+    # ETag it read; a second write with the same ETag is refused with the current state.
+    documents = list_coordination_documents.sync(client=person)
+    check(len(documents.data) == 1, f"coordination documents: {len(documents.data)}")
+    document = documents.data[0]
+    rows = list_coordination_entries.sync(client=person, id=document.id).data
+    planned = [r for r in rows if r.status == EntryStatus.PLANNED]
+    check(planned, "no planned entry")
+    read = get_coordination_entry.sync_detailed(client=person, id=document.id, entry_id=planned[0].id)
+    etag = read.headers["etag"]
+    confirm = EntryFieldsPatch(status=EntryStatus.CONFIRMED)
+    done = update_coordination_entry.sync_detailed(
+        client=person, id=document.id, entry_id=planned[0].id, body=confirm, if_match=etag)
+    check(done.status_code == 200 and done.parsed.status == EntryStatus.CONFIRMED, f"confirm: {done.content[:300]!r}")
+    again = update_coordination_entry.sync_detailed(
+        client=person, id=document.id, entry_id=planned[0].id, body=confirm, if_match=etag)
+    check(again.status_code == 412 and isinstance(again.parsed, Problem), f"stale write: {again.status_code}")
+    check(again.parsed.current_etag == done.headers["etag"], "the 412 does not carry the current ETag")
+    log = list_coordination_revisions.sync(client=person, id=document.id, limit=200).data
+    check(log[-1].action == "entry_updated" and log[-1].entry_id == planned[0].id, f"last revision: {log[-1].action}")
     print(f"client check: {len(names)} organisations, {len(versions)} version(s) verified and sealed, "
-          "party-only agreement read by a service client")
+          "party-only agreement read by a service client, a coordination entry confirmed "
+          f"(revision {log[-1].revision}) and a stale write refused")
 
 
 if __name__ == "__main__":

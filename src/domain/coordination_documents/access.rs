@@ -59,12 +59,10 @@ pub fn can_create(actor: &Actor, owner: Uuid) -> Result<(), AppError> {
     allow(actor, actor.has_role(owner, Role::Coordinator))
 }
 
-/// Accepting is the listed organisation's own act.
+/// Accepting is the organisation's own act (whether the document lists it is judged after
+/// `If-Match`, as the state it is).
 pub fn can_accept(actor: &Actor, doc: &CoordinationDocument, organization_id: Uuid) -> Result<(), AppError> {
     can_read(actor, doc)?;
-    if !doc.editor_ids().contains(&organization_id) {
-        return Err(AppError::invalid("organization_id", "not_listed", "the document does not list this organisation"));
-    }
     allow(actor, actor.has_role(organization_id, Role::Coordinator))
 }
 

@@ -457,6 +457,11 @@ pub async fn accept(
         let before = readable(tx, actor, id, true).await?;
         access::can_accept(actor, &before, organization_id)?;
         if_match.check_required(before.version)?;
+        if !before.editor_ids().contains(&organization_id) {
+            return Err(AppError::Conflict {
+                detail: "The document does not list this organisation as an editor.".into(),
+            });
+        }
         if before.accepted_editors().contains(&organization_id) {
             return Ok(before);
         }

@@ -246,23 +246,6 @@ pub mod schema {
     }
     impl ToSchema for JsonPatchOperation {}
 
-    /// An RFC 6902 JSON Patch as a request body: at most 100 operations.
-    pub struct JsonPatch;
-    impl PartialSchema for JsonPatch {
-        fn schema() -> RefOr<Schema> {
-            utoipa::openapi::schema::ArrayBuilder::new()
-                .items(utoipa::openapi::Ref::from_schema_name("JsonPatchOperation"))
-                .max_items(Some(crate::domain::types::merge_patch::MAX_PATCH_OPERATIONS))
-                .description(Some("An RFC 6902 JSON Patch: at most 100 operations, applied all or none."))
-                .into()
-        }
-    }
-    impl ToSchema for JsonPatch {
-        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-            schemas.push(("JsonPatchOperation".to_owned(), JsonPatchOperation::schema()));
-        }
-    }
-
     /// Identifiers in outside registers: at most 20, names of 1–64 and values of 1–128 characters.
     pub struct ExternalIds;
     impl PartialSchema for ExternalIds {

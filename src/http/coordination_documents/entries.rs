@@ -149,12 +149,13 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id"),
            ("If-Match" = String, Header, description = IF_MATCH)),
-    request_body(content(
-        (EntryFields = "application/merge-patch+json"),
-        (crate::domain::types::formats::schema::JsonPatch = "application/json-patch+json",
-         example = json!([{"op": "test", "path": "/status", "value": "planned"},
-                          {"op": "replace", "path": "/status", "value": "confirmed"}]))),
-        description = "A JSON Merge Patch (RFC 7396) of the fields, or a JSON Patch (RFC 6902) of at most 100 operations"),
+    request_body(content = EntryFields, content_type = "application/merge-patch+json",
+        description = "A JSON Merge Patch (RFC 7396) of the fields (also as `application/json`). The same \
+                       operation takes a JSON Patch (RFC 6902) of at most 100 operations with \
+                       `Content-Type: application/json-patch+json`, e.g. \
+                       `[{\"op\": \"test\", \"path\": \"/status\", \"value\": \"planned\"}, \
+                       {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: \
+                       its `test` operations guard the change (409 when a tested value no longer holds)."),
     responses((status = 200, description = "Updated", body = EntryView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]

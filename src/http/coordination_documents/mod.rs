@@ -151,12 +151,13 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
     operation_id = "update_coordination_document",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
-    request_body(content(
-        (DocumentFields = "application/merge-patch+json"),
-        (crate::domain::types::formats::schema::JsonPatch = "application/json-patch+json",
-         example = json!([{"op": "test", "path": "/title", "value": "Kevään suunnitelma"},
-                          {"op": "replace", "path": "/title", "value": "Kevään kohtaamispaikkasuunnitelma"}]))),
-        description = "A JSON Merge Patch (RFC 7396) of the fields, or a JSON Patch (RFC 6902) of at most 100 operations"),
+    request_body(content = DocumentFields, content_type = "application/merge-patch+json",
+        description = "A JSON Merge Patch (RFC 7396) of the fields (also as `application/json`). The same \
+                       operation takes a JSON Patch (RFC 6902) of at most 100 operations with \
+                       `Content-Type: application/json-patch+json`, e.g. \
+                       `[{\"op\": \"test\", \"path\": \"/status\", \"value\": \"planned\"}, \
+                       {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: \
+                       its `test` operations guard the change (409 when a tested value no longer holds)."),
     responses((status = 200, description = "Updated", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
