@@ -6,7 +6,8 @@
 # connection each). Every request PATCHes the entry of a random document with the ETag the
 # writer last saw of it and a content unique to that request; a 412 teaches the writer the
 # current ETag. Reports successful writes/s, the 412 rate and p99, then checks the revision
-# log: every acknowledged write is there exactly once, and nothing else is.
+# log: every acknowledged write is there exactly once, and nothing else is but the requests
+# still in flight when wrk stopped (written, never answered: at most one a writer).
 #
 # The same transaction (lock the document, its editors and the entry, compare the version,
 # update, next revision, append the revision and the audit entry) then runs under pgbench with
@@ -147,12 +148,14 @@ psql "$db_url" -Atc "SELECT r.patch->0->>'value' FROM coordination_revisions r
                      WHERE r.action = 'entry_updated' AND d.title LIKE 'Kuormitustesti %'" | sort > "$out/logged.txt"
 sort "$out/acked.txt" | sed '/^$/d' > "$out/acked_sorted.txt"
 duplicates=$(uniq -d "$out/logged.txt" | wc -l)
-if [[ $duplicates -ne 0 ]] || ! cmp -s "$out/logged.txt" "$out/acked_sorted.txt"; then
-  echo "FAILED: the revision log and the acknowledged writes differ (duplicates: $duplicates)" >&2
-  diff "$out/acked_sorted.txt" "$out/logged.txt" | head >&2
+missing=$(comm -23 "$out/acked_sorted.txt" "$out/logged.txt" | wc -l)
+# Requests still in flight when wrk stops were written but never answered: at most one a writer.
+unanswered=$(comm -13 "$out/acked_sorted.txt" "$out/logged.txt" | wc -l)
+if [[ $duplicates -ne 0 || $missing -ne 0 || $unanswered -gt $writers ]]; then
+  echo "FAILED: $missing acknowledged writes missing from the log, $duplicates logged twice, $unanswered unanswered" >&2
   exit 1
 fi
-echo "   every one of the $ok acknowledged writes is in the log exactly once, and nothing else"
+echo "   every one of the $ok acknowledged writes is in the log exactly once; $unanswered more were in flight at the end"
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
 trap - EXIT
 

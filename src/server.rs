@@ -17,6 +17,8 @@ use crate::telemetry::Metrics;
 
 /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// How often coordination documents deleted past their restore window are purged.
+const DOCUMENT_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 /// How often expired login-limiter windows are dropped.
 const LIMITER_PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -116,8 +118,8 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
 }
 
-/// The mail outbox worker, the revision listener and the login limiter's pruning, on this
-/// (the main) thread.
+/// The mail outbox worker, the revision listener, the purge of deleted documents and the
+/// login limiter's pruning, on this (the main) thread.
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
     match Mailer::from_config(&config.mail)? {
         Some(mailer) => {
@@ -128,6 +130,22 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
             "YHDYSPINTA_SMTP_URL is not set: invitations cannot be delivered; they wait in the mail outbox"
         ),
     }
+    let purge_db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(DOCUMENT_PURGE_INTERVAL);
+        loop {
+            tick.tick().await;
+            let purged = match purge_db.conn().await {
+                Ok(mut conn) => crate::domain::coordination_documents::purge_expired(&mut conn).await,
+                Err(e) => Err(e),
+            };
+            match purged {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(documents = n, "purged deleted coordination documents"),
+                Err(e) => tracing::warn!(error = %e, "purging deleted coordination documents failed"),
+            }
+        }
+    });
     actix_web::rt::spawn(crate::domain::coordination_documents::live::listen(
         config.database_url.clone(),
         shared.live.clone().into_inner(),

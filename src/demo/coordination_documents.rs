@@ -120,8 +120,8 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             &mut Cx::acting(tx, county()),
             doc.id,
             IfMatch::Any,
-            Patch::json_patch(json!([{"op": "replace", "path": "/sections/1/body",
-                "value": "- Tilat: Jyväskylän kaupunki\n- Kahvila: Seniorikammari ry\n- Palveluohjaus: hyvinvointialue\n- Digiapu: kaupunginkirjasto"}]))?,
+            Patch::Json(json!([{"op": "replace", "path": "/sections/1/body",
+                "value": "- Tilat: Jyväskylän kaupunki\n- Kahvila: Seniorikammari ry\n- Palveluohjaus: hyvinvointialue\n- Digiapu: kaupunginkirjasto"}])),
         )
         .await?;
         Ok(1 + created.len())

@@ -125,7 +125,7 @@ impl FromRequest for PatchBody {
         let json = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
             let value = json.await?.into_inner();
-            Ok(PatchBody(if json_patch { Patch::json_patch(value)? } else { Patch::Merge(value) }))
+            Ok(PatchBody(if json_patch { Patch::Json(value) } else { Patch::Merge(value) }))
         })
     }
 }

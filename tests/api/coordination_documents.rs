@@ -122,8 +122,15 @@ async fn only_members_of_listed_organisations_see_a_document_and_its_parts() {
         )
     })
     .await;
-    app.access_matrix(&p, &writers, || {
-        with_if_match(TestRequest::post().uri(&format!("{DOCS}/{doc}/revisions/1/restore")), "*")
+    let refused: Vec<(As, u16)> = writers.iter().copied().filter(|(_, s)| *s != 200).collect();
+    app.access_matrix(&p, &refused, || {
+        with_if_match(
+            json(
+                TestRequest::post().uri(&format!("{DOCS}/{doc}/revisions/1/restore")),
+                json!({"based_on_revision": 1}),
+            ),
+            "*",
+        )
     })
     .await;
     // Creating needs a coordinator of the owner.
@@ -146,10 +153,16 @@ async fn only_members_of_listed_organisations_see_a_document_and_its_parts() {
         || with_if_match(TestRequest::delete().uri(&format!("{DOCS}/{doc}")), "*"),
     )
     .await;
+    // The deleted document's ETag is in its owner's list of deleted documents.
+    let deleted =
+        app.call(p.request(As::OrgAdmin, TestRequest::get().uri(&format!("{DOCS}?deleted=true")))).await.json();
+    let etag = format!("\"{}\"", deleted["data"][0]["version"]);
+    let undelete = format!("{DOCS}/{doc}/undeletion");
+    app.call(p.request(As::OrgAdmin, TestRequest::post().uri(&undelete))).await.assert_problem(428);
     app.access_matrix(
         &p,
         &[(As::Member, 404), (As::Coordinator, 404), (As::Outsider, 404), (As::OrgAdmin, 200)],
-        || TestRequest::post().uri(&format!("{DOCS}/{doc}/undeletion")),
+        || with_if_match(TestRequest::post().uri(&undelete), &etag),
     )
     .await;
     app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}")))).await.assert_status(200);
@@ -239,9 +252,13 @@ async fn writes_need_if_match_and_a_stale_one_gets_the_current_state_and_its_aut
     )
     .await
     .assert_problem(428);
-    // An end before the start, and an unknown contact, are 422 naming the field.
+    // An end before the start, and an unknown contact, are 422 naming the field; so are a
+    // title of two lines (it would break calendars) and a date no one means.
     for (patch, field) in [
         (json!({"end_time": "09:00"}), "end_time"),
+        (json!({"title": "Tapaaminen\r\nBEGIN:VEVENT"}), "title"),
+        (json!({"date": "20260-04-01"}), "date"),
+        (json!({"start_time": "9:00"}), "start_time"),
         (json!({"responsible": {"contact_ids": [uuid::Uuid::now_v7()]}}), "responsible.contact_ids[0]"),
         (json!({"status": "maybe"}), "status"),
     ] {
@@ -404,12 +421,22 @@ async fn history_rebuilds_any_revision_diffs_markdown_by_line_and_restores_as_a_
     ))
     .await
     .assert_status(204);
-    let res = app
-        .call(p.request(
+    let restore = |based_on: i64| {
+        p.request(
             As::Coordinator,
-            with_if_match(TestRequest::post().uri(&format!("{doc_uri}/revisions/2/restore")), "*"),
-        ))
-        .await;
+            with_if_match(
+                json(
+                    TestRequest::post().uri(&format!("{doc_uri}/revisions/2/restore")),
+                    json!({"based_on_revision": based_on}),
+                ),
+                "*",
+            ),
+        )
+    };
+    // Restoring what the user saw at revision 58 would undo the deletion made since: refused.
+    let stale = app.call(restore(58)).await;
+    assert_eq!(stale.assert_problem(412)["current"]["revision"], 59);
+    let res = app.call(restore(59)).await;
     res.assert_status(200);
     assert_eq!(res.json()["revision"], 60);
     assert_eq!(res.json()["sections"][0]["body"], "Yksi\nKaksi\nKolme");
@@ -502,6 +529,22 @@ async fn exports_write_csv_for_finnish_excel_and_a_calendar() {
     app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv?dialect=xls"))))
         .await
         .assert_problem(400);
+    // Content cannot end a calendar line early: a lone CR becomes an escaped line break.
+    let uri = format!("{DOCS}/{doc}/entries/{id}");
+    app.call(p.request(
+        As::Coordinator,
+        with_if_match(json(TestRequest::patch().uri(&uri), json!({"content": "a\rBEGIN:VEVENT\rSUMMARY:x"})), "*"),
+    ))
+    .await
+    .assert_status(200);
+    let ics = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/calendar.ics")))).await;
+    let text = String::from_utf8_lossy(&ics.body).into_owned();
+    assert_eq!(text.split("\r\n").filter(|l| *l == "BEGIN:VEVENT").count(), 1, "{text}");
+    assert!(!text.replace("\r\n", "").contains('\r'), "{text}");
+    // Dates the database cannot hold are the open ends of a range, not an error.
+    let uri = format!("{DOCS}/{doc}/entries?from=-5000-01-01&to=%2B60000-01-01");
+    let all = app.call(p.request(As::Member, TestRequest::get().uri(&uri))).await;
+    assert_eq!(all.assert_status(200).json()["data"].as_array().unwrap().len(), 1);
 }
 
 /// Reads the stream until `needle` shows up (10 s at most); returns everything read.
@@ -575,4 +618,37 @@ async fn an_open_stream_gets_each_revision_resumes_from_last_event_id_and_ends_w
     drop(open);
     drop(resumed);
     app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await;
+}
+
+#[actix_web::test]
+async fn deleted_documents_are_purged_after_the_restore_window_with_an_audit_entry() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, etag) = document(&app, &p, &[]).await;
+    app.call(p.request(As::Coordinator, with_if_match(TestRequest::delete().uri(&format!("{DOCS}/{doc}")), &etag)))
+        .await
+        .assert_status(204);
+    let mut conn = app.conn().await;
+    assert_eq!(yhdyspinta::domain::coordination_documents::purge_expired(&mut conn).await.unwrap(), 0);
+    diesel::sql_query("UPDATE coordination_documents SET deleted_at = now() - interval '31 days'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // Past the window it is no longer offered for restoring, then it is gone.
+    let deleted = app.call(p.request(As::OrgAdmin, TestRequest::get().uri(&format!("{DOCS}?deleted=true")))).await;
+    assert_eq!(deleted.json()["data"], json!([]));
+    assert_eq!(yhdyspinta::domain::coordination_documents::purge_expired(&mut conn).await.unwrap(), 1);
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |sql: &'static str| diesel::sql_query(sql);
+    let revisions: Count =
+        count("SELECT count(*) AS n FROM coordination_revisions").get_result(&mut conn).await.unwrap();
+    assert_eq!(revisions.n, 0);
+    let purges: Count =
+        count("SELECT count(*) AS n FROM audit_log WHERE action = 'purge'").get_result(&mut conn).await.unwrap();
+    assert_eq!(purges.n, 1);
 }

@@ -59,7 +59,8 @@ pub struct Responsible {
     "title": "Tapaaminen", "content": "Kevään ohjelman **suunnittelu**.", "status": "planned",
     "responsible": {"organization_ids": ["01930000-0000-7000-8000-00000000000c"], "contact_ids": []}}))]
 pub struct EntryFields {
-    /// The local date, in the document's time zone.
+    /// The local date, in the document's time zone (years 1900-2199).
+    #[validate(custom(function = "formats::plausible_date"))]
     pub date: NaiveDate,
     /// Local start time (`HH:MM` or `HH:MM:SS`); without it the entry lasts the day.
     #[serde(default, with = "formats::local_time")]
@@ -69,8 +70,13 @@ pub struct EntryFields {
     #[serde(default, with = "formats::local_time")]
     #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "12:00")]
     pub end_time: Option<NaiveTime>,
-    #[schema(min_length = 1, max_length = 200, pattern = "[^\\s\\u0085]")]
-    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    /// One line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0085][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"), custom(function = "formats::single_line"))]
     pub title: String,
     /// Markdown.
     #[serde(default)]
@@ -215,9 +221,11 @@ pub async fn list(
     let page = list.page::<String>()?;
     let (conn, actor) = cx.parts().await?;
     let doc = readable(conn, actor, document_id, false).await?;
+    // Dates the database cannot hold mean "from the start" and "to the end".
+    let (first, last) = (date(1900, 1, 1), date(2200, 1, 1));
     let filter = EntryFilter {
-        from: query.from,
-        to: query.to,
+        from: query.from.map(|d| d.clamp(first, last)),
+        to: query.to.map(|d| d.clamp(first, last)),
         status: query.status.map(|s| name_of(&s)),
         organization: query.organization,
         updated_since: list.updated_since,
@@ -229,6 +237,10 @@ pub async fn list(
     let page = Page::from_rows(rows, &page, |r| r.position.clone()).try_map(|r| Entry::from_row(r, editors.clone()))?;
     let items = named(conn, page.items).await?;
     Ok(Page { items, ..page })
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
 /// Every entry of the document in order (exports, history).
@@ -304,7 +316,14 @@ async fn position_after(
     if !(lo.is_empty() || positions::is_key(&lo)) || !hi.as_deref().is_none_or(positions::is_key) {
         return Err(AppError::internal("a stored entry position is not an order key"));
     }
-    Ok(positions::between(&lo, hi.as_deref()))
+    let key = positions::between(&lo, hi.as_deref());
+    if key.len() > positions::MAX_KEY_LENGTH {
+        return Err(AppError::Conflict {
+            detail: "Rows have been moved into this one place too many times: place the entry next to another row."
+                .into(),
+        });
+    }
+    Ok(key)
 }
 
 /// Creates an entry, after `placement.after_entry_id` or at the end. `If-Match` is the

@@ -121,6 +121,12 @@ pub async fn csv(cx: &mut Cx<'_>, id: Uuid, query: CsvQuery) -> Result<Vec<u8>, 
     writer.into_inner().map_err(AppError::internal)
 }
 
+/// Text for a calendar property: CR or CRLF become LF (which the crate escapes), so no text
+/// can end a content line early.
+fn ics_text(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 fn utc(doc: &CoordinationDocument, date: NaiveDate, time: NaiveTime) -> chrono::DateTime<Utc> {
     let local = date.and_time(time);
     // A time skipped by a daylight-saving change is taken as the next valid one.
@@ -139,13 +145,14 @@ pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
     let (doc, entries, _permit) = document_and_entries(cx, id).await?;
     cx.release();
     let mut calendar = Calendar::new();
-    calendar.name(&doc.title);
+    // NAME is written unescaped by the crate: one line only, whatever is stored.
+    calendar.name(&ics_text(&doc.title).replace('\n', " "));
     for e in &entries {
         let f = &e.fields;
         let mut event = Event::new();
         event
             .uid(&format!("{}@yhdyspinta", e.id))
-            .summary(&f.title)
+            .summary(&ics_text(&f.title))
             .sequence(u32::try_from(e.version - 1).unwrap_or(0))
             .timestamp(e.updated_at)
             .last_modified(e.updated_at)
@@ -155,7 +162,7 @@ pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
                 EntryStatus::Cancelled => EventStatus::Cancelled,
             });
         if !f.content.is_empty() {
-            event.description(&f.content);
+            event.description(&ics_text(&f.content));
         }
         match (f.start_time, f.end_time) {
             (Some(start), end) => {

@@ -285,9 +285,14 @@ fn text_at<'v>(state: &'v Value, pointer: &str) -> &'v str {
     state.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
+/// How long the line diffs of one request may take; past it a diff is coarser (whole runs of
+/// lines replaced) but still correct.
+const TEXT_DIFF_BUDGET: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Line diffs of the markdown fields that differ: the title, section bodies and entry
 /// contents.
 fn text_changes(a: &Value, b: &Value) -> Vec<TextChange> {
+    let deadline = std::time::Instant::now() + TEXT_DIFF_BUDGET;
     let mut pointers = vec!["/title".to_owned()];
     let sections = |s: &Value| s["sections"].as_array().map_or(0, Vec::len);
     pointers.extend((0..sections(a).max(sections(b))).map(|i| format!("/sections/{i}/body")));
@@ -299,7 +304,9 @@ fn text_changes(a: &Value, b: &Value) -> Vec<TextChange> {
         .filter_map(|p| {
             let (old, new) = (text_at(a, &p), text_at(b, &p));
             (old != new).then(|| TextChange {
-                unified_diff: similar::TextDiff::from_lines(old, new)
+                unified_diff: similar::TextDiff::configure()
+                    .deadline(deadline)
+                    .diff_lines(old, new)
                     .unified_diff()
                     .context_radius(3)
                     .header(&format!("a{p}"), &format!("b{p}"))
@@ -315,7 +322,11 @@ pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Res
     let conn = cx.conn().await?;
     let (a, b) = (state_at(conn, &doc, from).await?, state_at(conn, &doc, to).await?);
     cx.release();
-    Ok(RevisionDiff { from, to, patch: to_value(&json_patch::diff(&a, &b))?, text_changes: text_changes(&a, &b) })
+    // Off the request threads: whole documents are compared.
+    let (patch, text_changes) = tokio::task::spawn_blocking(move || (json_patch::diff(&a, &b), text_changes(&a, &b)))
+        .await
+        .map_err(AppError::internal)?;
+    Ok(RevisionDiff { from, to, patch: to_value(&patch)?, text_changes })
 }
 
 /// The entries of a history-form document.
@@ -334,6 +345,16 @@ fn entries_of(state: &Value) -> Result<BTreeMap<Uuid, (String, EntryFields)>, Ap
     Ok(out)
 }
 
+/// The body of a restore: the newest revision the user saw, so that changes made since (to
+/// entries too, which do not change the document's ETag) are never undone unseen.
+#[derive(Clone, Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreInput {
+    /// The document's `revision` when the user chose to restore; 412 when it has moved on.
+    #[schema(minimum = 1)]
+    pub based_on_revision: i64,
+}
+
 /// Makes revision `n`'s title, time zone, sections and entries current again, as a new
 /// revision. Who edits (editors, scope) is not history: it stays as it is now.
 pub async fn restore(
@@ -341,12 +362,20 @@ pub async fn restore(
     document_id: Uuid,
     n: i64,
     if_match: IfMatch,
+    input: RestoreInput,
 ) -> Result<CoordinationDocument, AppError> {
+    let (_, _permit) = readable_for_heavy_work(cx, document_id).await?;
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let before = readable(tx, actor, document_id, true).await?;
         super::access::can_edit(actor, &before)?;
         if_match.check_required(before.version)?;
+        if input.based_on_revision != before.revision {
+            return Err(AppError::PreconditionFailed {
+                current_etag: Some(version_etag(before.version)),
+                current: None,
+            });
+        }
         let target = state_at(tx, &before, n).await?;
         let current = current_state(tx, document_id).await?;
         let sections: Vec<Section> = validation::from_json(target["sections"].clone())?;

@@ -28,6 +28,14 @@ pub const CHANNEL: &str = "coordination_revisions";
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Most revisions one wake sends; a reader far behind catches up over several.
 const BATCH: i64 = 100;
+/// Most streams reading at once in a process: a revision wakes every stream of its document,
+/// and they take their turns instead of draining the pool.
+const READS_AT_ONCE: usize = 4;
+
+async fn read_permit() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(READS_AT_ONCE);
+    PERMITS.acquire().await.map_err(AppError::internal)
+}
 
 /// What woke the streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,13 +169,13 @@ pub async fn open(
     document_id: Uuid,
     last_event_id: Option<i64>,
 ) -> Result<Subscription, AppError> {
+    // Subscribed before the current revision is read: a revision committed in between is
+    // both read and notified, never neither.
+    let receiver = hub.sender.subscribe();
     let (conn, actor) = cx.parts().await?;
     let doc = readable(conn, actor, document_id, false).await?;
     let who = actor.user_id().ok_or_else(|| denied(actor))?;
     let slot = hub.acquire(who)?;
-    // Subscribed before the current revision is known: a revision committed in between is
-    // both read and notified, never neither.
-    let receiver = hub.sender.subscribe();
     let last = last_event_id.map_or(doc.revision, |n| n.clamp(0, doc.revision));
     let renewed = cx.renewed().ok_or_else(|| AppError::internal("a stream needs a pooled context"))?;
     cx.release();
@@ -204,6 +212,12 @@ impl Subscription {
                 self.pending = revisions.len() as i64 == BATCH;
                 Update::Revisions(revisions)
             }
+            // The database is busy or away: try again at the next keep-alive, stream open.
+            Err(AppError::Unavailable { .. }) => {
+                self.pending = true;
+                tokio::time::sleep(KEEP_ALIVE).await;
+                Update::KeepAlive
+            }
             Err(_) => Update::Ended,
         }
     }
@@ -236,12 +250,17 @@ impl Subscription {
     }
 
     async fn still_allowed(&mut self) -> bool {
-        let allowed = self.fresh().await.is_ok();
+        let Ok(_permit) = read_permit().await else { return true };
+        let allowed = !matches!(
+            self.fresh().await,
+            Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthorized { .. })
+        );
         self.cx.release();
         allowed
     }
 
     async fn read(&mut self) -> Result<Vec<Revision>, AppError> {
+        let _permit = read_permit().await?;
         self.fresh().await?;
         let conn = self.cx.conn().await?;
         let rows = repo::list(conn, self.document_id, Some(self.last), BATCH).await?;

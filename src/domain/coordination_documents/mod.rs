@@ -55,8 +55,9 @@ pub(crate) async fn heavy_work() -> Result<tokio::sync::SemaphorePermit<'static>
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"heading": "Tavoitteet", "body": "Kohtaamispaikka on avoinna **tiistaisin**."}))]
 pub struct Section {
-    #[schema(max_length = 200)]
-    #[validate(length(max = 200))]
+    /// One line.
+    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
+    #[validate(length(max = 200), custom(function = "formats::single_line"))]
     pub heading: String,
     /// Markdown.
     #[serde(default)]
@@ -107,8 +108,13 @@ fn distinct(ids: &[Uuid]) -> Result<(), ValidationError> {
     "editors": ["01930000-0000-7000-8000-000000000002", "01930000-0000-7000-8000-000000000005"],
     "sections": [{"heading": "Tavoitteet", "body": "Matalan kynnyksen kohtaamispaikka ikäihmisille."}]}))]
 pub struct DocumentFields {
-    #[schema(min_length = 1, max_length = 200, pattern = "[^\\s\\u0085]")]
-    #[validate(length(max = 200), custom(function = "formats::not_blank"))]
+    /// One line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0085][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    #[validate(length(max = 200), custom(function = "formats::not_blank"), custom(function = "formats::single_line"))]
     pub title: String,
     /// The organisation the document belongs to: it stays an editor, and its org admins can
     /// restore the document after deletion. Set at creation (default: the one editor you
@@ -275,7 +281,7 @@ pub async fn list(
     let page = list.page::<Uuid>()?;
     let (conn, actor) = cx.parts().await?;
     access::can_list(actor)?;
-    let deleted_of_owners = query.deleted.unwrap_or(false).then(|| actor.admin_organizations());
+    let deleted_of_owners = query.deleted.unwrap_or(false).then(|| (actor.admin_organizations(), restore_cutoff()));
     let filter = repo::DocumentFilter {
         editor_in: (!actor.is_platform_admin()).then(|| actor.organizations()),
         organization: query.organization,
@@ -404,31 +410,33 @@ pub async fn update(
     patch: Patch,
 ) -> Result<CoordinationDocument, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let before = readable(conn, actor, id, false).await?;
-    access::can_edit_or_leave(actor, &before)?;
-    if_match.check_required(before.version)?;
-    let fields = patch.apply(&before.fields())?;
-    if fields.owner_organization_id != Some(before.owner_organization_id) {
-        return Err(AppError::invalid("owner_organization_id", "immutable", "the owner of a document does not change"));
-    }
-    let old = before.editor_ids();
-    let added: Vec<Uuid> = fields.editors.iter().copied().filter(|o| !old.contains(o)).collect();
-    let removed: Vec<Uuid> = old.iter().copied().filter(|o| !fields.editors.contains(o)).collect();
-    let content_changed = DocumentFields { editors: old.clone(), ..fields.clone() } != before.fields();
-    access::can_change(actor, &before, content_changed, &added, &removed)?;
-    if removed.contains(&before.owner_organization_id) {
-        return Err(AppError::invalid("editors", "owner_required", "the owner organisation stays an editor"));
-    }
-    validation::check(&fields)?;
-    check_references(cx, &fields, Some(&before.fields())).await?;
-    let (conn, actor) = cx.parts().await?;
     let actor_id = actor.user_id();
     conn.transaction(async |tx| {
-        // Checked again under the lock: the row may have changed while the references were read.
-        let current = readable(tx, actor, id, true).await?;
-        if_match.check_required(current.version)?;
-        if fields == current.fields() {
-            return Ok(current);
+        let before = readable(tx, actor, id, true).await?;
+        access::can_edit_or_leave(actor, &before)?;
+        if_match.check_required(before.version)?;
+        // The patch applies to the row as locked: nothing written meanwhile is lost.
+        let mut fields = patch.apply(&before.fields())?;
+        fields.editors.sort();
+        if fields.owner_organization_id != Some(before.owner_organization_id) {
+            return Err(AppError::invalid(
+                "owner_organization_id",
+                "immutable",
+                "the owner of a document does not change",
+            ));
+        }
+        let old = before.editor_ids();
+        let added: Vec<Uuid> = fields.editors.iter().copied().filter(|o| !old.contains(o)).collect();
+        let removed: Vec<Uuid> = old.iter().copied().filter(|o| !fields.editors.contains(o)).collect();
+        let content_changed = DocumentFields { editors: old.clone(), ..fields.clone() } != before.fields();
+        access::can_change(actor, &before, content_changed, &added, &removed)?;
+        if removed.contains(&before.owner_organization_id) {
+            return Err(AppError::invalid("editors", "owner_required", "the owner organisation stays an editor"));
+        }
+        validation::check(&fields)?;
+        check_references(&mut Cx::acting(tx, actor.clone()), &fields, Some(&before.fields())).await?;
+        if fields == before.fields() {
+            return Ok(before);
         }
         repo::update(tx, id, &write_of(&fields, actor_id)?).await?;
         let accepted: Vec<(Uuid, bool)> = added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
@@ -436,9 +444,9 @@ pub async fn update(
         repo::remove_editors(tx, id, &removed).await?;
         let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
         after.revision =
-            history::record(tx, actor, &after, history::Change::document("document_updated", Some(&current), &after))
+            history::record(tx, actor, &after, history::Change::document("document_updated", Some(&before), &after))
                 .await?;
-        audit::record(tx, actor, "update", Change::updated(&current, &after)).await?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
     })
     .await
@@ -480,7 +488,7 @@ pub async fn accept(
 }
 
 /// Soft delete by the owner's coordinators and org admins; restorable for
-/// [`RESTORE_WINDOW_DAYS`]. Documents deleted longer ago are purged now.
+/// [`RESTORE_WINDOW_DAYS`], then purged by [`purge_expired`].
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
@@ -493,27 +501,48 @@ pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), 
         history::record(tx, actor, &after, history::Change::document("document_deleted", Some(&before), &after))
             .await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
-        repo::purge_deleted_before(tx, Utc::now() - chrono::Duration::days(RESTORE_WINDOW_DAYS)).await?;
         Ok(())
     })
     .await
 }
 
 /// Brings a deleted document back (the owner's org admins, within the restore window).
-pub async fn undelete(cx: &mut Cx<'_>, id: Uuid) -> Result<CoordinationDocument, AppError> {
+/// `If-Match` is the ETag of the deleted document, as the `deleted=true` list shows it.
+pub async fn undelete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<CoordinationDocument, AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let before = load(tx, id, true).await?.ok_or(AppError::NotFound)?;
-        let window = chrono::Duration::days(RESTORE_WINDOW_DAYS);
-        let restorable = before.deleted_at.is_some_and(|at| at > Utc::now() - window);
+        let restorable = before.deleted_at.is_some_and(|at| at > restore_cutoff());
         access::can_undelete(actor, &before, restorable)?;
-        let row = repo::set_deleted(tx, id, actor.user_id(), false).await?;
-        let mut after = CoordinationDocument { deleted_at: None, version: row.version, ..before.clone() };
+        if_match.check_required(before.version)?;
+        repo::set_deleted(tx, id, actor.user_id(), false).await?;
+        let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
         after.revision =
             history::record(tx, actor, &after, history::Change::document("document_undeleted", Some(&before), &after))
                 .await?;
         audit::record(tx, actor, "undelete", Change::updated(&before, &after)).await?;
         Ok(after)
+    })
+    .await
+}
+
+/// Documents deleted before this can no longer be restored.
+fn restore_cutoff() -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::days(RESTORE_WINDOW_DAYS)
+}
+
+/// Removes documents deleted longer ago than the restore window, with their entries and
+/// history, each recorded in the audit log. The server runs it hourly.
+pub async fn purge_expired(conn: &mut Conn) -> Result<usize, AppError> {
+    let actor = Actor::system();
+    conn.transaction(async |tx| {
+        let ids = repo::deleted_before(tx, restore_cutoff()).await?;
+        for id in &ids {
+            let Some(doc) = load(tx, *id, true).await? else { continue };
+            audit::record(tx, &actor, "purge", Change::Deleted(&doc)).await?;
+            repo::purge(tx, *id).await?;
+        }
+        Ok(ids.len())
     })
     .await
 }

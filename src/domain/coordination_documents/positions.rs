@@ -3,6 +3,10 @@
 //! digits (`0-9A-Za-z`, in byte order) that never end in `0`, so there is always room before
 //! any key. The database compares them bytewise (`COLLATE "C"`).
 
+/// Longest key handed out. Keys grow by a digit about every sixth insert into the same gap;
+/// this many allows thousands, and a cursor holding one stays within the cursor limit.
+pub const MAX_KEY_LENGTH: usize = 512;
+
 const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE: usize = DIGITS.len();
 

@@ -107,6 +107,26 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() { Err(rule("missing_text", "give a value that is not blank")) } else { Ok(()) }
 }
 
+/// The dates the service keeps: 1900–2199 (a typo such as year 20260 is refused, not stored).
+pub fn plausible_date(value: &chrono::NaiveDate) -> Result<(), ValidationError> {
+    use chrono::Datelike;
+    if (1900..2200).contains(&value.year()) {
+        Ok(())
+    } else {
+        Err(rule("out_of_range", "use a date in the years 1900-2199"))
+    }
+}
+
+/// One line of text: no line breaks or other control characters (a title, a heading), so it
+/// stays one line in every export (iCalendar, CSV).
+pub fn single_line(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(char::is_control) {
+        Err(rule("control_character", "use one line of text without line breaks or control characters"))
+    } else {
+        Ok(())
+    }
+}
+
 /// Keys and values of `external_ids`: register name and identifier, each 1–128 characters.
 pub fn external_ids(map: &std::collections::BTreeMap<String, String>) -> Result<(), ValidationError> {
     let ok = map.len() <= 20

@@ -44,59 +44,82 @@ pub fn apply<T: Serialize + DeserializeOwned>(current: &T, patch: &Value) -> Res
 /// Most operations one JSON Patch may carry.
 pub const MAX_PATCH_OPERATIONS: usize = 100;
 
+/// Longest JSON Pointer (`path`, `from`) an operation may carry.
+pub const MAX_POINTER_LENGTH: usize = 1000;
+/// Largest a document may grow to while a JSON Patch is applied (serialised bytes): `copy`
+/// doubles what it copies, so a few operations could otherwise exhaust memory.
+pub const MAX_PATCHED_SIZE: usize = 4 * 1024 * 1024;
+
 /// A PATCH body of a resource that takes both patch formats: a JSON Merge Patch (RFC 7396),
 /// or a JSON Patch (RFC 6902) whose `test` operations let a client change a field only if it
-/// still holds the value the user saw.
+/// still holds the value the user saw. Both are kept as sent and judged in [`Patch::apply`],
+/// after authorisation and `If-Match`.
 #[derive(Clone, Debug)]
 pub enum Patch {
     Merge(Value),
-    Json(json_patch::Patch),
+    Json(Value),
+}
+
+fn operation_error(i: usize, code: &str, message: impl Into<String>) -> AppError {
+    AppError::invalid(format!("body[{i}]"), code, message)
+}
+
+/// The operations of a JSON Patch document; 422 naming the first malformed one.
+fn operations(body: &Value) -> Result<Vec<json_patch::PatchOperation>, AppError> {
+    let Value::Array(operations) = body else {
+        return Err(AppError::bad_request("A JSON Patch is a JSON array of operations."));
+    };
+    if operations.len() > MAX_PATCH_OPERATIONS {
+        return Err(AppError::invalid(
+            "body",
+            "too_many_operations",
+            format!("send at most {MAX_PATCH_OPERATIONS} operations"),
+        ));
+    }
+    let mut parsed = Vec::with_capacity(operations.len());
+    for (i, operation) in operations.iter().enumerate() {
+        let op: json_patch::PatchOperation = serde_json::from_value(operation.clone()).map_err(|e| {
+            let message = e.to_string();
+            operation_error(i, "invalid_operation", message.split(" at line ").next().unwrap_or_default())
+        })?;
+        let from = match &op {
+            json_patch::PatchOperation::Move(m) => Some(m.from.as_str().len()),
+            json_patch::PatchOperation::Copy(c) => Some(c.from.as_str().len()),
+            _ => None,
+        };
+        if op.path().as_str().len() > MAX_POINTER_LENGTH || from.is_some_and(|n| n > MAX_POINTER_LENGTH) {
+            return Err(operation_error(i, "too_long", format!("a path has at most {MAX_POINTER_LENGTH} characters")));
+        }
+        parsed.push(op);
+    }
+    Ok(parsed)
 }
 
 impl Patch {
-    /// Reads a JSON Patch document (an array of operations); 422 naming the operation when
-    /// one is malformed.
-    pub fn json_patch(body: Value) -> Result<Patch, AppError> {
-        let Value::Array(operations) = body else {
-            return Err(AppError::bad_request("A JSON Patch is a JSON array of operations."));
-        };
-        if operations.len() > MAX_PATCH_OPERATIONS {
-            return Err(AppError::invalid(
-                "body",
-                "too_many_operations",
-                format!("send at most {MAX_PATCH_OPERATIONS} operations"),
-            ));
-        }
-        let mut parsed = Vec::with_capacity(operations.len());
-        for (i, operation) in operations.into_iter().enumerate() {
-            let op: json_patch::PatchOperation = serde_json::from_value(operation).map_err(|e| {
-                let message = e.to_string();
-                let message = message.split(" at line ").next().unwrap_or_default().to_owned();
-                AppError::invalid(format!("body[{i}]"), "invalid_operation", message)
-            })?;
-            parsed.push(op);
-        }
-        Ok(Patch::Json(json_patch::Patch(parsed)))
-    }
-
     /// `current` with the patch applied, read back through the type's serde rules (422 naming
-    /// the member). A failed `test` is 409: the resource no longer holds the value tested.
+    /// the member). A JSON Patch applies all its operations or none; a failed `test` is 409:
+    /// the resource no longer holds the value tested.
     pub fn apply<T: Serialize + DeserializeOwned>(&self, current: &T) -> Result<T, AppError> {
         match self {
             Patch::Merge(patch) => apply(current, patch),
-            Patch::Json(operations) => {
+            Patch::Json(body) => {
+                let operations = operations(body)?;
                 let mut doc = serde_json::to_value(current).map_err(AppError::internal)?;
-                json_patch::patch(&mut doc, &operations.0).map_err(|e| match e.kind {
-                    json_patch::PatchErrorKind::TestFailed => AppError::Conflict {
-                        detail: format!(
-                            "The test of operation {} failed: {} no longer holds the value you tested.",
-                            e.operation, e.path
-                        ),
-                    },
-                    kind => {
-                        AppError::invalid(format!("body[{}]", e.operation), "inapplicable_operation", kind.to_string())
+                for (i, op) in operations.iter().enumerate() {
+                    json_patch::patch(&mut doc, std::slice::from_ref(op)).map_err(|e| match e.kind {
+                        json_patch::PatchErrorKind::TestFailed => AppError::Conflict {
+                            detail: format!(
+                                "The test of operation {i} failed: {} no longer holds the value you tested.",
+                                e.path
+                            ),
+                        },
+                        kind => operation_error(i, "inapplicable_operation", kind.to_string()),
+                    })?;
+                    let grows = matches!(op, json_patch::PatchOperation::Copy(_));
+                    if grows && serde_json::to_vec(&doc).map_or(usize::MAX, |b| b.len()) > MAX_PATCHED_SIZE {
+                        return Err(operation_error(i, "too_large", "the patch makes the resource too large"));
                     }
-                })?;
+                }
                 super::validation::from_json(doc)
             }
         }
@@ -148,16 +171,33 @@ mod tests {
     #[test]
     fn json_patch_tests_guard_the_change() {
         let thing = Thing { name: "a".into(), phone: None };
-        let ok = Patch::json_patch(serde_json::json!([
-            {"op": "test", "path": "/name", "value": "a"}, {"op": "replace", "path": "/name", "value": "b"}]))
-        .unwrap();
+        let ok = Patch::Json(serde_json::json!([
+            {"op": "test", "path": "/name", "value": "a"}, {"op": "replace", "path": "/name", "value": "b"}]));
         assert_eq!(ok.apply(&thing).unwrap().name, "b");
-        let stale = Patch::json_patch(serde_json::json!([
-            {"op": "test", "path": "/name", "value": "x"}, {"op": "replace", "path": "/name", "value": "b"}]))
-        .unwrap();
+        let stale = Patch::Json(serde_json::json!([
+            {"op": "test", "path": "/name", "value": "x"}, {"op": "replace", "path": "/name", "value": "b"}]));
         assert!(matches!(stale.apply(&thing), Err(AppError::Conflict { .. })));
-        let unknown = Patch::json_patch(serde_json::json!([{"op": "add", "path": "/nmae", "value": "b"}])).unwrap();
+        let unknown = Patch::Json(serde_json::json!([{"op": "add", "path": "/nmae", "value": "b"}]));
         assert!(matches!(unknown.apply(&thing), Err(AppError::Validation(_))));
-        assert!(matches!(Patch::json_patch(serde_json::json!([{"op": "jump"}])), Err(AppError::Validation(_))));
+        assert!(matches!(Patch::Json(serde_json::json!([{"op": "jump"}])).apply(&thing), Err(AppError::Validation(_))));
+        assert!(matches!(
+            Patch::Json(serde_json::json!({"op": "add"})).apply(&thing),
+            Err(AppError::BadRequest { .. })
+        ));
+    }
+
+    #[test]
+    fn a_patch_that_copies_a_value_into_itself_is_stopped_before_memory_runs_out() {
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        struct Doc {
+            items: Vec<serde_json::Value>,
+        }
+        let doc = Doc { items: vec![serde_json::json!("x".repeat(1000))] };
+        let doubling: Vec<_> =
+            (0..100).map(|_| serde_json::json!({"op": "copy", "from": "/items", "path": "/items/0"})).collect();
+        match Patch::Json(serde_json::Value::Array(doubling)).apply(&doc) {
+            Err(AppError::Validation(errors)) => assert_eq!(errors[0].code, "too_large"),
+            other => panic!("{other:?}"),
+        }
     }
 }

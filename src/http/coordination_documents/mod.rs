@@ -192,17 +192,18 @@ pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch)
     }
 }
 
-/// Restore a deleted document (the owner's org admins, within 30 days of the deletion).
+/// Restore a deleted document (the owner's org admins, within 30 days of the deletion). Its
+/// ETag is in the list of deleted documents (`?deleted=true`).
 #[utoipa::path(
     operation_id = "undelete_coordination_document",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id")),
+    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
     responses((status = 200, description = "Restored", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/coordination-documents/{id}/undeletion")]
-pub async fn undelete(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
-    Tagged::of(&DocumentView::from(documents::undelete(&mut cx, id.into_inner()).await?))
+pub async fn undelete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<Tagged, AppError> {
+    Tagged::of(&DocumentView::from(documents::undelete(&mut cx, id.into_inner(), if_match).await?))
 }
 
 /// The body of an acceptance.

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::{DocumentView, IF_MATCH};
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::Author;
-use crate::domain::coordination_documents::history::{self, DocumentState, Revision, TextChange};
+use crate::domain::coordination_documents::history::{self, DocumentState, RestoreInput, Revision, TextChange};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors, stale};
+use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors, stale};
 
 /// One revision: who changed what, as a JSON Patch against the previous revision.
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,19 +130,26 @@ pub async fn diff(mut cx: Cx<'static>, path: web::Path<(Uuid, i64, i64)>) -> Res
 }
 
 /// Make an earlier revision's title, sections and entries current again, as a new revision
-/// (history is never rewritten). The editors stay as they are.
+/// (history is never rewritten). The editors stay as they are. `based_on_revision` is the
+/// document's `revision` you saw: if anything changed since, even one entry, it is 412.
 #[utoipa::path(
     operation_id = "restore_coordination_revision",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("revision" = i64, Path, description = "Revision number", minimum = 1),
            ("If-Match" = String, Header, description = IF_MATCH)),
+    request_body = RestoreInput,
     responses((status = 200, description = "Restored", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/coordination-documents/{id}/revisions/{revision}/restore")]
-pub async fn restore(mut cx: Cx<'static>, path: web::Path<(Uuid, i64)>, if_match: IfMatch) -> Result<Tagged, AppError> {
+pub async fn restore(
+    mut cx: Cx<'static>,
+    path: web::Path<(Uuid, i64)>,
+    if_match: IfMatch,
+    body: Body<RestoreInput>,
+) -> Result<Tagged, AppError> {
     let (id, n) = path.into_inner();
-    let result = history::restore(&mut cx, id, n, if_match).await;
+    let result = history::restore(&mut cx, id, n, if_match, body.into_inner()).await;
     match result {
         Ok(doc) => Tagged::of(&DocumentView::from(doc)),
         Err(AppError::PreconditionFailed { .. }) => {

@@ -53,8 +53,8 @@ pub struct DocumentFilter {
     pub editor_in: Option<Vec<Uuid>>,
     pub organization: Option<Uuid>,
     pub agreement_id: Option<Uuid>,
-    /// Deleted documents of these owners instead of live ones.
-    pub deleted_of_owners: Option<Vec<Uuid>>,
+    /// Documents of these owners deleted after the time, instead of live ones.
+    pub deleted_of_owners: Option<(Vec<Uuid>, DateTime<Utc>)>,
     pub updated_since: Option<DateTime<Utc>>,
     pub after: Option<Uuid>,
     pub limit: i64,
@@ -63,9 +63,9 @@ pub struct DocumentFilter {
 pub async fn list(conn: &mut Conn, f: &DocumentFilter) -> QueryResult<Vec<DocumentRow>> {
     let mut query = documents::table.select(DocumentRow::as_select()).into_boxed();
     match &f.deleted_of_owners {
-        Some(owners) => {
+        Some((owners, since)) => {
             query = query
-                .filter(documents::deleted_at.is_not_null())
+                .filter(documents::deleted_at.gt(*since))
                 .filter(documents::owner_organization_id.eq_any(owners.clone()))
         }
         None => query = query.filter(documents::deleted_at.is_null()),
@@ -135,9 +135,20 @@ pub async fn set_deleted(conn: &mut Conn, id: Uuid, by: Option<Uuid>, deleted: b
         .await
 }
 
-/// Removes documents deleted before `cutoff`, with their entries and history.
-pub async fn purge_deleted_before(conn: &mut Conn, cutoff: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(documents::table.filter(documents::deleted_at.lt(cutoff))).execute(conn).await
+/// Documents deleted before `cutoff` (at most 100 at a time).
+pub async fn deleted_before(conn: &mut Conn, cutoff: DateTime<Utc>) -> QueryResult<Vec<Uuid>> {
+    documents::table
+        .filter(documents::deleted_at.lt(cutoff))
+        .select(documents::id)
+        .order(documents::id)
+        .limit(100)
+        .load(conn)
+        .await
+}
+
+/// Removes a document with its editors, entries and history.
+pub async fn purge(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(documents::table.find(id)).execute(conn).await
 }
 
 pub async fn editors(conn: &mut Conn, document: Uuid) -> QueryResult<Vec<EditorRow>> {
