@@ -165,6 +165,10 @@ async fn only_members_of_listed_organisations_see_a_document_and_its_parts() {
         || with_if_match(TestRequest::post().uri(&undelete), &etag),
     )
     .await;
+    // A live document is not undeleted: 409 after If-Match, for those who could.
+    app.call(p.request(As::OrgAdmin, TestRequest::post().uri(&undelete))).await.assert_problem(428);
+    app.call(p.request(As::OrgAdmin, with_if_match(TestRequest::post().uri(&undelete), "*"))).await.assert_problem(409);
+    app.call(p.request(As::Member, with_if_match(TestRequest::post().uri(&undelete), "*"))).await.assert_problem(403);
     app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}")))).await.assert_status(200);
 }
 

@@ -71,17 +71,21 @@ pub fn can_delete(actor: &Actor, doc: &CoordinationDocument) -> Result<(), AppEr
     allow(actor, actor.has_role(doc.owner_organization_id, Role::Coordinator))
 }
 
-/// A deleted document exists only for the owner's org admins, and only while restorable.
+/// A deleted document exists only for the owner's org admins, and only while restorable. A
+/// live one: its owner's org admins pass (the state is judged after `If-Match`: 409), other
+/// readers are refused.
 pub fn can_undelete(actor: &Actor, doc: &CoordinationDocument, restorable: bool) -> Result<(), AppError> {
     if actor.is_anonymous() {
         return Err(denied(actor));
     }
-    if restorable && actor.has_role(doc.owner_organization_id, Role::OrgAdmin) {
-        Ok(())
-    } else if doc.deleted_at.is_none() && can_read(actor, doc).is_ok() {
-        Err(AppError::Conflict { detail: "the document is not deleted".into() })
-    } else {
-        Err(AppError::NotFound)
+    let owner_admin = actor.has_role(doc.owner_organization_id, Role::OrgAdmin);
+    match doc.deleted_at {
+        Some(_) if restorable && owner_admin => Ok(()),
+        Some(_) => Err(AppError::NotFound),
+        None => {
+            can_read(actor, doc)?;
+            allow(actor, owner_admin)
+        }
     }
 }
 

@@ -351,7 +351,8 @@ fn entries_of(state: &Value) -> Result<BTreeMap<Uuid, (String, EntryFields)>, Ap
 #[serde(deny_unknown_fields)]
 pub struct RestoreInput {
     /// The document's `revision` when the user chose to restore; 412 when it has moved on.
-    #[schema(minimum = 1)]
+    #[serde(deserialize_with = "crate::domain::types::integers::int64")]
+    #[schema(minimum = 1, maximum = 999999999999999_i64)]
     pub based_on_revision: i64,
 }
 

@@ -515,6 +515,9 @@ pub async fn undelete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<Co
         let restorable = before.deleted_at.is_some_and(|at| at > restore_cutoff());
         access::can_undelete(actor, &before, restorable)?;
         if_match.check_required(before.version)?;
+        if before.deleted_at.is_none() {
+            return Err(AppError::Conflict { detail: "The document is not deleted.".into() });
+        }
         repo::set_deleted(tx, id, actor.user_id(), false).await?;
         let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
         after.revision =

@@ -3,12 +3,20 @@
 
 use serde::{Deserialize, Deserializer};
 
+fn whole(value: &serde_json::Number) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
+}
+
 fn integral<'de, D: Deserializer<'de>>(value: serde_json::Number) -> Result<i32, D::Error> {
-    let whole =
-        value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64));
-    whole
+    whole(&value)
         .and_then(|n| i32::try_from(n).ok())
         .ok_or_else(|| serde::de::Error::custom(format!("{value} is not a whole number in the 32-bit range")))
+}
+
+/// `#[serde(deserialize_with = "integers::int64")]` (whole floats up to 10^15).
+pub fn int64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let value = serde_json::Number::deserialize(d)?;
+    whole(&value).ok_or_else(|| serde::de::Error::custom(format!("{value} is not a whole number")))
 }
 
 /// `#[serde(deserialize_with = "integers::int32")]`
