@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Concurrent editing of coordination documents, measured against PostgreSQL's own speed.
 #
-# Starts `serve --demo` (release build) on its own database, creates 50 documents with one
-# entry each, then for BENCH_DURATION seconds (default 30) runs 50 writers (wrk, one
-# connection each). Every request PATCHes the entry of a random document with the ETag the
-# writer last saw of it and a content unique to that request; a 412 teaches the writer the
-# current ETag. Reports successful writes/s, the 412 rate and p99, then checks the revision
-# log: every acknowledged write is there exactly once, and nothing else is but the requests
-# still in flight when wrk stopped (written, never answered: at most one a writer).
+# Starts `serve --demo` (release build) on its own database and creates 50 documents with one
+# entry each. Then 50 writers (wrk, one connection each) run two phases of BENCH_DURATION
+# seconds (default 30); every request PATCHes an entry with the ETag the writer last saw of it
+# and a content unique to that request, and a 412 teaches the writer the current ETag:
+#   own:    writer i edits document i: the write path at full speed, no conflicts;
+#   shared: each request picks a random document, so writers collide all the time.
+# Each phase reports acknowledged writes/s, the 412 rate and p99, then checks the revision log:
+# every acknowledged write is there exactly once, and nothing else is but the requests still in
+# flight when wrk stopped (written, never answered: at most one a writer).
 #
 # The same transaction (lock the document, its editors and the entry, compare the version,
 # update, next revision, append the revision and the audit entry) then runs under pgbench with
-# 50 clients on the same documents, and the ratio API/pgbench is printed.
+# 50 clients on the same documents; the ratio is the "own" phase's writes/s to pgbench's tps.
 #
 # Needs wrk, pgbench, psql, curl, python3. Environment: BENCH_ADMIN_URL (a role that may create
 # databases), BENCH_DURATION, BENCH_PORT (default 18081), RUST_LOG (server log level, default
@@ -98,10 +100,16 @@ function init(args)
   math.randomseed(writer * 7919 + os.time())
 end
 
+local phase = os.getenv("BENCH_PHASE")
+
 function request()
-  pending = math.random(#targets)
+  if phase == "own" then
+    pending = (writer - 1) % #targets + 1
+  else
+    pending = math.random(#targets)
+  end
   n = n + 1
-  value = "w" .. writer .. "-" .. n
+  value = phase .. "-w" .. writer .. "-" .. n
   local t = targets[pending]
   return wrk.format("PATCH", "/api/v1/coordination-documents/" .. t.doc .. "/entries/" .. t.entry, {
     ["Authorization"] = "Bearer " .. token,
@@ -125,7 +133,7 @@ end
 
 function done(summary, latency, requests)
   local sums = {ok = 0, stale = 0, other = 0}
-  local file = io.open("$out/acked.txt", "w")
+  local file = io.open("$out/acked-" .. os.getenv("BENCH_PHASE") .. ".txt", "w")
   for _, t in ipairs(threads) do
     for k, _ in pairs(sums) do sums[k] = sums[k] + t:get(k) end
     for _, v in ipairs(t:get("acked")) do file:write(v, "\n") end
@@ -137,25 +145,38 @@ function done(summary, latency, requests)
 end
 LUA
 
-echo "== $writers writers for ${duration}s"
-wrk -t"$writers" -c"$writers" -d"${duration}s" --latency -s "$out/writers.lua" "$base" > "$out/wrk.txt"
-read -r _ ok stale other writes_per_s requests_per_s p99 < <(grep '^RESULT' "$out/wrk.txt")
-total=$((ok + stale + other))
+# One phase: wrk, then the revision log checked against what was acknowledged. Sets the
+# phase's figures in globals named after it.
+run_phase() {
+  local phase=$1
+  echo "== $phase: $writers writers for ${duration}s"
+  BENCH_PHASE=$phase wrk -t"$writers" -c"$writers" -d"${duration}s" --latency -s "$out/writers.lua" "$base" \
+    > "$out/wrk-$phase.txt"
+  local ok stale other writes requests p99
+  read -r _ ok stale other writes requests p99 < <(grep '^RESULT' "$out/wrk-$phase.txt")
+  psql "$db_url" -Atc "SELECT r.patch->0->>'value' FROM coordination_revisions r
+                       JOIN coordination_documents d ON d.id = r.document_id
+                       WHERE r.action = 'entry_updated' AND d.title LIKE 'Kuormitustesti %'" \
+    | grep "^$phase-" | sort > "$out/logged-$phase.txt" || true
+  sed '/^$/d' "$out/acked-$phase.txt" | sort > "$out/acked-$phase-sorted.txt"
+  local duplicates missing unanswered
+  duplicates=$(uniq -d "$out/logged-$phase.txt" | wc -l)
+  missing=$(comm -23 "$out/acked-$phase-sorted.txt" "$out/logged-$phase.txt" | wc -l)
+  # Requests still in flight when wrk stops were written but never answered: at most one a writer.
+  unanswered=$(comm -13 "$out/acked-$phase-sorted.txt" "$out/logged-$phase.txt" | wc -l)
+  if [[ $duplicates -ne 0 || $missing -ne 0 || $unanswered -gt $writers ]]; then
+    echo "FAILED: $missing acknowledged writes missing from the log, $duplicates logged twice, $unanswered unanswered" >&2
+    exit 1
+  fi
+  echo "   all $ok acknowledged writes are in the revision log exactly once; $unanswered more were in flight at the end"
+  local total=$((ok + stale + other))
+  printf -v "summary_$phase" 'API %-6s: %7s acknowledged writes/s, %7s requests/s, 412 rate %5s%%, other statuses %s, p99 %s ms' \
+    "$phase" "$writes" "$requests" "$(awk -v s="$stale" -v t="$total" 'BEGIN {printf "%.1f", 100 * s / t}')" "$other" "$p99"
+  printf -v "writes_$phase" '%s' "$writes"
+}
 
-echo "== checking the revision log"
-psql "$db_url" -Atc "SELECT r.patch->0->>'value' FROM coordination_revisions r
-                     JOIN coordination_documents d ON d.id = r.document_id
-                     WHERE r.action = 'entry_updated' AND d.title LIKE 'Kuormitustesti %'" | sort > "$out/logged.txt"
-sort "$out/acked.txt" | sed '/^$/d' > "$out/acked_sorted.txt"
-duplicates=$(uniq -d "$out/logged.txt" | wc -l)
-missing=$(comm -23 "$out/acked_sorted.txt" "$out/logged.txt" | wc -l)
-# Requests still in flight when wrk stops were written but never answered: at most one a writer.
-unanswered=$(comm -13 "$out/acked_sorted.txt" "$out/logged.txt" | wc -l)
-if [[ $duplicates -ne 0 || $missing -ne 0 || $unanswered -gt $writers ]]; then
-  echo "FAILED: $missing acknowledged writes missing from the log, $duplicates logged twice, $unanswered unanswered" >&2
-  exit 1
-fi
-echo "   every one of the $ok acknowledged writes is in the log exactly once; $unanswered more were in flight at the end"
+run_phase own
+run_phase shared
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
 trap - EXIT
 
@@ -192,11 +213,8 @@ tps=$(awk '/^tps/ {print $3; exit}' "$out/pgbench.txt")
 
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo
-echo "machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem/ {print $2}') GiB; ${duration}s; RUST_LOG=$log_level"
-printf 'API: %s acknowledged writes/s, %s requests/s (%s in all), 412 rate %s%%, other statuses %s, p99 %s ms\n' \
-  "$writes_per_s" "$requests_per_s" "$total" "$(awk -v s="$stale" -v t="$total" 'BEGIN {printf "%.1f", 100 * s / t}')" \
-  "$other" "$p99"
+echo "machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem/ {print $2}') GiB; ${duration}s a phase; RUST_LOG=$log_level"
+echo "$summary_own"
+echo "$summary_shared"
 printf 'pgbench, the same write transaction (c=%s): %s tps\n' "$writers" "$tps"
-printf 'ratio API requests/pgbench: %s   (acknowledged writes/pgbench: %s)\n' \
-  "$(awk -v a="$requests_per_s" -v p="$tps" 'BEGIN {printf "%.2f", a / p}')" \
-  "$(awk -v a="$writes_per_s" -v p="$tps" 'BEGIN {printf "%.2f", a / p}')"
+printf 'ratio API writes (own phase)/pgbench: %s\n' "$(awk -v a="$writes_own" -v p="$tps" 'BEGIN {printf "%.2f", a / p}')"

@@ -60,7 +60,14 @@ pub async fn idempotency(
     }
     let db = req.app_data::<web::Data<Db>>().cloned().ok_or_else(|| AppError::internal("no database"))?;
     let body = req.extract::<web::Bytes>().await?;
-    let hash = Sha256::new().chain_update(req.path()).chain_update([0]).chain_update(&body).finalize();
+    // The query string is part of the request (where a new row goes, say).
+    let hash = Sha256::new()
+        .chain_update(req.path())
+        .chain_update([0])
+        .chain_update(req.query_string())
+        .chain_update([0])
+        .chain_update(&body)
+        .finalize();
     req.set_payload(Payload::from(body));
 
     // The connection is held for the claim only, not while the handler runs (it takes its own).

@@ -263,6 +263,8 @@ async fn writes_need_if_match_and_a_stale_one_gets_the_current_state_and_its_aut
         (json!({"title": "Tapaaminen\r\nBEGIN:VEVENT"}), "title"),
         (json!({"date": "20260-04-01"}), "date"),
         (json!({"start_time": "9:00"}), "start_time"),
+        // 03:30 on 29 March 2026 does not exist in Helsinki: the clocks go from 03:00 to 04:00.
+        (json!({"date": "2026-03-29", "start_time": "03:30", "end_time": "04:30"}), "start_time"),
         (json!({"responsible": {"contact_ids": [uuid::Uuid::now_v7()]}}), "responsible.contact_ids[0]"),
         (json!({"status": "maybe"}), "status"),
     ] {
@@ -446,6 +448,18 @@ async fn history_rebuilds_any_revision_diffs_markdown_by_line_and_restores_as_a_
     assert_eq!(res.json()["sections"][0]["body"], "Yksi\nKaksi\nKolme");
     let restored = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{doc_uri}/entries/{first}")))).await;
     assert_eq!(restored.json()["content"], "Ohjelma");
+    // Back from deletion with an ETag it never had: a writer holding an old one gets 412.
+    assert_eq!(restored.header("etag"), Some("\"60\""));
+    let old_writer = app
+        .call(p.request(
+            As::OrgAdmin,
+            with_if_match(
+                json(TestRequest::patch().uri(&format!("{doc_uri}/entries/{first}")), json!({"content": "x"})),
+                "\"1\"",
+            ),
+        ))
+        .await;
+    old_writer.assert_problem(412);
     let log =
         app.call(p.request(As::Member, TestRequest::get().uri(&format!("{doc_uri}/revisions?limit=200")))).await.json();
     let actions: Vec<&str> = log["data"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
@@ -530,6 +544,22 @@ async fn exports_write_csv_for_finnish_excel_and_a_calendar() {
     // 10:00 in Helsinki on 1 April (summer time) is 07:00 UTC.
     assert!(text.contains("DTSTART:20260401T070000Z"), "{text}");
     assert!(text.contains("STATUS:TENTATIVE"));
+    // An entry without a time lasts its day: DTEND is the next day (exclusive).
+    app.call(p.request(
+        As::Coordinator,
+        with_if_match(
+            json(
+                TestRequest::post().uri(&format!("{DOCS}/{doc}/entries")),
+                json!({"date": "2026-05-01", "title": "Vappu"}),
+            ),
+            "*",
+        ),
+    ))
+    .await
+    .assert_status(201);
+    let ics = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/calendar.ics")))).await;
+    let text = String::from_utf8_lossy(&ics.body).into_owned();
+    assert!(text.contains("DTSTART;VALUE=DATE:20260501") && text.contains("DTEND;VALUE=DATE:20260502"), "{text}");
     app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv?dialect=xls"))))
         .await
         .assert_problem(400);
@@ -543,12 +573,12 @@ async fn exports_write_csv_for_finnish_excel_and_a_calendar() {
     .assert_status(200);
     let ics = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/calendar.ics")))).await;
     let text = String::from_utf8_lossy(&ics.body).into_owned();
-    assert_eq!(text.split("\r\n").filter(|l| *l == "BEGIN:VEVENT").count(), 1, "{text}");
+    assert_eq!(text.split("\r\n").filter(|l| *l == "BEGIN:VEVENT").count(), 2, "{text}");
     assert!(!text.replace("\r\n", "").contains('\r'), "{text}");
     // Dates the database cannot hold are the open ends of a range, not an error.
     let uri = format!("{DOCS}/{doc}/entries?from=-5000-01-01&to=%2B60000-01-01");
     let all = app.call(p.request(As::Member, TestRequest::get().uri(&uri))).await;
-    assert_eq!(all.assert_status(200).json()["data"].as_array().unwrap().len(), 1);
+    assert_eq!(all.assert_status(200).json()["data"].as_array().unwrap().len(), 2);
 }
 
 /// Reads the stream until `needle` shows up (10 s at most); returns everything read.
@@ -613,15 +643,19 @@ async fn an_open_stream_gets_each_revision_resumes_from_last_event_id_and_ends_w
     read_until(&mut stream, "event: end").await;
     assert!(std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await.is_none());
     read_until(&mut resumed, "id: 3\n").await;
-    // Streams per person are bounded (3 in tests).
+    // Streams per person are bounded (3 in tests): a fourth ends the oldest, so a reload never
+    // waits for the server to notice a dead connection.
     let mut open = Vec::new();
     for _ in 0..2 {
-        open.push(app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await);
+        open.push(app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await.into_body());
     }
-    app.call(p.request(As::Member, TestRequest::get().uri(&events))).await.assert_problem(429);
+    let fourth = app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await;
+    assert_eq!(fourth.status(), 200);
+    read_until(&mut resumed, "event: end").await;
+    assert_eq!(app.live.open_streams(), 3);
     drop(open);
-    drop(resumed);
-    app.call_streaming(p.request(As::Member, TestRequest::get().uri(&events))).await;
+    drop(fourth);
+    assert_eq!(app.live.open_streams(), 0);
 }
 
 #[actix_web::test]

@@ -43,12 +43,12 @@ pub enum EntryStatus {
 pub struct Responsible {
     #[serde(default)]
     #[schema(max_items = 20)]
-    #[validate(length(max = 20))]
+    #[validate(length(max = 20), custom(function = "super::distinct"))]
     pub organization_ids: Vec<Uuid>,
     /// Contact persons you can see (at most 20).
     #[serde(default)]
     #[schema(max_items = 20)]
-    #[validate(length(max = 20))]
+    #[validate(length(max = 20), custom(function = "super::distinct"))]
     pub contact_ids: Vec<Uuid>,
 }
 
@@ -99,6 +99,28 @@ impl EntryFields {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Local times that the clocks skip that day (the spring daylight-saving change) name no
+    /// moment at all: 422 rather than a guess.
+    fn check_local_times(&self, doc: &CoordinationDocument) -> Result<(), AppError> {
+        use chrono::TimeZone;
+        for (field, time) in [("start_time", self.start_time), ("end_time", self.end_time)] {
+            let Some(time) = time else { continue };
+            if doc.tz().from_local_datetime(&self.date.and_time(time)).earliest().is_none() {
+                return Err(AppError::invalid(
+                    field,
+                    "nonexistent_local_time",
+                    format!(
+                        "{} {} does not exist in {}: the clocks skip it (daylight saving time)",
+                        self.date,
+                        time.format("%H:%M"),
+                        doc.timezone
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn into_row(self, position: String, actor: Option<Uuid>) -> EntryWrite {
@@ -342,6 +364,7 @@ pub async fn create(
         if_match.check_required(doc.version)?;
         validation::check(&fields)?;
         fields.check_times()?;
+        fields.check_local_times(&doc)?;
         check_references(tx, actor, &fields, None).await?;
         if repo::count(tx, document_id).await? >= MAX_ENTRIES {
             return Err(AppError::Conflict { detail: format!("a document holds at most {MAX_ENTRIES} entries") });
@@ -391,6 +414,7 @@ pub async fn update(
         let fields = patch.apply(&before.fields)?;
         validation::check(&fields)?;
         fields.check_times()?;
+        fields.check_local_times(&doc)?;
         check_references(tx, actor, &fields, Some(&before.fields)).await?;
         if fields == before.fields {
             return named_one(tx, before).await;

@@ -122,9 +122,18 @@ pub async fn csv(cx: &mut Cx<'_>, id: Uuid, query: CsvQuery) -> Result<Vec<u8>, 
 }
 
 /// Text for a calendar property: CR or CRLF become LF (which the crate escapes), so no text
-/// can end a content line early.
+/// can end a content line early; other control characters but tab, which RFC 5545 forbids,
+/// become spaces.
 fn ics_text(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n")
+    text.replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\r' => '\n',
+            '\n' | '\t' => c,
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 fn utc(doc: &CoordinationDocument, date: NaiveDate, time: NaiveTime) -> chrono::DateTime<Utc> {
@@ -166,13 +175,17 @@ pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
         }
         match (f.start_time, f.end_time) {
             (Some(start), end) => {
-                event.starts(utc(&doc, f.date, start));
-                if let Some(end) = end {
-                    event.ends(utc(&doc, f.date, end));
+                let start = utc(&doc, f.date, start);
+                event.starts(start);
+                // An end that a later change of the document's time zone put before the start
+                // is left out rather than written backwards.
+                if let Some(end) = end.map(|end| utc(&doc, f.date, end)).filter(|end| *end > start) {
+                    event.ends(end);
                 }
             }
             (None, _) => {
-                event.all_day(f.date);
+                // All day: DTEND is exclusive, the next day.
+                event.starts(f.date).ends(f.date.succ_opt().unwrap_or(f.date));
             }
         }
         calendar.push(event.done());

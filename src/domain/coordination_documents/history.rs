@@ -89,7 +89,7 @@ pub(crate) async fn current_state(conn: &mut Conn, id: Uuid) -> Result<Value, Ap
 pub enum Change<'a> {
     Document { action: &'static str, before: Option<&'a CoordinationDocument>, after: &'a CoordinationDocument },
     Entry { action: &'static str, before: Option<&'a Entry>, after: Option<&'a Entry> },
-    Restore { before: Value, after: Value, version: i64 },
+    Restore { before: Value, after: Value, version: i64, entries: serde_json::Map<String, Value> },
 }
 
 impl<'a> Change<'a> {
@@ -141,11 +141,11 @@ pub(crate) async fn record(
             let etag = after.map(|e| version_etag(e.version));
             (*action, Some(id), patch, json!({ "entry": etag }), false)
         }
-        Change::Restore { before, after, version } => (
+        Change::Restore { before, after, version, entries } => (
             "revision_restored",
             None,
             json_patch::diff(before, after),
-            json!({ "document": version_etag(*version) }),
+            json!({ "document": version_etag(*version), "entries": entries }),
             true,
         ),
     };
@@ -208,7 +208,10 @@ pub async fn list(cx: &mut Cx<'_>, document_id: Uuid, list: &ListQuery) -> Resul
     let page = list.page::<i64>()?;
     let (conn, actor) = cx.parts().await?;
     readable(conn, actor, document_id, false).await?;
-    let rows = repo::list(conn, document_id, page.after, page.fetch_limit()).await?;
+    let rows = match list.updated_since {
+        Some(since) => repo::list_since(conn, document_id, since, page.after, page.fetch_limit()).await?,
+        None => repo::list(conn, document_id, page.after, page.fetch_limit()).await?,
+    };
     let rows = with_authors(conn, rows).await?;
     Ok(Page::from_rows(rows, &page, |r| r.revision))
 }
@@ -393,26 +396,32 @@ pub async fn restore(
         document_repo::update(tx, document_id, &write).await?;
         let (wanted, now) = (entries_of(&target)?, entries_of(&current)?);
         entry_repo::defer_position_check(tx).await?;
+        // The new ETag of every entry the restore touches (`null`: deleted).
+        let mut etags = serde_json::Map::new();
         for id in now.keys().filter(|id| !wanted.contains_key(id)) {
             entry_repo::delete(tx, *id).await?;
+            etags.insert(id.to_string(), Value::Null);
         }
         for (id, (position, fields)) in &wanted {
             let row = fields.clone().into_row(position.clone(), actor.user_id());
-            match now.get(id) {
-                Some(existing) if existing == &(position.clone(), fields.clone()) => {}
-                Some(_) => {
-                    entry_repo::update(tx, *id, &row).await?;
-                }
-                None => {
-                    entry_repo::insert(tx, *id, document_id, &row).await?;
-                }
-            }
+            let version = match now.get(id) {
+                Some(existing) if existing == &(position.clone(), fields.clone()) => continue,
+                Some(_) => entry_repo::update(tx, *id, &row).await?.version,
+                // Back from deletion with a version above any this entry ever had (each of its
+                // versions was a revision of the document), so no ETag issued before matches.
+                None => entry_repo::insert_with_version(tx, *id, document_id, &row, before.revision + 1).await?.version,
+            };
+            etags.insert(id.to_string(), Value::String(version_etag(version)));
         }
         let mut after = load(tx, document_id, false).await?.ok_or(AppError::NotFound)?;
         let after_state = current_state(tx, document_id).await?;
-        after.revision =
-            record(tx, actor, &after, Change::Restore { before: current, after: after_state, version: after.version })
-                .await?;
+        after.revision = record(
+            tx,
+            actor,
+            &after,
+            Change::Restore { before: current, after: after_state, version: after.version, entries: etags },
+        )
+        .await?;
         audit::record(tx, actor, "restore", audit::Change::updated(&before, &after)).await?;
         Ok(after)
     })

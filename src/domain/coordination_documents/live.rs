@@ -47,17 +47,27 @@ pub enum Notice {
     Resync,
 }
 
+/// One open stream in the registry: its number and how to end it.
+type OpenStream = (u64, Arc<tokio::sync::Notify>);
+
+#[derive(Default)]
+struct Registry {
+    by_user: HashMap<Uuid, std::collections::VecDeque<OpenStream>>,
+    total: usize,
+    next_id: u64,
+}
+
 /// The process's fan-out point and its stream limits.
 pub struct LiveHub {
     sender: broadcast::Sender<Notice>,
-    open: Mutex<HashMap<Uuid, usize>>,
+    open: Mutex<Registry>,
     per_user: usize,
     per_process: usize,
 }
 
 impl LiveHub {
     pub fn new(per_user: usize, per_process: usize) -> LiveHub {
-        LiveHub { sender: broadcast::channel(1024).0, open: Mutex::new(HashMap::new()), per_user, per_process }
+        LiveHub { sender: broadcast::channel(1024).0, open: Mutex::new(Registry::default()), per_user, per_process }
     }
 
     pub fn publish(&self, notice: Notice) {
@@ -67,19 +77,30 @@ impl LiveHub {
 
     /// Open streams in this process.
     pub fn open_streams(&self) -> usize {
-        self.open.lock().map(|open| open.values().sum()).unwrap_or(0)
+        self.open.lock().map(|open| open.total).unwrap_or(0)
     }
 
-    /// A stream slot for `who`, or 429 when they or the process have too many open.
+    /// A stream slot for `who`. A person at their limit gets the slot of their oldest stream,
+    /// which ends: a reload or a reconnect must not wait until the server notices that the
+    /// old connection is gone. A full process answers 429.
     fn acquire(self: &Arc<Self>, who: Uuid) -> Result<StreamSlot, AppError> {
         let mut open = self.open.lock().map_err(|_| AppError::internal("stream registry poisoned"))?;
-        let total: usize = open.values().sum();
-        let mine = open.get(&who).copied().unwrap_or(0);
-        if mine >= self.per_user || total >= self.per_process {
+        let mine = open.by_user.get(&who).map_or(0, std::collections::VecDeque::len);
+        if mine < self.per_user && open.total >= self.per_process {
             return Err(AppError::TooManyRequests { retry_after_secs: KEEP_ALIVE.as_secs() as u32 });
         }
-        open.insert(who, mine + 1);
-        Ok(StreamSlot { hub: self.clone(), who })
+        let id = open.next_id;
+        open.next_id += 1;
+        let ended = Arc::new(tokio::sync::Notify::new());
+        let streams = open.by_user.entry(who).or_default();
+        let evicted = if streams.len() >= self.per_user { streams.pop_front() } else { None };
+        streams.push_back((id, ended.clone()));
+        match evicted {
+            // Its slot passes to the new stream: the total stays.
+            Some((_, oldest)) => oldest.notify_one(),
+            None => open.total += 1,
+        }
+        Ok(StreamSlot { hub: self.clone(), who, id, ended })
     }
 }
 
@@ -93,18 +114,21 @@ impl Default for LiveHub {
 struct StreamSlot {
     hub: Arc<LiveHub>,
     who: Uuid,
+    id: u64,
+    /// Notified when a newer stream of the same person took this slot.
+    ended: Arc<tokio::sync::Notify>,
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        if let Ok(mut open) = self.hub.open.lock()
-            && let Some(n) = open.get_mut(&self.who)
-        {
-            *n -= 1;
-            if *n == 0 {
-                open.remove(&self.who);
-            }
+        let Ok(mut open) = self.hub.open.lock() else { return };
+        let Some(streams) = open.by_user.get_mut(&self.who) else { return };
+        let Some(at) = streams.iter().position(|(id, _)| *id == self.id) else { return };
+        streams.remove(at);
+        if streams.is_empty() {
+            open.by_user.remove(&self.who);
         }
+        open.total -= 1;
     }
 }
 
@@ -157,7 +181,7 @@ pub struct Subscription {
     expires_at: Option<i64>,
     receiver: broadcast::Receiver<Notice>,
     pending: bool,
-    _slot: StreamSlot,
+    slot: StreamSlot,
 }
 
 /// Opens a stream after checking access. It starts after `last_event_id` (a revision number,
@@ -186,7 +210,7 @@ pub async fn open(
         last,
         expires_at: cx.token_expiry(),
         receiver,
-        _slot: slot,
+        slot,
     })
 }
 
@@ -194,12 +218,12 @@ impl Subscription {
     /// Waits for the next revisions of the document (or the keep-alive interval).
     pub async fn next(&mut self) -> Update {
         if !self.pending {
-            let woke = tokio::time::timeout(KEEP_ALIVE, self.wait()).await;
-            if woke.is_err() && !self.still_allowed().await {
-                return Update::Ended;
-            }
-            if woke.is_err() {
-                return Update::KeepAlive;
+            match tokio::time::timeout(KEEP_ALIVE, self.wait()).await {
+                Ok(true) => {}
+                // A newer stream of the same person took this one's place.
+                Ok(false) => return Update::Ended,
+                Err(_) if self.still_allowed().await => return Update::KeepAlive,
+                Err(_) => return Update::Ended,
             }
         }
         match self.read().await {
@@ -222,8 +246,16 @@ impl Subscription {
         }
     }
 
-    /// Until a notice for this document (or a resync) arrives.
-    async fn wait(&mut self) {
+    /// Until a notice for this document (or a resync) arrives, or the stream is ended.
+    async fn wait(&mut self) -> bool {
+        let ended = self.slot.ended.clone();
+        tokio::select! {
+            _ = ended.notified() => false,
+            _ = self.notice() => true,
+        }
+    }
+
+    async fn notice(&mut self) {
         loop {
             match self.receiver.recv().await {
                 Ok(Notice::Revision { document_id }) if document_id == self.document_id => return,
@@ -267,5 +299,30 @@ impl Subscription {
         let revisions = with_authors(conn, rows).await;
         self.cx.release();
         revisions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_at_the_limit_ends_their_oldest_stream_and_a_full_process_refuses() {
+        let hub = Arc::new(LiveHub::new(2, 3));
+        let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let first = hub.acquire(alice).unwrap();
+        let _second = hub.acquire(alice).unwrap();
+        let _third = hub.acquire(alice).unwrap();
+        assert_eq!(hub.open_streams(), 2);
+        // The oldest was told to end; dropping it later frees nothing twice.
+        let ended = first.ended.clone();
+        assert!(futures_util::FutureExt::now_or_never(ended.notified()).is_some());
+        drop(first);
+        assert_eq!(hub.open_streams(), 2);
+        let _bobs = hub.acquire(bob).unwrap();
+        assert!(matches!(hub.acquire(Uuid::now_v7()), Err(AppError::TooManyRequests { .. })));
+        // Someone already at their own limit still replaces their oldest.
+        let _fourth = hub.acquire(alice).unwrap();
+        assert_eq!(hub.open_streams(), 3);
     }
 }

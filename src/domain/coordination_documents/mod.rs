@@ -98,7 +98,7 @@ fn timezone(value: &str) -> Result<(), ValidationError> {
 
 fn distinct(ids: &[Uuid]) -> Result<(), ValidationError> {
     let unique: BTreeSet<&Uuid> = ids.iter().collect();
-    if unique.len() == ids.len() { Ok(()) } else { Err(rule("duplicate", "an organisation is listed twice")) }
+    if unique.len() == ids.len() { Ok(()) } else { Err(rule("duplicate", "an id is listed twice")) }
 }
 
 /// The editable fields of a document: the body of a create, and what a patch edits.

@@ -143,6 +143,21 @@ pub async fn insert(conn: &mut Conn, id: Uuid, document: Uuid, fields: &EntryWri
         .await
 }
 
+/// Inserts an entry with a given version (one coming back from deletion).
+pub async fn insert_with_version(
+    conn: &mut Conn,
+    id: Uuid,
+    document: Uuid,
+    fields: &EntryWrite,
+    version: i64,
+) -> QueryResult<EntryRow> {
+    diesel::insert_into(entries::table)
+        .values((entries::id.eq(id), entries::document_id.eq(document), entries::version.eq(version), fields))
+        .returning(EntryRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
 pub async fn update(conn: &mut Conn, id: Uuid, fields: &EntryWrite) -> QueryResult<EntryRow> {
     diesel::update(entries::table.find(id)).set(fields).returning(EntryRow::as_returning()).get_result(conn).await
 }

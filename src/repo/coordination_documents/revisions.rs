@@ -50,6 +50,25 @@ pub async fn list(conn: &mut Conn, document: Uuid, after: Option<i64>, limit: i6
         .await
 }
 
+/// Revisions made at or after `since`, after `after`, oldest first.
+pub async fn list_since(
+    conn: &mut Conn,
+    document: Uuid,
+    since: DateTime<Utc>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<RevisionRow>> {
+    revisions::table
+        .filter(revisions::document_id.eq(document))
+        .filter(revisions::revision.gt(after.unwrap_or(0)))
+        .filter(revisions::at.ge(since))
+        .select(RevisionRow::as_select())
+        .order(revisions::revision)
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
 /// The newest snapshot at or before `revision`: (its revision, the document then).
 pub async fn snapshot_at_or_before(
     conn: &mut Conn,
