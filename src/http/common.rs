@@ -130,15 +130,20 @@ impl FromRequest for PatchBody {
     }
 }
 
-/// A 412 that also carries the resource as it is now (`current`) and its ETag, so the client
-/// can show the user what changed and who changed it, without another request.
-pub fn stale<V: Serialize + Versioned>(current: Result<V, AppError>) -> AppError {
-    match current {
-        Ok(view) => AppError::PreconditionFailed {
+/// A write's result, where a stale `If-Match` becomes a 412 that also carries the resource as
+/// it is now (`current`, read by `current` on the same connection) and its ETag, so the client
+/// can show the user what changed and who changed it without another request.
+pub async fn or_stale<T, V: Serialize + Versioned>(
+    result: Result<T, AppError>,
+    current: impl AsyncFnOnce() -> Result<V, AppError>,
+) -> Result<T, AppError> {
+    let Err(AppError::PreconditionFailed { .. }) = result else { return result };
+    match current().await {
+        Ok(view) => Err(AppError::PreconditionFailed {
             current_etag: Some(version_tag(&view).to_string()),
             current: serde_json::to_value(&view).ok().map(Box::new),
-        },
-        Err(e) => e,
+        }),
+        Err(e) => Err(e),
     }
 }
 

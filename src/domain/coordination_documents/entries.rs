@@ -210,6 +210,26 @@ async fn named_one(conn: &mut Conn, entry: Entry) -> Result<Entry, AppError> {
     named(conn, vec![entry]).await?.pop().ok_or(AppError::NotFound)
 }
 
+/// The end of an entry write, in its transaction: the entry as written, the document's
+/// revision, the audit entry.
+async fn recorded(
+    tx: &mut Conn,
+    actor: &Actor,
+    doc: &CoordinationDocument,
+    (action, audit_action): (&'static str, &str),
+    before: Option<&Entry>,
+    row: EntryRow,
+) -> Result<Entry, AppError> {
+    let after = Entry::from_row(row, doc.editor_ids())?;
+    history::record(tx, actor, doc, history::Change::entry(action, before, Some(&after))).await?;
+    let change = match before {
+        Some(before) => Change::updated(before, &after),
+        None => Change::Created(&after),
+    };
+    audit::record(tx, actor, audit_action, change).await?;
+    named_one(tx, after).await
+}
+
 /// Filters of the entry list.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
@@ -286,17 +306,23 @@ async fn check_references(
     fields: &EntryFields,
     before: Option<&EntryFields>,
 ) -> Result<(), AppError> {
-    for (i, org) in fields.responsible.organization_ids.iter().enumerate() {
-        if before.is_some_and(|b| b.responsible.organization_ids.contains(org)) {
-            continue;
-        }
-        if crate::domain::organizations::ensure_exists(conn, *org).await.is_err() {
-            return Err(AppError::invalid(
-                format!("responsible.organization_ids[{i}]"),
-                "not_found",
-                "no such organisation",
-            ));
-        }
+    // Only what this write names anew: an organisation named earlier may have gone since.
+    let named_anew: Vec<(usize, Uuid)> = fields
+        .responsible
+        .organization_ids
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, org)| !before.is_some_and(|b| b.responsible.organization_ids.contains(org)))
+        .collect();
+    let ids: Vec<Uuid> = named_anew.iter().map(|(_, org)| *org).collect();
+    if let Some(missing) = crate::domain::organizations::first_missing(conn, &ids).await? {
+        let i = named_anew.get(missing).map_or(missing, |(i, _)| *i);
+        return Err(AppError::invalid(
+            format!("responsible.organization_ids[{i}]"),
+            "not_found",
+            "no such organisation",
+        ));
     }
     for (i, contact) in fields.responsible.contact_ids.iter().enumerate() {
         if before.is_some_and(|b| b.responsible.contact_ids.contains(contact)) {
@@ -374,10 +400,7 @@ pub async fn create(
             None => positions::between(&repo::last_position(tx, document_id).await?.unwrap_or_default(), None),
         };
         let row = repo::insert(tx, Uuid::now_v7(), document_id, &fields.into_row(position, actor.user_id())).await?;
-        let created = Entry::from_row(row, doc.editor_ids())?;
-        history::record(tx, actor, &doc, history::Change::entry("entry_created", None, Some(&created))).await?;
-        audit::record(tx, actor, "create", Change::Created(&created)).await?;
-        named_one(tx, created).await
+        recorded(tx, actor, &doc, ("entry_created", "create"), None, row).await
     })
     .await
 }
@@ -420,10 +443,7 @@ pub async fn update(
             return named_one(tx, before).await;
         }
         let row = repo::update(tx, id, &fields.into_row(before.position.clone(), actor.user_id())).await?;
-        let after = Entry::from_row(row, doc.editor_ids())?;
-        history::record(tx, actor, &doc, history::Change::entry("entry_updated", Some(&before), Some(&after))).await?;
-        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-        named_one(tx, after).await
+        recorded(tx, actor, &doc, ("entry_updated", "update"), Some(&before), row).await
     })
     .await
 }
@@ -441,10 +461,7 @@ pub async fn move_entry(
         let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
         let position = position_after(tx, document_id, input.after_entry_id, Some(id)).await?;
         let row = repo::update(tx, id, &before.fields.clone().into_row(position, actor.user_id())).await?;
-        let after = Entry::from_row(row, doc.editor_ids())?;
-        history::record(tx, actor, &doc, history::Change::entry("entry_moved", Some(&before), Some(&after))).await?;
-        audit::record(tx, actor, "move", Change::updated(&before, &after)).await?;
-        named_one(tx, after).await
+        recorded(tx, actor, &doc, ("entry_moved", "move"), Some(&before), row).await
     })
     .await
 }

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::entries::{self, Entry, EntryStatus};
-use super::{CoordinationDocument, readable};
+use super::{CoordinationDocument, readable_for_heavy_work};
 use crate::domain::context::Cx;
 use crate::domain::types::localized::{Lang, LocalizedText};
 use crate::domain::types::names::name_of;
@@ -36,19 +36,13 @@ pub struct CsvQuery {
     pub dialect: Option<CsvDialect>,
 }
 
-/// The document and all its entries, read under a [`super::heavy_work`] permit after the
-/// access check; the pooled connection is returned while waiting for the permit.
+/// The document and all its entries, read under a whole-document permit.
 async fn document_and_entries(
     cx: &mut Cx<'_>,
     id: Uuid,
 ) -> Result<(CoordinationDocument, Vec<Entry>, tokio::sync::SemaphorePermit<'static>), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, id, false).await?;
-    cx.release();
-    let permit = super::heavy_work().await?;
-    let (conn, actor) = cx.parts().await?;
-    let doc = readable(conn, actor, id, false).await?;
-    let entries = entries::all(conn, &doc).await?;
+    let (doc, permit) = readable_for_heavy_work(cx, id, |_, _| Ok(())).await?;
+    let entries = entries::all(cx.conn().await?, &doc).await?;
     Ok((doc, entries, permit))
 }
 

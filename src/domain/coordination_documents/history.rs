@@ -14,7 +14,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::entries::{self, Entry, EntryFields};
-use super::{Author, CoordinationDocument, DocumentScope, Editor, Section, authors, load, readable};
+use super::{
+    Author, CoordinationDocument, DocumentScope, Editor, Section, authors, load, readable, readable_for_heavy_work,
+};
 use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::audit;
@@ -245,22 +247,8 @@ async fn revision_row(conn: &mut Conn, document_id: Uuid, n: i64) -> Result<Revi
     with_authors(conn, vec![row]).await?.pop().ok_or(AppError::NotFound)
 }
 
-/// The document the actor may read, once a [`super::heavy_work`] permit is held: rebuilding
-/// revisions reads whole documents.
-async fn readable_for_heavy_work(
-    cx: &mut Cx<'_>,
-    document_id: Uuid,
-) -> Result<(CoordinationDocument, tokio::sync::SemaphorePermit<'static>), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, document_id, false).await?;
-    cx.release();
-    let permit = super::heavy_work().await?;
-    let (conn, actor) = cx.parts().await?;
-    Ok((readable(conn, actor, document_id, false).await?, permit))
-}
-
 pub async fn get(cx: &mut Cx<'_>, document_id: Uuid, n: i64) -> Result<RevisionState, AppError> {
-    let (doc, _permit) = readable_for_heavy_work(cx, document_id).await?;
+    let (doc, _permit) = readable_for_heavy_work(cx, document_id, |_, _| Ok(())).await?;
     let conn = cx.conn().await?;
     let document = state_at(conn, &doc, n).await?;
     Ok(RevisionState { revision: revision_row(conn, document_id, n).await?, document })
@@ -321,7 +309,7 @@ fn text_changes(a: &Value, b: &Value) -> Vec<TextChange> {
 }
 
 pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Result<RevisionDiff, AppError> {
-    let (doc, _permit) = readable_for_heavy_work(cx, document_id).await?;
+    let (doc, _permit) = readable_for_heavy_work(cx, document_id, |_, _| Ok(())).await?;
     let conn = cx.conn().await?;
     let (a, b) = (state_at(conn, &doc, from).await?, state_at(conn, &doc, to).await?);
     cx.release();
@@ -368,7 +356,7 @@ pub async fn restore(
     if_match: IfMatch,
     input: RestoreInput,
 ) -> Result<CoordinationDocument, AppError> {
-    let (_, _permit) = readable_for_heavy_work(cx, document_id).await?;
+    let (_, _permit) = readable_for_heavy_work(cx, document_id, super::access::can_edit).await?;
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let before = readable(tx, actor, document_id, true).await?;
@@ -423,7 +411,7 @@ pub async fn restore(
         )
         .await?;
         audit::record(tx, actor, "restore", audit::Change::updated(&before, &after)).await?;
-        Ok(after)
+        super::named(tx, after).await
     })
     .await
 }

@@ -53,8 +53,13 @@ type OpenStream = (u64, Arc<tokio::sync::Notify>);
 #[derive(Default)]
 struct Registry {
     by_user: HashMap<Uuid, std::collections::VecDeque<OpenStream>>,
-    total: usize,
     next_id: u64,
+}
+
+impl Registry {
+    fn total(&self) -> usize {
+        self.by_user.values().map(std::collections::VecDeque::len).sum()
+    }
 }
 
 /// The process's fan-out point and its stream limits.
@@ -77,7 +82,7 @@ impl LiveHub {
 
     /// Open streams in this process.
     pub fn open_streams(&self) -> usize {
-        self.open.lock().map(|open| open.total).unwrap_or(0)
+        self.open.lock().map(|open| open.total()).unwrap_or(0)
     }
 
     /// A stream slot for `who`. A person at their limit gets the slot of their oldest stream,
@@ -86,7 +91,7 @@ impl LiveHub {
     fn acquire(self: &Arc<Self>, who: Uuid) -> Result<StreamSlot, AppError> {
         let mut open = self.open.lock().map_err(|_| AppError::internal("stream registry poisoned"))?;
         let mine = open.by_user.get(&who).map_or(0, std::collections::VecDeque::len);
-        if mine < self.per_user && open.total >= self.per_process {
+        if mine < self.per_user && open.total() >= self.per_process {
             return Err(AppError::TooManyRequests { retry_after_secs: KEEP_ALIVE.as_secs() as u32 });
         }
         let id = open.next_id;
@@ -95,10 +100,8 @@ impl LiveHub {
         let streams = open.by_user.entry(who).or_default();
         let evicted = if streams.len() >= self.per_user { streams.pop_front() } else { None };
         streams.push_back((id, ended.clone()));
-        match evicted {
-            // Its slot passes to the new stream: the total stays.
-            Some((_, oldest)) => oldest.notify_one(),
-            None => open.total += 1,
+        if let Some((_, oldest)) = evicted {
+            oldest.notify_one();
         }
         Ok(StreamSlot { hub: self.clone(), who, id, ended })
     }
@@ -128,7 +131,6 @@ impl Drop for StreamSlot {
         if streams.is_empty() {
             open.by_user.remove(&self.who);
         }
-        open.total -= 1;
     }
 }
 
@@ -136,10 +138,14 @@ impl Drop for StreamSlot {
 /// reconnecting after a second when the connection fails.
 pub async fn listen(database_url: String, hub: Arc<LiveHub>) {
     use diesel_async::RunQueryDsl;
+    // Doubles after each failure up to half a minute, so a database that is away does not fill
+    // the log; back to a second once listening.
+    let mut pause = Duration::from_secs(1);
     loop {
         match crate::db::connect_once(&database_url).await {
             Ok(mut conn) => match diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn).await {
                 Ok(_) => {
+                    pause = Duration::from_secs(1);
                     hub.publish(Notice::Resync);
                     let mut notices = pin!(conn.notifications_stream());
                     while let Some(notice) = notices.next().await {
@@ -161,7 +167,8 @@ pub async fn listen(database_url: String, hub: Arc<LiveHub>) {
             },
             Err(e) => tracing::warn!(error = %e, "the revision listener cannot connect"),
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(30));
     }
 }
 
@@ -178,7 +185,6 @@ pub struct Subscription {
     cx: Cx<'static>,
     document_id: Uuid,
     last: i64,
-    expires_at: Option<i64>,
     receiver: broadcast::Receiver<Notice>,
     pending: bool,
     slot: StreamSlot,
@@ -203,15 +209,7 @@ pub async fn open(
     let last = last_event_id.map_or(doc.revision, |n| n.clamp(0, doc.revision));
     let renewed = cx.renewed().ok_or_else(|| AppError::internal("a stream needs a pooled context"))?;
     cx.release();
-    Ok(Subscription {
-        pending: last < doc.revision,
-        cx: renewed,
-        document_id,
-        last,
-        expires_at: cx.token_expiry(),
-        receiver,
-        slot,
-    })
+    Ok(Subscription { pending: last < doc.revision, cx: renewed, document_id, last, receiver, slot })
 }
 
 impl Subscription {
@@ -267,7 +265,7 @@ impl Subscription {
     }
 
     fn expired(&self) -> bool {
-        self.expires_at.is_some_and(|exp| exp <= chrono::Utc::now().timestamp())
+        self.cx.token_expiry().is_some_and(|exp| exp <= chrono::Utc::now().timestamp())
     }
 
     /// Re-resolves the reader and re-checks access on a fresh context.

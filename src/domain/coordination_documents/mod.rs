@@ -45,7 +45,7 @@ pub const DEFAULT_TIMEZONE: &str = "Europe/Helsinki";
 /// others wait their turn without holding a pooled connection.
 const HEAVY_WORK_AT_ONCE: usize = 2;
 
-pub(crate) async fn heavy_work() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+async fn heavy_work() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
     static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HEAVY_WORK_AT_ONCE);
     PERMITS.acquire().await.map_err(AppError::internal)
 }
@@ -142,7 +142,7 @@ pub struct DocumentFields {
 }
 
 /// An editor organisation and whether it has accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Editor {
     pub organization_id: Uuid,
     /// Whether the organisation's own coordinator or org admin has accepted; until then its
@@ -151,7 +151,7 @@ pub struct Editor {
 }
 
 /// A person who changed something, as the document's readers see them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Author {
     pub user_id: Uuid,
     pub name: String,
@@ -256,9 +256,51 @@ pub(crate) async fn load(conn: &mut Conn, id: Uuid, locked: bool) -> Result<Opti
     let row = if locked { repo::lock(conn, id).await? } else { repo::get(conn, id).await? };
     let Some(row) = row else { return Ok(None) };
     let editors = repo::editors(conn, id).await?;
-    let mut doc = CoordinationDocument::from_row(row, editors)?;
+    Ok(Some(CoordinationDocument::from_row(row, editors)?))
+}
+
+/// The document with the name of who changed it last, as it is answered (writes and access
+/// checks do without).
+async fn named(conn: &mut Conn, mut doc: CoordinationDocument) -> Result<CoordinationDocument, AppError> {
     doc.author = authors(conn, [doc.updated_by]).await?.pop();
-    Ok(Some(doc))
+    Ok(doc)
+}
+
+/// The end of a document write, in its transaction: the document as written, its revision,
+/// its audit entry.
+async fn recorded(
+    tx: &mut Conn,
+    actor: &Actor,
+    id: Uuid,
+    (action, audit_action): (&'static str, &str),
+    before: Option<&CoordinationDocument>,
+) -> Result<CoordinationDocument, AppError> {
+    let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
+    after.revision = history::record(tx, actor, &after, history::Change::document(action, before, &after)).await?;
+    let change = match before {
+        Some(before) => Change::updated(before, &after),
+        None => Change::Created(&after),
+    };
+    audit::record(tx, actor, audit_action, change).await?;
+    named(tx, after).await
+}
+
+/// The document the actor may read and `policy` allows, once a [`heavy_work`] permit is held:
+/// the cheap checks first, and no pooled connection held while waiting for the permit.
+pub(crate) async fn readable_for_heavy_work(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    policy: fn(&Actor, &CoordinationDocument) -> Result<(), AppError>,
+) -> Result<(CoordinationDocument, tokio::sync::SemaphorePermit<'static>), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    policy(actor, &readable(conn, actor, id, false).await?)?;
+    cx.release();
+    let permit = heavy_work().await?;
+    // Checked again: access may have changed while waiting.
+    let (conn, actor) = cx.parts().await?;
+    let doc = readable(conn, actor, id, false).await?;
+    policy(actor, &doc)?;
+    Ok((doc, permit))
 }
 
 /// The live document the actor may read, locked when `locked` (404 otherwise).
@@ -306,7 +348,8 @@ pub async fn list(
 
 pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<CoordinationDocument, AppError> {
     let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, id, false).await
+    let doc = readable(conn, actor, id, false).await?;
+    named(conn, doc).await
 }
 
 /// Display names of the people who changed these things.
@@ -346,13 +389,8 @@ async fn check_references(
     before: Option<&DocumentFields>,
 ) -> Result<(), AppError> {
     let conn = cx.conn().await?;
-    for (i, org) in fields.editors.iter().enumerate() {
-        if before.is_some_and(|b| b.editors.contains(org)) {
-            continue;
-        }
-        if crate::domain::organizations::ensure_exists(conn, *org).await.is_err() {
-            return Err(AppError::invalid(format!("editors[{i}]"), "not_found", "no such organisation"));
-        }
+    if let Some(i) = crate::domain::organizations::first_missing(conn, &fields.editors).await? {
+        return Err(AppError::invalid(format!("editors[{i}]"), "not_found", "no such organisation"));
     }
     if let Some(agreement) = fields.scope.agreement_id()
         && before.is_none_or(|b| b.scope.agreement_id() != Some(agreement))
@@ -382,11 +420,7 @@ pub async fn create(cx: &mut Cx<'_>, mut fields: DocumentFields) -> Result<Coord
         let id = Uuid::now_v7();
         repo::insert(tx, id, owner, &write_of(&fields, actor_id)?).await?;
         repo::add_editors(tx, id, &editors).await?;
-        let mut created = load(tx, id, true).await?.ok_or(AppError::NotFound)?;
-        created.revision =
-            history::record(tx, actor, &created, history::Change::document("document_created", None, &created)).await?;
-        audit::record(tx, actor, "create", Change::Created(&created)).await?;
-        Ok(created)
+        recorded(tx, actor, id, ("document_created", "create"), None).await
     })
     .await
 }
@@ -436,18 +470,13 @@ pub async fn update(
         validation::check(&fields)?;
         check_references(&mut Cx::acting(tx, actor.clone()), &fields, Some(&before.fields())).await?;
         if fields == before.fields() {
-            return Ok(before);
+            return named(tx, before).await;
         }
         repo::update(tx, id, &write_of(&fields, actor_id)?).await?;
         let accepted: Vec<(Uuid, bool)> = added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
         repo::add_editors(tx, id, &accepted).await?;
         repo::remove_editors(tx, id, &removed).await?;
-        let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
-        after.revision =
-            history::record(tx, actor, &after, history::Change::document("document_updated", Some(&before), &after))
-                .await?;
-        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-        Ok(after)
+        recorded(tx, actor, id, ("document_updated", "update"), Some(&before)).await
     })
     .await
 }
@@ -471,18 +500,13 @@ pub async fn accept(
             });
         }
         if before.accepted_editors().contains(&organization_id) {
-            return Ok(before);
+            return named(tx, before).await;
         }
         repo::accept_editor(tx, id, organization_id).await?;
         // The acceptance is a change of the document: its version (and ETag) moves on.
         let fields = before.fields();
         repo::update(tx, id, &write_of(&fields, actor.user_id())?).await?;
-        let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
-        after.revision =
-            history::record(tx, actor, &after, history::Change::document("editor_accepted", Some(&before), &after))
-                .await?;
-        audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
-        Ok(after)
+        recorded(tx, actor, id, ("editor_accepted", "accept"), Some(&before)).await
     })
     .await
 }
@@ -519,12 +543,7 @@ pub async fn undelete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<Co
             return Err(AppError::Conflict { detail: "The document is not deleted.".into() });
         }
         repo::set_deleted(tx, id, actor.user_id(), false).await?;
-        let mut after = load(tx, id, false).await?.ok_or(AppError::NotFound)?;
-        after.revision =
-            history::record(tx, actor, &after, history::Change::document("document_undeleted", Some(&before), &after))
-                .await?;
-        audit::record(tx, actor, "undelete", Change::updated(&before, &after)).await?;
-        Ok(after)
+        recorded(tx, actor, id, ("document_undeleted", "undelete"), Some(&before)).await
     })
     .await
 }

@@ -271,6 +271,13 @@ pub async fn ensure_exists(conn: &mut Conn, id: Uuid) -> Result<(), AppError> {
     if repo::exists(conn, id).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
+/// The position in `ids` of the first organisation that does not exist (one query, for
+/// resources that name several).
+pub async fn first_missing(conn: &mut Conn, ids: &[Uuid]) -> Result<Option<usize>, AppError> {
+    let found: Vec<Uuid> = repo::names(conn, ids).await?.into_iter().map(|(id, _)| id).collect();
+    Ok(ids.iter().position(|id| !found.contains(id)))
+}
+
 /// A parent must exist and must not be the organisation itself or one of its descendants:
 /// both depend on the other organisations as they are now (409).
 async fn check_parent(conn: &mut Conn, id: Uuid, parent: Option<Uuid>) -> Result<(), AppError> {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::IF_MATCH;
+use super::{IF_MATCH, PATCH_BODY};
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::Author;
 use crate::domain::coordination_documents::entries::{self, Entry, EntryFields, EntryQuery, MoveInput};
@@ -14,7 +14,7 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, stale,
+    Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
 
 /// One schedule row.
@@ -61,18 +61,9 @@ impl Versioned for EntryView {
     }
 }
 
-/// Answers a stale write with the entry as it is now (or the 404 if it is gone).
-async fn or_current(
-    cx: &mut Cx<'static>,
-    doc: Uuid,
-    id: Uuid,
-    result: Result<Entry, AppError>,
-) -> Result<Tagged, AppError> {
-    match result {
-        Ok(entry) => Tagged::of(&EntryView::from(entry)),
-        Err(AppError::PreconditionFailed { .. }) => Err(stale(entries::get(cx, doc, id).await.map(EntryView::from))),
-        Err(e) => Err(e),
-    }
+/// The entry as it is now, for a 412.
+async fn current(cx: &mut Cx<'static>, doc: Uuid, id: Uuid) -> Result<EntryView, AppError> {
+    entries::get(cx, doc, id).await.map(EntryView::from)
 }
 
 /// List a document's entries in order.
@@ -113,16 +104,10 @@ pub async fn create(
     body: Body<EntryFields>,
 ) -> Result<HttpResponse, AppError> {
     let doc = id.into_inner();
-    match entries::create(&mut cx, doc, if_match, placement.into_inner(), body.into_inner()).await {
-        Ok(entry) => {
-            let view = EntryView::from(entry);
-            Ok(created(format!("/api/v1/coordination-documents/{doc}/entries/{}", view.id), &view))
-        }
-        Err(AppError::PreconditionFailed { .. }) => {
-            Err(stale(crate::domain::coordination_documents::get(&mut cx, doc).await.map(super::DocumentView::from)))
-        }
-        Err(e) => Err(e),
-    }
+    let result = entries::create(&mut cx, doc, if_match, placement.into_inner(), body.into_inner()).await;
+    let document = async || super::current(&mut cx, doc).await;
+    let view = EntryView::from(or_stale(result, document).await?);
+    Ok(created(format!("/api/v1/coordination-documents/{doc}/entries/{}", view.id), &view))
 }
 
 /// Read one entry.
@@ -150,12 +135,7 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
     params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id"),
            ("If-Match" = String, Header, description = IF_MATCH)),
     request_body(content = EntryFields, content_type = "application/merge-patch+json",
-        description = "A JSON Merge Patch (RFC 7396) of the fields (also as `application/json`). The same \
-                       operation takes a JSON Patch (RFC 6902) of at most 100 operations with \
-                       `Content-Type: application/json-patch+json`, e.g. \
-                       `[{\"op\": \"test\", \"path\": \"/status\", \"value\": \"planned\"}, \
-                       {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: \
-                       its `test` operations guard the change (409 when a tested value no longer holds)."),
+        description = PATCH_BODY),
     responses((status = 200, description = "Updated", body = EntryView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
@@ -168,7 +148,7 @@ pub async fn update(
 ) -> Result<Tagged, AppError> {
     let (doc, id) = path.into_inner();
     let result = entries::update(&mut cx, doc, id, if_match, body.0).await;
-    or_current(&mut cx, doc, id, result).await
+    Tagged::of(&EntryView::from(or_stale(result, async || current(&mut cx, doc, id).await).await?))
 }
 
 /// Move an entry after another one (or first, with `after_entry_id: null`); no other entry
@@ -191,7 +171,7 @@ pub async fn move_entry(
 ) -> Result<Tagged, AppError> {
     let (doc, id) = path.into_inner();
     let result = entries::move_entry(&mut cx, doc, id, if_match, body.into_inner()).await;
-    or_current(&mut cx, doc, id, result).await
+    Tagged::of(&EntryView::from(or_stale(result, async || current(&mut cx, doc, id).await).await?))
 }
 
 /// Delete an entry. History keeps it: restoring an earlier revision brings it back.
@@ -210,11 +190,7 @@ pub async fn delete(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (doc, id) = path.into_inner();
-    match entries::delete(&mut cx, doc, id, if_match).await {
-        Ok(()) => Ok(HttpResponse::NoContent().finish()),
-        Err(AppError::PreconditionFailed { .. }) => {
-            Err(stale(entries::get(&mut cx, doc, id).await.map(EntryView::from)))
-        }
-        Err(e) => Err(e),
-    }
+    let result = entries::delete(&mut cx, doc, id, if_match).await;
+    or_stale(result, async || current(&mut cx, doc, id).await).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

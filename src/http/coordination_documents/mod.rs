@@ -21,7 +21,7 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, stale,
+    Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
 
 /// A coordination document's own fields (its entries are at `/entries`).
@@ -84,20 +84,14 @@ async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<DocumentView, AppErro
     documents::get(cx, id).await.map(DocumentView::from)
 }
 
-/// Answers a stale write with the document as it is now.
-async fn or_current(
-    cx: &mut Cx<'static>,
-    id: Uuid,
-    result: Result<CoordinationDocument, AppError>,
-) -> Result<Tagged, AppError> {
-    match result {
-        Ok(doc) => Tagged::of(&DocumentView::from(doc)),
-        Err(AppError::PreconditionFailed { .. }) => Err(stale(current(cx, id).await)),
-        Err(e) => Err(e),
-    }
-}
-
 pub(crate) const IF_MATCH: &str = "The ETag you last read (required; `*` for any version)";
+
+/// How a PATCH body of a document or an entry is read.
+pub(crate) const PATCH_BODY: &str = "A JSON Merge Patch (RFC 7396) of the fields (also as \
+    `application/json`). The same operation takes a JSON Patch (RFC 6902) of at most 100 operations \
+    with `Content-Type: application/json-patch+json`, e.g. `[{\"op\": \"test\", \"path\": \"/status\", \
+    \"value\": \"planned\"}, {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: its \
+    `test` operations guard the change (409 when a tested value no longer holds).";
 
 /// List the documents of your organisations.
 #[utoipa::path(
@@ -152,12 +146,7 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
     request_body(content = DocumentFields, content_type = "application/merge-patch+json",
-        description = "A JSON Merge Patch (RFC 7396) of the fields (also as `application/json`). The same \
-                       operation takes a JSON Patch (RFC 6902) of at most 100 operations with \
-                       `Content-Type: application/json-patch+json`, e.g. \
-                       `[{\"op\": \"test\", \"path\": \"/status\", \"value\": \"planned\"}, \
-                       {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: \
-                       its `test` operations guard the change (409 when a tested value no longer holds)."),
+        description = PATCH_BODY),
     responses((status = 200, description = "Updated", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
@@ -170,7 +159,7 @@ pub async fn update(
 ) -> Result<Tagged, AppError> {
     let id = id.into_inner();
     let result = documents::update(&mut cx, id, if_match, body.0).await;
-    or_current(&mut cx, id, result).await
+    Tagged::of(&DocumentView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }
 
 /// Delete a document (the owner's coordinators and org admins). Its org admins can restore
@@ -185,11 +174,9 @@ pub async fn update(
 #[delete("/api/v1/coordination-documents/{id}")]
 pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    match documents::delete(&mut cx, id, if_match).await {
-        Ok(()) => Ok(HttpResponse::NoContent().finish()),
-        Err(AppError::PreconditionFailed { .. }) => Err(stale(current(&mut cx, id).await)),
-        Err(e) => Err(e),
-    }
+    let result = documents::delete(&mut cx, id, if_match).await;
+    or_stale(result, async || current(&mut cx, id).await).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Restore a deleted document (the owner's org admins, within 30 days of the deletion). Its
@@ -233,5 +220,5 @@ pub async fn accept(
 ) -> Result<Tagged, AppError> {
     let id = id.into_inner();
     let result = documents::accept(&mut cx, id, body.into_inner().organization_id, if_match).await;
-    or_current(&mut cx, id, result).await
+    Tagged::of(&DocumentView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }

@@ -13,7 +13,7 @@ use crate::domain::coordination_documents::history::{self, DocumentState, Restor
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors, stale};
+use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors, or_stale};
 
 /// One revision: who changed what, as a JSON Patch against the previous revision.
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,11 +150,5 @@ pub async fn restore(
 ) -> Result<Tagged, AppError> {
     let (id, n) = path.into_inner();
     let result = history::restore(&mut cx, id, n, if_match, body.into_inner()).await;
-    match result {
-        Ok(doc) => Tagged::of(&DocumentView::from(doc)),
-        Err(AppError::PreconditionFailed { .. }) => {
-            Err(stale(crate::domain::coordination_documents::get(&mut cx, id).await.map(DocumentView::from)))
-        }
-        Err(e) => Err(e),
-    }
+    Tagged::of(&DocumentView::from(or_stale(result, async || super::current(&mut cx, id).await).await?))
 }
