@@ -84,12 +84,15 @@ pub fn path_config() -> web::PathConfig {
 pub struct KnownPaths {
     paths: Vec<(ResourceDef, Vec<String>)>,
     token_required: std::collections::HashMap<String, Vec<&'static str>>,
+    /// Media types other than JSON that an operation's success answers are declared in.
+    produces: std::collections::HashMap<(String, &'static str), Vec<String>>,
 }
 
 impl KnownPaths {
     pub fn from_openapi(api: &OpenApi) -> Self {
         let mut paths = Vec::new();
         let mut token_required: std::collections::HashMap<String, Vec<&'static str>> = Default::default();
+        let mut produces: std::collections::HashMap<(String, &'static str), Vec<String>> = Default::default();
         for (path, item) in &api.paths.paths {
             let operations = [
                 ("GET", item.get.as_ref()),
@@ -110,14 +113,36 @@ impl KnownPaths {
                 if required {
                     token_required.entry(path.clone()).or_default().push(method);
                 }
+                let other: Vec<String> = operation
+                    .responses
+                    .responses
+                    .iter()
+                    .filter(|(status, _)| status.starts_with('2'))
+                    .filter_map(|(_, response)| match response {
+                        utoipa::openapi::RefOr::T(response) => Some(response.content.keys()),
+                        utoipa::openapi::RefOr::Ref(_) => None,
+                    })
+                    .flatten()
+                    .filter(|media| media.as_str() != "application/json")
+                    .cloned()
+                    .collect();
+                if !other.is_empty() {
+                    produces.insert((path.clone(), method), other);
+                }
             }
             paths.push((ResourceDef::new(path.as_str()), methods));
         }
-        KnownPaths { paths, token_required }
+        KnownPaths { paths, token_required, produces }
     }
 
     fn methods_for(&self, path: &str) -> Option<&[String]> {
         self.paths.iter().find(|(def, _)| def.is_match(path)).map(|(_, m)| m.as_slice())
+    }
+
+    /// The media types besides JSON that the operation at route `pattern` answers with, as
+    /// the contract declares them (exports, event streams).
+    pub fn produces(&self, pattern: &str, method: &str) -> &[String] {
+        self.produces.iter().find(|((p, m), _)| p == pattern && *m == method).map_or(&[], |(_, media)| media.as_slice())
     }
 
     /// Whether the operation at route `pattern` requires an access token.

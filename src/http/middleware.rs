@@ -76,7 +76,7 @@ pub async fn request_context(
     let started = Instant::now();
 
     let api = req.path().starts_with("/api/");
-    let res = if api && !acceptable(req.headers(), req.path()) {
+    let res = if api && !acceptable(&req, route.as_deref()) {
         req.error_response(AppError::NotAcceptable)
     } else {
         next.call(req).instrument(span.clone()).await?.map_into_boxed_body()
@@ -121,28 +121,21 @@ pub async fn request_context(
     Ok(res)
 }
 
-/// The media type an `/api/` path answers with instead of JSON: exports and event streams.
-fn own_media_type(path: &str) -> Option<&'static str> {
-    if path.ends_with("/events") {
-        Some("text/event-stream")
-    } else if path.ends_with(".csv") {
-        Some("text/csv")
-    } else if path.ends_with(".ics") {
-        Some("text/calendar")
-    } else {
-        None
-    }
-}
-
-/// Whether the `Accept` header allows what the path answers with.
-fn acceptable(headers: &actix_web::http::header::HeaderMap, path: &str) -> bool {
-    accepts_json(headers, own_media_type(path))
+/// Whether the `Accept` header allows what the operation answers with: JSON, or a media type
+/// its contract declares (a CSV export, an event stream).
+fn acceptable(req: &ServiceRequest, route: Option<&str>) -> bool {
+    let known = req.app_data::<web::Data<crate::http::framework::KnownPaths>>();
+    let produces = match (known, route) {
+        (Some(known), Some(route)) => known.produces(route, req.method().as_str()),
+        _ => &[],
+    };
+    accepts_json(req.headers(), produces)
 }
 
 /// Whether an `Accept` header (or its absence) allows `application/json`, the media type of
-/// every `/api/` answer (errors are `application/problem+json`, which such clients take too),
-/// or `own`, what the path answers with instead.
-fn accepts_json(headers: &actix_web::http::header::HeaderMap, own: Option<&str>) -> bool {
+/// `/api/` answers (errors are `application/problem+json`, which such clients take too), or one
+/// of `own`, what the operation answers with instead.
+fn accepts_json(headers: &actix_web::http::header::HeaderMap, own: &[String]) -> bool {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).filter(|a| !a.trim().is_empty())
     else {
         return true;
@@ -153,8 +146,10 @@ fn accepts_json(headers: &actix_web::http::header::HeaderMap, own: Option<&str>)
         let refused =
             parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
         let json = matches!(media.as_str(), "*/*" | "application/*" | "application/json" | "application/problem+json");
-        let other =
-            own.is_some_and(|own| media == own || own.split('/').next().is_some_and(|t| media == format!("{t}/*")));
+        let other = own.iter().any(|own| {
+            let own = own.split(';').next().unwrap_or_default().trim();
+            media == own || own.split('/').next().is_some_and(|t| media == format!("{t}/*"))
+        });
         !refused && (json || other)
     })
 }
@@ -215,7 +210,7 @@ mod tests {
             if let Some(v) = value {
                 headers.insert(ACCEPT, HeaderValue::from_static(v));
             }
-            super::accepts_json(&headers, None)
+            super::accepts_json(&headers, &[])
         };
         for ok in [None, Some("*/*"), Some("application/json"), Some("text/html, application/*;q=0.5"), Some("")] {
             assert!(accepts(ok), "{ok:?}");

@@ -535,6 +535,17 @@ async fn exports_write_csv_for_finnish_excel_and_a_calendar() {
     assert_eq!(&rows[0][0], "2026-04-01");
     assert_eq!(&rows[0][3], "'=Tapaaminen; kahvit");
     assert_eq!(&rows[0][5], "Persona ry");
+    // What the contract says each operation answers with is what Accept may ask for.
+    let csv_uri = format!("{DOCS}/{doc}/export.csv");
+    for (accept, status) in [("text/csv", 200), ("text/*", 200), ("text/calendar", 406), ("text/event-stream", 406)] {
+        let res =
+            app.call(p.request(As::Member, TestRequest::get().uri(&csv_uri).insert_header(("accept", accept)))).await;
+        assert_eq!(res.status.as_u16(), status, "{accept}");
+    }
+    let doc_uri = format!("{DOCS}/{doc}");
+    let res =
+        app.call(p.request(As::Member, TestRequest::get().uri(&doc_uri).insert_header(("accept", "text/csv")))).await;
+    res.assert_problem(406);
     let standard = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv")))).await;
     assert!(String::from_utf8_lossy(&standard.body).starts_with("date,start_time"));
     let ics = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/calendar.ics")))).await;
