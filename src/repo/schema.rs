@@ -394,7 +394,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     coordination_entries,
     coordination_revisions,
 );
-
-diesel::allow_tables_to_appear_in_same_query!(coordination_documents, users);
-diesel::allow_tables_to_appear_in_same_query!(coordination_entries, users);
-diesel::allow_tables_to_appear_in_same_query!(coordination_revisions, users);

@@ -356,7 +356,11 @@ pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<CoordinationDocument, AppE
 pub async fn authors(conn: &mut Conn, ids: impl IntoIterator<Item = Option<Uuid>>) -> Result<Vec<Author>, AppError> {
     let ids: BTreeSet<Uuid> = ids.into_iter().flatten().collect();
     let ids: Vec<Uuid> = ids.into_iter().collect();
-    Ok(repo::user_names(conn, &ids).await?.into_iter().map(|(user_id, name)| Author { user_id, name }).collect())
+    Ok(crate::repo::identity::users::names(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(user_id, name)| Author { user_id, name })
+        .collect())
 }
 
 /// The organisation that owns a new document: the one named, or the one editor the actor

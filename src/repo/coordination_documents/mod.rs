@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
-use crate::repo::schema::{coordination_document_editors as editors, coordination_documents as documents, users};
+use crate::repo::schema::{coordination_document_editors as editors, coordination_documents as documents};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = documents, check_for_backend(diesel::pg::Pg))]
@@ -204,12 +204,4 @@ pub async fn accept_editor(conn: &mut Conn, document: Uuid, organization: Uuid) 
     .set(editors::accepted_at.eq(Utc::now()))
     .execute(conn)
     .await
-}
-
-/// Display names of these accounts (who changed what).
-pub async fn user_names(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn).await
 }

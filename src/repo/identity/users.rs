@@ -100,3 +100,11 @@ pub async fn memberships_with_names(
         .load(conn)
         .await
 }
+
+/// The display names of these accounts (who changed what, in shared resources).
+pub async fn names(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn).await
+}
