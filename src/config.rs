@@ -41,6 +41,9 @@ pub struct Config {
     /// `YHDYSPINTA_METRICS_BIND`: a separate address serving only `/metrics`, without a token.
     pub metrics_bind: Option<String>,
     pub mail: MailConfig,
+    /// `YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS`: how far ahead event series' occurrences are
+    /// materialised (1–60, default 18).
+    pub occurrence_horizon_months: usize,
 }
 
 /// Outgoing mail (invitations).
@@ -259,6 +262,7 @@ impl Config {
                 message: "must contain {token}, e.g. https://app.example.fi/kutsu/{token}".into(),
             });
         }
+        let occurrence_horizon_months = parse_number(&get, "YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS", 18, 1, 60)?;
         let mail = MailConfig {
             smtp_url,
             from: get("YHDYSPINTA_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
@@ -278,6 +282,7 @@ impl Config {
             trusted_proxies,
             metrics_token,
             metrics_bind,
+            occurrence_horizon_months,
             mail,
         })
     }

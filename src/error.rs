@@ -47,6 +47,9 @@ pub enum AppError {
     NotAcceptable,
     /// 409: the request conflicts with the resource's state or a unique natural key.
     Conflict { detail: String },
+    /// 409 because another resource is in the way (a booking holding the time, say); the
+    /// problem names it in `conflicting`.
+    ConflictWith { detail: String, resource: String },
     /// 412: `If-Match` did not match; carries the current ETag and, where the resource says
     /// so, its current representation.
     PreconditionFailed { current_etag: Option<String>, current: Option<Box<serde_json::Value>> },
@@ -100,7 +103,7 @@ impl AppError {
                 "This operation answers application/json; send an Accept header that allows it (or none).".into(),
                 None,
             ),
-            AppError::Conflict { detail } => ("conflict", detail.clone(), None),
+            AppError::Conflict { detail } | AppError::ConflictWith { detail, .. } => ("conflict", detail.clone(), None),
             AppError::PreconditionFailed { .. } => (
                 "precondition-failed",
                 "The resource has changed since you read it (If-Match did not match); read it again and retry.".into(),
@@ -137,6 +140,9 @@ impl AppError {
             problem.current_etag = current_etag.clone();
             problem.current = current.as_deref().cloned();
         }
+        if let AppError::ConflictWith { resource, .. } = self {
+            problem.conflicting = Some(resource.clone());
+        }
         problem
     }
 }
@@ -160,7 +166,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -230,6 +236,10 @@ pub struct Problem {
     /// changed it last.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<serde_json::Value>,
+    /// With 409 where another resource is in the way: its path, e.g. the booking that holds
+    /// the time already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicting: Option<String>,
 }
 
 /// The status phrase as RFC 9110 names it (it renamed 413 and 422).
@@ -253,6 +263,7 @@ impl Problem {
             errors: None,
             current_etag: None,
             current: None,
+            conflicting: None,
         }
     }
 

@@ -20,8 +20,8 @@ use crate::domain::identity::tokens::KeySet;
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{REQUEST_ID, request_context};
 use crate::http::{
-    agreements, areas, audit, contacts, coordination_documents, health, identity, members, organizations,
-    service_clients,
+    agreements, areas, audit, contacts, coordination_documents, event_series, health, identity, members, organizations,
+    service_clients, venues,
 };
 use crate::telemetry::Metrics;
 
@@ -95,6 +95,33 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(coordination_documents::events::events)
         .service(coordination_documents::exports::csv)
         .service(coordination_documents::exports::calendar)
+        .service(venues::list)
+        .service(venues::create)
+        .service(venues::get)
+        .service(venues::update)
+        .service(venues::delete)
+        .service(venues::bookings::list)
+        .service(venues::bookings::create)
+        .service(venues::bookings::get)
+        .service(venues::bookings::cancel)
+        .service(event_series::list)
+        .service(event_series::create)
+        .service(event_series::get)
+        .service(event_series::update)
+        .service(event_series::delete)
+        .service(event_series::accept)
+        .service(event_series::calendar)
+        .service(event_series::occurrences::list)
+        .service(event_series::occurrences::get)
+        .service(event_series::occurrences::update)
+        .service(event_series::occurrences::attendance)
+        .service(event_series::occurrences::put_attendance)
+        .service(event_series::costs::list)
+        .service(event_series::costs::create)
+        .service(event_series::costs::update)
+        .service(event_series::costs::delete)
+        .service(event_series::costs::allocation)
+        .service(event_series::occurrences::list_all)
         .service(audit::list);
 }
 
@@ -136,6 +163,8 @@ pub struct Shared {
         (name = "service-clients", description = "Machine clients using client_credentials (platform admins)"),
         (name = "agreements", description = "Partnership agreements (kumppanuussopimukset): ground rules, collective-impact principles, cost sharing, versions and signatures"),
         (name = "coordination-documents", description = "Shared coordination documents (yhteiset koordinaatiodokumentit): sections and schedule entries every key person edits, with full history, live updates and exports"),
+        (name = "venues", description = "Meeting places (kohtaamispaikat), collaboration lobbies (yhteistyöaulat) and other premises, and their bookings"),
+        (name = "event-series", description = "Event series (tapahtumasarjat) and their occurrences: schedules with RFC 5545 recurrence, calendars, overrides, attendance and cost sharing; and the flat list of what is on"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

@@ -118,9 +118,11 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
 }
 
-/// The mail outbox worker, the revision listener, the purge of deleted documents and the
-/// login limiter's pruning, on this (the main) thread.
+/// The mail outbox worker, the revision listener, the hourly housekeeping (purging deleted
+/// documents, moving event series' occurrences along with the horizon) and the login
+/// limiter's pruning, on this (the main) thread.
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
+    crate::domain::event_series::set_horizon_months(u32::try_from(config.occurrence_horizon_months).unwrap_or(18));
     match Mailer::from_config(&config.mail)? {
         Some(mailer) => {
             let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
@@ -143,6 +145,15 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
                 Ok(0) => {}
                 Ok(n) => tracing::info!(documents = n, "purged deleted coordination documents"),
                 Err(e) => tracing::warn!(error = %e, "purging deleted coordination documents failed"),
+            }
+            let extended = match purge_db.conn().await {
+                Ok(mut conn) => crate::domain::event_series::extend_horizons(&mut conn).await,
+                Err(e) => Err(e),
+            };
+            match extended {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(series = n, "extended the occurrences of event series"),
+                Err(e) => tracing::warn!(error = %e, "extending the occurrences of event series failed"),
             }
         }
     });

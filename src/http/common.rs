@@ -257,6 +257,11 @@ impl FromRequest for IfMatch {
 }
 
 /// A `201 Created` with `Location` and `ETag`.
+/// The `ETag` header of a view, for answers built by hand.
+pub fn etag_header(view: &impl Versioned) -> header::ETag {
+    header::ETag(version_tag(view))
+}
+
 pub fn created<T: Serialize + Versioned>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
@@ -348,6 +353,16 @@ pub enum WriteErrors {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(crate::error::Problem),
 }
+
+/// The `If-Match` of a write.
+pub const IF_MATCH: &str = "The ETag you last read (required; `*` for any version)";
+
+/// How a PATCH body that takes JSON Patch too is read.
+pub const PATCH_BODY: &str = "A JSON Merge Patch (RFC 7396) of the fields (also as \
+    `application/json`). The same operation takes a JSON Patch (RFC 6902) of at most 100 operations \
+    with `Content-Type: application/json-patch+json`, e.g. `[{\"op\": \"test\", \"path\": \"/status\", \
+    \"value\": \"planned\"}, {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: its \
+    `test` operations guard the change (409 when a tested value no longer holds).";
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ pub mod areas;
 pub mod audit;
 pub mod contacts;
 pub mod coordination_documents;
+pub mod event_series;
 pub mod idempotency;
 pub mod identity;
 pub mod mail;
@@ -17,6 +18,7 @@ pub mod members;
 pub mod organizations;
 pub mod schema;
 pub mod service_clients;
+pub mod venues;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -70,6 +72,14 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ("agreement_parties_pkey", "parties", "duplicate", "an organisation is listed twice"),
     ("agreement_acknowledgements_user_id_fkey", "user_id", "not_found", "no such user"),
     ("agreement_acknowledgements_version_fkey", "version", "not_found", "the agreement has no such version"),
+    ("venues_municipality_code_fkey", "address.municipality_code", "unknown_area", "unknown municipality code"),
+    ("venues_name_check", "name", "missing_text", "give the name in at least one of fi, sv, en"),
+    ("venues_postal_code_check", "address.postal_code", "invalid_postal_code", "a Finnish postal code has five digits"),
+    ("event_series_venue_id_fkey", "venue_id", "in_use", "an event series is held at the venue"),
+    ("event_occurrences_venue_id_fkey", "venue_id", "in_use", "an occurrence of an event series is held at the venue"),
+    ("event_series_parent_id_fkey", "parent_id", "in_use", "the umbrella series has child series"),
+    ("venue_bookings_no_overlap", "start", "overlapping_booking", "the venue is booked for this time"),
+    ("venue_bookings_occurrence_id_fkey", "occurrence_id", "not_found", "no such occurrence"),
     (
         "agreement_signatures_once_per_party",
         "organization_id",

@@ -394,3 +394,161 @@ diesel::allow_tables_to_appear_in_same_query!(
     coordination_entries,
     coordination_revisions,
 );
+
+diesel::table! {
+    venues (id) {
+        id -> Uuid,
+        name -> Jsonb,
+        description -> Nullable<Jsonb>,
+        kind -> Text,
+        owner_organization_id -> Uuid,
+        operator_organization_id -> Nullable<Uuid>,
+        street -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        municipality_code -> Text,
+        wellbeing_county_code -> Text,
+        lon -> Nullable<Float8>,
+        lat -> Nullable<Float8>,
+        accessibility -> Array<Nullable<Text>>,
+        accessibility_info -> Nullable<Jsonb>,
+        interpretation_services -> Array<Nullable<Text>>,
+        opening_hours -> Jsonb,
+        capacity -> Nullable<Int4>,
+        premises_terms -> Text,
+        rent_cents -> Nullable<Int8>,
+        contact -> Nullable<Jsonb>,
+        images -> Jsonb,
+        external_ids -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    event_series (id) {
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        title -> Jsonb,
+        summary -> Nullable<Jsonb>,
+        description -> Nullable<Jsonb>,
+        kind -> Text,
+        activity_type -> Text,
+        publisher_id -> Uuid,
+        agreement_id -> Nullable<Uuid>,
+        venue_id -> Nullable<Uuid>,
+        attendance_mode -> Text,
+        online_url -> Nullable<Text>,
+        target_groups -> Array<Nullable<Text>>,
+        min_age -> Nullable<Int4>,
+        max_age -> Nullable<Int4>,
+        themes -> Array<Nullable<Text>>,
+        languages -> Array<Nullable<Text>>,
+        is_free -> Bool,
+        details -> Jsonb,
+        publication_status -> Text,
+        event_status -> Text,
+        sequence -> Int4,
+        schedule -> Nullable<Jsonb>,
+        timezone -> Text,
+        materialized_until -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    event_series_organizers (series_id, organization_id) {
+        series_id -> Uuid,
+        organization_id -> Uuid,
+        accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    event_occurrences (id) {
+        id -> Uuid,
+        series_id -> Uuid,
+        instance_date -> Date,
+        scheduled_start -> Timestamptz,
+        scheduled_end -> Timestamptz,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        moved -> Bool,
+        cancelled -> Bool,
+        venue_id -> Nullable<Uuid>,
+        venue_overridden -> Bool,
+        municipality_code -> Nullable<Text>,
+        wellbeing_county_code -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    occurrence_attendance (occurrence_id) {
+        occurrence_id -> Uuid,
+        participants -> Int4,
+        volunteers -> Int4,
+        by_age_group -> Jsonb,
+        by_organizer -> Jsonb,
+        notes -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    venue_bookings (id) {
+        id -> Uuid,
+        venue_id -> Uuid,
+        organization_id -> Uuid,
+        occurrence_id -> Nullable<Uuid>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        status -> Text,
+        rent_cents -> Int8,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::joinable!(event_occurrences -> event_series (series_id));
+diesel::joinable!(event_series_organizers -> event_series (series_id));
+diesel::joinable!(occurrence_attendance -> event_occurrences (occurrence_id));
+diesel::joinable!(venue_bookings -> venues (venue_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    venues,
+    event_series,
+    event_series_organizers,
+    event_occurrences,
+    occurrence_attendance,
+    venue_bookings,
+);
+
+diesel::table! {
+    event_series_cost_items (id) {
+        id -> Uuid,
+        series_id -> Uuid,
+        category -> Text,
+        basis -> Text,
+        amount_cents -> Int8,
+        shares -> Jsonb,
+        description -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::joinable!(event_series_cost_items -> event_series (series_id));
+diesel::allow_tables_to_appear_in_same_query!(event_series, event_series_cost_items);

@@ -619,3 +619,30 @@ impl std::io::Write for CapturedLogs {
         Ok(())
     }
 }
+
+/// A new person with `role` in `organization`, and their access token.
+pub async fn member_token(app: &TestApp, organization: uuid::Uuid, role: &str) -> String {
+    use yhdyspinta::domain::identity::tokens::SubjectKind;
+    use yhdyspinta::repo::identity::users;
+    let mut conn = app.conn().await;
+    let id = uuid::Uuid::now_v7();
+    users::insert(
+        &mut conn,
+        &users::NewUserRow {
+            id,
+            email: format!("{role}-{id}@example.fi"),
+            display_name: format!("{role} {id}"),
+            password_hash: None,
+            platform_admin: false,
+        },
+    )
+    .await
+    .expect("user");
+    users::insert_memberships_missing(
+        &mut conn,
+        &[users::MembershipRow { organization_id: organization, user_id: id, role: role.into() }],
+    )
+    .await
+    .expect("membership");
+    app.keys.issue(id, SubjectKind::User, "").expect("token")
+}

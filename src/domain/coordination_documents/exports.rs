@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::entries::{self, Entry, EntryStatus};
 use super::{CoordinationDocument, readable_for_heavy_work};
 use crate::domain::context::Cx;
+use crate::domain::types::formats::ics_text;
 use crate::domain::types::localized::{Lang, LocalizedText};
 use crate::domain::types::names::name_of;
 use crate::error::AppError;
@@ -113,21 +114,6 @@ pub async fn csv(cx: &mut Cx<'_>, id: Uuid, query: CsvQuery) -> Result<Vec<u8>, 
             .map_err(AppError::internal)?;
     }
     writer.into_inner().map_err(AppError::internal)
-}
-
-/// Text for a calendar property: CR or CRLF become LF (which the crate escapes), so no text
-/// can end a content line early; other control characters but tab, which RFC 5545 forbids,
-/// become spaces.
-fn ics_text(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .chars()
-        .map(|c| match c {
-            '\r' => '\n',
-            '\n' | '\t' => c,
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect()
 }
 
 fn utc(doc: &CoordinationDocument, date: NaiveDate, time: NaiveTime) -> chrono::DateTime<Utc> {

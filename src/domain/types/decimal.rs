@@ -45,6 +45,16 @@ impl Decimal2 {
         Some(Decimal2(whole * 100 + frac))
     }
 
+    /// From a count of hundredths (cents), as the database keeps amounts.
+    pub const fn from_hundredths(hundredths: i64) -> Decimal2 {
+        Decimal2(hundredths)
+    }
+
+    /// The value in hundredths (cents).
+    pub const fn hundredths(self) -> i64 {
+        self.0
+    }
+
     pub fn checked_add(self, other: Decimal2) -> Option<Decimal2> {
         self.0.checked_add(other.0).map(Decimal2)
     }

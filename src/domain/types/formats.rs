@@ -141,6 +141,21 @@ pub fn external_ids(map: &std::collections::BTreeMap<String, String>) -> Result<
     }
 }
 
+/// Text for a calendar property: CR or CRLF become LF (which the crate escapes), so no text
+/// can end a content line early; other control characters but tab, which RFC 5545 forbids,
+/// become spaces.
+pub fn ics_text(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\r' => '\n',
+            '\n' | '\t' => c,
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 /// A local wall-clock time written `HH:MM` or `HH:MM:SS` (24-hour, zero-padded), exactly as
 /// the contract's pattern says; written back as `HH:MM` when the seconds are zero. For
 /// `Option<NaiveTime>` fields: `#[serde(default, with = "formats::local_time")]`.
@@ -284,6 +299,48 @@ pub mod schema {
         }
     }
     impl ToSchema for ExternalIds {}
+
+    fn counts(names: ObjectBuilder, description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .max_properties(Some(20))
+            .property_names(Some(names))
+            .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(
+                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(1_000_000)).into(),
+            ))))
+            .description(Some(description))
+            .into()
+    }
+
+    /// Counts by age group: at most 20 groups named like `0-6`, `65+` or `unknown`.
+    pub struct AgeGroupCounts;
+    impl PartialSchema for AgeGroupCounts {
+        fn schema() -> RefOr<Schema> {
+            counts(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(16))
+                    .pattern(Some("^[A-Za-z0-9+_-]+$")),
+                "Counts by age group, e.g. `{\"65+\": 20, \"unknown\": 3}`.",
+            )
+        }
+    }
+    impl ToSchema for AgeGroupCounts {}
+
+    /// Counts by organisation id: at most 20.
+    pub struct OrganizerCounts;
+    impl PartialSchema for OrganizerCounts {
+        fn schema() -> RefOr<Schema> {
+            counts(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))),
+                "Counts by organisation id.",
+            )
+        }
+    }
+    impl ToSchema for OrganizerCounts {}
 }
 
 #[cfg(test)]

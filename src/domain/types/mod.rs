@@ -5,6 +5,7 @@ pub mod business_id;
 pub mod canonical_json;
 pub mod decimal;
 pub mod formats;
+pub mod images;
 pub mod integers;
 pub mod localized;
 pub mod merge_patch;

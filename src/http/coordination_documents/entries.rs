@@ -6,7 +6,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{IF_MATCH, PATCH_BODY};
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::Author;
 use crate::domain::coordination_documents::entries::{self, Entry, EntryFields, EntryQuery, MoveInput};
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
+use crate::http::common::{IF_MATCH, PATCH_BODY};
 
 /// One schedule row.
 #[derive(Debug, Serialize, ToSchema)]

@@ -21,7 +21,8 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+    Body, IF_MATCH, ListResponse, Listed, Listing, PATCH_BODY, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors,
+    created, or_stale,
 };
 
 /// A coordination document's own fields (its entries are at `/entries`).
@@ -83,15 +84,6 @@ impl Versioned for DocumentView {
 async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<DocumentView, AppError> {
     documents::get(cx, id).await.map(DocumentView::from)
 }
-
-pub(crate) const IF_MATCH: &str = "The ETag you last read (required; `*` for any version)";
-
-/// How a PATCH body of a document or an entry is read.
-pub(crate) const PATCH_BODY: &str = "A JSON Merge Patch (RFC 7396) of the fields (also as \
-    `application/json`). The same operation takes a JSON Patch (RFC 6902) of at most 100 operations \
-    with `Content-Type: application/json-patch+json`, e.g. `[{\"op\": \"test\", \"path\": \"/status\", \
-    \"value\": \"planned\"}, {\"op\": \"replace\", \"path\": \"/status\", \"value\": \"confirmed\"}]`: its \
-    `test` operations guard the change (409 when a tested value no longer holds).";
 
 /// List the documents of your organisations.
 #[utoipa::path(

@@ -6,13 +6,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{DocumentView, IF_MATCH};
+use super::DocumentView;
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::Author;
 use crate::domain::coordination_documents::history::{self, DocumentState, RestoreInput, Revision, TextChange};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IF_MATCH;
 use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors, or_stale};
 
 /// One revision: who changed what, as a JSON Patch against the previous revision.

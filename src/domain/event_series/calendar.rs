@@ -1,0 +1,217 @@
+//! The series as an RFC 5545 calendar, written with the `icalendar` crate: one VEVENT with
+//! the schedule's own RRULE, RDATE and EXDATE in the series' zone (with its VTIMEZONE), and a
+//! VEVENT with RECURRENCE-ID for each occurrence that is cancelled or moved. Expanding it with
+//! any standard library gives the occurrences the API lists.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus as IcsStatus, Property};
+use uuid::Uuid;
+
+use super::occurrences::{Occurrence, OccurrenceStatus};
+use super::{EventSeries, EventStatus, readable};
+use crate::domain::context::Cx;
+use crate::domain::types::formats::ics_text;
+use crate::domain::types::localized::Lang;
+use crate::error::AppError;
+
+const LOCAL: &str = "%Y%m%dT%H%M%S";
+
+fn uid(series: &EventSeries) -> String {
+    format!("{}@yhdyspinta", series.id)
+}
+
+fn local(tz: Tz, at: DateTime<Utc>) -> NaiveDateTime {
+    at.with_timezone(&tz).naive_local()
+}
+
+fn zoned(tz: Tz, at: NaiveDateTime) -> CalendarDateTime {
+    CalendarDateTime::WithTimezone { date_time: at, tzid: tz.name().to_owned() }
+}
+
+/// The zone's rules this year as a VTIMEZONE: a STANDARD and, where the clocks change, a
+/// DAYLIGHT part, each with its yearly rule (e.g. the last Sunday of March).
+fn vtimezone(tz: Tz, year: i32) -> String {
+    let offset = |at: DateTime<Utc>| tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+    let hhmm = |secs: i32| {
+        format!("{}{:02}{:02}", if secs < 0 { '-' } else { '+' }, secs.abs() / 3600, secs.abs() % 3600 / 60)
+    };
+    let start = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    // The instants this year where the offset changes (hour steps, then to the second).
+    let mut changes = Vec::new();
+    let mut at = start;
+    while at.year() == year {
+        let next = at + Duration::hours(1);
+        if offset(next) != offset(at) {
+            let (mut lo, mut hi) = (at, next);
+            while hi - lo > Duration::seconds(1) {
+                let mid = lo + (hi - lo) / 2;
+                if offset(mid) == offset(lo) { lo = mid } else { hi = mid }
+            }
+            changes.push(hi);
+        }
+        at = next;
+    }
+    let mut lines = vec!["BEGIN:VTIMEZONE".to_owned(), format!("TZID:{}", tz.name())];
+    if changes.is_empty() {
+        let o = hhmm(offset(start));
+        lines.extend([
+            "BEGIN:STANDARD".into(),
+            "DTSTART:19700101T000000".into(),
+            format!("TZOFFSETFROM:{o}"),
+            format!("TZOFFSETTO:{o}"),
+            "END:STANDARD".into(),
+        ]);
+    }
+    for change in changes {
+        let (from, to) = (offset(change - Duration::seconds(1)), offset(change));
+        let wall = change.naive_utc() + Duration::seconds(i64::from(from));
+        let day = wall.day();
+        let days_in_month =
+            NaiveDate::from_ymd_opt(year, wall.month() % 12 + 1, 1).map_or(31, |next| (next - Duration::days(1)).day());
+        let nth = if day + 7 > days_in_month { "-1".to_owned() } else { ((day - 1) / 7 + 1).to_string() };
+        let weekday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][wall.weekday().num_days_from_monday() as usize];
+        let part = if to > from { "DAYLIGHT" } else { "STANDARD" };
+        let abbreviation = tz.offset_from_utc_datetime(&change.naive_utc()).to_string();
+        lines.extend([
+            format!("BEGIN:{part}"),
+            format!("TZNAME:{abbreviation}"),
+            format!("DTSTART:{}", wall.with_year(1970).unwrap_or(wall).format(LOCAL)),
+            format!("RRULE:FREQ=YEARLY;BYMONTH={};BYDAY={nth}{weekday}", wall.month()),
+            format!("TZOFFSETFROM:{}", hhmm(from)),
+            format!("TZOFFSETTO:{}", hhmm(to)),
+            format!("END:{part}"),
+        ]);
+    }
+    lines.push("END:VTIMEZONE".into());
+    lines.join("\r\n") + "\r\n"
+}
+
+fn base_event(series: &EventSeries, location: Option<&str>) -> Event {
+    let f = &series.fields;
+    let mut event = Event::new();
+    event
+        .uid(&uid(series))
+        .summary(&ics_text(f.title.display(Lang::Fi)).replace('\n', " "))
+        .sequence(u32::try_from(series.sequence).unwrap_or(0))
+        .timestamp(series.updated_at)
+        .last_modified(series.updated_at);
+    if let Some(summary) = &f.summary {
+        event.description(&ics_text(summary.display(Lang::Fi)));
+    }
+    if let Some(location) = location {
+        event.location(&ics_text(location).replace('\n', " "));
+    }
+    if let Some(url) = &f.online_url {
+        event.url(url);
+    }
+    event
+}
+
+/// The calendar of one series, with `occurrences` (all of them) for the overrides.
+pub fn write(series: &EventSeries, occurrences: &[Occurrence], location: Option<&str>) -> Result<String, AppError> {
+    let plan = series
+        .plan()?
+        .ok_or_else(|| AppError::Conflict { detail: "an umbrella series has no calendar of its own".into() })?;
+    let s = plan.schedule();
+    let tz = plan.tz;
+    let mut calendar = Calendar::new();
+    calendar.name(&ics_text(series.fields.title.display(Lang::Fi)).replace('\n', " "));
+    let first = plan.instance(s.start_date);
+    let mut main = base_event(series, location);
+    if s.all_day {
+        main.starts(s.start_date).ends(local(tz, first.end).date());
+    } else {
+        main.starts(zoned(tz, local(tz, first.start))).ends(zoned(tz, local(tz, first.end)));
+    }
+    main.status(if series.fields.event_status == EventStatus::Cancelled {
+        IcsStatus::Cancelled
+    } else {
+        IcsStatus::Confirmed
+    });
+    if let Some(rule) = plan.rule_text() {
+        main.add_property("RRULE", rule);
+    }
+    let date_list = |prop: &str, dates: &[NaiveDate]| -> Option<Property> {
+        if dates.is_empty() {
+            return None;
+        }
+        Some(if s.all_day {
+            let values: Vec<String> = dates.iter().map(|d| d.format("%Y%m%d").to_string()).collect();
+            Property::new(prop, values.join(",")).add_parameter("VALUE", "DATE").done()
+        } else {
+            let values: Vec<String> =
+                dates.iter().map(|d| local(tz, plan.instance(*d).start).format(LOCAL).to_string()).collect();
+            Property::new(prop, values.join(",")).add_parameter("TZID", tz.name()).done()
+        })
+    };
+    if let Some(p) = date_list("RDATE", &s.rdates) {
+        main.append_multi_property(p);
+    }
+    if let Some(p) = date_list("EXDATE", &s.exdates) {
+        main.append_multi_property(p);
+    }
+    calendar.push(main.done());
+    for o in occurrences.iter().filter(|o| o.moved || o.status == OccurrenceStatus::Cancelled) {
+        let mut event = base_event(series, location);
+        let original = plan.instance(o.instance_date);
+        let recurrence_id = if s.all_day {
+            Property::new("RECURRENCE-ID", o.instance_date.format("%Y%m%d").to_string())
+                .add_parameter("VALUE", "DATE")
+                .done()
+        } else {
+            Property::new("RECURRENCE-ID", local(tz, original.start).format(LOCAL).to_string())
+                .add_parameter("TZID", tz.name())
+                .done()
+        };
+        event.append_property(recurrence_id);
+        event.starts(zoned(tz, local(tz, o.start))).ends(zoned(tz, local(tz, o.end)));
+        event.status(if o.status == OccurrenceStatus::Cancelled { IcsStatus::Cancelled } else { IcsStatus::Confirmed });
+        calendar.push(event.done());
+    }
+    let text = calendar.done().to_string();
+    // The crate has no VTIMEZONE component: it goes before the first event.
+    let zone = vtimezone(tz, s.start_date.year().max(Utc::now().year()));
+    Ok(match text.find("BEGIN:VEVENT") {
+        Some(i) => format!("{}{}{}", &text[..i], zone, &text[i..]),
+        None => text,
+    })
+}
+
+/// The served `calendar.ics` of a series the caller may read.
+pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = readable(conn, actor, id, false).await?;
+    let rows = crate::repo::event_series::occurrences::of_series(conn, id, None, None, None, i64::MAX).await?;
+    let occurrences: Vec<Occurrence> = rows.into_iter().map(Occurrence::from).collect();
+    let location = match series.fields.venue_id {
+        Some(venue) => {
+            crate::repo::venues::get(conn, venue).await?.map(crate::domain::venues::Venue::try_from).transpose()?.map(
+                |v| {
+                    let a = &v.fields.address;
+                    [Some(v.fields.name.display(Lang::Fi).to_owned()), a.street.clone(), a.locality.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            )
+        }
+        None => None,
+    };
+    write(&series, &occurrences, location.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helsinki_has_last_sunday_rules() {
+        let z = vtimezone("Europe/Helsinki".parse().unwrap(), 2026);
+        assert!(z.contains("BEGIN:DAYLIGHT\r\nTZNAME:EEST\r\nDTSTART:19700329T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0300"), "{z}");
+        assert!(z.contains("BEGIN:STANDARD\r\nTZNAME:EET\r\nDTSTART:19701025T040000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0200"), "{z}");
+        let utc = vtimezone("UTC".parse().unwrap(), 2026);
+        assert!(utc.contains("TZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000"), "{utc}");
+    }
+}

@@ -1,0 +1,431 @@
+//! Cost items (kustannukset) of a series and their allocation between organisers.
+//!
+//! Rounding rule: an item's total is its amount times its quantity, in cents. Each share gets
+//! `total × percent / 100` rounded down to the cent; the cents left over go one at a time to
+//! the shares with the largest remainders (ties: in the order the shares are listed). So each
+//! item's shares add up to its total exactly, and each organiser's sum adds up to the grand
+//! total exactly.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{EventSeries, access, readable};
+use crate::domain::agreements::{CostBasis as AgreementBasis, CostCategory};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
+use crate::domain::types::decimal::Decimal2;
+use crate::domain::types::formats;
+use crate::domain::types::merge_patch;
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation;
+use crate::domain::venues::{PremisesTerms, to_json};
+use crate::error::AppError;
+use crate::repo::event_series::costs::{self as repo, CostItemRow, CostItemWrite};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CostBasis {
+    /// The amount for each held occurrence.
+    PerOccurrence,
+    /// The amount for each participant recorded at held occurrences.
+    PerParticipant,
+    /// The amount once, if any occurrence is held in the period.
+    LumpSum,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CostShare {
+    /// An organiser that has accepted.
+    pub organization_id: Uuid,
+    pub percent: Decimal2,
+}
+
+/// A cost item's fields: the body of a create, and what a merge patch edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"category": "refreshments", "basis": "per_occurrence", "amount": "10.00",
+    "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33"},
+               {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67"}]}))]
+pub struct CostItemFields {
+    pub category: CostCategory,
+    pub basis: CostBasis,
+    /// Euros per `basis`. For `rent` it defaults to the venue's rent under its terms.
+    #[serde(default)]
+    pub amount: Option<Decimal2>,
+    /// Percent per organiser, adding up to exactly 100. Defaults to the linked agreement's
+    /// cost sharing for the same category.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20))]
+    pub shares: Vec<CostShare>,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    #[validate(length(max = 500), custom(function = "formats::single_line"))]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CostItem {
+    pub id: Uuid,
+    pub series_id: Uuid,
+    pub fields: CostItemFields,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TryFrom<CostItemRow> for CostItem {
+    type Error = AppError;
+    fn try_from(r: CostItemRow) -> Result<Self, AppError> {
+        Ok(CostItem {
+            id: r.id,
+            series_id: r.series_id,
+            fields: CostItemFields {
+                category: from_stored("cost category", &r.category)?,
+                basis: from_stored("cost basis", &r.basis)?,
+                amount: Some(Decimal2::from_hundredths(r.amount_cents)),
+                shares: serde_json::from_value(r.shares).map_err(AppError::internal)?,
+                description: r.description,
+            },
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+impl Audited for CostItem {
+    const RESOURCE_TYPE: &'static str = "event_series_cost_item";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.fields.shares.iter().map(|s| s.organization_id).collect()
+    }
+}
+
+pub async fn list(cx: &mut Cx<'_>, series_id: Uuid) -> Result<Vec<CostItem>, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = readable(conn, actor, series_id, false).await?;
+    access::can_read_costs(actor, &series)?;
+    repo::of_series(conn, series_id).await?.into_iter().map(CostItem::try_from).collect()
+}
+
+/// Fills the defaults (venue rent, the agreement's shares) and checks the shares: 422.
+async fn complete(
+    cx: &mut Cx<'_>,
+    series: &EventSeries,
+    mut fields: CostItemFields,
+) -> Result<CostItemFields, AppError> {
+    if fields.amount.is_none() && fields.category == CostCategory::Rent {
+        let conn = cx.conn().await?;
+        if let Some(venue) = series.fields.venue_id
+            && let Some(row) = crate::repo::venues::get(conn, venue).await?
+        {
+            let venue = crate::domain::venues::Venue::try_from(row)?;
+            let publisher_is_ngo = crate::repo::organizations::get(conn, series.fields.publisher_id)
+                .await?
+                .is_some_and(|o| o.kind == "ngo");
+            fields.amount = Some(match venue.fields.premises_terms {
+                PremisesTerms::Free => Decimal2::default(),
+                PremisesTerms::FreeForNgos if publisher_is_ngo => Decimal2::default(),
+                _ => venue.fields.rent_amount.unwrap_or_default(),
+            });
+        }
+    }
+    let Some(_) = fields.amount else {
+        return Err(AppError::invalid("amount", "missing", "give the amount (only rent at a venue has a default)"));
+    };
+    if fields.shares.is_empty()
+        && let Some(agreement) = series.fields.agreement_id
+    {
+        let agreement = crate::domain::agreements::get(cx, agreement).await?;
+        if let Some(item) = agreement
+            .content
+            .cost_sharing
+            .iter()
+            .find(|c| c.category == fields.category && c.basis == AgreementBasis::Percentage)
+        {
+            fields.shares = item
+                .shares
+                .iter()
+                .filter_map(|s| s.percent.map(|percent| CostShare { organization_id: s.organization_id, percent }))
+                .collect();
+        }
+    }
+    if fields.shares.is_empty() {
+        return Err(AppError::invalid(
+            "shares",
+            "missing",
+            "give the shares (the linked agreement has none for this category)",
+        ));
+    }
+    let accepted = series.accepted_organizers();
+    if let Some(i) = fields.shares.iter().position(|s| !accepted.contains(&s.organization_id)) {
+        return Err(AppError::invalid(
+            format!("shares[{i}].organization_id"),
+            "not_an_organizer",
+            "a share is carried only by an organiser that has accepted",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(i) = fields.shares.iter().position(|s| !seen.insert(s.organization_id)) {
+        return Err(AppError::invalid(
+            format!("shares[{i}].organization_id"),
+            "duplicate",
+            "an organisation is listed twice",
+        ));
+    }
+    let sum: i64 = fields.shares.iter().map(|s| s.percent.hundredths()).sum();
+    if sum != Decimal2::HUNDRED.hundredths() {
+        return Err(AppError::invalid(
+            "shares",
+            "sum_not_100",
+            format!("the percentages add up to {}, not 100", Decimal2::from_hundredths(sum)),
+        ));
+    }
+    Ok(fields)
+}
+
+fn write_of(fields: &CostItemFields) -> Result<CostItemWrite, AppError> {
+    Ok(CostItemWrite {
+        category: name_of(&fields.category),
+        basis: name_of(&fields.basis),
+        amount_cents: fields.amount.unwrap_or_default().hundredths(),
+        shares: to_json(&fields.shares)?,
+        description: fields.description.as_ref().map(|d| d.trim().to_owned()),
+    })
+}
+
+pub async fn create(cx: &mut Cx<'_>, series_id: Uuid, fields: CostItemFields) -> Result<CostItem, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = readable(conn, actor, series_id, false).await?;
+    access::can_edit(actor, &series)?;
+    validation::check(&fields)?;
+    let fields = complete(cx, &series, fields).await?;
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let created = CostItem::try_from(repo::insert(tx, Uuid::now_v7(), series_id, &write_of(&fields)?).await?)?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+pub async fn update(
+    cx: &mut Cx<'_>,
+    series_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch,
+    patch: serde_json::Value,
+) -> Result<CostItem, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = readable(conn, actor, series_id, false).await?;
+    access::can_edit(actor, &series)?;
+    let before = CostItem::try_from(repo::lock(conn, series_id, id).await?.ok_or(AppError::NotFound)?)?;
+    if_match.check_required(before.version)?;
+    let fields: CostItemFields = merge_patch::apply(&before.fields, &patch)?;
+    validation::check(&fields)?;
+    let fields = complete(cx, &series, fields).await?;
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let current = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check_required(current.version)?;
+        let after = CostItem::try_from(repo::update(tx, id, &write_of(&fields)?).await?)?;
+        audit::record(tx, actor, "update", Change::updated(&current, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+pub async fn delete(cx: &mut Cx<'_>, series_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let series = readable(tx, actor, series_id, false).await?;
+        access::can_edit(actor, &series)?;
+        let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check_required(before.version)?;
+        repo::delete(tx, id).await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// `from`–`to`: local days in the series' zone, `to` exclusive.
+#[derive(Clone, Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AllocationQuery {
+    /// First day (local), e.g. `2026-01-01`.
+    pub from: NaiveDate,
+    /// Day after the last (local), e.g. `2027-01-01`.
+    pub to: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ShareAmount {
+    pub organization_id: Uuid,
+    pub percent: Decimal2,
+    pub amount: Decimal2,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ItemAllocation {
+    pub cost_item_id: Uuid,
+    pub category: CostCategory,
+    pub basis: CostBasis,
+    pub amount: Decimal2,
+    /// Occurrences, participants, or 1 for a lump sum (0 if nothing was held).
+    pub quantity: i64,
+    pub total: Decimal2,
+    pub shares: Vec<ShareAmount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct OrganizerAmount {
+    pub organization_id: Uuid,
+    pub amount: Decimal2,
+}
+
+/// Who pays what of a series' costs over the held (not cancelled) occurrences in a period.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"series_id": "01938000-0000-7000-8000-000000000010", "from": "2026-01-01", "to": "2027-01-01",
+    "currency": "EUR", "held_occurrences": 9, "participants": 180, "occurrences_without_attendance": 1, "total": "90.00",
+    "items": [{"cost_item_id": "01938000-0000-7000-8000-000000000020", "category": "refreshments", "basis": "per_occurrence",
+               "amount": "10.00", "quantity": 9, "total": "90.00",
+               "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33", "amount": "30.00"},
+                          {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67", "amount": "60.00"}]}],
+    "organizers": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "amount": "30.00"},
+                   {"organization_id": "01930000-0000-7000-8000-00000000000b", "amount": "60.00"}]}))]
+pub struct CostAllocation {
+    pub series_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub currency: String,
+    pub held_occurrences: i64,
+    /// Participants recorded at held occurrences.
+    pub participants: i64,
+    /// Held occurrences with no attendance recorded (they count 0 participants).
+    pub occurrences_without_attendance: i64,
+    pub total: Decimal2,
+    pub items: Vec<ItemAllocation>,
+    /// Each organiser's sum over the items; adds up to `total`.
+    pub organizers: Vec<OrganizerAmount>,
+}
+
+/// Splits `total` cents by percentages in hundredths (adding up to 10,000): floors, then the
+/// leftover cents to the largest remainders, ties in listed order.
+pub fn split(total: i64, percents: &[i64]) -> Vec<i64> {
+    let exact: Vec<(i64, i64)> = percents.iter().map(|p| (total * p / 10_000, total * p % 10_000)).collect();
+    let mut parts: Vec<i64> = exact.iter().map(|(whole, _)| *whole).collect();
+    let mut left = total - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| exact[*b].1.cmp(&exact[*a].1).then(a.cmp(b)));
+    for i in order.into_iter().cycle() {
+        if left <= 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
+}
+
+pub async fn allocation(cx: &mut Cx<'_>, series_id: Uuid, query: AllocationQuery) -> Result<CostAllocation, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = readable(conn, actor, series_id, false).await?;
+    access::can_read_costs(actor, &series)?;
+    if query.to <= query.from {
+        return Err(AppError::invalid("to", "before_from", "to is not after from"));
+    }
+    if formats::plausible_date(&query.from).is_err() || formats::plausible_date(&query.to).is_err() {
+        return Err(AppError::invalid("from", "out_of_range", "use dates in the years 1900-2199"));
+    }
+    let tz: chrono_tz::Tz =
+        series.fields.schedule.as_ref().and_then(|s| s.timezone.parse().ok()).unwrap_or(chrono_tz::Europe::Helsinki);
+    let at = |d: NaiveDate| super::schedule::place(tz, d.and_time(NaiveTime::MIN));
+    let held = crate::repo::event_series::occurrences::held(conn, series_id, at(query.from), at(query.to)).await?;
+    let items: Vec<CostItem> =
+        repo::of_series(conn, series_id).await?.into_iter().map(CostItem::try_from).collect::<Result<_, _>>()?;
+    let held_occurrences = held.len() as i64;
+    let participants: i64 = held.iter().filter_map(|(_, p)| p.map(i64::from)).sum();
+    let without = held.iter().filter(|(_, p)| p.is_none()).count() as i64;
+    let mut organizers: Vec<OrganizerAmount> = Vec::new();
+    let mut allocated = Vec::new();
+    let mut total = 0i64;
+    for item in items {
+        let f = &item.fields;
+        let amount = f.amount.unwrap_or_default();
+        let quantity = match f.basis {
+            CostBasis::PerOccurrence => held_occurrences,
+            CostBasis::PerParticipant => participants,
+            CostBasis::LumpSum => i64::from(held_occurrences > 0),
+        };
+        let item_total = amount
+            .hundredths()
+            .checked_mul(quantity)
+            .ok_or_else(|| AppError::invalid("to", "too_large", "the total is too large to compute"))?;
+        total = total
+            .checked_add(item_total)
+            .ok_or_else(|| AppError::invalid("to", "too_large", "the total is too large"))?;
+        let parts = split(item_total, &f.shares.iter().map(|s| s.percent.hundredths()).collect::<Vec<_>>());
+        let shares: Vec<ShareAmount> = f
+            .shares
+            .iter()
+            .zip(parts)
+            .map(|(s, cents)| ShareAmount {
+                organization_id: s.organization_id,
+                percent: s.percent,
+                amount: Decimal2::from_hundredths(cents),
+            })
+            .collect();
+        for s in &shares {
+            match organizers.iter_mut().find(|o| o.organization_id == s.organization_id) {
+                Some(o) => o.amount = Decimal2::from_hundredths(o.amount.hundredths() + s.amount.hundredths()),
+                None => organizers.push(OrganizerAmount { organization_id: s.organization_id, amount: s.amount }),
+            }
+        }
+        allocated.push(ItemAllocation {
+            cost_item_id: item.id,
+            category: f.category,
+            basis: f.basis,
+            amount,
+            quantity,
+            total: Decimal2::from_hundredths(item_total),
+            shares,
+        });
+    }
+    Ok(CostAllocation {
+        series_id,
+        from: query.from,
+        to: query.to,
+        currency: "EUR".into(),
+        held_occurrences,
+        participants,
+        occurrences_without_attendance: without,
+        total: Decimal2::from_hundredths(total),
+        items: allocated,
+        organizers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn parts_always_add_up_to_the_total() {
+        assert_eq!(split(9000, &[3333, 6667]), vec![3000, 6000]);
+        assert_eq!(split(100, &[3333, 3333, 3334]), vec![33, 33, 34]);
+        assert_eq!(split(1, &[5000, 5000]), vec![1, 0]);
+        for total in [0, 1, 7, 99, 1001, 123_457] {
+            for shares in [vec![10_000], vec![3333, 3333, 3334], vec![1, 9999], vec![2500; 4]] {
+                assert_eq!(split(total, &shares).iter().sum::<i64>(), total);
+            }
+        }
+    }
+}

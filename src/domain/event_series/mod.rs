@@ -1,0 +1,842 @@
+//! Event series (tapahtumasarjat): a single event, a recurring activity, or an umbrella over
+//! child series, run by one publisher with other organisers, at a venue or online. The
+//! schedule is expanded into occurrences for a rolling horizon ([`occurrences`]); calendars are
+//! written from the same schedule ([`calendar`]); cost items are shared between organisers
+//! ([`costs`]).
+//!
+//! Naming is not consent: an organisation listed as organiser is shown as one, edits, and
+//! carries cost shares only after its own coordinator or org admin has accepted. Drafts exist
+//! only for members of the named organisations.
+
+pub mod access;
+pub mod calendar;
+pub mod costs;
+pub mod occurrences;
+pub mod schedule;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+use crate::db::Conn;
+use crate::domain::access::{Actor, Role};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
+use crate::domain::types::formats;
+use crate::domain::types::images::{Image, MAX_IMAGES};
+use crate::domain::types::localized::LocalizedText;
+use crate::domain::types::merge_patch;
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::search::TextSearch;
+use crate::domain::types::validation::{self, rule};
+use crate::domain::venues::to_json;
+use crate::error::{AppError, FieldError};
+use crate::repo::event_series::{self as repo, SeriesFilter, SeriesRow, SeriesWrite};
+use schedule::Schedule;
+
+/// How far ahead occurrences are materialised, in months (`YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS`).
+static HORIZON_MONTHS: AtomicU32 = AtomicU32::new(18);
+
+pub fn set_horizon_months(months: u32) {
+    HORIZON_MONTHS.store(months.clamp(1, 60), Ordering::Relaxed);
+}
+
+/// The last local day occurrences exist for, as of today.
+pub fn horizon_end(today: NaiveDate) -> NaiveDate {
+    today.checked_add_months(Months::new(HORIZON_MONTHS.load(Ordering::Relaxed))).unwrap_or(NaiveDate::MAX)
+}
+
+/// At most this many organisers on one series.
+pub const MAX_ORGANIZERS: u64 = 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesKind {
+    /// One occurrence.
+    Single,
+    /// An RRULE and/or extra dates.
+    Recurring,
+    /// Groups child series (`parent_id`); has no schedule of its own.
+    Umbrella,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityType {
+    Event,
+    /// Ongoing group activity (e.g. a weekly café).
+    OngoingActivity,
+    /// Guidance and support (e.g. digital help).
+    Support,
+    Volunteering,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceMode {
+    #[default]
+    InPerson,
+    Online,
+    Phone,
+    /// On site and online.
+    Mixed,
+}
+
+/// Who an activity is for (kohderyhmät).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetGroup {
+    AllResidents,
+    Children,
+    Families,
+    Youth,
+    Adults,
+    OlderPeople,
+    Immigrants,
+    PeopleWithDisabilities,
+    Carers,
+    Unemployed,
+    Students,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicationStatus {
+    #[default]
+    Draft,
+    Published,
+}
+
+/// schema.org `eventStatus`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    #[default]
+    Scheduled,
+    Cancelled,
+    Postponed,
+    Rescheduled,
+    MovedOnline,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub is_free: bool,
+    /// Prices and discounts in words.
+    #[serde(default)]
+    #[validate(nested)]
+    pub info: Option<LocalizedText>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub required: bool,
+    #[serde(default)]
+    #[schema(max_length = 2000, pattern = "^https?://\\S+$")]
+    #[validate(length(max = 2000), custom(function = "formats::http_url"))]
+    pub url: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
+    #[validate(custom(function = "formats::email"))]
+    pub email: Option<String>,
+    /// Places per occurrence.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100000)]
+    #[validate(range(min = 1, max = 100_000))]
+    pub capacity: Option<i32>,
+    #[serde(default)]
+    pub opens_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// An organisation named as organiser; `accepted` once its own coordinator has said so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Organizer {
+    pub organization_id: Uuid,
+    pub accepted: bool,
+}
+
+/// A BCP 47 language tag such as `fi`, `sv`, `se` (Northern Sami) or `fi-x-selko`.
+fn language_tags(values: &[String]) -> Result<(), ValidationError> {
+    let ok = |t: &str| {
+        let mut parts = t.split('-');
+        let primary = parts.next().unwrap_or_default();
+        (2..=3).contains(&primary.len())
+            && primary.bytes().all(|b| b.is_ascii_lowercase())
+            && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && t.len() <= 35
+    };
+    if values.iter().all(|t| ok(t)) {
+        Ok(())
+    } else {
+        Err(rule("invalid_language", "use BCP 47 language tags such as fi, sv, en or se"))
+    }
+}
+
+/// Free codes, or YSO concept URIs (`http://www.yso.fi/onto/yso/p…`) as Linked Events has them.
+fn keywords(values: &[String]) -> Result<(), ValidationError> {
+    formats::tags(values)?;
+    let yso = |k: &str| {
+        k.strip_prefix("http://www.yso.fi/onto/yso/p")
+            .is_some_and(|n| !n.is_empty() && n.len() <= 10 && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if values.iter().all(|k| !k.starts_with("http") || yso(k)) {
+        Ok(())
+    } else {
+        Err(rule("invalid_keyword", "a URI keyword is a YSO concept, e.g. http://www.yso.fi/onto/yso/p2433"))
+    }
+}
+
+/// The editable fields of a series: the body of a create, and what a merge patch edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": {"fi": "Seniorikahvila", "sv": "Seniorcafé"}, "kind": "recurring",
+    "activity_type": "ongoing_activity",
+    "organizer_ids": ["01930000-0000-7000-8000-00000000000c", "01930000-0000-7000-8000-00000000000b"],
+    "publisher_id": "01930000-0000-7000-8000-00000000000c", "venue_id": "01938000-0000-7000-8000-000000000001",
+    "target_groups": ["older_people"], "languages": ["fi", "sv"], "price": {"is_free": true},
+    "keywords": ["kahvila", "http://www.yso.fi/onto/yso/p2433"], "publication_status": "published",
+    "schedule": {"timezone": "Europe/Helsinki", "start_date": "2026-03-03", "start_time": "10:00",
+                 "end_time": "12:00", "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-03-17"]}}))]
+pub struct SeriesFields {
+    #[validate(nested)]
+    pub title: LocalizedText,
+    #[serde(default)]
+    #[validate(nested)]
+    pub summary: Option<LocalizedText>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub description: Option<LocalizedText>,
+    pub kind: SeriesKind,
+    pub activity_type: ActivityType,
+    /// The umbrella series this one belongs to.
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+    /// The organisation that publishes; one of the organisers, and yours.
+    pub publisher_id: Uuid,
+    /// Organising organisations (the publisher is added if missing). Others are invited: they
+    /// count as organisers once their own coordinator accepts.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = "MAX_ORGANIZERS"))]
+    pub organizer_ids: Vec<Uuid>,
+    /// The partnership agreement the series is run under; its cost sharing is the default for
+    /// cost items.
+    #[serde(default)]
+    pub agreement_id: Option<Uuid>,
+    #[serde(default)]
+    pub venue_id: Option<Uuid>,
+    #[serde(default)]
+    pub attendance_mode: AttendanceMode,
+    /// Where to join online or by phone (a web address).
+    #[serde(default)]
+    #[schema(max_length = 2000, pattern = "^https?://\\S+$")]
+    #[validate(length(max = 2000), custom(function = "formats::http_url"))]
+    pub online_url: Option<String>,
+    #[serde(default)]
+    #[schema(max_items = 11)]
+    #[validate(length(max = 11))]
+    pub target_groups: Vec<TargetGroup>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 150)]
+    #[validate(range(min = 0, max = 150))]
+    pub min_age: Option<i32>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 150)]
+    #[validate(range(min = 0, max = 150))]
+    pub max_age: Option<i32>,
+    /// Free theme tags, e.g. `digital_skills`, `loneliness`.
+    #[serde(default)]
+    #[schema(max_items = 20, value_type = Vec<formats::schema::Tag>)]
+    #[validate(length(max = 20), custom(function = "formats::tags"))]
+    pub themes: Vec<String>,
+    /// Languages spoken (BCP 47).
+    #[serde(default)]
+    #[schema(max_items = 10, value_type = Vec<formats::schema::Tag>)]
+    #[validate(length(max = 10), custom(function = "language_tags"))]
+    pub languages: Vec<String>,
+    /// Interpretation offered, e.g. `sign_language`, `remote_interpreting`.
+    #[serde(default)]
+    #[schema(max_items = 10, value_type = Vec<formats::schema::Tag>)]
+    #[validate(length(max = 10), custom(function = "formats::tags"))]
+    pub interpretation: Vec<String>,
+    /// Free codes and YSO concept URIs.
+    #[serde(default)]
+    #[schema(max_items = 30, value_type = Vec<formats::schema::Tag>)]
+    #[validate(length(max = 30), custom(function = "keywords"))]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    #[validate(length(max = "MAX_IMAGES"), nested)]
+    pub images: Vec<Image>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub price: Price,
+    #[serde(default)]
+    #[validate(nested)]
+    pub registration: Option<Registration>,
+    /// Contact persons responsible (visible to you).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    #[validate(length(max = 10))]
+    pub responsible_contact_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub publication_status: PublicationStatus,
+    #[serde(default)]
+    pub event_status: EventStatus,
+    /// Required except for umbrella series.
+    #[serde(default)]
+    #[validate(nested)]
+    pub schedule: Option<Schedule>,
+}
+
+/// What is kept in the `details` column: shown, never filtered on.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Details {
+    #[serde(default)]
+    interpretation: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    images: Vec<Image>,
+    #[serde(default)]
+    price_info: Option<LocalizedText>,
+    #[serde(default)]
+    registration: Option<Registration>,
+    #[serde(default)]
+    responsible_contact_ids: Vec<Uuid>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventSeries {
+    pub id: Uuid,
+    pub fields: SeriesFields,
+    pub organizers: Vec<Organizer>,
+    /// RFC 5545 SEQUENCE.
+    pub sequence: i32,
+    pub materialized_until: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl Audited for EventSeries {
+    const RESOURCE_TYPE: &'static str = "event_series";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        self.organizers.iter().map(|o| o.organization_id).collect()
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_json::from_value(value).map_err(AppError::internal)
+}
+
+fn stored_list<T: serde::de::DeserializeOwned>(what: &str, values: Vec<Option<String>>) -> Result<Vec<T>, AppError> {
+    values.into_iter().flatten().map(|v| from_stored(what, &v)).collect()
+}
+
+impl EventSeries {
+    fn from_row(r: SeriesRow, organizers: Vec<Organizer>) -> Result<Self, AppError> {
+        let details: Details = json(r.details)?;
+        Ok(EventSeries {
+            id: r.id,
+            fields: SeriesFields {
+                title: json(r.title)?,
+                summary: r.summary.map(json).transpose()?,
+                description: r.description.map(json).transpose()?,
+                kind: from_stored("series kind", &r.kind)?,
+                activity_type: from_stored("activity type", &r.activity_type)?,
+                parent_id: r.parent_id,
+                publisher_id: r.publisher_id,
+                organizer_ids: organizers.iter().map(|o| o.organization_id).collect(),
+                agreement_id: r.agreement_id,
+                venue_id: r.venue_id,
+                attendance_mode: from_stored("attendance mode", &r.attendance_mode)?,
+                online_url: r.online_url,
+                target_groups: stored_list("target group", r.target_groups)?,
+                min_age: r.min_age,
+                max_age: r.max_age,
+                themes: r.themes.into_iter().flatten().collect(),
+                languages: r.languages.into_iter().flatten().collect(),
+                interpretation: details.interpretation,
+                keywords: details.keywords,
+                images: details.images,
+                price: Price { is_free: r.is_free, info: details.price_info },
+                registration: details.registration,
+                responsible_contact_ids: details.responsible_contact_ids,
+                publication_status: from_stored("publication status", &r.publication_status)?,
+                event_status: from_stored("event status", &r.event_status)?,
+                schedule: r.schedule.map(json).transpose()?,
+            },
+            organizers,
+            sequence: r.sequence,
+            materialized_until: r.materialized_until,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+
+    /// Organisations that have accepted (the publisher always has).
+    pub fn accepted_organizers(&self) -> Vec<Uuid> {
+        self.organizers.iter().filter(|o| o.accepted).map(|o| o.organization_id).collect()
+    }
+
+    pub fn named_organizers(&self) -> Vec<Uuid> {
+        self.organizers.iter().map(|o| o.organization_id).collect()
+    }
+
+    pub fn is_published(&self) -> bool {
+        self.fields.publication_status == PublicationStatus::Published
+    }
+
+    /// The schedule parsed (it was checked when written).
+    pub fn plan(&self) -> Result<Option<schedule::Plan>, AppError> {
+        self.fields
+            .schedule
+            .as_ref()
+            .map(Schedule::plan)
+            .transpose()
+            .map_err(|e| AppError::internal(format!("stored schedule: {e}")))
+    }
+}
+
+/// Loads series rows with their organisers.
+async fn with_organizers(conn: &mut Conn, rows: Vec<SeriesRow>) -> Result<Vec<EventSeries>, AppError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let named = repo::organizers(conn, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let organizers = named
+                .iter()
+                .filter(|o| o.series_id == r.id)
+                .map(|o| Organizer { organization_id: o.organization_id, accepted: o.accepted_at.is_some() })
+                .collect();
+            EventSeries::from_row(r, organizers)
+        })
+        .collect()
+}
+
+/// The series, if it exists (no access check).
+pub(crate) async fn load(conn: &mut Conn, id: Uuid, lock: bool) -> Result<EventSeries, AppError> {
+    let row = if lock { repo::lock(conn, id).await? } else { repo::get(conn, id).await? };
+    let row = row.ok_or(AppError::NotFound)?;
+    with_organizers(conn, vec![row]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// The series as the actor may see it (404 when not).
+pub(crate) async fn readable(conn: &mut Conn, actor: &Actor, id: Uuid, lock: bool) -> Result<EventSeries, AppError> {
+    let series = load(conn, id, lock).await?;
+    access::can_read(actor, &series)?;
+    Ok(series)
+}
+
+/// Filters of the series list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SeriesQuery {
+    /// Published by, or organised by (accepted), this organisation.
+    pub organization: Option<Uuid>,
+    pub venue: Option<Uuid>,
+    pub agreement: Option<Uuid>,
+    /// Child series of this umbrella.
+    pub parent: Option<Uuid>,
+    pub kind: Option<SeriesKind>,
+    pub publication_status: Option<PublicationStatus>,
+    /// Words in the title; each word matches as a prefix.
+    #[param(max_length = 200)]
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+}
+
+/// Who sees what: published series for everyone; drafts for the named organisations' members.
+fn visibility(actor: &Actor) -> (Vec<Uuid>, bool) {
+    (actor.organizations(), actor.is_platform_admin())
+}
+
+pub async fn list(cx: &mut Cx<'_>, query: SeriesQuery, list: &ListQuery) -> Result<Page<EventSeries, Uuid>, AppError> {
+    let page = list.page::<Uuid>()?;
+    validation::check(&query)?;
+    let search = match TextSearch::from_param(query.q.as_deref()) {
+        TextSearch::All => None,
+        TextSearch::Terms(t) => Some(t),
+        TextSearch::Nothing => return Ok(Page::empty(page.limit)),
+    };
+    let (conn, actor) = cx.parts().await?;
+    let (visible_to, all_visible) = visibility(actor);
+    let filter = SeriesFilter {
+        visible_to,
+        all_visible,
+        organization_id: query.organization,
+        venue_id: query.venue,
+        agreement_id: query.agreement,
+        parent_id: query.parent,
+        kind: query.kind.map(|k| name_of(&k)),
+        publication_status: query.publication_status.map(|s| name_of(&s)),
+        search,
+        updated_since: list.updated_since,
+        after: page.after,
+        limit: page.fetch_limit(),
+    };
+    let rows = repo::list(conn, &filter).await?;
+    let page = Page::from_rows(rows, &page, |r| r.id);
+    let next = page.next;
+    let limit = page.limit;
+    let items = with_organizers(conn, page.items).await?;
+    Ok(Page { items, next, limit })
+}
+
+pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<EventSeries, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    readable(conn, actor, id, false).await
+}
+
+impl SeriesFields {
+    /// Rules across fields: 422 listing each.
+    fn check_rules(&self) -> Result<(), AppError> {
+        let mut errors = Vec::new();
+        let mut push = |f: &str, c: &str, m: &str| errors.push(FieldError::new(f, c, m));
+        match (self.kind, &self.schedule) {
+            (SeriesKind::Umbrella, Some(_)) => {
+                push("schedule", "not_for_umbrella", "an umbrella series has no schedule of its own")
+            }
+            (SeriesKind::Umbrella, None) => {}
+            (_, None) => push("schedule", "missing", "give the schedule"),
+            (SeriesKind::Single, Some(s)) if s.rrule.is_some() || !s.rdates.is_empty() => {
+                push("schedule.rrule", "not_for_single", "a single event has no recurrence; use kind recurring")
+            }
+            (SeriesKind::Recurring, Some(s)) if s.rrule.is_none() && s.rdates.is_empty() => {
+                push("schedule.rrule", "missing", "give an RRULE or rdates for a recurring series")
+            }
+            _ => {}
+        }
+        if let (Some(min), Some(max)) = (self.min_age, self.max_age)
+            && min > max
+        {
+            push("max_age", "below_min_age", "max_age is below min_age");
+        }
+        if self.kind == SeriesKind::Umbrella && self.parent_id.is_some() {
+            push("parent_id", "nested_umbrella", "an umbrella series does not belong to another");
+        }
+        if let Some(r) = &self.registration
+            && let (Some(open), Some(close)) = (r.opens_at, r.closes_at)
+            && close < open
+        {
+            push("registration.closes_at", "before_start", "registration closes before it opens");
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(i) = self.organizer_ids.iter().position(|o| !seen.insert(*o)) {
+            push(&format!("organizer_ids[{i}]"), "duplicate", "an organisation is listed twice");
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        if let Some(s) = &self.schedule {
+            s.plan()?;
+        }
+        Ok(())
+    }
+
+    fn into_row(self, sequence: i32) -> Result<SeriesWrite, AppError> {
+        let timezone = self.schedule.as_ref().map_or_else(|| "Europe/Helsinki".to_owned(), |s| s.timezone.clone());
+        let details = Details {
+            interpretation: self.interpretation,
+            keywords: self.keywords,
+            images: self.images,
+            price_info: self.price.info,
+            registration: self.registration,
+            responsible_contact_ids: self.responsible_contact_ids,
+        };
+        let mut groups: Vec<String> = self.target_groups.iter().map(name_of).collect();
+        groups.sort();
+        groups.dedup();
+        Ok(SeriesWrite {
+            parent_id: self.parent_id,
+            title: to_json(&self.title)?,
+            summary: self.summary.as_ref().map(to_json).transpose()?,
+            description: self.description.as_ref().map(to_json).transpose()?,
+            kind: name_of(&self.kind),
+            activity_type: name_of(&self.activity_type),
+            publisher_id: self.publisher_id,
+            agreement_id: self.agreement_id,
+            venue_id: self.venue_id,
+            attendance_mode: name_of(&self.attendance_mode),
+            online_url: self.online_url,
+            target_groups: groups.into_iter().map(Some).collect(),
+            min_age: self.min_age,
+            max_age: self.max_age,
+            themes: self.themes.into_iter().map(|t| Some(t.trim().to_owned())).collect(),
+            languages: self.languages.into_iter().map(Some).collect(),
+            is_free: self.price.is_free,
+            details: to_json(&details)?,
+            publication_status: name_of(&self.publication_status),
+            event_status: name_of(&self.event_status),
+            sequence,
+            schedule: self.schedule.as_ref().map(to_json).transpose()?,
+            timezone,
+        })
+    }
+
+    /// A change calendars must take over (RFC 5545 SEQUENCE): time, place, status.
+    fn materially_differs(&self, other: &SeriesFields) -> bool {
+        self.schedule != other.schedule
+            || self.venue_id != other.venue_id
+            || self.event_status != other.event_status
+            || self.attendance_mode != other.attendance_mode
+            || self.online_url != other.online_url
+    }
+}
+
+/// References that need the database and the actor's view: 422 naming the field.
+async fn check_references(
+    cx: &mut Cx<'_>,
+    fields: &SeriesFields,
+    before: Option<&SeriesFields>,
+) -> Result<(), AppError> {
+    let changed = |f: fn(&SeriesFields) -> Option<Uuid>| before.is_none_or(|b| f(b) != f(fields));
+    let (conn, actor) = cx.parts().await?;
+    if let Some(i) = crate::domain::organizations::first_missing(conn, &fields.organizer_ids).await? {
+        return Err(AppError::invalid(format!("organizer_ids[{i}]"), "not_found", "no such organisation"));
+    }
+    if let Some(venue) = fields.venue_id
+        && changed(|f| f.venue_id)
+        && crate::repo::venues::get(conn, venue).await?.is_none()
+    {
+        return Err(AppError::invalid("venue_id", "not_found", "no such venue"));
+    }
+    if let Some(parent) = fields.parent_id
+        && changed(|f| f.parent_id)
+    {
+        let umbrella = match readable(conn, actor, parent, false).await {
+            Ok(p) => p.fields.kind == SeriesKind::Umbrella,
+            Err(_) => return Err(AppError::invalid("parent_id", "not_found", "no such series visible to you")),
+        };
+        if !umbrella {
+            return Err(AppError::invalid("parent_id", "not_umbrella", "the parent must be an umbrella series"));
+        }
+    }
+    let new_contacts: Vec<Uuid> = fields
+        .responsible_contact_ids
+        .iter()
+        .copied()
+        .filter(|c| before.is_none_or(|b| !b.responsible_contact_ids.contains(c)))
+        .collect();
+    for c in new_contacts {
+        if !crate::domain::contacts::is_visible(conn, actor, c).await? {
+            let i = fields.responsible_contact_ids.iter().position(|x| *x == c).unwrap_or_default();
+            return Err(AppError::invalid(
+                format!("responsible_contact_ids[{i}]"),
+                "not_found",
+                "no such contact visible to you",
+            ));
+        }
+    }
+    if let Some(agreement) = fields.agreement_id
+        && changed(|f| f.agreement_id)
+        && crate::domain::agreements::get(cx, agreement).await.is_err()
+    {
+        return Err(AppError::invalid("agreement_id", "not_found", "no such agreement visible to you"));
+    }
+    Ok(())
+}
+
+/// Re-derives the series' occurrences up to the horizon (same transaction as the change).
+pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result<(), AppError> {
+    let Some(plan) = series.plan()? else { return Ok(()) };
+    let until = horizon_end(Utc::now().date_naive());
+    let derived: Vec<_> = plan
+        .expand(until)?
+        .into_iter()
+        .map(|i| crate::repo::event_series::occurrences::Derived {
+            id: Uuid::now_v7(),
+            instance_date: i.date,
+            start: i.start,
+            end: i.end,
+        })
+        .collect();
+    crate::repo::event_series::occurrences::materialise(conn, series.id, series.fields.venue_id, &derived).await?;
+    repo::set_materialized_until(conn, series.id, until).await?;
+    Ok(())
+}
+
+pub async fn create(cx: &mut Cx<'_>, mut fields: SeriesFields) -> Result<EventSeries, AppError> {
+    let (_, actor) = cx.parts().await?;
+    access::can_create(actor, fields.publisher_id)?;
+    validation::check(&fields)?;
+    if !fields.organizer_ids.contains(&fields.publisher_id) {
+        fields.organizer_ids.insert(0, fields.publisher_id);
+    }
+    fields.check_rules()?;
+    check_references(cx, &fields, None).await?;
+    let (conn, actor) = cx.parts().await?;
+    // The creator acts for the organisations it coordinates: those accept at once.
+    let organizers: Vec<(Uuid, bool)> =
+        fields.organizer_ids.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+    conn.transaction(async |tx| {
+        let id = Uuid::now_v7();
+        repo::insert(tx, id, &fields.into_row(0)?).await?;
+        repo::add_organizers(tx, id, &organizers).await?;
+        let created = load(tx, id, false).await?;
+        materialise(tx, &created).await?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+pub async fn update(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    if_match: IfMatch,
+    patch: serde_json::Value,
+) -> Result<EventSeries, AppError> {
+    // Judge the right to change, the precondition and the fields on the locked row; check
+    // references on the actor's own view after, then write.
+    let (conn, actor) = cx.parts().await?;
+    let (before, fields) = conn
+        .transaction(async |tx| {
+            let before = readable(tx, actor, id, true).await?;
+            access::can_edit_or_leave(actor, &before)?;
+            if_match.check_required(before.version)?;
+            let mut fields = merge_patch::apply(&before.fields, &patch)?;
+            validation::check(&fields)?;
+            if !fields.organizer_ids.contains(&fields.publisher_id) {
+                fields.organizer_ids.insert(0, fields.publisher_id);
+            }
+            Ok::<_, AppError>((before, fields))
+        })
+        .await?;
+    let added: Vec<Uuid> =
+        fields.organizer_ids.iter().copied().filter(|o| !before.fields.organizer_ids.contains(o)).collect();
+    let removed: Vec<Uuid> =
+        before.fields.organizer_ids.iter().copied().filter(|o| !fields.organizer_ids.contains(o)).collect();
+    let mut content_before = before.fields.clone();
+    content_before.organizer_ids = fields.organizer_ids.clone();
+    let content_changed = content_before != fields;
+    access::can_change(actor, &before, content_changed, &added, &removed)?;
+    if fields.publisher_id != before.fields.publisher_id {
+        access::can_create(actor, fields.publisher_id)?;
+        if !before.accepted_organizers().contains(&fields.publisher_id) {
+            return Err(AppError::invalid(
+                "publisher_id",
+                "not_accepted",
+                "the publisher must be an organiser that has accepted",
+            ));
+        }
+    }
+    fields.check_rules()?;
+    check_references(cx, &fields, Some(&before.fields)).await?;
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let current = readable(tx, actor, id, true).await?;
+        if current.version != before.version {
+            return Err(AppError::PreconditionFailed {
+                current_etag: Some(crate::domain::types::precondition::version_etag(current.version)),
+                current: None,
+            });
+        }
+        let sequence = if fields.materially_differs(&before.fields) { before.sequence + 1 } else { before.sequence };
+        repo::update(tx, id, &fields.clone().into_row(sequence)?).await?;
+        let accepted_now: Vec<(Uuid, bool)> =
+            added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+        repo::add_organizers(tx, id, &accepted_now).await?;
+        repo::remove_organizers(tx, id, &removed).await?;
+        let after = load(tx, id, false).await?;
+        if after.fields.schedule != before.fields.schedule || after.fields.venue_id != before.fields.venue_id {
+            materialise(tx, &after).await?;
+        }
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Accepting to organise is the organisation's own act.
+pub async fn accept(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    organization_id: Uuid,
+    if_match: IfMatch,
+) -> Result<EventSeries, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = readable(tx, actor, id, true).await?;
+        access::can_accept(actor, &before, organization_id)?;
+        if_match.check_required(before.version)?;
+        if !before.named_organizers().contains(&organization_id) {
+            return Err(AppError::Conflict {
+                detail: "The series does not name this organisation as an organiser.".into(),
+            });
+        }
+        if before.accepted_organizers().contains(&organization_id) {
+            return Ok(before);
+        }
+        repo::accept_organizer(tx, id, organization_id).await?;
+        // The acceptance changes what the series says: its version (and ETag) moves on.
+        repo::update(tx, id, &before.fields.clone().into_row(before.sequence)?).await?;
+        let after = load(tx, id, false).await?;
+        audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Deletes a series with its occurrences; one with attendance on record is cancelled instead
+/// (409), so what happened is not lost.
+pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = readable(tx, actor, id, true).await?;
+        access::can_delete(actor, &before)?;
+        if_match.check_required(before.version)?;
+        if crate::repo::event_series::occurrences::any_attendance(tx, id).await? {
+            return Err(AppError::Conflict {
+                detail: "attendance is recorded for this series; set event_status to cancelled instead".into(),
+            });
+        }
+        repo::delete(tx, id).await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Moves every series' occurrences forward with the rolling horizon: series whose occurrences
+/// end within a month of the horizon are re-derived up to it. Returns how many were.
+pub async fn extend_horizons(conn: &mut Conn) -> Result<usize, AppError> {
+    let today = Utc::now().date_naive();
+    let due_before = horizon_end(today).checked_sub_months(Months::new(1)).unwrap_or(today);
+    let (mut done, mut after) = (0, Uuid::nil());
+    loop {
+        let ids = repo::due_for_horizon(conn, due_before, after, 100).await?;
+        let Some(last) = ids.last() else { return Ok(done) };
+        after = *last;
+        for id in ids {
+            let result = conn
+                .transaction(async |tx| {
+                    let series = load(tx, id, true).await?;
+                    materialise(tx, &series).await
+                })
+                .await;
+            match result {
+                Ok(()) => done += 1,
+                // One series that cannot be expanded must not hold back the others.
+                Err(e) => tracing::warn!(series = %id, error = %e, "extending the occurrences of a series failed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! When a series meets: our `schedule` turned into an RFC 5545 recurrence set and expanded
+//! with the `rrule` crate. Recurrence is computed on local wall-clock dates and times, so a
+//! 10:00 group stays at 10:00 across the daylight-saving change; each local time is then
+//! placed in the series' zone (`chrono-tz`) as RFC 5545 §3.3.5 says: an ambiguous time is its
+//! first occurrence, a time the clocks skip is read with the offset before the gap.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use rrule::{Frequency, RRule, Unvalidated};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::domain::types::formats;
+use crate::error::{AppError, FieldError};
+
+/// At most this many occurrences within the horizon.
+pub const MAX_OCCURRENCES: usize = 1000;
+/// The longest occurrence (the database checks the same).
+pub const MAX_LENGTH_DAYS: i64 = 31;
+
+fn helsinki() -> String {
+    "Europe/Helsinki".into()
+}
+
+/// The schedule of a single or recurring series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"timezone": "Europe/Helsinki", "start_date": "2026-03-03", "start_time": "10:00",
+    "end_time": "12:00", "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-03-17"]}))]
+pub struct Schedule {
+    /// IANA time zone of the local times (default `Europe/Helsinki`).
+    #[serde(default = "helsinki")]
+    #[schema(max_length = 64, example = "Europe/Helsinki")]
+    #[validate(length(max = 64))]
+    pub timezone: String,
+    /// The first occurrence's local date (the RRULE's DTSTART): it must be an occurrence of the rule.
+    #[validate(custom(function = "formats::plausible_date"))]
+    pub start_date: NaiveDate,
+    /// Local start time; not with `all_day`.
+    #[serde(default, with = "formats::local_time")]
+    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "10:00")]
+    pub start_time: Option<NaiveTime>,
+    /// Local end time (on the next day when not after the start time); or give `duration_minutes`.
+    #[serde(default, with = "formats::local_time")]
+    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "12:00")]
+    pub end_time: Option<NaiveTime>,
+    /// Length of each occurrence, instead of `end_time`.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 44640)]
+    #[validate(range(min = 1, max = 44_640))]
+    pub duration_minutes: Option<u32>,
+    /// Whole days: each occurrence lasts from local midnight for `duration_days` days.
+    #[serde(default)]
+    pub all_day: bool,
+    /// With `all_day`: days each occurrence lasts (default 1).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 31)]
+    #[validate(range(min = 1, max = 31))]
+    pub duration_days: Option<u32>,
+    /// RFC 5545 RRULE without the `RRULE:` prefix: FREQ DAILY, WEEKLY, MONTHLY or YEARLY;
+    /// INTERVAL, BYDAY (also `1MO`, `-1FR`), BYMONTHDAY, BYMONTH, BYSETPOS, WKST, COUNT or UNTIL.
+    #[serde(default)]
+    #[schema(max_length = 500, example = "FREQ=WEEKLY;BYDAY=TU;COUNT=10")]
+    #[validate(length(max = 500))]
+    pub rrule: Option<String>,
+    /// Extra local dates at the same time (RDATE).
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    #[validate(length(max = 100))]
+    pub rdates: Vec<NaiveDate>,
+    /// Local dates left out (EXDATE).
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    #[validate(length(max = 500))]
+    pub exdates: Vec<NaiveDate>,
+}
+
+/// One occurrence as the schedule places it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instance {
+    /// Its local date: the occurrence's identity (RECURRENCE-ID).
+    pub date: NaiveDate,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError::new(format!("schedule.{field}"), code, message.into())])
+}
+
+/// A local time in `tz` as an instant (RFC 5545 §3.3.5 for folds and gaps).
+pub fn place(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+        chrono::LocalResult::None => {
+            // In a gap: read with the offset in force just before it.
+            let before = tz.from_utc_datetime(&(local - Duration::hours(3)));
+            let offset = chrono::Offset::fix(before.offset()).local_minus_utc();
+            DateTime::from_naive_utc_and_offset(local - Duration::seconds(i64::from(offset)), Utc)
+        }
+    }
+}
+
+/// A parsed, checked schedule, ready to expand.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub tz: Tz,
+    schedule: Schedule,
+    rule: Option<RRule<Unvalidated>>,
+}
+
+impl Schedule {
+    /// Checks what field rules cannot: the zone, the times, the rule (422 naming the part).
+    pub fn plan(&self) -> Result<Plan, AppError> {
+        let tz: Tz = self
+            .timezone
+            .parse()
+            .map_err(|_| invalid("timezone", "unknown_timezone", "use an IANA time zone such as Europe/Helsinki"))?;
+        if self.all_day {
+            if self.start_time.is_some() || self.end_time.is_some() || self.duration_minutes.is_some() {
+                return Err(invalid("all_day", "with_times", "an all-day schedule has no times; use duration_days"));
+            }
+        } else {
+            if self.start_time.is_none() {
+                return Err(invalid("start_time", "missing", "give the start time, or all_day: true"));
+            }
+            if self.duration_days.is_some() {
+                return Err(invalid("duration_days", "without_all_day", "duration_days is for all-day schedules"));
+            }
+            match (self.end_time, self.duration_minutes) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "duration_minutes",
+                        "with_end_time",
+                        "give end_time or duration_minutes, not both",
+                    ));
+                }
+                (None, None) => return Err(invalid("end_time", "missing", "give end_time or duration_minutes")),
+                _ => {}
+            }
+        }
+        let rule = match self.rrule.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(parse_rule(text)?),
+        };
+        for (i, d) in self.rdates.iter().chain(&self.exdates).enumerate() {
+            if formats::plausible_date(d).is_err() {
+                let (field, at) =
+                    if i < self.rdates.len() { ("rdates", i) } else { ("exdates", i - self.rdates.len()) };
+                return Err(invalid(&format!("{field}[{at}]"), "out_of_range", "use a date in the years 1900-2199"));
+            }
+        }
+        let plan = Plan { tz, schedule: self.clone(), rule };
+        // DTSTART is the first occurrence: a rule that does not produce it is undefined in
+        // RFC 5545, and calendars would disagree about it.
+        if let Some(rule) = &plan.rule {
+            let first = plan.rule_dates(rule, self.start_date)?;
+            if first.first() != Some(&self.start_date) {
+                return Err(invalid(
+                    "start_date",
+                    "not_an_occurrence",
+                    "the start date must be an occurrence of the rule (it is the first one)",
+                ));
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// Parses an RRULE and refuses what the service does not schedule (422 naming the part).
+fn parse_rule(text: &str) -> Result<RRule<Unvalidated>, AppError> {
+    let text = text.strip_prefix("RRULE:").unwrap_or(text);
+    if text.contains(['\r', '\n']) {
+        return Err(invalid("rrule", "invalid_rrule", "one RRULE line, without line breaks"));
+    }
+    let rule: RRule<Unvalidated> =
+        text.parse().map_err(|e: rrule::RRuleError| invalid("rrule", "invalid_rrule", e.to_string()))?;
+    let part = |name: &str| {
+        invalid(
+            "rrule",
+            "unsupported_part",
+            format!("{name} is not supported: occurrences are whole events with the schedule's own times"),
+        )
+    };
+    if !matches!(rule.get_freq(), Frequency::Daily | Frequency::Weekly | Frequency::Monthly | Frequency::Yearly) {
+        return Err(invalid("rrule", "unsupported_part", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"));
+    }
+    if !rule.get_by_hour().is_empty() {
+        return Err(part("BYHOUR"));
+    }
+    if !rule.get_by_minute().is_empty() {
+        return Err(part("BYMINUTE"));
+    }
+    if !rule.get_by_second().is_empty() {
+        return Err(part("BYSECOND"));
+    }
+    if rule.get_interval() > 1000 {
+        return Err(invalid("rrule", "out_of_range", "INTERVAL is at most 1000"));
+    }
+    if rule.get_count().is_some_and(|c| c as usize > MAX_OCCURRENCES) {
+        return Err(invalid("rrule", "out_of_range", format!("COUNT is at most {MAX_OCCURRENCES}")));
+    }
+    Ok(rule)
+}
+
+impl Plan {
+    fn start_time(&self) -> NaiveTime {
+        self.schedule.start_time.unwrap_or(NaiveTime::MIN)
+    }
+
+    /// Local dates of the rule from `start` up to and including `until`, computed on floating
+    /// (zone-less) times.
+    fn rule_dates(&self, rule: &RRule<Unvalidated>, until: NaiveDate) -> Result<Vec<NaiveDate>, AppError> {
+        let floating = |local: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&local);
+        let mut rule = rule.clone();
+        // An UNTIL in UTC is a moment: compare it as the local time it is in our zone.
+        if let Some(until) = rule.get_until() {
+            let local = until.with_timezone(&self.tz).naive_local();
+            rule = rule.until(floating(local));
+        }
+        let start = floating(self.schedule.start_date.and_time(self.start_time()));
+        let set = rule
+            .build(start)
+            .map_err(|e| invalid("rrule", "invalid_rrule", e.to_string()))?
+            .before(floating(until.and_time(NaiveTime::MIN) + Duration::days(1) - Duration::seconds(1)));
+        let result = set.all(u16::try_from(MAX_OCCURRENCES + 1).unwrap_or(u16::MAX));
+        if result.dates.len() > MAX_OCCURRENCES {
+            return Err(invalid(
+                "rrule",
+                "too_many_occurrences",
+                format!("the rule gives more than {MAX_OCCURRENCES} occurrences within the horizon; end it sooner"),
+            ));
+        }
+        Ok(result.dates.iter().map(|d| d.naive_utc().date()).collect())
+    }
+
+    /// Every occurrence whose local date is on or before `until`, in order.
+    pub fn expand(&self, until: NaiveDate) -> Result<Vec<Instance>, AppError> {
+        let s = &self.schedule;
+        let mut dates = match &self.rule {
+            Some(rule) => self.rule_dates(rule, until)?,
+            None => vec![s.start_date],
+        };
+        dates.extend(s.rdates.iter().copied().filter(|d| *d <= until));
+        dates.retain(|d| !s.exdates.contains(d) && *d <= until);
+        dates.sort_unstable();
+        dates.dedup();
+        if dates.len() > MAX_OCCURRENCES {
+            return Err(invalid("rdates", "too_many_occurrences", format!("at most {MAX_OCCURRENCES} occurrences")));
+        }
+        Ok(dates.into_iter().map(|d| self.instance(d)).collect())
+    }
+
+    /// The occurrence on local date `date`, as the schedule places it.
+    pub fn instance(&self, date: NaiveDate) -> Instance {
+        let s = &self.schedule;
+        if s.all_day {
+            let days = i64::from(s.duration_days.unwrap_or(1));
+            return Instance {
+                date,
+                start: place(self.tz, date.and_time(NaiveTime::MIN)),
+                end: place(self.tz, (date + Duration::days(days)).and_time(NaiveTime::MIN)),
+            };
+        }
+        let start_local = date.and_time(self.start_time());
+        let start = place(self.tz, start_local);
+        let end = match (s.end_time, s.duration_minutes) {
+            (Some(end_time), _) => {
+                let end_day = if end_time > self.start_time() { date } else { date + Duration::days(1) };
+                place(self.tz, end_day.and_time(end_time))
+            }
+            (None, Some(minutes)) => start + Duration::minutes(i64::from(minutes)),
+            (None, None) => start + Duration::hours(1),
+        };
+        // A wall-clock end the clocks skipped can fall before the start: keep an hour at least.
+        let end = if end > start { end } else { start + Duration::hours(1) };
+        Instance { date, start, end }
+    }
+
+    /// The rule as it is written into a calendar (`RRULE:` value), if any.
+    pub fn rule_text(&self) -> Option<String> {
+        self.schedule
+            .rrule
+            .as_deref()
+            .map(|r| r.trim().trim_start_matches("RRULE:").to_owned())
+            .filter(|r| !r.is_empty())
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule(start: &str, time: &str, rule: &str) -> Schedule {
+        Schedule {
+            timezone: "America/New_York".into(),
+            start_date: start.parse().unwrap(),
+            start_time: formats::local_time::parse(time),
+            end_time: None,
+            duration_minutes: Some(60),
+            all_day: false,
+            duration_days: None,
+            rrule: Some(rule.into()),
+            rdates: vec![],
+            exdates: vec![],
+        }
+    }
+
+    fn dates(s: &Schedule, until: &str) -> Vec<String> {
+        s.plan().unwrap().expand(until.parse().unwrap()).unwrap().iter().map(|i| i.date.to_string()).collect()
+    }
+
+    // RFC 5545 §3.8.5.3 examples.
+    #[test]
+    fn rfc_5545_daily_for_ten_occurrences() {
+        let s = schedule("1997-09-02", "09:00", "FREQ=DAILY;COUNT=10");
+        let d = dates(&s, "1998-01-01");
+        assert_eq!(d.len(), 10);
+        assert_eq!(d.first().unwrap(), "1997-09-02");
+        assert_eq!(d.last().unwrap(), "1997-09-11");
+    }
+
+    #[test]
+    fn rfc_5545_every_other_week_on_tuesday_and_thursday_for_eight() {
+        let s = schedule("1997-09-02", "09:00", "FREQ=WEEKLY;INTERVAL=2;COUNT=8;WKST=SU;BYDAY=TU,TH");
+        assert_eq!(
+            dates(&s, "1998-01-01"),
+            [
+                "1997-09-02",
+                "1997-09-04",
+                "1997-09-16",
+                "1997-09-18",
+                "1997-09-30",
+                "1997-10-02",
+                "1997-10-14",
+                "1997-10-16"
+            ]
+        );
+    }
+
+    #[test]
+    fn rfc_5545_monthly_on_the_first_friday_and_the_last_weekday() {
+        let s = schedule("1997-09-05", "09:00", "FREQ=MONTHLY;COUNT=10;BYDAY=1FR");
+        assert_eq!(&dates(&s, "1999-01-01")[..4], ["1997-09-05", "1997-10-03", "1997-11-07", "1997-12-05"]);
+        let s = schedule("1997-09-30", "09:00", "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=4");
+        assert_eq!(dates(&s, "1999-01-01"), ["1997-09-30", "1997-10-31", "1997-11-28", "1997-12-31"]);
+        let s = schedule("1997-09-28", "09:00", "FREQ=MONTHLY;BYMONTHDAY=-3;COUNT=3");
+        assert_eq!(dates(&s, "1999-01-01"), ["1997-09-28", "1997-10-29", "1997-11-28"]);
+        let s = schedule("1997-09-22", "09:00", "FREQ=MONTHLY;COUNT=3;BYDAY=-2MO");
+        assert_eq!(dates(&s, "1999-01-01"), ["1997-09-22", "1997-10-20", "1997-11-17"]);
+    }
+
+    #[test]
+    fn rfc_5545_yearly_in_june_and_july_and_until() {
+        let s = schedule("1997-06-10", "09:00", "FREQ=YEARLY;COUNT=4;BYMONTH=6,7");
+        assert_eq!(dates(&s, "2000-01-01"), ["1997-06-10", "1997-07-10", "1998-06-10", "1998-07-10"]);
+        // UNTIL=19971224T000000Z is 19:00 on the 23rd in New York: the 23rd is the last day.
+        let s = schedule("1997-09-02", "09:00", "FREQ=DAILY;UNTIL=19971224T000000Z");
+        let d = dates(&s, "1998-06-01");
+        assert_eq!(d.len(), 113);
+        assert_eq!(d.last().unwrap(), "1997-12-23");
+    }
+
+    #[test]
+    fn a_weekly_group_keeps_its_local_time_across_the_daylight_saving_change() {
+        let mut s = schedule("2026-03-24", "10:00", "FREQ=WEEKLY;BYDAY=TU;COUNT=3");
+        s.timezone = "Europe/Helsinki".into();
+        let plan = s.plan().unwrap();
+        let starts: Vec<String> =
+            plan.expand("2026-12-31".parse().unwrap()).unwrap().iter().map(|i| i.start.to_rfc3339()).collect();
+        // 10:00 EET is 08:00Z; after 29 March, 10:00 EEST is 07:00Z.
+        assert_eq!(starts, ["2026-03-24T08:00:00+00:00", "2026-03-31T07:00:00+00:00", "2026-04-07T07:00:00+00:00"]);
+        // Autumn: 25 October.
+        let mut s = schedule("2026-10-20", "10:00", "FREQ=WEEKLY;COUNT=2");
+        s.timezone = "Europe/Helsinki".into();
+        let starts: Vec<String> = s
+            .plan()
+            .unwrap()
+            .expand("2026-12-31".parse().unwrap())
+            .unwrap()
+            .iter()
+            .map(|i| i.start.to_rfc3339())
+            .collect();
+        assert_eq!(starts, ["2026-10-20T07:00:00+00:00", "2026-10-27T08:00:00+00:00"]);
+    }
+
+    #[test]
+    fn times_in_the_gap_and_the_fold_follow_rfc_5545() {
+        let tz: Tz = "Europe/Helsinki".parse().unwrap();
+        // 03:30 on 29 March 2026 does not exist: read with +02:00, so 01:30Z (04:30 EEST).
+        let gap = "2026-03-29T03:30:00".parse::<NaiveDateTime>().unwrap();
+        assert_eq!(place(tz, gap).to_rfc3339(), "2026-03-29T01:30:00+00:00");
+        // 03:30 on 25 October 2026 happens twice: the first (EEST, +03:00).
+        let fold = "2026-10-25T03:30:00".parse::<NaiveDateTime>().unwrap();
+        assert_eq!(place(tz, fold).to_rfc3339(), "2026-10-25T00:30:00+00:00");
+    }
+
+    #[test]
+    fn exdates_rdates_and_all_day() {
+        let mut s = schedule("2026-03-03", "10:00", "FREQ=WEEKLY;BYDAY=TU;COUNT=4");
+        s.exdates = vec!["2026-03-17".parse().unwrap()];
+        s.rdates = vec!["2026-03-05".parse().unwrap()];
+        assert_eq!(dates(&s, "2026-12-31"), ["2026-03-03", "2026-03-05", "2026-03-10", "2026-03-24"]);
+        let mut s = schedule("2026-06-01", "", "FREQ=DAILY;COUNT=2");
+        s.timezone = "Europe/Helsinki".into();
+        s.duration_minutes = None;
+        s.all_day = true;
+        let plan = s.plan().unwrap();
+        let first = plan.expand("2026-12-31".parse().unwrap()).unwrap()[0];
+        assert_eq!(
+            (first.start.to_rfc3339(), first.end.to_rfc3339()),
+            ("2026-05-31T21:00:00+00:00".into(), "2026-06-01T21:00:00+00:00".into())
+        );
+    }
+
+    #[test]
+    fn invalid_rules_name_the_part() {
+        let err = |rule: &str| match schedule("2026-03-03", "10:00", rule).plan() {
+            Err(AppError::Validation(e)) => (e[0].field.clone(), e[0].code.clone(), e[0].message.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(err("FREQ=HOURLY").1, "unsupported_part");
+        assert!(err("FREQ=WEEKLY;BYHOUR=10").2.contains("BYHOUR"));
+        let (field, code, message) = err("FREQ=WEEKLY;BYDAY=XX");
+        assert_eq!((field.as_str(), code.as_str()), ("schedule.rrule", "invalid_rrule"));
+        assert!(message.contains("XX"), "{message}");
+        assert_eq!(err("FREQ=WEEKLY;BYDAY=WE").0, "schedule.start_date");
+        assert_eq!(err("FREQ=DAILY;COUNT=5000").1, "out_of_range");
+    }
+}

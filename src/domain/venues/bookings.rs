@@ -1,0 +1,241 @@
+//! Bookings (varaukset): an organisation takes a venue for a time range. Two confirmed
+//! bookings of one venue never overlap; the database's exclusion constraint decides between
+//! concurrent requests, and the loser hears which booking holds the time. The rent follows the
+//! venue's terms at the time of booking.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{PremisesTerms, Venue, access};
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
+use crate::domain::organizations::OrganizationKind;
+use crate::domain::types::decimal::Decimal2;
+use crate::domain::types::formats;
+use crate::domain::types::names::from_stored;
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::validation;
+use crate::error::AppError;
+use crate::repo::venues::bookings::{self as repo, BookingFilter, BookingRow, BookingWrite};
+use crate::repo::venues::{self as venue_repo};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Confirmed,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Booking {
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    pub organization_id: Uuid,
+    pub occurrence_id: Option<Uuid>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub rent: Decimal2,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = AppError;
+    fn try_from(r: BookingRow) -> Result<Self, AppError> {
+        Ok(Booking {
+            id: r.id,
+            venue_id: r.venue_id,
+            organization_id: r.organization_id,
+            occurrence_id: r.occurrence_id,
+            start: r.starts_at,
+            end: r.ends_at,
+            status: from_stored("booking status", &r.status)?,
+            rent: Decimal2::from_hundredths(r.rent_cents),
+            note: r.note,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+impl Audited for Booking {
+    const RESOURCE_TYPE: &'static str = "venue_booking";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
+    }
+}
+
+/// A booking as its reader may see it: outsiders see when the venue is taken, not by whom.
+#[derive(Clone, Debug)]
+pub struct SeenBooking {
+    pub booking: Booking,
+    pub details_visible: bool,
+}
+
+/// The body of a booking.
+#[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organization_id": "01930000-0000-7000-8000-00000000000b",
+    "start": "2026-09-01T10:00:00Z", "end": "2026-09-01T12:00:00Z", "note": "Seniorikahvila"}))]
+pub struct BookingFields {
+    /// The organisation that books: the caller's own.
+    pub organization_id: Uuid,
+    /// The occurrence this booking is for, if any (of a series the organisation organises).
+    #[serde(default)]
+    pub occurrence_id: Option<Uuid>,
+    pub start: DateTime<Utc>,
+    /// After `start`, at most 31 days later.
+    pub end: DateTime<Utc>,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    #[validate(length(max = 500), custom(function = "formats::single_line"))]
+    pub note: Option<String>,
+}
+
+/// Filters of a venue's bookings.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BookingQuery {
+    /// Only bookings that end after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only bookings that start before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Include cancelled bookings (default false).
+    pub include_cancelled: Option<bool>,
+}
+
+async fn venue(conn: &mut crate::db::Conn, id: Uuid) -> Result<Venue, AppError> {
+    venue_repo::get(conn, id).await?.ok_or(AppError::NotFound).and_then(Venue::try_from)
+}
+
+pub async fn list(
+    cx: &mut Cx<'_>,
+    venue_id: Uuid,
+    query: BookingQuery,
+    list: &ListQuery,
+) -> Result<Page<SeenBooking, (DateTime<Utc>, Uuid)>, AppError> {
+    let page = list.page::<(DateTime<Utc>, Uuid)>()?;
+    let (conn, actor) = cx.parts().await?;
+    let venue = venue(conn, venue_id).await?;
+    let filter = BookingFilter {
+        venue_id,
+        from: query.from,
+        to: query.to,
+        include_cancelled: query.include_cancelled.unwrap_or(false),
+        after: page.after,
+        limit: page.fetch_limit(),
+    };
+    let rows = repo::list(conn, &filter).await?;
+    let owner = venue.fields.owner_organization_id;
+    Page::from_rows(rows, &page, |r| (r.starts_at, r.id)).try_map(|r| {
+        let booking = Booking::try_from(r)?;
+        let details_visible = access::sees_booking_details(actor, booking.organization_id, owner);
+        Ok(SeenBooking { booking, details_visible })
+    })
+}
+
+pub async fn get(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid) -> Result<SeenBooking, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let venue = venue(conn, venue_id).await?;
+    let booking = Booking::try_from(repo::get(conn, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
+    let details_visible =
+        access::sees_booking_details(actor, booking.organization_id, venue.fields.owner_organization_id);
+    Ok(SeenBooking { booking, details_visible })
+}
+
+/// The rent of one booking by `kind` of organisation under the venue's terms.
+fn rent(venue: &Venue, kind: OrganizationKind) -> Decimal2 {
+    let amount = venue.fields.rent_amount.unwrap_or_default();
+    match venue.fields.premises_terms {
+        PremisesTerms::Free => Decimal2::default(),
+        PremisesTerms::FreeForNgos if kind == OrganizationKind::Ngo => Decimal2::default(),
+        PremisesTerms::FreeForNgos | PremisesTerms::Rent => amount,
+    }
+}
+
+pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> Result<Booking, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let venue = venue(conn, venue_id).await?;
+    access::can_book(actor, fields.organization_id)?;
+    validation::check(&fields)?;
+    if fields.end <= fields.start {
+        return Err(AppError::invalid("end", "before_start", "the end is not after the start"));
+    }
+    if fields.end - fields.start > chrono::Duration::days(31) {
+        return Err(AppError::invalid("end", "too_long", "a booking lasts at most 31 days"));
+    }
+    let kind: OrganizationKind = match crate::repo::organizations::get(conn, fields.organization_id).await? {
+        Some(org) => from_stored("organisation kind", &org.kind)?,
+        None => return Err(AppError::invalid("organization_id", "not_found", "no such organisation")),
+    };
+    if let Some(occurrence) = fields.occurrence_id {
+        crate::domain::event_series::occurrences::check_bookable(conn, actor, fields.organization_id, occurrence)
+            .await?;
+    }
+    let row = BookingWrite {
+        id: Uuid::now_v7(),
+        venue_id,
+        organization_id: fields.organization_id,
+        occurrence_id: fields.occurrence_id,
+        starts_at: fields.start,
+        ends_at: fields.end,
+        rent_cents: rent(&venue, kind).hundredths(),
+        note: fields.note.map(|n| n.trim().to_owned()),
+        created_by: actor.user_id(),
+    };
+    let result = conn
+        .transaction(async |tx| {
+            let created = Booking::try_from(repo::insert(tx, &row).await?)?;
+            audit::record(tx, actor, "create", Change::Created(&created)).await?;
+            Ok::<_, AppError>(created)
+        })
+        .await;
+    match result {
+        // The exclusion constraint: name the booking that holds the time (after the
+        // transaction, which the violation aborted).
+        Err(AppError::Conflict { .. }) => match repo::overlapping(conn, venue_id, fields.start, fields.end).await? {
+            Some(other) => Err(AppError::ConflictWith {
+                detail: format!(
+                    "the venue is booked from {} to {} (booking {}); choose another time",
+                    other.starts_at.to_rfc3339(),
+                    other.ends_at.to_rfc3339(),
+                    other.id
+                ),
+                resource: format!("/api/v1/venues/{venue_id}/bookings/{}", other.id),
+            }),
+            None => Err(AppError::Conflict { detail: "the venue was booked for this time meanwhile; retry".into() }),
+        },
+        other => other,
+    }
+}
+
+/// Cancels a booking; it stays listed (`include_cancelled=true`) and frees the time.
+pub async fn cancel(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<Booking, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let venue = venue(tx, venue_id).await?;
+        let before = Booking::try_from(repo::lock(tx, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can_cancel(actor, before.organization_id, venue.fields.owner_organization_id)?;
+        if_match.check_required(before.version)?;
+        if before.status == BookingStatus::Cancelled {
+            return Ok(before);
+        }
+        let after = Booking::try_from(repo::cancel(tx, id).await?)?;
+        audit::record(tx, actor, "cancel", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}

@@ -1,0 +1,649 @@
+//! Venues: meeting places (kohtaamispaikat), collaboration lobbies (yhteistyöaulat), libraries,
+//! parish halls and other premises where event series are held. Venue records are public
+//! directory data; the owner organisation's coordinators keep them. Naming an operator is
+//! information only: it gives the operator no rights over the venue, nor the owner any over it.
+
+pub mod access;
+pub mod bookings;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+use crate::domain::audit::{self, Audited, Change};
+use crate::domain::context::Cx;
+use crate::domain::organizations::first_missing;
+use crate::domain::types::decimal::Decimal2;
+use crate::domain::types::formats;
+use crate::domain::types::images::{Image, MAX_IMAGES};
+use crate::domain::types::localized::LocalizedText;
+use crate::domain::types::merge_patch;
+use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::search::TextSearch;
+use crate::domain::types::validation::{self, rule};
+use crate::error::AppError;
+use crate::repo::venues::{self as repo, Near, VenueFilter, VenueRow, VenueWrite};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VenueKind {
+    /// Kohtaamispaikka.
+    MeetingPlace,
+    /// Yhteistyöaula.
+    CollaborationLobby,
+    Library,
+    /// Seurakuntatalo.
+    ParishHall,
+    /// Terveysasema.
+    HealthStation,
+    School,
+    Other,
+}
+
+/// Accessibility features (esteettömyys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Accessibility {
+    Wheelchair,
+    Rollator,
+    /// Induktiosilmukka.
+    InductionLoop,
+    AccessibleToilet,
+    Parking,
+    AccessibleParking,
+    StepFreeEntrance,
+    Elevator,
+    GuideDogsWelcome,
+    QuietRoom,
+}
+
+/// On what terms organisations use the premises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PremisesTerms {
+    /// Free for everyone.
+    Free,
+    /// Free for NGOs (järjestöt); others pay `rent_amount`.
+    FreeForNgos,
+    /// Everyone pays `rent_amount` a booking.
+    #[default]
+    Rent,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    #[validate(length(max = 200), custom(function = "formats::single_line"))]
+    pub street: Option<String>,
+    #[serde(default)]
+    #[schema(pattern = "^[0-9]{5}$", max_length = 5)]
+    #[validate(custom(function = "valid_postal_code"))]
+    pub postal_code: Option<String>,
+    /// Postitoimipaikka.
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "formats::single_line"))]
+    pub locality: Option<String>,
+    /// Municipality code of Statistics Finland; must be in the area register.
+    #[schema(pattern = "^[0-9]{3}$", max_length = 3, example = "179")]
+    #[validate(custom(function = "formats::municipality_code"))]
+    pub municipality_code: String,
+}
+
+fn valid_postal_code(value: &str) -> Result<(), ValidationError> {
+    if value.len() == 5 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(rule("invalid_postal_code", "a Finnish postal code has five digits"))
+    }
+}
+
+/// WGS84 coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    #[schema(minimum = -180, maximum = 180, example = 25.7473)]
+    #[validate(range(min = -180.0, max = 180.0))]
+    pub lon: f64,
+    #[schema(minimum = -90, maximum = 90, example = 62.2426)]
+    #[validate(range(min = -90.0, max = 90.0))]
+    pub lat: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mo,
+    Tu,
+    We,
+    Th,
+    Fr,
+    Sa,
+    Su,
+}
+
+/// Open on these weekdays between `opens` and `closes`, within the validity (if given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningRule {
+    #[schema(min_items = 1, max_items = 7)]
+    #[validate(length(min = 1, max = 7))]
+    pub weekdays: Vec<Weekday>,
+    #[serde(with = "required_time")]
+    #[schema(value_type = String, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "09:00")]
+    pub opens: NaiveTime,
+    #[serde(with = "required_time")]
+    #[schema(value_type = String, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "16:00")]
+    pub closes: NaiveTime,
+    #[serde(default)]
+    #[validate(custom(function = "formats::plausible_date"))]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    #[validate(custom(function = "formats::plausible_date"))]
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// A day that differs from the rules: closed, or other hours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningException {
+    #[validate(custom(function = "formats::plausible_date"))]
+    pub date: NaiveDate,
+    /// Closed all day (then `opens`/`closes` are not given).
+    #[serde(default)]
+    pub closed: bool,
+    #[serde(default, with = "formats::local_time")]
+    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
+    pub opens: Option<NaiveTime>,
+    #[serde(default, with = "formats::local_time")]
+    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
+    pub closes: Option<NaiveTime>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub note: Option<LocalizedText>,
+}
+
+/// Weekly opening hours with exceptions (aukioloajat).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningHours {
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20), nested)]
+    pub rules: Vec<OpeningRule>,
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    #[validate(length(max = 100), nested)]
+    pub exceptions: Vec<OpeningException>,
+}
+
+/// `HH:MM[:SS]`, required.
+mod required_time {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        crate::domain::types::formats::local_time::serialize(&Some(*time), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::domain::types::formats::local_time::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom("use a 24-hour time HH:MM or HH:MM:SS, e.g. 10:00"))
+    }
+}
+
+/// How to reach the venue's staff.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct VenueContact {
+    #[serde(default)]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
+    #[validate(custom(function = "formats::email"))]
+    pub email: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 21, pattern = "^\\+?[0-9 ()-]{5,20}$")]
+    #[validate(custom(function = "formats::phone"))]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 2000, pattern = "^https?://\\S+$")]
+    #[validate(length(max = 2000), custom(function = "formats::http_url"))]
+    pub website: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Venue {
+    pub id: Uuid,
+    pub fields: VenueFields,
+    pub wellbeing_county_code: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_json::from_value(value).map_err(AppError::internal)
+}
+
+fn texts(values: Vec<Option<String>>) -> Vec<String> {
+    values.into_iter().flatten().collect()
+}
+
+impl TryFrom<VenueRow> for Venue {
+    type Error = AppError;
+    fn try_from(r: VenueRow) -> Result<Self, AppError> {
+        let position = match (r.lon, r.lat) {
+            (Some(lon), Some(lat)) => Some(Position { lon, lat }),
+            _ => None,
+        };
+        Ok(Venue {
+            id: r.id,
+            fields: VenueFields {
+                name: json(r.name)?,
+                description: r.description.map(json).transpose()?,
+                kind: from_stored("venue kind", &r.kind)?,
+                owner_organization_id: r.owner_organization_id,
+                operator_organization_id: r.operator_organization_id,
+                address: Address {
+                    street: r.street,
+                    postal_code: r.postal_code,
+                    locality: r.locality,
+                    municipality_code: r.municipality_code,
+                },
+                position,
+                accessibility: texts(r.accessibility)
+                    .iter()
+                    .map(|a| from_stored("accessibility", a))
+                    .collect::<Result<_, _>>()?,
+                accessibility_info: r.accessibility_info.map(json).transpose()?,
+                interpretation_services: texts(r.interpretation_services),
+                opening_hours: json(r.opening_hours)?,
+                capacity: r.capacity,
+                premises_terms: from_stored("premises terms", &r.premises_terms)?,
+                rent_amount: r.rent_cents.map(Decimal2::from_hundredths),
+                contact: r.contact.map(json).transpose()?,
+                images: json(r.images)?,
+                external_ids: json(r.external_ids)?,
+            },
+            wellbeing_county_code: r.wellbeing_county_code,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+impl Audited for Venue {
+    const RESOURCE_TYPE: &'static str = "venue";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.fields.owner_organization_id]
+    }
+}
+
+/// A venue's editable fields: the body of a create, and what a merge patch edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": {"fi": "Kohtaamispaikka Olotila"}, "kind": "meeting_place",
+    "owner_organization_id": "01930000-0000-7000-8000-00000000000b",
+    "address": {"street": "Kauppakatu 1", "postal_code": "40100", "locality": "Jyväskylä", "municipality_code": "179"},
+    "position": {"lon": 25.7473, "lat": 62.2426}, "accessibility": ["wheelchair", "induction_loop"],
+    "premises_terms": "free_for_ngos", "rent_amount": "40.00", "capacity": 40,
+    "opening_hours": {"rules": [{"weekdays": ["mo", "tu", "we", "th"], "opens": "09:00", "closes": "16:00"}],
+                      "exceptions": [{"date": "2026-12-24", "closed": true}]}}))]
+pub struct VenueFields {
+    #[validate(nested)]
+    pub name: LocalizedText,
+    #[serde(default)]
+    #[validate(nested)]
+    pub description: Option<LocalizedText>,
+    pub kind: VenueKind,
+    /// Owns the venue record; its coordinators and org admins keep it.
+    pub owner_organization_id: Uuid,
+    /// Runs the premises day to day (information only).
+    #[serde(default)]
+    pub operator_organization_id: Option<Uuid>,
+    #[validate(nested)]
+    pub address: Address,
+    #[serde(default)]
+    #[validate(nested)]
+    pub position: Option<Position>,
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    #[validate(length(max = 10))]
+    pub accessibility: Vec<Accessibility>,
+    /// Accessibility in words (steps, doors, distances).
+    #[serde(default)]
+    #[validate(nested)]
+    pub accessibility_info: Option<LocalizedText>,
+    /// Interpretation available on the premises, e.g. `remote_interpreting`, `sign_language`.
+    #[serde(default)]
+    #[schema(max_items = 20, value_type = Vec<formats::schema::Tag>)]
+    #[validate(length(max = 20), custom(function = "formats::tags"))]
+    pub interpretation_services: Vec<String>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub opening_hours: OpeningHours,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100000)]
+    #[validate(range(min = 1, max = 100_000))]
+    pub capacity: Option<i32>,
+    #[serde(default)]
+    pub premises_terms: PremisesTerms,
+    /// Rent of one booking in euros, for those who pay.
+    #[serde(default)]
+    pub rent_amount: Option<Decimal2>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub contact: Option<VenueContact>,
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    #[validate(length(max = "MAX_IMAGES"), nested)]
+    pub images: Vec<Image>,
+    /// Identifiers in outside registers, e.g. `{"ptv": "…", "lahella": "…"}`.
+    #[serde(default)]
+    #[schema(value_type = formats::schema::ExternalIds)]
+    #[validate(custom(function = "formats::external_ids"))]
+    pub external_ids: BTreeMap<String, String>,
+}
+
+impl VenueFields {
+    fn check_rules(&self) -> Result<(), AppError> {
+        let mut errors = Vec::new();
+        for (i, r) in self.opening_hours.rules.iter().enumerate() {
+            if r.closes <= r.opens {
+                errors.push((format!("opening_hours.rules[{i}].closes"), "before_opening", "closes after it opens"));
+            }
+            if let (Some(from), Some(to)) = (r.valid_from, r.valid_to)
+                && to < from
+            {
+                errors.push((format!("opening_hours.rules[{i}].valid_to"), "before_start", "ends before it starts"));
+            }
+        }
+        for (i, e) in self.opening_hours.exceptions.iter().enumerate() {
+            let hours = (e.opens, e.closes);
+            match (e.closed, hours) {
+                (true, (None, None)) => {}
+                (true, _) => errors.push((
+                    format!("opening_hours.exceptions[{i}].closed"),
+                    "closed_with_hours",
+                    "a closed day has no hours",
+                )),
+                (false, (Some(o), Some(c))) if c > o => {}
+                (false, _) => errors.push((
+                    format!("opening_hours.exceptions[{i}].closes"),
+                    "missing_hours",
+                    "give opens and closes (closes after opens), or closed: true",
+                )),
+            }
+        }
+        if self.premises_terms != PremisesTerms::Free && self.rent_amount.is_none() {
+            errors.push(("rent_amount".into(), "missing_rent", "give the rent of one booking for these terms"));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(
+                errors.into_iter().map(|(f, c, m)| crate::error::FieldError::new(f, c, m)).collect(),
+            ))
+        }
+    }
+
+    fn into_row(self) -> Result<VenueWrite, AppError> {
+        Ok(VenueWrite {
+            name: to_json(&self.name)?,
+            description: self.description.as_ref().map(to_json).transpose()?,
+            kind: name_of(&self.kind),
+            owner_organization_id: self.owner_organization_id,
+            operator_organization_id: self.operator_organization_id,
+            street: self.address.street.map(|s| s.trim().to_owned()),
+            postal_code: self.address.postal_code,
+            locality: self.address.locality.map(|s| s.trim().to_owned()),
+            municipality_code: self.address.municipality_code,
+            lon: self.position.map(|p| p.lon),
+            lat: self.position.map(|p| p.lat),
+            accessibility: {
+                let mut codes: Vec<_> = self.accessibility.iter().map(name_of).collect();
+                codes.sort();
+                codes.dedup();
+                codes.into_iter().map(Some).collect()
+            },
+            accessibility_info: self.accessibility_info.as_ref().map(to_json).transpose()?,
+            interpretation_services: self.interpretation_services.into_iter().map(Some).collect(),
+            opening_hours: to_json(&self.opening_hours)?,
+            capacity: self.capacity,
+            premises_terms: name_of(&self.premises_terms),
+            rent_cents: self.rent_amount.map(Decimal2::hundredths),
+            contact: self.contact.as_ref().map(to_json).transpose()?,
+            images: to_json(&self.images)?,
+            external_ids: to_json(&self.external_ids)?,
+        })
+    }
+}
+
+/// A nested part as a JSON column.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(value).map_err(AppError::internal)
+}
+
+/// Filters of the venue list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VenueQuery {
+    /// Only venues in this municipality (three-digit code).
+    #[param(example = "179", pattern = "^[0-9]{3}$")]
+    #[validate(custom(function = "formats::municipality_code"))]
+    pub municipality: Option<String>,
+    /// Only venues in this wellbeing services county (two-digit code).
+    #[param(example = "15", pattern = "^[0-9]{2}$")]
+    #[validate(custom(function = "formats::county_code"))]
+    pub wellbeing_county: Option<String>,
+    pub kind: Option<VenueKind>,
+    /// Owned or operated by this organisation.
+    pub organization: Option<Uuid>,
+    /// Comma-separated accessibility codes; a venue must have all of them.
+    #[param(example = "wheelchair,induction_loop", max_length = 300)]
+    #[validate(length(max = 300))]
+    pub accessibility: Option<String>,
+    /// `west,south,east,north` in WGS84 degrees.
+    #[param(example = "25.6,62.1,25.9,62.4", max_length = 200)]
+    #[validate(length(max = 200))]
+    pub bbox: Option<String>,
+    /// `lon,lat`: only venues within `radius_m` of this point, nearest first.
+    #[param(example = "25.7473,62.2426", max_length = 100)]
+    #[validate(length(max = 100))]
+    pub near: Option<String>,
+    /// Radius for `near` in metres, 1–500,000 (default 5,000).
+    #[param(minimum = 1, maximum = 500000)]
+    pub radius_m: Option<i64>,
+    /// Words to look for in the names; each word matches as a prefix.
+    #[param(example = "olotila", max_length = 200)]
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+}
+
+/// Comma-separated numbers, exactly `n` of them, each finite.
+fn numbers(field: &str, text: &str, n: usize, example: &str) -> Result<Vec<f64>, AppError> {
+    let parsed: Option<Vec<f64>> =
+        text.split(',').map(|p| p.trim().parse::<f64>().ok().filter(|x| x.is_finite())).collect();
+    match parsed {
+        Some(v) if v.len() == n => Ok(v),
+        _ => {
+            Err(AppError::invalid(field, "invalid_format", format!("use {n} comma-separated numbers, e.g. {example}")))
+        }
+    }
+}
+
+fn in_range(field: &str, lon: f64, lat: f64) -> Result<(), AppError> {
+    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(field, "out_of_range", "longitude is -180..180 and latitude -90..90"))
+    }
+}
+
+/// A page of venues, and for `near` each one's distance in metres.
+pub async fn list(
+    cx: &mut Cx<'_>,
+    query: VenueQuery,
+    list: &ListQuery,
+) -> Result<Page<(Venue, Option<f64>), (Option<i64>, Uuid)>, AppError> {
+    let page = list.page::<(Option<i64>, Uuid)>()?;
+    validation::check(&query)?;
+    let accessibility = match query.accessibility.as_deref() {
+        None => Vec::new(),
+        Some(text) => text
+            .split(',')
+            .map(|code| {
+                serde_json::from_value::<Accessibility>(serde_json::Value::String(code.trim().to_owned()))
+                    .map(|a| name_of(&a))
+                    .map_err(|_| {
+                        AppError::invalid(
+                            "accessibility",
+                            "unknown_value",
+                            format!("unknown accessibility code '{}'", code.trim()),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let bbox = match query.bbox.as_deref() {
+        None => None,
+        Some(text) => {
+            let v = numbers("bbox", text, 4, "25.6,62.1,25.9,62.4")?;
+            in_range("bbox", v[0], v[1])?;
+            in_range("bbox", v[2], v[3])?;
+            if v[2] < v[0] || v[3] < v[1] {
+                return Err(AppError::invalid(
+                    "bbox",
+                    "empty_box",
+                    "east must be at least west and north at least south",
+                ));
+            }
+            Some([v[0], v[1], v[2], v[3]])
+        }
+    };
+    let near = match query.near.as_deref() {
+        None if query.radius_m.is_some() => {
+            return Err(AppError::invalid("radius_m", "without_near", "give near=lon,lat with radius_m"));
+        }
+        None => None,
+        Some(text) => {
+            let v = numbers("near", text, 2, "25.7473,62.2426")?;
+            in_range("near", v[0], v[1])?;
+            let radius = query.radius_m.unwrap_or(5_000);
+            if !(1..=500_000).contains(&radius) {
+                return Err(AppError::invalid("radius_m", "out_of_range", "use 1 to 500000 metres"));
+            }
+            Some(Near { lon: v[0], lat: v[1], radius_m: radius as f64 })
+        }
+    };
+    let search = match TextSearch::from_param(query.q.as_deref()) {
+        TextSearch::All => None,
+        TextSearch::Terms(terms) => Some(terms),
+        TextSearch::Nothing => return Ok(Page::empty(page.limit)),
+    };
+    let filter = VenueFilter {
+        municipality_code: query.municipality,
+        wellbeing_county_code: query.wellbeing_county,
+        kind: query.kind.map(|k| name_of(&k)),
+        organization_id: query.organization,
+        accessibility,
+        bbox,
+        near,
+        search,
+        updated_since: list.updated_since,
+        after: page.after,
+        limit: page.fetch_limit(),
+    };
+    let rows = repo::list(cx.conn().await?, &filter).await?;
+    Page::from_rows(rows, &page, |(r, d)| (*d, r.id))
+        .try_map(|(r, d)| Ok((Venue::try_from(r)?, d.map(|mm| mm as f64 / 1000.0))))
+}
+
+pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Venue, AppError> {
+    repo::get(cx.conn().await?, id).await?.ok_or(AppError::NotFound).and_then(Venue::try_from)
+}
+
+/// Named organisations must exist (409 naming the field); the municipality must be in the
+/// area register today (422; the database checks it too).
+async fn organizations_exist(conn: &mut crate::db::Conn, fields: &VenueFields) -> Result<(), AppError> {
+    let code = &fields.address.municipality_code;
+    if crate::repo::areas::get_valid_on(conn, "municipality", code, Utc::now().date_naive()).await?.is_none() {
+        return Err(AppError::invalid(
+            "address.municipality_code",
+            "unknown_area",
+            format!("{code} is not a municipality in the area register"),
+        ));
+    }
+    let named: Vec<(&str, Uuid)> = std::iter::once(("owner_organization_id", fields.owner_organization_id))
+        .chain(fields.operator_organization_id.map(|o| ("operator_organization_id", o)))
+        .collect();
+    let ids: Vec<Uuid> = named.iter().map(|(_, id)| *id).collect();
+    match first_missing(conn, &ids).await? {
+        Some(i) => Err(AppError::Conflict { detail: format!("{}: no such organisation", named[i].0) }),
+        None => Ok(()),
+    }
+}
+
+pub async fn create(cx: &mut Cx<'_>, fields: VenueFields) -> Result<Venue, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    access::can_keep(actor, fields.owner_organization_id)?;
+    validation::check(&fields)?;
+    fields.check_rules()?;
+    organizations_exist(conn, &fields).await?;
+    conn.transaction(async |tx| {
+        let created = Venue::try_from(repo::insert(tx, Uuid::now_v7(), &fields.into_row()?).await?)?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        Ok(created)
+    })
+    .await
+}
+
+pub async fn update(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch, patch: serde_json::Value) -> Result<Venue, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = Venue::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can_keep(actor, before.fields.owner_organization_id)?;
+        if_match.check_required(before.version)?;
+        let fields = merge_patch::apply(&before.fields, &patch)?;
+        // Handing the venue to another organisation needs a say there too.
+        access::can_keep(actor, fields.owner_organization_id)?;
+        validation::check(&fields)?;
+        fields.check_rules()?;
+        organizations_exist(tx, &fields).await?;
+        let after = Venue::try_from(repo::update(tx, id, &fields.into_row()?).await?)?;
+        if after.fields.address.municipality_code != before.fields.address.municipality_code {
+            crate::repo::event_series::occurrences::refresh_areas_of_venue(tx, id).await?;
+        }
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Deletes a venue that no series uses (409 otherwise); its bookings go with it.
+pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let before = Venue::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
+        access::can_keep(actor, before.fields.owner_organization_id)?;
+        if_match.check_required(before.version)?;
+        repo::delete(tx, id).await?;
+        audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,262 @@
+//! `/api/v1/event-series`: single events, recurring activities and umbrella series, with their
+//! occurrences, calendars, attendance and costs; `/api/v1/occurrences` is the flat "what is
+//! on" view across all series. Anonymous callers see published series only.
+
+pub mod costs;
+pub mod occurrences;
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::context::Cx;
+use crate::domain::event_series::schedule::Schedule;
+use crate::domain::event_series::{
+    self as series, ActivityType, AttendanceMode, EventSeries, EventStatus, Organizer, Price, PublicationStatus,
+    Registration, SeriesFields, SeriesKind, SeriesQuery, TargetGroup,
+};
+use crate::domain::types::images::Image;
+use crate::domain::types::localized::LocalizedText;
+use crate::domain::types::pagination::ListQuery;
+use crate::domain::types::precondition::IfMatch;
+use crate::error::AppError;
+use crate::http::common::{
+    Body, IF_MATCH, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+};
+
+/// An event series.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01938000-0000-7000-8000-000000000010", "title": {"fi": "Seniorikahvila", "sv": "Seniorcafé"},
+    "summary": null, "description": null, "kind": "recurring", "activity_type": "ongoing_activity", "parent_id": null,
+    "publisher_id": "01930000-0000-7000-8000-00000000000c",
+    "organizers": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "accepted": true},
+                   {"organization_id": "01930000-0000-7000-8000-00000000000b", "accepted": false}],
+    "agreement_id": null, "venue_id": "01938000-0000-7000-8000-000000000001", "attendance_mode": "in_person",
+    "online_url": null, "target_groups": ["older_people"], "min_age": null, "max_age": null, "themes": [],
+    "languages": ["fi", "sv"], "interpretation": [], "keywords": [], "images": [], "price": {"is_free": true},
+    "registration": null, "responsible_contact_ids": [], "publication_status": "published", "event_status": "scheduled",
+    "sequence": 0, "schedule": {"timezone": "Europe/Helsinki", "start_date": "2026-03-03", "start_time": "10:00",
+    "end_time": "12:00", "duration_minutes": null, "all_day": false, "duration_days": null,
+    "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "rdates": [], "exdates": ["2026-03-17"]},
+    "occurrences_until": "2028-05-30", "created_at": "2026-02-01T08:00:00Z", "updated_at": "2026-02-01T08:00:00Z", "version": 1}))]
+pub struct SeriesView {
+    pub id: Uuid,
+    pub title: LocalizedText,
+    pub summary: Option<LocalizedText>,
+    pub description: Option<LocalizedText>,
+    pub kind: SeriesKind,
+    pub activity_type: ActivityType,
+    pub parent_id: Option<Uuid>,
+    pub publisher_id: Uuid,
+    /// Named organisers; `accepted: false` ones are invited and not yet organisers.
+    pub organizers: Vec<Organizer>,
+    pub agreement_id: Option<Uuid>,
+    pub venue_id: Option<Uuid>,
+    pub attendance_mode: AttendanceMode,
+    pub online_url: Option<String>,
+    pub target_groups: Vec<TargetGroup>,
+    pub min_age: Option<i32>,
+    pub max_age: Option<i32>,
+    pub themes: Vec<String>,
+    pub languages: Vec<String>,
+    pub interpretation: Vec<String>,
+    pub keywords: Vec<String>,
+    pub images: Vec<Image>,
+    pub price: Price,
+    pub registration: Option<Registration>,
+    pub responsible_contact_ids: Vec<Uuid>,
+    pub publication_status: PublicationStatus,
+    pub event_status: EventStatus,
+    /// RFC 5545 SEQUENCE: goes up with every change of time, place or status.
+    pub sequence: i32,
+    pub schedule: Option<Schedule>,
+    /// Occurrences are listed up to this local day (the rolling horizon).
+    pub occurrences_until: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<EventSeries> for SeriesView {
+    fn from(s: EventSeries) -> Self {
+        let f = s.fields;
+        SeriesView {
+            id: s.id,
+            title: f.title,
+            summary: f.summary,
+            description: f.description,
+            kind: f.kind,
+            activity_type: f.activity_type,
+            parent_id: f.parent_id,
+            publisher_id: f.publisher_id,
+            organizers: s.organizers,
+            agreement_id: f.agreement_id,
+            venue_id: f.venue_id,
+            attendance_mode: f.attendance_mode,
+            online_url: f.online_url,
+            target_groups: f.target_groups,
+            min_age: f.min_age,
+            max_age: f.max_age,
+            themes: f.themes,
+            languages: f.languages,
+            interpretation: f.interpretation,
+            keywords: f.keywords,
+            images: f.images,
+            price: f.price,
+            registration: f.registration,
+            responsible_contact_ids: f.responsible_contact_ids,
+            publication_status: f.publication_status,
+            event_status: f.event_status,
+            sequence: s.sequence,
+            schedule: f.schedule,
+            occurrences_until: s.materialized_until,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+impl Versioned for SeriesView {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<SeriesView, AppError> {
+    series::get(cx, id).await.map(SeriesView::from)
+}
+
+/// List series: published ones, and drafts of organisations you belong to.
+#[utoipa::path(
+    operation_id = "list_event_series",
+    tag = "event-series",
+    params(SeriesQuery, ListQuery),
+    responses((status = 200, description = "A page of series", body = ListResponse<SeriesView>), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/event-series")]
+pub async fn list(mut cx: Cx<'static>, query: Listing<SeriesQuery>) -> Result<Listed<SeriesView>, AppError> {
+    let page = series::list(&mut cx, query.filters, &query.list).await?;
+    Ok(Listed::from_page(page, SeriesView::from))
+}
+
+/// Read one series.
+#[utoipa::path(
+    operation_id = "get_event_series",
+    tag = "event-series",
+    params(("id" = Uuid, Path, description = "Series id"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    responses((status = 200, description = "The series", body = SeriesView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/event-series/{id}")]
+pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
+    Tagged::of(&current(&mut cx, id.into_inner()).await?)
+}
+
+/// Create a series (a coordinator or org admin of the publisher). Organisers you coordinate
+/// accept at once; the others are invited. Occurrences are derived at once.
+#[utoipa::path(
+    operation_id = "create_event_series",
+    tag = "event-series",
+    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
+    request_body = SeriesFields,
+    responses((status = 201, description = "Created", body = SeriesView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/event-series")]
+pub async fn create(mut cx: Cx<'static>, body: Body<SeriesFields>) -> Result<HttpResponse, AppError> {
+    let view = SeriesView::from(series::create(&mut cx, body.into_inner()).await?);
+    Ok(created(format!("/api/v1/event-series/{}", view.id), &view))
+}
+
+/// Change a series (coordinators of organisers that accepted). A changed schedule or venue
+/// re-derives the occurrences; those that remain keep their overrides and attendance.
+/// A named organisation's coordinator may take it off `organizer_ids`.
+#[utoipa::path(
+    operation_id = "update_event_series",
+    tag = "event-series",
+    params(("id" = Uuid, Path, description = "Series id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    request_body(content = SeriesFields, content_type = "application/merge-patch+json",
+                 description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
+    responses((status = 200, description = "Updated", body = SeriesView, headers(("ETag" = String))), WriteErrors),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/event-series/{id}")]
+pub async fn update(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<serde_json::Value>,
+) -> Result<Tagged, AppError> {
+    let id = id.into_inner();
+    let result = series::update(&mut cx, id, if_match, body.into_inner()).await;
+    Tagged::of(&SeriesView::from(or_stale(result, async || current(&mut cx, id).await).await?))
+}
+
+/// Delete a series and its occurrences (the publisher's coordinators). With attendance on
+/// record it is 409: cancel it instead (`event_status: cancelled`).
+#[utoipa::path(
+    operation_id = "delete_event_series",
+    tag = "event-series",
+    params(("id" = Uuid, Path, description = "Series id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    responses((status = 204, description = "Deleted"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/event-series/{id}")]
+pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let result = series::delete(&mut cx, id, if_match).await;
+    or_stale(result, async || current(&mut cx, id).await).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The body of an acceptance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizerAcceptance {
+    /// The named organisation that accepts; you coordinate or administer it.
+    pub organization_id: Uuid,
+}
+
+/// Accept your organisation's place among the organisers: from now on it is shown as one,
+/// its coordinators edit, and it can carry cost shares.
+#[utoipa::path(
+    operation_id = "accept_event_series",
+    tag = "event-series",
+    params(("id" = Uuid, Path, description = "Series id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    request_body = OrganizerAcceptance,
+    responses((status = 200, description = "Accepted", body = SeriesView, headers(("ETag" = String))), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/event-series/{id}/acceptances")]
+pub async fn accept(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<OrganizerAcceptance>,
+) -> Result<Tagged, AppError> {
+    let id = id.into_inner();
+    let result = series::accept(&mut cx, id, body.into_inner().organization_id, if_match).await;
+    Tagged::of(&SeriesView::from(or_stale(result, async || current(&mut cx, id).await).await?))
+}
+
+/// The series as an RFC 5545 calendar: one event with its RRULE, RDATE and EXDATE in the
+/// series' zone (with VTIMEZONE), and an event with RECURRENCE-ID for each cancelled or moved
+/// occurrence. The UID is stable; SEQUENCE follows the series.
+#[utoipa::path(
+    operation_id = "get_event_series_calendar",
+    tag = "event-series",
+    params(("id" = Uuid, Path, description = "Series id")),
+    responses((status = 200, description = "A VCALENDAR", body = String, content_type = "text/calendar"), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/event-series/{id}/calendar.ics")]
+pub async fn calendar(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
+    let body = series::calendar::calendar(&mut cx, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(body))
+}

@@ -1,0 +1,70 @@
+//! Cost items of event series.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::event_series_cost_items as items;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = items, check_for_backend(diesel::pg::Pg))]
+pub struct CostItemRow {
+    pub id: Uuid,
+    pub series_id: Uuid,
+    pub category: String,
+    pub basis: String,
+    pub amount_cents: i64,
+    pub shares: serde_json::Value,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = items, treat_none_as_null = true)]
+pub struct CostItemWrite {
+    pub category: String,
+    pub basis: String,
+    pub amount_cents: i64,
+    pub shares: serde_json::Value,
+    pub description: Option<String>,
+}
+
+pub async fn of_series(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<CostItemRow>> {
+    items::table
+        .filter(items::series_id.eq(series_id))
+        .select(CostItemRow::as_select())
+        .order(items::id)
+        .load(conn)
+        .await
+}
+
+pub async fn lock(conn: &mut Conn, series_id: Uuid, id: Uuid) -> QueryResult<Option<CostItemRow>> {
+    items::table
+        .filter(items::series_id.eq(series_id))
+        .filter(items::id.eq(id))
+        .select(CostItemRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(conn: &mut Conn, id: Uuid, series_id: Uuid, row: &CostItemWrite) -> QueryResult<CostItemRow> {
+    diesel::insert_into(items::table)
+        .values((items::id.eq(id), items::series_id.eq(series_id), row))
+        .returning(CostItemRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(conn: &mut Conn, id: Uuid, row: &CostItemWrite) -> QueryResult<CostItemRow> {
+    diesel::update(items::table.find(id)).set(row).returning(CostItemRow::as_returning()).get_result(conn).await
+}
+
+pub async fn delete(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(items::table.find(id)).execute(conn).await
+}

@@ -1,0 +1,125 @@
+//! Bookings of venues.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::Conn;
+use crate::repo::schema::venue_bookings;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = venue_bookings, check_for_backend(diesel::pg::Pg))]
+pub struct BookingRow {
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    pub organization_id: Uuid,
+    pub occurrence_id: Option<Uuid>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub status: String,
+    pub rent_cents: i64,
+    pub note: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = venue_bookings)]
+pub struct BookingWrite {
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    pub organization_id: Uuid,
+    pub occurrence_id: Option<Uuid>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub rent_cents: i64,
+    pub note: Option<String>,
+    pub created_by: Option<Uuid>,
+}
+
+/// Bookings of a venue that end after `from` and start before `to`, in start order.
+pub struct BookingFilter {
+    pub venue_id: Uuid,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub include_cancelled: bool,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+pub async fn list(conn: &mut Conn, f: &BookingFilter) -> QueryResult<Vec<BookingRow>> {
+    let mut query = venue_bookings::table
+        .filter(venue_bookings::venue_id.eq(f.venue_id))
+        .select(BookingRow::as_select())
+        .into_boxed();
+    if !f.include_cancelled {
+        query = query.filter(venue_bookings::status.eq("confirmed"));
+    }
+    if let Some(from) = f.from {
+        query = query.filter(venue_bookings::ends_at.gt(from));
+    }
+    if let Some(to) = f.to {
+        query = query.filter(venue_bookings::starts_at.lt(to));
+    }
+    if let Some((start, id)) = f.after {
+        query = query.filter(
+            venue_bookings::starts_at.gt(start).or(venue_bookings::starts_at.eq(start).and(venue_bookings::id.gt(id))),
+        );
+    }
+    query.order((venue_bookings::starts_at, venue_bookings::id)).limit(f.limit).load(conn).await
+}
+
+pub async fn get(conn: &mut Conn, venue_id: Uuid, id: Uuid) -> QueryResult<Option<BookingRow>> {
+    venue_bookings::table
+        .filter(venue_bookings::venue_id.eq(venue_id))
+        .filter(venue_bookings::id.eq(id))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn lock(conn: &mut Conn, venue_id: Uuid, id: Uuid) -> QueryResult<Option<BookingRow>> {
+    venue_bookings::table
+        .filter(venue_bookings::venue_id.eq(venue_id))
+        .filter(venue_bookings::id.eq(id))
+        .select(BookingRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(conn: &mut Conn, row: &BookingWrite) -> QueryResult<BookingRow> {
+    diesel::insert_into(venue_bookings::table).values(row).returning(BookingRow::as_returning()).get_result(conn).await
+}
+
+/// A confirmed booking of the venue that overlaps the range (the one a new booking lost to).
+pub async fn overlapping(
+    conn: &mut Conn,
+    venue_id: Uuid,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> QueryResult<Option<BookingRow>> {
+    venue_bookings::table
+        .filter(venue_bookings::venue_id.eq(venue_id))
+        .filter(venue_bookings::status.eq("confirmed"))
+        .filter(venue_bookings::starts_at.lt(ends_at))
+        .filter(venue_bookings::ends_at.gt(starts_at))
+        .select(BookingRow::as_select())
+        .order(venue_bookings::starts_at)
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn cancel(conn: &mut Conn, id: Uuid) -> QueryResult<BookingRow> {
+    diesel::update(venue_bookings::table.find(id))
+        .set(venue_bookings::status.eq("cancelled"))
+        .returning(BookingRow::as_returning())
+        .get_result(conn)
+        .await
+}

@@ -1,0 +1,522 @@
+//! Event series: drafts are invisible to outsiders, naming an organiser is an invitation, the
+//! schedule becomes occurrences in local time across daylight-saving changes, overrides and
+//! attendance survive schedule changes, the flat list and its filters, the calendar, and cost
+//! allocation exact to the cent.
+
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+use yhdyspinta::domain::access::Scope;
+
+use crate::support::{As, Personas, TestApp, TestResponse, all, json};
+use crate::venues::{VENUES, venue, venue_body};
+
+const SERIES: &str = "/api/v1/event-series";
+const OCCURRENCES: &str = "/api/v1/occurrences";
+
+fn cafe(p: &Personas, venue: &str, status: &str) -> Value {
+    json!({"title": {"fi": "Seniorikahvila", "sv": "Seniorcafé"}, "kind": "recurring",
+           "activity_type": "ongoing_activity", "organizer_ids": [p.org], "publisher_id": p.org,
+           "venue_id": venue, "target_groups": ["older_people"], "languages": ["fi", "sv"],
+           "price": {"is_free": true}, "publication_status": status,
+           "schedule": {"timezone": "Europe/Helsinki", "start_date": "2026-03-03", "start_time": "10:00",
+                        "end_time": "12:00", "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-03-17"]}})
+}
+
+async fn create(app: &TestApp, p: &Personas, body: Value) -> Value {
+    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body))).await;
+    res.assert_status(201);
+    res.json()
+}
+
+fn data(res: &TestResponse) -> Vec<Value> {
+    res.json()["data"].as_array().unwrap().clone()
+}
+
+async fn occurrences(app: &TestApp, p: &Personas, series: &str) -> Vec<Value> {
+    let res = app
+        .call(p.request(As::Member, TestRequest::get().uri(&format!("{SERIES}/{series}/occurrences?limit=200"))))
+        .await;
+    res.assert_status(200);
+    data(&res)
+}
+
+fn patch(uri: &str, body: Value) -> TestRequest {
+    json(TestRequest::patch().uri(uri), body).insert_header(("if-match", "*"))
+}
+
+#[actix_web::test]
+async fn a_weekly_series_becomes_occurrences_in_local_time_across_the_clock_change() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let s = create(&app, &p, cafe(&p, &venue_id, "published")).await;
+    let id = s["id"].as_str().unwrap();
+    assert_eq!(s["organizers"], json!([{"organization_id": p.org, "accepted": true}]));
+    let all = occurrences(&app, &p, id).await;
+    let starts: Vec<&str> = all.iter().map(|o| o["start"].as_str().unwrap()).collect();
+    // Nine (the 17th is an EXDATE); 10:00 local is 08:00Z in winter and 07:00Z from 29 March.
+    assert_eq!(starts.len(), 9);
+    assert_eq!(
+        &starts[..4],
+        ["2026-03-03T08:00:00Z", "2026-03-10T08:00:00Z", "2026-03-24T08:00:00Z", "2026-03-31T07:00:00Z"]
+    );
+    assert_eq!(all[0]["end"], "2026-03-03T10:00:00Z");
+    assert_eq!(all[0]["municipality_code"], "179");
+    assert_eq!(all[0]["wellbeing_county_code"], "15");
+    // The window is an overlap: an occurrence running at `from` is included.
+    let res = app.get(&format!("{SERIES}/{id}/occurrences?from=2026-03-03T09:00:00Z&to=2026-03-10T08:00:01Z")).await;
+    assert_eq!(data(&res).len(), 2);
+    // Invalid rules name the offending part.
+    let mut bad = cafe(&p, &venue_id, "published");
+    bad["schedule"]["rrule"] = json!("FREQ=WEEKLY;BYDAY=TU;BYHOUR=10");
+    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), bad.clone()))).await;
+    let problem = res.assert_problem(422);
+    assert_eq!(problem["errors"][0]["field"], "schedule.rrule");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("BYHOUR"), "{problem}");
+    bad["schedule"]["rrule"] = json!("FREQ=WEEKLY;BYDAY=XY");
+    let problem = app
+        .call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), bad.clone())))
+        .await
+        .assert_problem(422);
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("XY"), "{problem}");
+    bad["schedule"]["rrule"] = json!("FREQ=WEEKLY;BYDAY=WE");
+    let problem = app
+        .call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), bad.clone())))
+        .await
+        .assert_problem(422);
+    assert_eq!(problem["errors"][0]["field"], "schedule.start_date");
+    bad["schedule"]["rrule"] = json!("FREQ=WEEKLY;BYDAY=TU");
+    bad["schedule"]["timezone"] = json!("Europe/Jyväskylä");
+    let problem =
+        app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), bad))).await.assert_problem(422);
+    assert_eq!(problem["errors"][0]["field"], "schedule.timezone");
+}
+
+#[actix_web::test]
+async fn drafts_exist_only_for_the_named_organisations() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let draft = create(&app, &p, cafe(&p, &venue_id, "draft")).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let occurrence = occurrences(&app, &p, &id).await[0]["id"].as_str().unwrap().to_owned();
+    let readers = [
+        (As::Anonymous, 404),
+        (As::Outsider, 404),
+        (As::Client, 404),
+        (As::Member, 200),
+        (As::Coordinator, 200),
+        (As::PlatformAdmin, 200),
+    ];
+    for path in [
+        format!("{SERIES}/{id}"),
+        format!("{SERIES}/{id}/occurrences"),
+        format!("{SERIES}/{id}/occurrences/{occurrence}"),
+        format!("{SERIES}/{id}/calendar.ics"),
+    ] {
+        app.access_matrix(&p, &readers, || TestRequest::get().uri(&path)).await;
+    }
+    for (who, count) in [(As::Anonymous, 0), (As::Outsider, 0), (As::Member, 1)] {
+        let res = app.call(p.request(who, TestRequest::get().uri(SERIES))).await;
+        assert_eq!(data(&res).len(), count, "{who:?}");
+        let res =
+            app.call(p.request(who, TestRequest::get().uri(&format!("{OCCURRENCES}?from=2026-01-01T00:00:00Z")))).await;
+        assert_eq!(data(&res).is_empty(), count == 0, "{who:?}");
+    }
+    // Writes: outsiders cannot tell the draft exists (the anonymous are asked to sign in first).
+    let writers =
+        [(As::Anonymous, 401), (As::Outsider, 404), (As::Member, 403), (As::Coordinator, 200), (As::OrgAdmin, 200)];
+    app.access_matrix(&p, &writers, || {
+        patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "Kahvia ja juttua"}}))
+    })
+    .await;
+    app.access_matrix(&p, &writers, || {
+        patch(&format!("{SERIES}/{id}/occurrences/{occurrence}"), json!({"status": "scheduled"}))
+    })
+    .await;
+    // Published: everyone reads, writers are as before (now 401 for the anonymous).
+    app.call(p.request(As::Coordinator, patch(&format!("{SERIES}/{id}"), json!({"publication_status": "published"}))))
+        .await
+        .assert_status(200);
+    app.access_matrix(&p, &all(200), || TestRequest::get().uri(&format!("{SERIES}/{id}"))).await;
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403), (As::Client, 403)], || {
+        patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "x"}}))
+    })
+    .await;
+    let creators =
+        [(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403), (As::Client, 403), (As::Coordinator, 201)];
+    app.access_matrix(&p, &creators, || json(TestRequest::post().uri(SERIES), cafe(&p, &venue_id, "draft"))).await;
+    // Authorisation before validation.
+    let mut broken = cafe(&p, &venue_id, "draft");
+    broken["schedule"]["rrule"] = json!("nonsense");
+    app.access_matrix(&p, &[(As::Outsider, 403), (As::Coordinator, 422)], || {
+        json(TestRequest::post().uri(SERIES), broken.clone())
+    })
+    .await;
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403)], || {
+        TestRequest::delete().uri(&format!("{SERIES}/{id}")).insert_header(("if-match", "*"))
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_named_organiser_counts_only_after_its_own_coordinator_accepts() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut body = cafe(&p, &venue_id, "published");
+    body["organizer_ids"] = json!([p.org, p.other_org]);
+    let s = create(&app, &p, body).await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    assert_eq!(s["organizers"][1], json!({"organization_id": p.other_org, "accepted": false}));
+    // Not an organiser yet: not found under its name, cannot edit, carries no costs.
+    let res = app.get(&format!("{OCCURRENCES}?from=2026-01-01T00:00:00Z&organization={}", p.other_org)).await;
+    assert!(data(&res).is_empty());
+    app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "x"}}))))
+        .await
+        .assert_status(403);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{SERIES}/{id}/cost-items")),
+                json!({"category": "refreshments", "basis": "per_occurrence", "amount": "10.00",
+                       "shares": [{"organization_id": p.org, "percent": "50"}, {"organization_id": p.other_org, "percent": "50"}]}),
+            ),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "shares[1].organization_id");
+    // Only its own admin accepts.
+    let accept = || {
+        json(TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")), json!({"organization_id": p.other_org}))
+            .insert_header(("if-match", "*"))
+    };
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Coordinator, 403), (As::Member, 403)], accept).await;
+    let res = app.call(p.request(As::Outsider, accept())).await;
+    res.assert_status(200);
+    assert_eq!(res.json()["organizers"][1]["accepted"], true);
+    let res = app.get(&format!("{OCCURRENCES}?from=2026-01-01T00:00:00Z&organization={}", p.other_org)).await;
+    assert_eq!(data(&res).len(), 9);
+    app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "x"}}))))
+        .await
+        .assert_status(200);
+    // It may leave; the publisher cannot be removed.
+    let res =
+        app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"organizer_ids": [p.org]})))).await;
+    res.assert_status(200);
+    // The publisher stays an organiser whatever the list says; the other is invited anew.
+    let res = app
+        .call(p.request(As::Coordinator, patch(&format!("{SERIES}/{id}"), json!({"organizer_ids": [p.other_org]}))))
+        .await;
+    res.assert_status(200);
+    assert_eq!(
+        res.json()["organizers"],
+        json!([{"organization_id": p.org, "accepted": true}, {"organization_id": p.other_org, "accepted": false}])
+    );
+}
+
+#[actix_web::test]
+async fn overrides_and_attendance_survive_a_schedule_change() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let (other_venue, _) = venue(&app, &p, venue_body(&p, "Yhteistyöaula", "837", 23.7610, 61.4978)).await;
+    let s = create(&app, &p, cafe(&p, &venue_id, "published")).await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    let before = occurrences(&app, &p, &id).await;
+    let (first, second, third) =
+        (before[0]["id"].as_str().unwrap(), before[1]["id"].as_str().unwrap(), before[2]["id"].as_str().unwrap());
+    let url = |o: &str| format!("{SERIES}/{id}/occurrences/{o}");
+    // Cancel the second, move the third an hour later and to Tampere.
+    let res = app.call(p.request(As::Coordinator, patch(&url(second), json!({"status": "cancelled"})))).await;
+    res.assert_status(200);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(
+                &url(third),
+                json!({"start": "2026-03-24T09:00:00Z", "end": "2026-03-24T11:00:00Z", "venue_id": other_venue}),
+            ),
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json()["moved"], true);
+    assert_eq!(res.json()["municipality_code"], "837");
+    // Attendance of the first (it is in the past).
+    let attendance = format!("{}/attendance", url(first));
+    let put = |body: Value| json(TestRequest::put().uri(&attendance), body);
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Client, 403)], || {
+        put(json!({"participants": 23}))
+    })
+    .await;
+    let res = app
+        .call(p.request(
+            As::Member,
+            put(json!({"participants": 23, "volunteers": 3, "by_age_group": {"65+": 20, "unknown": 3}})),
+        ))
+        .await;
+    res.assert_status(201);
+    let res = app.call(p.request(As::Member, put(json!({"participants": 23, "by_age_group": {"65+": 20}})))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "by_age_group");
+    let res =
+        app.call(p.request(As::Member, put(json!({"participants": 24})).insert_header(("if-match", "\"7\"")))).await;
+    res.assert_problem(412);
+    let res =
+        app.call(p.request(As::Member, put(json!({"participants": 25})).insert_header(("if-match", "\"1\"")))).await;
+    res.assert_status(200);
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 200)], || {
+        TestRequest::get().uri(&attendance)
+    })
+    .await;
+    // A cancelled occurrence takes no attendance.
+    let res = app
+        .call(p.request(
+            As::Member,
+            json(TestRequest::put().uri(&format!("{}/attendance", url(second))), json!({"participants": 1})),
+        ))
+        .await;
+    res.assert_status(409);
+
+    // The group moves to 13:00-15:00 and ends sooner: the remaining occurrences keep their ids,
+    // overrides and attendance; the ones past the new end are gone.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(&format!("{SERIES}/{id}"), json!({"schedule": {"start_time": "13:00", "end_time": "15:00", "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=5"}})),
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json()["sequence"], s["sequence"].as_i64().unwrap() + 3);
+    let after = occurrences(&app, &p, &id).await;
+    assert_eq!(after.len(), 4, "{after:#?}");
+    assert_eq!(after[0]["id"], before[0]["id"]);
+    assert_eq!(after[0]["start"], "2026-03-03T11:00:00Z");
+    let cancelled = after.iter().find(|o| o["id"] == second).unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    let moved = after.iter().find(|o| o["id"] == third).unwrap();
+    assert_eq!(
+        (moved["start"].as_str(), moved["scheduled_start"].as_str()),
+        (Some("2026-03-24T09:00:00Z"), Some("2026-03-24T11:00:00Z"))
+    );
+    assert_eq!(moved["venue_id"], json!(other_venue));
+    let res = app.call(p.request(As::Member, TestRequest::get().uri(&attendance))).await;
+    assert_eq!(res.json()["participants"], 25);
+    // With attendance on record the series is cancelled, not deleted.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            TestRequest::delete().uri(&format!("{SERIES}/{id}")).insert_header(("if-match", "*")),
+        ))
+        .await;
+    res.assert_status(409);
+    // The venue is in use.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            TestRequest::delete().uri(&format!("{VENUES}/{venue_id}")).insert_header(("if-match", "*")),
+        ))
+        .await;
+    res.assert_status(409);
+}
+
+#[actix_web::test]
+async fn the_flat_list_filters_and_collapses_series() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (jkl, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let (tre, _) = venue(&app, &p, venue_body(&p, "Yhteistyöaula", "837", 23.7610, 61.4978)).await;
+    let cafe_id = create(&app, &p, cafe(&p, &jkl, "published")).await["id"].as_str().unwrap().to_owned();
+    let mut help = cafe(&p, &tre, "published");
+    help["title"] = json!({"fi": "Digiapu"});
+    help["activity_type"] = json!("support");
+    help["target_groups"] = json!(["all_residents"]);
+    help["languages"] = json!(["fi"]);
+    help["price"] = json!({"is_free": false, "info": {"fi": "2 €"}});
+    help["schedule"] = json!({"start_date": "2026-03-05", "start_time": "14:00", "duration_minutes": 60,
+                              "rrule": "FREQ=MONTHLY;BYDAY=1TH;COUNT=6"});
+    let help_id = create(&app, &p, help).await["id"].as_str().unwrap().to_owned();
+    let series_of = |res: &TestResponse| -> Vec<String> {
+        data(res).iter().map(|o| o["series"]["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let q = |query: &str| format!("{OCCURRENCES}?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&{query}");
+    let res = app.get(&q("")).await;
+    res.assert_status(200);
+    assert_eq!(series_of(&res).len(), 4 + 1);
+    assert_eq!(data(&res)[0]["series"]["title"]["fi"], "Seniorikahvila");
+    for (query, expected) in [
+        ("wellbeing_county=08", vec![&help_id]),
+        ("municipality=179", vec![&cafe_id, &cafe_id, &cafe_id, &cafe_id]),
+        (&format!("venue={tre}"), vec![&help_id]),
+        ("target_group=older_people", vec![&cafe_id, &cafe_id, &cafe_id, &cafe_id]),
+        ("language=sv", vec![&cafe_id, &cafe_id, &cafe_id, &cafe_id]),
+        ("activity_type=support", vec![&help_id]),
+        ("is_free=false", vec![&help_id]),
+        ("weekday=th", vec![&help_id]),
+        ("weekday=tu,th&q=digi", vec![&help_id]),
+        ("collapse=series", vec![&cafe_id, &help_id]),
+    ] {
+        let res = app.get(&q(query)).await;
+        res.assert_status(200);
+        let got = series_of(&res);
+        assert_eq!(got.iter().collect::<Vec<_>>(), expected, "{query}");
+    }
+    // collapse=series gives each series' first occurrence that is not cancelled.
+    let first = occurrences(&app, &p, &cafe_id).await[0]["id"].as_str().unwrap().to_owned();
+    app.call(p.request(
+        As::Coordinator,
+        patch(&format!("{SERIES}/{cafe_id}/occurrences/{first}"), json!({"status": "cancelled"})),
+    ))
+    .await
+    .assert_status(200);
+    let res = app.get(&q("collapse=series")).await;
+    let rows = data(&res);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[1]["series"]["id"].as_str(), rows[1]["start"].as_str()),
+        (Some(cafe_id.as_str()), Some("2026-03-10T08:00:00Z"))
+    );
+    let res = app.get(&q("status=cancelled")).await;
+    assert_eq!(data(&res).len(), 1);
+    // Pages follow one another without gaps.
+    let mut seen = Vec::new();
+    let mut url = q("limit=2");
+    loop {
+        let res = app.get(&url).await;
+        seen.extend(data(&res).iter().map(|o| o["id"].as_str().unwrap().to_owned()));
+        match res.json()["meta"]["next_cursor"].as_str() {
+            Some(c) => url = format!("{}&cursor={c}", q("limit=2")),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    for (query, field) in [("weekday=xx", "weekday"), ("municipality=1", "municipality")] {
+        assert_eq!(app.get(&q(query)).await.assert_problem(422)["errors"][0]["field"], field, "{query}");
+    }
+    app.get(&format!("{OCCURRENCES}?from=2026-03-01T00:00:00Z&to=2026-02-01T00:00:00Z")).await.assert_problem(422);
+}
+
+#[actix_web::test]
+async fn the_calendar_carries_the_rule_exceptions_overrides_and_zone() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let s = create(&app, &p, cafe(&p, &venue_id, "published")).await;
+    let id = s["id"].as_str().unwrap();
+    let all = occurrences(&app, &p, id).await;
+    let second = all[1]["id"].as_str().unwrap();
+    app.call(p.request(
+        As::Coordinator,
+        patch(&format!("{SERIES}/{id}/occurrences/{second}"), json!({"status": "cancelled"})),
+    ))
+    .await
+    .assert_status(200);
+    let res = app.get(&format!("{SERIES}/{id}/calendar.ics")).await;
+    res.assert_status(200);
+    assert!(res.header("content-type").unwrap().starts_with("text/calendar"));
+    let text = String::from_utf8(res.body.to_vec()).unwrap();
+    for line in [
+        &format!("UID:{id}@yhdyspinta"),
+        "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10",
+        "DTSTART;TZID=Europe/Helsinki:20260303T100000",
+        "DTEND;TZID=Europe/Helsinki:20260303T120000",
+        "EXDATE;TZID=Europe/Helsinki:20260317T100000",
+        "RECURRENCE-ID;TZID=Europe/Helsinki:20260310T100000",
+        "STATUS:CANCELLED",
+        "BEGIN:VTIMEZONE",
+        "TZID:Europe/Helsinki",
+        "SEQUENCE:1",
+    ] {
+        assert!(text.contains(line), "{line} missing in\n{text}");
+    }
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);
+}
+
+#[actix_web::test]
+async fn costs_are_allocated_to_the_cent_and_default_from_the_venue_and_agreement() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut body = cafe(&p, &venue_id, "published");
+    body["organizer_ids"] = json!([p.org, p.other_org]);
+    let id = create(&app, &p, body).await["id"].as_str().unwrap().to_owned();
+    app.call(
+        p.request(
+            As::Outsider,
+            json(
+                TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")),
+                json!({"organization_id": p.other_org}),
+            )
+            .insert_header(("if-match", "*")),
+        ),
+    )
+    .await
+    .assert_status(200);
+    let items = format!("{SERIES}/{id}/cost-items");
+    let add = |body: Value| json(TestRequest::post().uri(&items), body);
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Member, 403), (As::Client, 403)], || {
+        add(json!({"category": "other", "basis": "lump_sum", "amount": "1.00", "shares": [{"organization_id": p.org, "percent": "100"}]}))
+    })
+    .await;
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            add(json!({"category": "refreshments", "basis": "per_occurrence", "amount": "10.00",
+                       "shares": [{"organization_id": p.org, "percent": "33.33"}, {"organization_id": p.other_org, "percent": "66.67"}]})),
+        ))
+        .await;
+    res.assert_status(201);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            add(json!({"category": "refreshments", "basis": "per_occurrence", "amount": "1.00",
+                       "shares": [{"organization_id": p.org, "percent": "33.33"}, {"organization_id": p.other_org, "percent": "66.66"}]})),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "shares");
+    // Rent defaults from the venue: the publisher is an NGO and the terms are free for NGOs.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            add(json!({"category": "rent", "basis": "per_occurrence", "shares": [{"organization_id": p.org, "percent": "100"}]})),
+        ))
+        .await;
+    res.assert_status(201);
+    assert_eq!(res.json()["amount"], "0.00");
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            add(json!({"category": "materials", "basis": "per_participant", "amount": "0.10",
+                       "shares": [{"organization_id": p.org, "percent": "33.33"}, {"organization_id": p.other_org, "percent": "33.33"}]})),
+        ))
+        .await;
+    res.assert_status(422);
+    // Cancel one occurrence: eight are held.
+    let all = occurrences(&app, &p, &id).await;
+    let second = all[1]["id"].as_str().unwrap();
+    app.call(p.request(
+        As::Coordinator,
+        patch(&format!("{SERIES}/{id}/occurrences/{second}"), json!({"status": "cancelled"})),
+    ))
+    .await
+    .assert_status(200);
+    let url = format!("{SERIES}/{id}/cost-allocation?from=2026-01-01&to=2027-01-01");
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Client, 403), (As::Member, 200), (As::Outsider, 200)], || {
+        TestRequest::get().uri(&url)
+    })
+    .await;
+    let res = app.call(p.request(As::Member, TestRequest::get().uri(&url))).await;
+    let a = res.json();
+    assert_eq!(a["held_occurrences"], 8);
+    assert_eq!(a["total"], "80.00");
+    let shares = &a["items"][0]["shares"];
+    assert_eq!((shares[0]["amount"].as_str(), shares[1]["amount"].as_str()), (Some("26.66"), Some("53.34")));
+    let sum: f64 =
+        a["organizers"].as_array().unwrap().iter().map(|o| o["amount"].as_str().unwrap().parse::<f64>().unwrap()).sum();
+    assert!((sum - 80.0).abs() < 1e-9);
+    app.call(p.request(
+        As::Member,
+        TestRequest::get().uri(&format!("{SERIES}/{id}/cost-allocation?from=2027-01-01&to=2026-01-01")),
+    ))
+    .await
+    .assert_problem(422);
+}
