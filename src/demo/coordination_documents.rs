@@ -39,6 +39,8 @@ fn row(
         content: content.to_owned(),
         responsible: Responsible { organization_ids: orgs.to_vec(), contact_ids: vec![] },
         status: EntryStatus::Planned,
+        event_series_id: None,
+        venue_id: None,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Demo data modelled on the operating models the service supports: Pirkanmaa (Tampere and
 //! the Hervanta health station), Keski-Suomi (meeting-place activity), Keski-Uusimaa
 //! (Keusote's health-promotion network), with NGOs and a parish, their contact persons, and
-//! two partnership agreements, and the Keski-Suomi meeting place's shared coordination document.
+//! two partnership agreements, the Keski-Suomi meeting place's shared coordination document,
+//! and venues with their event series, occurrences, attendance and costs.
 //! Organisations are real
 //! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
 //!
@@ -14,6 +15,7 @@
 mod agreements;
 mod contacts;
 mod coordination_documents;
+mod event_series;
 mod identity;
 mod organizations;
 
@@ -56,5 +58,6 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     inserted += identity::seed(conn).await?;
     inserted += agreements::seed(conn, keys).await?;
     inserted += coordination_documents::seed(conn).await?;
+    inserted += event_series::seed(conn).await?;
     Ok(inserted)
 }

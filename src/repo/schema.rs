@@ -339,6 +339,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        event_series_id -> Nullable<Uuid>,
     }
 }
 
@@ -367,6 +368,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        event_series_id -> Nullable<Uuid>,
+        venue_id -> Nullable<Uuid>,
     }
 }
 

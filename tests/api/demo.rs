@@ -130,3 +130,70 @@ async fn the_meeting_place_coordination_document_has_a_season_edited_by_three_or
     let csv = get(format!("/api/v1/coordination-documents/{id}/export.csv?dialect=fi")).await;
     assert!(String::from_utf8_lossy(&csv.assert_status(200).body).contains("Seniorikahvila"));
 }
+
+#[actix_web::test]
+async fn demo_meeting_places_have_series_occurrences_attendance_and_costs() {
+    use actix_web::test::TestRequest;
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
+    let lobbies = app.get("/api/v1/venues?kind=collaboration_lobby&municipality=837").await.assert_status(200).json();
+    assert_eq!(lobbies["data"].as_array().unwrap().len(), 2);
+    let olotila = app.get("/api/v1/venues?q=olotila").await.json()["data"][0]["id"].as_str().unwrap().to_owned();
+    let series = app.get(&format!("/api/v1/event-series?venue={olotila}")).await.json();
+    let titles: Vec<&str> =
+        series["data"].as_array().unwrap().iter().map(|s| s["title"]["fi"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        ["Seniorikahvila", "Digiapu: kysy kännykästä ja tietokoneesta", "Ikäihmisten viikon hyvinvointitori"]
+    );
+    let cafe = &series["data"][0];
+    let cafe_id = cafe["id"].as_str().unwrap();
+    // The county is invited, not an organiser yet.
+    assert_eq!(cafe["organizers"].as_array().unwrap().iter().filter(|o| o["accepted"] == true).count(), 2);
+    // What is on in Keski-Suomi in the autumn: the café weekly, one cancelled and one moved.
+    let autumn = app
+        .get("/api/v1/occurrences?wellbeing_county=15&from=2026-09-01T00:00:00Z&to=2026-11-01T00:00:00Z&limit=200")
+        .await
+        .json();
+    let rows = autumn["data"].as_array().unwrap();
+    assert!(rows.iter().any(|o| o["status"] == "cancelled"));
+    assert!(rows.iter().any(|o| o["moved"] == true));
+    assert_eq!(rows.iter().filter(|o| o["series"]["id"] == cafe_id).count(), 9);
+    // Attendance is recorded for the past, and costs are shared.
+    let login = |email: &str| {
+        let email = email.to_owned();
+        let app = &app;
+        async move {
+            let res = app
+                .call(crate::support::json(
+                    TestRequest::post().uri("/api/v1/auth/token"),
+                    serde_json::json!({"grant_type": "password", "username": email, "password": yhdyspinta::demo::DEMO_PASSWORD}),
+                ))
+                .await;
+            res.json()["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let token = login("koordinaattori@seniorikammari.example").await;
+    let first = rows.iter().find(|o| o["series"]["id"] == cafe_id).unwrap()["id"].as_str().unwrap();
+    let res = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/event-series/{cafe_id}/occurrences/{first}/attendance"))
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await;
+    assert!(res.assert_status(200).json()["participants"].as_i64().unwrap() >= 18);
+    let res = app
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/event-series/{cafe_id}/cost-allocation?from=2026-09-01&to=2026-11-01"))
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await;
+    let allocation = res.assert_status(200).json();
+    assert_eq!(allocation["held_occurrences"], 8);
+    assert_eq!(allocation["total"], "100.00");
+    let calendar = app.get(&format!("/api/v1/event-series/{cafe_id}/calendar.ics")).await;
+    let text = String::from_utf8(calendar.assert_status(200).body.to_vec()).unwrap();
+    assert_eq!(text.matches("RECURRENCE-ID").count(), 2);
+}

@@ -520,3 +520,52 @@ async fn costs_are_allocated_to_the_cent_and_default_from_the_venue_and_agreemen
     .await
     .assert_problem(422);
 }
+
+#[actix_web::test]
+async fn coordination_documents_refer_to_series_and_venues_they_can_see() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let id = create(&app, &p, cafe(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+    let docs = "/api/v1/coordination-documents";
+    let body = |series: &str| json!({"title": "Kevätkausi", "editors": [p.org], "scope": {"kind": "event_series", "event_series_id": series}});
+    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(docs), body(&id)))).await;
+    res.assert_status(201);
+    let doc = res.json();
+    assert_eq!(doc["scope"], json!({"kind": "event_series", "event_series_id": id}));
+    let doc_id = doc["id"].as_str().unwrap();
+    let listed = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{docs}?event_series_id={id}")))).await;
+    assert_eq!(data(&listed).len(), 1);
+    // Another organisation cannot point its document at our draft.
+    let res = app.call(p.request(As::Outsider, json(TestRequest::post().uri(docs), json!({"title": "X", "editors": [p.other_org], "owner_organization_id": p.other_org, "scope": {"kind": "event_series", "event_series_id": id}})))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "scope.event_series_id");
+    let entries = format!("{docs}/{doc_id}/entries");
+    let entry = |extra: Value| {
+        let mut b = json!({"date": "2026-03-03", "title": "Kahvila"});
+        b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json(TestRequest::post().uri(&entries), b).insert_header(("if-match", "*"))
+    };
+    let res = app.call(p.request(As::Coordinator, entry(json!({"event_series_id": id, "venue_id": venue_id})))).await;
+    res.assert_status(201);
+    assert_eq!(res.json()["venue_id"], json!(venue_id));
+    let res = app.call(p.request(As::Coordinator, entry(json!({"venue_id": uuid::Uuid::now_v7()})))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "venue_id");
+    let res =
+        app.call(p.request(As::Coordinator, TestRequest::get().uri(&format!("{entries}?venue={venue_id}")))).await;
+    assert_eq!(data(&res).len(), 1);
+    // What a document refers to is not deleted under it.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            TestRequest::delete().uri(&format!("{SERIES}/{id}")).insert_header(("if-match", "*")),
+        ))
+        .await;
+    res.assert_problem(409);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            TestRequest::delete().uri(&format!("{VENUES}/{venue_id}")).insert_header(("if-match", "*")),
+        ))
+        .await;
+    res.assert_problem(409);
+}

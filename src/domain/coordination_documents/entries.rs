@@ -88,6 +88,12 @@ pub struct EntryFields {
     pub responsible: Responsible,
     #[serde(default)]
     pub status: EntryStatus,
+    /// The event series this row is about (one you can read).
+    #[serde(default)]
+    pub event_series_id: Option<Uuid>,
+    /// Where it happens.
+    #[serde(default)]
+    pub venue_id: Option<Uuid>,
 }
 
 impl EntryFields {
@@ -135,6 +141,8 @@ impl EntryFields {
             responsible_contact_ids: self.responsible.contact_ids.into_iter().map(Some).collect(),
             status: name_of(&self.status),
             updated_by: actor,
+            event_series_id: self.event_series_id,
+            venue_id: self.venue_id,
         }
     }
 }
@@ -176,6 +184,8 @@ impl Entry {
                     contact_ids: r.responsible_contact_ids.into_iter().flatten().collect(),
                 },
                 status: from_stored("entry status", &r.status)?,
+                event_series_id: r.event_series_id,
+                venue_id: r.venue_id,
             },
             updated_by: r.updated_by,
             author: None,
@@ -242,6 +252,10 @@ pub struct EntryQuery {
     pub status: Option<EntryStatus>,
     /// Entries naming this organisation as responsible.
     pub organization: Option<Uuid>,
+    /// Entries about this event series.
+    pub event_series: Option<Uuid>,
+    /// Entries held at this venue.
+    pub venue: Option<Uuid>,
 }
 
 /// Where a new or moved entry goes.
@@ -270,6 +284,8 @@ pub async fn list(
         to: query.to.map(|d| d.clamp(first, last)),
         status: query.status.map(|s| name_of(&s)),
         organization: query.organization,
+        event_series_id: query.event_series,
+        venue_id: query.venue,
         updated_since: list.updated_since,
         after: page.after.clone(),
         limit: Some(page.fetch_limit()),
@@ -323,6 +339,18 @@ async fn check_references(
             "not_found",
             "no such organisation",
         ));
+    }
+    if let Some(series) = fields.event_series_id
+        && before.is_none_or(|b| b.event_series_id != Some(series))
+        && crate::domain::event_series::readable(conn, actor, series, false).await.is_err()
+    {
+        return Err(AppError::invalid("event_series_id", "not_found", "no such event series visible to you"));
+    }
+    if let Some(venue) = fields.venue_id
+        && before.is_none_or(|b| b.venue_id != Some(venue))
+        && crate::repo::venues::get(conn, venue).await?.is_none()
+    {
+        return Err(AppError::invalid("venue_id", "not_found", "no such venue"));
     }
     for (i, contact) in fields.responsible.contact_ids.iter().enumerate() {
         if before.is_some_and(|b| b.responsible.contact_ids.contains(contact)) {

@@ -374,10 +374,8 @@ pub async fn restore(
         let write = DocumentWrite {
             title: target["title"].as_str().unwrap_or(&before.title).to_owned(),
             timezone: target["timezone"].as_str().unwrap_or(&before.timezone).to_owned(),
-            agreement_id: match before.scope {
-                DocumentScope::Agreement { agreement_id } => Some(agreement_id),
-                DocumentScope::Organizations => None,
-            },
+            agreement_id: before.scope.agreement_id(),
+            event_series_id: before.scope.event_series_id(),
             sections: to_value(&sections)?,
             updated_by: actor.user_id(),
         };

@@ -66,7 +66,8 @@ pub struct Section {
     pub body: String,
 }
 
-/// What the document is about: a set of organisations (its editors), or an agreement.
+/// What the document is about: a set of organisations (its editors), an agreement or an event
+/// series.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocumentScope {
@@ -74,13 +75,22 @@ pub enum DocumentScope {
     Organizations,
     /// A partnership agreement the creator can read.
     Agreement { agreement_id: Uuid },
+    /// An event series the creator can read (its season plan, say).
+    EventSeries { event_series_id: Uuid },
 }
 
 impl DocumentScope {
-    fn agreement_id(self) -> Option<Uuid> {
+    pub(crate) fn agreement_id(self) -> Option<Uuid> {
         match self {
             DocumentScope::Agreement { agreement_id } => Some(agreement_id),
-            DocumentScope::Organizations => None,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn event_series_id(self) -> Option<Uuid> {
+        match self {
+            DocumentScope::EventSeries { event_series_id } => Some(event_series_id),
+            _ => None,
         }
     }
 }
@@ -184,9 +194,10 @@ impl CoordinationDocument {
             owner_organization_id: r.owner_organization_id,
             title: r.title,
             timezone: r.timezone,
-            scope: match r.agreement_id {
-                Some(agreement_id) => DocumentScope::Agreement { agreement_id },
-                None => DocumentScope::Organizations,
+            scope: match (r.agreement_id, r.event_series_id) {
+                (Some(agreement_id), _) => DocumentScope::Agreement { agreement_id },
+                (None, Some(event_series_id)) => DocumentScope::EventSeries { event_series_id },
+                (None, None) => DocumentScope::Organizations,
             },
             sections: serde_json::from_value(r.sections).map_err(AppError::internal)?,
             editors: editors
@@ -246,6 +257,8 @@ pub struct DocumentQuery {
     pub organization: Option<Uuid>,
     /// Documents about this agreement.
     pub agreement_id: Option<Uuid>,
+    /// Documents about this event series.
+    pub event_series_id: Option<Uuid>,
     /// `true`: the deleted documents your organisations own that an org admin of yours can
     /// still restore, instead of the live ones.
     pub deleted: Option<bool>,
@@ -328,6 +341,7 @@ pub async fn list(
         editor_in: (!actor.is_platform_admin()).then(|| actor.organizations()),
         organization: query.organization,
         agreement_id: query.agreement_id,
+        event_series_id: query.event_series_id,
         deleted_of_owners,
         updated_since: list.updated_since,
         after: page.after,
@@ -402,6 +416,12 @@ async fn check_references(
     {
         return Err(AppError::invalid("scope.agreement_id", "not_found", "no such agreement visible to you"));
     }
+    if let Some(series) = fields.scope.event_series_id()
+        && before.is_none_or(|b| b.scope.event_series_id() != Some(series))
+        && crate::domain::event_series::get(cx, series).await.is_err()
+    {
+        return Err(AppError::invalid("scope.event_series_id", "not_found", "no such event series visible to you"));
+    }
     Ok(())
 }
 
@@ -434,6 +454,7 @@ fn write_of(fields: &DocumentFields, actor: Option<Uuid>) -> Result<DocumentWrit
         title: fields.title.trim().to_owned(),
         timezone: fields.timezone.clone(),
         agreement_id: fields.scope.agreement_id(),
+        event_series_id: fields.scope.event_series_id(),
         sections: serde_json::to_value(&fields.sections).map_err(AppError::internal)?,
         updated_by: actor,
     })

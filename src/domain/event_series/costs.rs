@@ -29,7 +29,7 @@ use crate::repo::event_series::costs::{self as repo, CostItemRow, CostItemWrite}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum CostBasis {
+pub enum CostItemBasis {
     /// The amount for each held occurrence.
     PerOccurrence,
     /// The amount for each participant recorded at held occurrences.
@@ -53,7 +53,7 @@ pub struct CostShare {
                {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67"}]}))]
 pub struct CostItemFields {
     pub category: CostCategory,
-    pub basis: CostBasis,
+    pub basis: CostItemBasis,
     /// Euros per `basis`. For `rent` it defaults to the venue's rent under its terms.
     #[serde(default)]
     pub amount: Option<Decimal2>,
@@ -277,7 +277,7 @@ pub struct ShareAmount {
 pub struct ItemAllocation {
     pub cost_item_id: Uuid,
     pub category: CostCategory,
-    pub basis: CostBasis,
+    pub basis: CostItemBasis,
     pub amount: Decimal2,
     /// Occurrences, participants, or 1 for a lump sum (0 if nothing was held).
     pub quantity: i64,
@@ -361,9 +361,9 @@ pub async fn allocation(cx: &mut Cx<'_>, series_id: Uuid, query: AllocationQuery
         let f = &item.fields;
         let amount = f.amount.unwrap_or_default();
         let quantity = match f.basis {
-            CostBasis::PerOccurrence => held_occurrences,
-            CostBasis::PerParticipant => participants,
-            CostBasis::LumpSum => i64::from(held_occurrences > 0),
+            CostItemBasis::PerOccurrence => held_occurrences,
+            CostItemBasis::PerParticipant => participants,
+            CostItemBasis::LumpSum => i64::from(held_occurrences > 0),
         };
         let item_total = amount
             .hundredths()

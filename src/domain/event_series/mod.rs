@@ -149,7 +149,7 @@ pub struct Registration {
     #[validate(custom(function = "formats::email"))]
     pub email: Option<String>,
     /// Places per occurrence.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     #[schema(minimum = 1, maximum = 100000)]
     #[validate(range(min = 1, max = 100_000))]
     pub capacity: Option<i32>,
@@ -247,11 +247,11 @@ pub struct SeriesFields {
     #[schema(max_items = 11)]
     #[validate(length(max = 11))]
     pub target_groups: Vec<TargetGroup>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     #[schema(minimum = 0, maximum = 150)]
     #[validate(range(min = 0, max = 150))]
     pub min_age: Option<i32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     #[schema(minimum = 0, maximum = 150)]
     #[validate(range(min = 0, max = 150))]
     pub max_age: Option<i32>,

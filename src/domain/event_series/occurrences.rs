@@ -336,20 +336,21 @@ fn counts(map: &BTreeMap<Uuid, i32>) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"participants": 23, "volunteers": 3, "by_age_group": {"65+": 20, "unknown": 3}}))]
 pub struct AttendanceFields {
+    #[serde(deserialize_with = "crate::domain::types::integers::int32")]
     #[schema(minimum = 0, maximum = 1000000)]
     #[validate(range(min = 0, max = 1_000_000))]
     pub participants: i32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::int32")]
     #[schema(minimum = 0, maximum = 1000000)]
     #[validate(range(min = 0, max = 1_000_000))]
     pub volunteers: i32,
     /// Participants by age group (adds up to `participants`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::int32_values")]
     #[schema(value_type = formats::schema::AgeGroupCounts)]
     #[validate(custom(function = "age_groups"))]
     pub by_age_group: BTreeMap<String, i32>,
     /// Participants each organiser brought or counted (adds up to `participants`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::int32_values")]
     #[schema(value_type = formats::schema::OrganizerCounts)]
     #[validate(custom(function = "counts"))]
     pub by_organizer: BTreeMap<Uuid, i32>,

@@ -46,18 +46,18 @@ pub struct Schedule {
     #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "12:00")]
     pub end_time: Option<NaiveTime>,
     /// Length of each occurrence, instead of `end_time`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     #[schema(minimum = 1, maximum = 44640)]
     #[validate(range(min = 1, max = 44_640))]
-    pub duration_minutes: Option<u32>,
+    pub duration_minutes: Option<i32>,
     /// Whole days: each occurrence lasts from local midnight for `duration_days` days.
     #[serde(default)]
     pub all_day: bool,
     /// With `all_day`: days each occurrence lasts (default 1).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     #[schema(minimum = 1, maximum = 31)]
     #[validate(range(min = 1, max = 31))]
-    pub duration_days: Option<u32>,
+    pub duration_days: Option<i32>,
     /// RFC 5545 RRULE without the `RRULE:` prefix: FREQ DAILY, WEEKLY, MONTHLY or YEARLY;
     /// INTERVAL, BYDAY (also `1MO`, `-1FR`), BYMONTHDAY, BYMONTH, BYSETPOS, WKST, COUNT or UNTIL.
     #[serde(default)]

@@ -29,6 +29,18 @@ pub fn opt_int32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Erro
     Option::<serde_json::Number>::deserialize(d)?.map(integral::<D>).transpose()
 }
 
+/// `#[serde(default, deserialize_with = "integers::int32_values")]`: a map of counts.
+pub fn int32_values<'de, D, K>(d: D) -> Result<std::collections::BTreeMap<K, i32>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Ord,
+{
+    std::collections::BTreeMap::<K, serde_json::Number>::deserialize(d)?
+        .into_iter()
+        .map(|(k, v)| integral::<D>(v).map(|n| (k, n)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]

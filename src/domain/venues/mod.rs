@@ -335,7 +335,7 @@ pub struct VenueFields {
     #[serde(default)]
     #[validate(nested)]
     pub opening_hours: OpeningHours,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
     #[schema(minimum = 1, maximum = 100000)]
     #[validate(range(min = 1, max = 100_000))]
     pub capacity: Option<i32>,

@@ -24,6 +24,7 @@ use crate::http::common::{IF_MATCH, PATCH_BODY};
     "date": "2026-04-01", "start_time": "10:00", "end_time": "12:00", "title": "Tapaaminen",
     "content": "Kevään ohjelman **suunnittelu**.", "status": "planned",
     "responsible": {"organization_ids": ["01930000-0000-7000-8000-00000000000c"], "contact_ids": []},
+    "event_series_id": null, "venue_id": "01938000-0000-7000-8000-000000000001",
     "updated_by": {"user_id": "01936000-0000-7000-8000-000000000001", "name": "Kaisa Koordinaattori"},
     "created_at": "2026-02-01T08:00:00Z", "updated_at": "2026-02-01T08:00:00Z", "version": 1}))]
 pub struct EntryView {

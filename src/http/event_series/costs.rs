@@ -27,7 +27,7 @@ pub struct CostItemView {
     pub id: Uuid,
     pub series_id: Uuid,
     pub category: crate::domain::agreements::CostCategory,
-    pub basis: costs::CostBasis,
+    pub basis: costs::CostItemBasis,
     pub amount: crate::domain::types::decimal::Decimal2,
     pub shares: Vec<costs::CostShare>,
     pub description: Option<String>,

@@ -26,6 +26,8 @@ pub struct EntryRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    pub event_series_id: Option<Uuid>,
+    pub venue_id: Option<Uuid>,
 }
 
 /// The editable columns.
@@ -42,6 +44,8 @@ pub struct EntryWrite {
     pub responsible_contact_ids: Vec<Option<Uuid>>,
     pub status: String,
     pub updated_by: Option<Uuid>,
+    pub event_series_id: Option<Uuid>,
+    pub venue_id: Option<Uuid>,
 }
 
 /// List filters; rows in position order after `after` (a position).
@@ -51,6 +55,8 @@ pub struct EntryFilter {
     pub to: Option<NaiveDate>,
     pub status: Option<String>,
     pub organization: Option<Uuid>,
+    pub event_series_id: Option<Uuid>,
+    pub venue_id: Option<Uuid>,
     pub updated_since: Option<DateTime<Utc>>,
     pub after: Option<String>,
     pub limit: Option<i64>,
@@ -69,6 +75,12 @@ pub async fn list(conn: &mut Conn, document: Uuid, f: &EntryFilter) -> QueryResu
     }
     if let Some(org) = f.organization {
         query = query.filter(entries::responsible_organization_ids.contains(vec![Some(org)]));
+    }
+    if let Some(series) = f.event_series_id {
+        query = query.filter(entries::event_series_id.eq(series));
+    }
+    if let Some(venue) = f.venue_id {
+        query = query.filter(entries::venue_id.eq(venue));
     }
     if let Some(since) = f.updated_since {
         query = query.filter(entries::updated_at.ge(since));

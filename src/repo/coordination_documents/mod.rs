@@ -26,6 +26,7 @@ pub struct DocumentRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    pub event_series_id: Option<Uuid>,
 }
 
 /// The editable columns.
@@ -35,6 +36,7 @@ pub struct DocumentWrite {
     pub title: String,
     pub timezone: String,
     pub agreement_id: Option<Uuid>,
+    pub event_series_id: Option<Uuid>,
     pub sections: serde_json::Value,
     pub updated_by: Option<Uuid>,
 }
@@ -53,6 +55,7 @@ pub struct DocumentFilter {
     pub editor_in: Option<Vec<Uuid>>,
     pub organization: Option<Uuid>,
     pub agreement_id: Option<Uuid>,
+    pub event_series_id: Option<Uuid>,
     /// Documents of these owners deleted after the time, instead of live ones.
     pub deleted_of_owners: Option<(Vec<Uuid>, DateTime<Utc>)>,
     pub updated_since: Option<DateTime<Utc>>,
@@ -83,6 +86,9 @@ pub async fn list(conn: &mut Conn, f: &DocumentFilter) -> QueryResult<Vec<Docume
     }
     if let Some(agreement) = f.agreement_id {
         query = query.filter(documents::agreement_id.eq(agreement));
+    }
+    if let Some(series) = f.event_series_id {
+        query = query.filter(documents::event_series_id.eq(series));
     }
     if let Some(since) = f.updated_since {
         query = query.filter(documents::updated_at.ge(since));
