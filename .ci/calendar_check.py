@@ -45,7 +45,9 @@ for series in pages("/api/v1/event-series?limit=200"):
     if series["schedule"] is None:
         continue
     sid = series["id"]
-    start = "2026-01-01T00:00:00Z"
+    # Occurrences are materialised from a year back: compare within that.
+    since = max(dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime.now(UTC) - dt.timedelta(days=330))
+    start = since.strftime("%Y-%m-%dT%H:%M:%SZ")
     until = series["occurrences_until"] + "T00:00:00Z"
     listed = {}
     for o in pages(f"/api/v1/event-series/{sid}/occurrences?from={start}&to={until}&limit=200"):
@@ -53,7 +55,7 @@ for series in pages("/api/v1/event-series?limit=200"):
         end = dt.datetime.fromisoformat(o["end"].replace("Z", "+00:00"))
         listed[when] = (end, o["status"], o["moved"])
     calendar = icalendar.Calendar.from_ical(get(f"/api/v1/event-series/{sid}/calendar.ics"))
-    window = (dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime.fromisoformat(until.replace("Z", "+00:00")))
+    window = (since, dt.datetime.fromisoformat(until.replace("Z", "+00:00")))
     expanded = {}
     for event in recurring_ical_events.of(calendar).between(*window):
         when = utc(event["DTSTART"].dt)

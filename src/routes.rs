@@ -120,6 +120,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(event_series::costs::create)
         .service(event_series::costs::update)
         .service(event_series::costs::delete)
+        .service(event_series::costs::accept)
         .service(event_series::costs::allocation)
         .service(event_series::occurrences::list_all)
         .service(audit::list);

@@ -188,7 +188,8 @@ CREATE TRIGGER occurrence_attendance_bump_version BEFORE UPDATE ON occurrence_at
 -- the exclusion constraint decides between concurrent requests.
 CREATE TABLE venue_bookings (
     id               uuid PRIMARY KEY,
-    venue_id         uuid NOT NULL REFERENCES venues (id) ON DELETE CASCADE,
+    -- A venue with bookings on record is not deleted: they are other organisations' records.
+    venue_id         uuid NOT NULL CONSTRAINT venue_bookings_venue_id_fkey REFERENCES venues (id),
     organization_id  uuid NOT NULL CONSTRAINT venue_bookings_organization_id_fkey REFERENCES organizations (id),
     occurrence_id    uuid CONSTRAINT venue_bookings_occurrence_id_fkey REFERENCES event_occurrences (id) ON DELETE SET NULL,
     starts_at        timestamptz NOT NULL,
@@ -211,8 +212,9 @@ CREATE TRIGGER venue_bookings_bump_version BEFORE UPDATE ON venue_bookings
 CREATE INDEX venue_bookings_organization_idx ON venue_bookings (organization_id);
 CREATE INDEX venue_bookings_occurrence_idx ON venue_bookings (occurrence_id) WHERE occurrence_id IS NOT NULL;
 
--- What running a series costs, and each accepted organiser's share in hundredths of a percent
--- (adding up to exactly 100.00 %).
+-- What running a series costs, and each accepted organiser's share (adding up to exactly
+-- 100.00 %). A share binds its organisation once the organisation has agreed to it
+-- (`agreed_by`): by setting it itself, by accepting it, or through the agreement it signed.
 CREATE TABLE event_series_cost_items (
     id            uuid PRIMARY KEY,
     series_id     uuid NOT NULL REFERENCES event_series (id) ON DELETE CASCADE,
@@ -224,6 +226,7 @@ CREATE TABLE event_series_cost_items (
     shares        jsonb NOT NULL CONSTRAINT event_series_cost_items_shares_check
                   CHECK (jsonb_typeof(shares) = 'array' AND jsonb_array_length(shares) > 0),
     description   text,
+    agreed_by     uuid[] NOT NULL DEFAULT '{}',
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now(),
     version       bigint NOT NULL DEFAULT 1

@@ -547,6 +547,7 @@ diesel::table! {
         amount_cents -> Int8,
         shares -> Jsonb,
         description -> Nullable<Text>,
+        agreed_by -> Array<Nullable<Uuid>>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,

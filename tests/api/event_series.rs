@@ -139,12 +139,21 @@ async fn drafts_exist_only_for_the_named_organisations() {
         .await
         .assert_status(200);
     app.access_matrix(&p, &all(200), || TestRequest::get().uri(&format!("{SERIES}/{id}"))).await;
-    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403), (As::Client, 403)], || {
-        patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "x"}}))
-    })
+    // Platform admins read for support but do not act for organisations.
+    app.access_matrix(
+        &p,
+        &[(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403), (As::Client, 403), (As::PlatformAdmin, 403)],
+        || patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "x"}})),
+    )
     .await;
-    let creators =
-        [(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403), (As::Client, 403), (As::Coordinator, 201)];
+    let creators = [
+        (As::Anonymous, 401),
+        (As::Outsider, 403),
+        (As::Member, 403),
+        (As::Client, 403),
+        (As::PlatformAdmin, 403),
+        (As::Coordinator, 201),
+    ];
     app.access_matrix(&p, &creators, || json(TestRequest::post().uri(SERIES), cafe(&p, &venue_id, "draft"))).await;
     // Authorisation before validation.
     let mut broken = cafe(&p, &venue_id, "draft");
@@ -553,19 +562,166 @@ async fn coordination_documents_refer_to_series_and_venues_they_can_see() {
     let res =
         app.call(p.request(As::Coordinator, TestRequest::get().uri(&format!("{entries}?venue={venue_id}")))).await;
     assert_eq!(data(&res).len(), 1);
-    // What a document refers to is not deleted under it.
+    // Anyone may refer to a published series or a venue, so a reference does not stop its
+    // owner deleting it: the reference becomes null.
     let res = app
         .call(p.request(
             As::Coordinator,
             TestRequest::delete().uri(&format!("{SERIES}/{id}")).insert_header(("if-match", "*")),
         ))
         .await;
-    res.assert_problem(409);
+    res.assert_status(204);
     let res = app
         .call(p.request(
             As::Coordinator,
             TestRequest::delete().uri(&format!("{VENUES}/{venue_id}")).insert_header(("if-match", "*")),
         ))
         .await;
+    res.assert_status(204);
+    let res = app.call(p.request(As::Member, TestRequest::get().uri(&entries))).await;
+    assert_eq!(
+        (data(&res)[0]["event_series_id"].clone(), data(&res)[0]["venue_id"].clone()),
+        (Value::Null, Value::Null)
+    );
+    let res = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{docs}/{doc_id}")))).await;
+    assert_eq!(res.json()["scope"], json!({"kind": "organizations"}));
+}
+
+#[actix_web::test]
+async fn only_the_publisher_hands_over_and_shares_bind_once_agreed() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut body = cafe(&p, &venue_id, "published");
+    body["organizer_ids"] = json!([p.org, p.other_org]);
+    let s = create(&app, &p, body).await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    // Before accepting, the invited organisation is not shown to the public as an organiser.
+    let public = app.get(&format!("{SERIES}/{id}")).await.json();
+    assert_eq!(public["organizers"], json!([{"organization_id": p.org, "accepted": true}]));
+    app.call(
+        p.request(
+            As::Outsider,
+            json(
+                TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")),
+                json!({"organization_id": p.other_org}),
+            )
+            .insert_header(("if-match", "*")),
+        ),
+    )
+    .await
+    .assert_status(200);
+    // An organiser that accepted cannot make itself the publisher.
+    let res =
+        app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"publisher_id": p.other_org})))).await;
+    res.assert_status(403);
+    // A share set by another organisation binds only once its own coordinator agrees.
+    let items = format!("{SERIES}/{id}/cost-items");
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&items),
+                json!({"category": "refreshments", "basis": "lump_sum", "amount": "100.00",
+                       "shares": [{"organization_id": p.org, "percent": "10"}, {"organization_id": p.other_org, "percent": "90"}]}),
+            ),
+        ))
+        .await;
+    res.assert_status(201);
+    let item = res.json();
+    assert_eq!(item["shares"][0]["agreed"], true);
+    assert_eq!(item["shares"][1]["agreed"], false);
+    let allocation = format!("{SERIES}/{id}/cost-allocation?from=2026-01-01&to=2027-01-01");
+    let a = app.call(p.request(As::Member, TestRequest::get().uri(&allocation))).await.json();
+    assert_eq!(a["binding"], false);
+    let accept = format!("{items}/{}/acceptances", item["id"].as_str().unwrap());
+    let body = json!({"organization_id": p.other_org});
+    app.access_matrix(&p, &[(As::Anonymous, 401), (As::Coordinator, 403), (As::Member, 403)], || {
+        json(TestRequest::post().uri(&accept), body.clone()).insert_header(("if-match", "*"))
+    })
+    .await;
+    let res = app
+        .call(p.request(
+            As::Outsider,
+            json(TestRequest::post().uri(&accept), body.clone()).insert_header(("if-match", "*")),
+        ))
+        .await;
+    assert_eq!(res.assert_status(200).json()["shares"][1]["agreed"], true);
+    let a = app.call(p.request(As::Member, TestRequest::get().uri(&allocation))).await.json();
+    assert_eq!(a["binding"], true);
+    // Changing the other's percentage needs its agreement again.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(
+                &format!("{items}/{}", item["id"].as_str().unwrap()),
+                json!({"shares": [{"organization_id": p.org, "percent": "5"}, {"organization_id": p.other_org, "percent": "95"}]}),
+            ),
+        ))
+        .await;
+    assert_eq!(res.assert_status(200).json()["shares"][1]["agreed"], false);
+    // An organiser carrying a share cannot leave before the cost items change.
+    let res =
+        app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"organizer_ids": [p.org]})))).await;
     res.assert_problem(409);
+}
+
+#[actix_web::test]
+async fn a_schedule_change_keeps_what_happened_and_odd_inputs_are_422() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let s = create(&app, &p, cafe(&p, &venue_id, "published")).await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    let all = occurrences(&app, &p, &id).await;
+    let first = all[0]["id"].as_str().unwrap();
+    let attendance = format!("{SERIES}/{id}/occurrences/{first}/attendance");
+    app.call(p.request(As::Member, json(TestRequest::put().uri(&attendance), json!({"participants": 12}))))
+        .await
+        .assert_status(201);
+    // Starting a week later would drop the first, which has attendance: 409.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(&format!("{SERIES}/{id}"), json!({"schedule": {"start_date": "2026-03-10"}})),
+        ))
+        .await;
+    assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains("2026-03-03"));
+    // UNTIL in local time is ambiguous beside a zoned start: 422.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(&format!("{SERIES}/{id}"), json!({"schedule": {"rrule": "FREQ=WEEKLY;UNTIL=20260331"}})),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "invalid_until");
+    // Times outside 1900-2199 are 422, not a database error.
+    for url in [
+        format!("{OCCURRENCES}?from=0001-01-01T00:00:00Z"),
+        format!("{SERIES}/{id}/occurrences?to=0001-01-01T00:00:00Z"),
+        format!("{VENUES}/{venue_id}/bookings?from=0001-01-01T00:00:00Z"),
+    ] {
+        app.get(&url).await.assert_problem(422);
+    }
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(&format!("{SERIES}/{id}/occurrences/{first}"), json!({"start": "0001-01-01T00:00:00Z"})),
+        ))
+        .await;
+    res.assert_problem(422);
+    // A booking names an occurrence during its time only.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{VENUES}/{venue_id}/bookings")),
+                json!({"organization_id": p.org, "occurrence_id": first, "start": "2027-07-06T10:00:00Z", "end": "2027-07-06T12:00:00Z"}),
+            ),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "occurrence_id");
+    // `updated_since` narrows the occurrence lists too.
+    let later = app.get(&format!("{SERIES}/{id}/occurrences?updated_since=2100-01-01T00:00:00Z")).await;
+    assert!(data(&later).is_empty());
 }

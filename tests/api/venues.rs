@@ -241,6 +241,14 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let mut theirs = booking(&p, "2026-11-01T10:00:00Z", "2026-11-01T12:00:00Z");
     theirs["organization_id"] = json!(p.other_org);
     app.call(p.request(As::Coordinator, json(TestRequest::post().uri(&url), theirs))).await.assert_status(403);
+    // Platform admins keep venue records but do not book for organisations.
+    let res = app
+        .call(p.request(
+            As::PlatformAdmin,
+            json(TestRequest::post().uri(&url), booking(&p, "2026-11-02T10:00:00Z", "2026-11-02T12:00:00Z")),
+        ))
+        .await;
+    res.assert_status(403);
     let first_url = format!("{url}/{}", first["id"].as_str().unwrap());
     app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Member, 403)], || {
         TestRequest::delete().uri(&first_url).insert_header(("if-match", "*"))

@@ -35,6 +35,32 @@ impl<'a, T> Change<'a, T> {
     }
 }
 
+/// A resource recorded for organisations besides its own (an occurrence for its series'
+/// organisers, a booking for the venue's owner too): the same snapshot, more readers.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Concerning<'a, T> {
+    resource: &'a T,
+    #[serde(skip)]
+    organizations: Vec<Uuid>,
+}
+
+pub fn concerning<'a, T>(resource: &'a T, organizations: &[Uuid]) -> Concerning<'a, T> {
+    Concerning { resource, organizations: organizations.to_vec() }
+}
+
+impl<T: Audited> Audited for Concerning<'_, T> {
+    const RESOURCE_TYPE: &'static str = T::RESOURCE_TYPE;
+    fn audit_id(&self) -> String {
+        self.resource.audit_id()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        let mut all = self.resource.audit_organizations();
+        all.extend(self.organizations.iter().filter(|o| !all.contains(o)).copied().collect::<Vec<_>>());
+        all
+    }
+}
+
 /// Bookkeeping fields that change with every write and say nothing on their own.
 const IGNORED: [&str; 2] = ["version", "updated_at"];
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::entries::{self, Entry, EntryStatus};
 use super::{CoordinationDocument, readable_for_heavy_work};
 use crate::domain::context::Cx;
-use crate::domain::types::formats::ics_text;
+use crate::domain::types::formats::{ics_escaped, ics_text};
 use crate::domain::types::localized::{Lang, LocalizedText};
 use crate::domain::types::names::name_of;
 use crate::error::AppError;
@@ -134,8 +134,8 @@ pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
     let (doc, entries, _permit) = document_and_entries(cx, id).await?;
     cx.release();
     let mut calendar = Calendar::new();
-    // NAME is written unescaped by the crate: one line only, whatever is stored.
-    calendar.name(&ics_text(&doc.title).replace('\n', " "));
+    // NAME is written as given by the crate: escaped here.
+    calendar.name(&ics_escaped(&doc.title));
     for e in &entries {
         let f = &e.fields;
         let mut event = Event::new();

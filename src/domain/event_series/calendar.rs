@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::occurrences::{Occurrence, OccurrenceStatus};
 use super::{EventSeries, EventStatus, readable};
 use crate::domain::context::Cx;
-use crate::domain::types::formats::ics_text;
+use crate::domain::types::formats::{ics_escaped, ics_text};
 use crate::domain::types::localized::Lang;
 use crate::error::AppError;
 
@@ -115,8 +115,12 @@ pub fn write(series: &EventSeries, occurrences: &[Occurrence], location: Option<
         .ok_or_else(|| AppError::Conflict { detail: "an umbrella series has no calendar of its own".into() })?;
     let s = plan.schedule();
     let tz = plan.tz;
-    let mut calendar = Calendar::new();
-    calendar.name(&ics_text(series.fields.title.display(Lang::Fi)).replace('\n', " "));
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("PRODID", "-//Yhdyspinta//Event series//FI"))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .name(&ics_escaped(series.fields.title.display(Lang::Fi)));
     let first = plan.instance(s.start_date);
     let mut main = base_event(series, location);
     if s.all_day {
@@ -182,7 +186,7 @@ pub fn write(series: &EventSeries, occurrences: &[Occurrence], location: Option<
 pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
     let (conn, actor) = cx.parts().await?;
     let series = readable(conn, actor, id, false).await?;
-    let rows = crate::repo::event_series::occurrences::of_series(conn, id, None, None, None, i64::MAX).await?;
+    let rows = crate::repo::event_series::occurrences::overridden(conn, id).await?;
     let occurrences: Vec<Occurrence> = rows.into_iter().map(Occurrence::from).collect();
     let location = match series.fields.venue_id {
         Some(venue) => {

@@ -5,6 +5,11 @@
 //! the shares with the largest remainders (ties: in the order the shares are listed). So each
 //! item's shares add up to its total exactly, and each organiser's sum adds up to the grand
 //! total exactly.
+//!
+//! Naming is not consent: a share binds its organisation once that organisation has agreed to
+//! it (`agreed_by`): its own coordinator set it or accepted it (`POST …/acceptances`), or it
+//! comes from the cost sharing of the linked agreement in force, which the organisation signed.
+//! A changed percentage needs agreeing anew. The allocation says whether every share is agreed.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel_async::AsyncConnection;
@@ -14,6 +19,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::{EventSeries, access, readable};
+use crate::domain::access::{Actor, Role};
 use crate::domain::agreements::{CostBasis as AgreementBasis, CostCategory};
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
@@ -74,6 +80,8 @@ pub struct CostItem {
     pub id: Uuid,
     pub series_id: Uuid,
     pub fields: CostItemFields,
+    /// Organisations that have agreed to their share.
+    pub agreed_by: Vec<Uuid>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
@@ -91,6 +99,7 @@ impl TryFrom<CostItemRow> for CostItem {
                 shares: serde_json::from_value(r.shares).map_err(AppError::internal)?,
                 description: r.description,
             },
+            agreed_by: r.agreed_by.into_iter().flatten().collect(),
             updated_at: r.updated_at,
             version: r.version,
         })
@@ -114,12 +123,14 @@ pub async fn list(cx: &mut Cx<'_>, series_id: Uuid) -> Result<Vec<CostItem>, App
     repo::of_series(conn, series_id).await?.into_iter().map(CostItem::try_from).collect()
 }
 
-/// Fills the defaults (venue rent, the agreement's shares) and checks the shares: 422.
+/// Fills the defaults (venue rent, the agreement's shares) and checks the shares: 422. Says
+/// whether the shares are those of the linked agreement in force.
 async fn complete(
     cx: &mut Cx<'_>,
     series: &EventSeries,
     mut fields: CostItemFields,
-) -> Result<CostItemFields, AppError> {
+) -> Result<(CostItemFields, bool), AppError> {
+    let mut from_agreement = false;
     if fields.amount.is_none() && fields.category == CostCategory::Rent {
         let conn = cx.conn().await?;
         if let Some(venue) = series.fields.venue_id
@@ -142,27 +153,52 @@ async fn complete(
     if fields.shares.is_empty()
         && let Some(agreement) = series.fields.agreement_id
     {
-        let agreement = crate::domain::agreements::get(cx, agreement).await?;
-        if let Some(item) = agreement
-            .content
-            .cost_sharing
-            .iter()
-            .find(|c| c.category == fields.category && c.basis == AgreementBasis::Percentage)
+        // An agreement the editor may not read gives no default (the shares are then asked for).
+        if let Ok(agreement) = crate::domain::agreements::get(cx, agreement).await
+            && let Some(item) = agreement
+                .content
+                .cost_sharing
+                .iter()
+                .find(|c| c.category == fields.category && c.basis == AgreementBasis::Percentage)
         {
             fields.shares = item
                 .shares
                 .iter()
                 .filter_map(|s| s.percent.map(|percent| CostShare { organization_id: s.organization_id, percent }))
                 .collect();
+            from_agreement = agreement.status == crate::domain::agreements::Status::Active;
         }
     }
     if fields.shares.is_empty() {
         return Err(AppError::invalid(
             "shares",
             "missing",
-            "give the shares (the linked agreement has none for this category)",
+            "give the shares (no linked agreement of yours shares this category)",
         ));
     }
+    shares_carried_by_organizers(&fields, series)?;
+    Ok((fields, from_agreement))
+}
+
+/// Who has agreed to their share after this write: organisations the actor coordinates,
+/// all of them for the agreement's shares, and those whose percentage did not change.
+fn agreed_after(actor: &Actor, fields: &CostItemFields, from_agreement: bool, before: Option<&CostItem>) -> Vec<Uuid> {
+    fields
+        .shares
+        .iter()
+        .filter(|s| {
+            from_agreement
+                || actor.has_role(s.organization_id, Role::Coordinator)
+                || before.is_some_and(|b| {
+                    b.agreed_by.contains(&s.organization_id) && b.fields.shares.iter().any(|old| old == *s)
+                })
+        })
+        .map(|s| s.organization_id)
+        .collect()
+}
+
+/// Shares are carried only by organisers that have accepted, once each.
+fn shares_carried_by_organizers(fields: &CostItemFields, series: &EventSeries) -> Result<(), AppError> {
     let accepted = series.accepted_organizers();
     if let Some(i) = fields.shares.iter().position(|s| !accepted.contains(&s.organization_id)) {
         return Err(AppError::invalid(
@@ -187,11 +223,12 @@ async fn complete(
             format!("the percentages add up to {}, not 100", Decimal2::from_hundredths(sum)),
         ));
     }
-    Ok(fields)
+    Ok(())
 }
 
-fn write_of(fields: &CostItemFields) -> Result<CostItemWrite, AppError> {
+fn write_of(fields: &CostItemFields, agreed_by: Vec<Uuid>) -> Result<CostItemWrite, AppError> {
     Ok(CostItemWrite {
+        agreed_by: agreed_by.into_iter().map(Some).collect(),
         category: name_of(&fields.category),
         basis: name_of(&fields.basis),
         amount_cents: fields.amount.unwrap_or_default().hundredths(),
@@ -205,10 +242,15 @@ pub async fn create(cx: &mut Cx<'_>, series_id: Uuid, fields: CostItemFields) ->
     let series = readable(conn, actor, series_id, false).await?;
     access::can_edit(actor, &series)?;
     validation::check(&fields)?;
-    let fields = complete(cx, &series, fields).await?;
+    let (fields, from_agreement) = complete(cx, &series, fields).await?;
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let created = CostItem::try_from(repo::insert(tx, Uuid::now_v7(), series_id, &write_of(&fields)?).await?)?;
+        // The organisers as they are now, held until the write commits.
+        let series = readable(tx, actor, series_id, true).await?;
+        access::can_edit(actor, &series)?;
+        shares_carried_by_organizers(&fields, &series)?;
+        let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, None))?;
+        let created = CostItem::try_from(repo::insert(tx, Uuid::now_v7(), series_id, &row).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
     })
@@ -225,17 +267,58 @@ pub async fn update(
     let (conn, actor) = cx.parts().await?;
     let series = readable(conn, actor, series_id, false).await?;
     access::can_edit(actor, &series)?;
-    let before = CostItem::try_from(repo::lock(conn, series_id, id).await?.ok_or(AppError::NotFound)?)?;
+    let before = CostItem::try_from(repo::get(conn, series_id, id).await?.ok_or(AppError::NotFound)?)?;
     if_match.check_required(before.version)?;
     let fields: CostItemFields = merge_patch::apply(&before.fields, &patch)?;
     validation::check(&fields)?;
-    let fields = complete(cx, &series, fields).await?;
+    let (fields, from_agreement) = complete(cx, &series, fields).await?;
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
+        let series = readable(tx, actor, series_id, true).await?;
+        access::can_edit(actor, &series)?;
+        shares_carried_by_organizers(&fields, &series)?;
         let current = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(current.version)?;
-        let after = CostItem::try_from(repo::update(tx, id, &write_of(&fields)?).await?)?;
+        // The patch was applied to `before`; a change since then is a stale precondition too.
+        if current.version != before.version {
+            return Err(AppError::PreconditionFailed {
+                current_etag: Some(crate::domain::types::precondition::version_etag(current.version)),
+                current: None,
+            });
+        }
+        let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, Some(&current)))?;
+        let after = CostItem::try_from(repo::update(tx, id, &row).await?)?;
         audit::record(tx, actor, "update", Change::updated(&current, &after)).await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// An organisation agrees to its share (its own coordinators and org admins).
+pub async fn accept(
+    cx: &mut Cx<'_>,
+    series_id: Uuid,
+    id: Uuid,
+    organization_id: Uuid,
+    if_match: IfMatch,
+) -> Result<CostItem, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    conn.transaction(async |tx| {
+        let series = readable(tx, actor, series_id, true).await?;
+        access::can_read_costs(actor, &series)?;
+        crate::domain::access::allow(actor, actor.has_role(organization_id, Role::Coordinator))?;
+        let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check_required(before.version)?;
+        if !before.fields.shares.iter().any(|s| s.organization_id == organization_id) {
+            return Err(AppError::Conflict { detail: "The cost item gives this organisation no share.".into() });
+        }
+        if before.agreed_by.contains(&organization_id) {
+            return Ok(before);
+        }
+        let mut agreed = before.agreed_by.clone();
+        agreed.push(organization_id);
+        let after = CostItem::try_from(repo::update(tx, id, &write_of(&before.fields, agreed)?).await?)?;
+        audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
         Ok(after)
     })
     .await
@@ -271,6 +354,8 @@ pub struct ShareAmount {
     pub organization_id: Uuid,
     pub percent: Decimal2,
     pub amount: Decimal2,
+    /// The organisation has agreed to this share.
+    pub agreed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -312,6 +397,8 @@ pub struct CostAllocation {
     /// Held occurrences with no attendance recorded (they count 0 participants).
     pub occurrences_without_attendance: i64,
     pub total: Decimal2,
+    /// Every share is agreed by its organisation: the allocation binds them all.
+    pub binding: bool,
     pub items: Vec<ItemAllocation>,
     /// Each organiser's sum over the items; adds up to `total`.
     pub organizers: Vec<OrganizerAmount>,
@@ -320,7 +407,14 @@ pub struct CostAllocation {
 /// Splits `total` cents by percentages in hundredths (adding up to 10,000): floors, then the
 /// leftover cents to the largest remainders, ties in listed order.
 pub fn split(total: i64, percents: &[i64]) -> Vec<i64> {
-    let exact: Vec<(i64, i64)> = percents.iter().map(|p| (total * p / 10_000, total * p % 10_000)).collect();
+    // In i128: a total near i64::MAX times 10,000 does not fit in i64.
+    let exact: Vec<(i64, i128)> = percents
+        .iter()
+        .map(|p| {
+            let product = i128::from(total) * i128::from(*p);
+            (i64::try_from(product / 10_000).unwrap_or(i64::MAX), product % 10_000)
+        })
+        .collect();
     let mut parts: Vec<i64> = exact.iter().map(|(whole, _)| *whole).collect();
     let mut left = total - parts.iter().sum::<i64>();
     let mut order: Vec<usize> = (0..parts.len()).collect();
@@ -381,6 +475,7 @@ pub async fn allocation(cx: &mut Cx<'_>, series_id: Uuid, query: AllocationQuery
                 organization_id: s.organization_id,
                 percent: s.percent,
                 amount: Decimal2::from_hundredths(cents),
+                agreed: item.agreed_by.contains(&s.organization_id),
             })
             .collect();
         for s in &shares {
@@ -399,6 +494,10 @@ pub async fn allocation(cx: &mut Cx<'_>, series_id: Uuid, query: AllocationQuery
             shares,
         });
     }
+    // The contract's decimals have at most 12 integer digits.
+    if total > 99_999_999_999_999 {
+        return Err(AppError::invalid("to", "too_large", "the total is too large to report; choose a shorter period"));
+    }
     Ok(CostAllocation {
         series_id,
         from: query.from,
@@ -408,6 +507,7 @@ pub async fn allocation(cx: &mut Cx<'_>, series_id: Uuid, query: AllocationQuery
         participants,
         occurrences_without_attendance: without,
         total: Decimal2::from_hundredths(total),
+        binding: allocated.iter().all(|i| i.shares.iter().all(|s| s.agreed)),
         items: allocated,
         organizers,
     })
@@ -422,6 +522,7 @@ mod tests {
         assert_eq!(split(9000, &[3333, 6667]), vec![3000, 6000]);
         assert_eq!(split(100, &[3333, 3333, 3334]), vec![33, 33, 34]);
         assert_eq!(split(1, &[5000, 5000]), vec![1, 0]);
+        assert_eq!(split(i64::MAX / 2, &[5000, 5000]).iter().sum::<i64>(), i64::MAX / 2);
         for total in [0, 1, 7, 99, 1001, 123_457] {
             for shares in [vec![10_000], vec![3333, 3333, 3334], vec![1, 9999], vec![2500; 4]] {
                 assert_eq!(split(total, &shares).iter().sum::<i64>(), total);

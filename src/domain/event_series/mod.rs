@@ -53,6 +53,12 @@ pub fn horizon_end(today: NaiveDate) -> NaiveDate {
     today.checked_add_months(Months::new(HORIZON_MONTHS.load(Ordering::Relaxed))).unwrap_or(NaiveDate::MAX)
 }
 
+/// The first local day a schedule change re-derives: occurrences more than a year old are
+/// history and stay as they were.
+pub fn window_start(today: NaiveDate) -> NaiveDate {
+    today.checked_sub_months(Months::new(12)).unwrap_or(NaiveDate::MIN)
+}
+
 /// At most this many organisers on one series.
 pub const MAX_ORGANIZERS: u64 = 20;
 
@@ -154,8 +160,10 @@ pub struct Registration {
     #[validate(range(min = 1, max = 100_000))]
     pub capacity: Option<i32>,
     #[serde(default)]
+    #[validate(custom(function = "formats::plausible_instant"))]
     pub opens_at: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[validate(custom(function = "formats::plausible_instant"))]
     pub closes_at: Option<DateTime<Utc>>,
 }
 
@@ -496,13 +504,40 @@ pub async fn list(cx: &mut Cx<'_>, query: SeriesQuery, list: &ListQuery) -> Resu
     let page = Page::from_rows(rows, &page, |r| r.id);
     let next = page.next;
     let limit = page.limit;
-    let items = with_organizers(conn, page.items).await?;
+    let mut items = Vec::new();
+    for series in with_organizers(conn, page.items).await? {
+        items.push(for_reader(conn, actor, series).await?);
+    }
     Ok(Page { items, next, limit })
 }
 
 pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<EventSeries, AppError> {
     let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, id, false).await
+    let series = readable(conn, actor, id, false).await?;
+    for_reader(conn, actor, series).await
+}
+
+/// The series as its reader may see it. An invited organisation is shown as one only to the
+/// named organisations' members (to others it is not an organiser until it accepts), and
+/// responsible contacts only as far as the reader may see them.
+pub(crate) async fn for_reader(
+    conn: &mut Conn,
+    actor: &Actor,
+    mut series: EventSeries,
+) -> Result<EventSeries, AppError> {
+    let insider = actor.is_platform_admin() || series.named_organizers().iter().any(|o| actor.role_in(*o).is_some());
+    if !insider {
+        series.organizers.retain(|o| o.accepted);
+        series.fields.organizer_ids = series.accepted_organizers();
+    }
+    let mut visible = Vec::new();
+    for contact in std::mem::take(&mut series.fields.responsible_contact_ids) {
+        if crate::domain::contacts::is_visible(conn, actor, contact).await? {
+            visible.push(contact);
+        }
+    }
+    series.fields.responsible_contact_ids = visible;
+    Ok(series)
 }
 
 impl SeriesFields {
@@ -551,7 +586,8 @@ impl SeriesFields {
         Ok(())
     }
 
-    fn into_row(self, sequence: i32) -> Result<SeriesWrite, AppError> {
+    fn into_row(mut self, sequence: i32) -> Result<SeriesWrite, AppError> {
+        self.schedule = self.schedule.map(Schedule::normalised);
         let timezone = self.schedule.as_ref().map_or_else(|| "Europe/Helsinki".to_owned(), |s| s.timezone.clone());
         let details = Details {
             interpretation: self.interpretation,
@@ -609,6 +645,16 @@ async fn check_references(
 ) -> Result<(), AppError> {
     let changed = |f: fn(&SeriesFields) -> Option<Uuid>| before.is_none_or(|b| f(b) != f(fields));
     let (conn, actor) = cx.parts().await?;
+    if let Some(schedule) = &fields.schedule
+        && before.is_none_or(|b| b.schedule.as_ref().map(|s| &s.timezone) != Some(&schedule.timezone))
+        && !repo::zone_known(conn, &schedule.timezone).await
+    {
+        return Err(AppError::invalid(
+            "schedule.timezone",
+            "unknown_timezone",
+            "the database does not know this time zone",
+        ));
+    }
     if let Some(i) = crate::domain::organizations::first_missing(conn, &fields.organizer_ids).await? {
         return Err(AppError::invalid(format!("organizer_ids[{i}]"), "not_found", "no such organisation"));
     }
@@ -621,12 +667,16 @@ async fn check_references(
     if let Some(parent) = fields.parent_id
         && changed(|f| f.parent_id)
     {
-        let umbrella = match readable(conn, actor, parent, false).await {
-            Ok(p) => p.fields.kind == SeriesKind::Umbrella,
+        let parent = match readable(conn, actor, parent, false).await {
+            Ok(p) => p,
             Err(_) => return Err(AppError::invalid("parent_id", "not_found", "no such series visible to you")),
         };
-        if !umbrella {
+        if parent.fields.kind != SeriesKind::Umbrella {
             return Err(AppError::invalid("parent_id", "not_umbrella", "the parent must be an umbrella series"));
+        }
+        // Joining an umbrella is for its organisers: naming it binds it to the child.
+        if !actor.has_role_in_any(&parent.accepted_organizers(), Role::Coordinator) {
+            return Err(AppError::invalid("parent_id", "not_an_organizer", "you do not organise that umbrella series"));
         }
     }
     let new_contacts: Vec<Uuid> = fields
@@ -654,12 +704,24 @@ async fn check_references(
     Ok(())
 }
 
-/// Re-derives the series' occurrences up to the horizon (same transaction as the change).
+/// Re-derives the series' occurrences from a year back up to the horizon (same transaction as
+/// the change). A change that would remove an occurrence with attendance on record is 409:
+/// what happened is not lost to a new schedule.
 pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result<(), AppError> {
     let Some(plan) = series.plan()? else { return Ok(()) };
-    let until = horizon_end(Utc::now().date_naive());
-    let derived: Vec<_> = plan
-        .expand(until)?
+    let today = Utc::now().date_naive();
+    let (from, until) = (window_start(today), horizon_end(today));
+    let instances = plan.expand(from, until)?;
+    let attended = crate::repo::event_series::occurrences::attended_days(conn, series.id, from).await?;
+    if let Some(day) = attended.iter().find(|d| !instances.iter().any(|i| i.date == **d)) {
+        return Err(AppError::Conflict {
+            detail: format!(
+                "schedule: the occurrence of {day} has attendance on record and would be removed; keep it in \
+                 the schedule (an RDATE) or cancel it instead"
+            ),
+        });
+    }
+    let derived: Vec<_> = instances
         .into_iter()
         .map(|i| crate::repo::event_series::occurrences::Derived {
             id: Uuid::now_v7(),
@@ -668,7 +730,8 @@ pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result
             end: i.end,
         })
         .collect();
-    crate::repo::event_series::occurrences::materialise(conn, series.id, series.fields.venue_id, &derived).await?;
+    crate::repo::event_series::occurrences::materialise(conn, series.id, series.fields.venue_id, from, &derived)
+        .await?;
     repo::set_materialized_until(conn, series.id, until).await?;
     Ok(())
 }
@@ -678,7 +741,7 @@ pub async fn create(cx: &mut Cx<'_>, mut fields: SeriesFields) -> Result<EventSe
     access::can_create(actor, fields.publisher_id)?;
     validation::check(&fields)?;
     if !fields.organizer_ids.contains(&fields.publisher_id) {
-        fields.organizer_ids.insert(0, fields.publisher_id);
+        fields.organizer_ids.push(fields.publisher_id);
     }
     fields.check_rules()?;
     check_references(cx, &fields, None).await?;
@@ -704,39 +767,39 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<EventSeries, AppError> {
-    // Judge the right to change, the precondition and the fields on the locked row; check
-    // references on the actor's own view after, then write.
+    // Judge the right to change, the precondition and the change itself on the locked row,
+    // then the fields; check references on the actor's own view after, then write.
     let (conn, actor) = cx.parts().await?;
-    let (before, fields) = conn
+    let (before, fields, added, removed) = conn
         .transaction(async |tx| {
             let before = readable(tx, actor, id, true).await?;
             access::can_edit_or_leave(actor, &before)?;
             if_match.check_required(before.version)?;
             let mut fields = merge_patch::apply(&before.fields, &patch)?;
-            validation::check(&fields)?;
             if !fields.organizer_ids.contains(&fields.publisher_id) {
-                fields.organizer_ids.insert(0, fields.publisher_id);
+                fields.organizer_ids.push(fields.publisher_id);
             }
-            Ok::<_, AppError>((before, fields))
+            let added: Vec<Uuid> =
+                fields.organizer_ids.iter().copied().filter(|o| !before.fields.organizer_ids.contains(o)).collect();
+            let removed: Vec<Uuid> =
+                before.fields.organizer_ids.iter().copied().filter(|o| !fields.organizer_ids.contains(o)).collect();
+            let mut content_before = before.fields.clone();
+            content_before.organizer_ids = fields.organizer_ids.clone();
+            access::can_change(actor, &before, content_before != fields, &added, &removed)?;
+            if fields.publisher_id != before.fields.publisher_id {
+                access::can_hand_over(actor, &before)?;
+            }
+            validation::check(&fields)?;
+            Ok::<_, AppError>((before, fields, added, removed))
         })
         .await?;
-    let added: Vec<Uuid> =
-        fields.organizer_ids.iter().copied().filter(|o| !before.fields.organizer_ids.contains(o)).collect();
-    let removed: Vec<Uuid> =
-        before.fields.organizer_ids.iter().copied().filter(|o| !fields.organizer_ids.contains(o)).collect();
-    let mut content_before = before.fields.clone();
-    content_before.organizer_ids = fields.organizer_ids.clone();
-    let content_changed = content_before != fields;
-    access::can_change(actor, &before, content_changed, &added, &removed)?;
-    if fields.publisher_id != before.fields.publisher_id {
-        access::can_create(actor, fields.publisher_id)?;
-        if !before.accepted_organizers().contains(&fields.publisher_id) {
-            return Err(AppError::invalid(
-                "publisher_id",
-                "not_accepted",
-                "the publisher must be an organiser that has accepted",
-            ));
-        }
+    if fields.publisher_id != before.fields.publisher_id && !before.accepted_organizers().contains(&fields.publisher_id)
+    {
+        return Err(AppError::invalid(
+            "publisher_id",
+            "not_accepted",
+            "the publisher must be an organiser that has accepted",
+        ));
     }
     fields.check_rules()?;
     check_references(cx, &fields, Some(&before.fields)).await?;
@@ -754,6 +817,18 @@ pub async fn update(
         let accepted_now: Vec<(Uuid, bool)> =
             added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
         repo::add_organizers(tx, id, &accepted_now).await?;
+        // An organiser that leaves stops carrying costs: first the cost items change.
+        let items = crate::repo::event_series::costs::of_series(tx, id).await?;
+        for item in items.into_iter().map(costs::CostItem::try_from) {
+            if let Some(org) = item?.fields.shares.iter().find(|s| removed.contains(&s.organization_id)) {
+                return Err(AppError::Conflict {
+                    detail: format!(
+                        "organizer_ids: {} carries a share of the series' costs; change the cost items first",
+                        org.organization_id
+                    ),
+                });
+            }
+        }
         repo::remove_organizers(tx, id, &removed).await?;
         let after = load(tx, id, false).await?;
         if after.fields.schedule != before.fields.schedule || after.fields.venue_id != before.fields.venue_id {

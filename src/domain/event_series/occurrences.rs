@@ -100,6 +100,11 @@ pub struct SeriesOccurrenceQuery {
 }
 
 fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), AppError> {
+    for (field, at) in [("from", from), ("to", to)] {
+        if at.is_some_and(|t| formats::plausible_date(&t.date_naive()).is_err()) {
+            return Err(AppError::invalid(field, "out_of_range", "use a time in the years 1900-2199"));
+        }
+    }
     match (from, to) {
         (Some(f), Some(t)) if t <= f => Err(AppError::invalid("to", "before_from", "to is not after from")),
         _ => Ok(()),
@@ -116,7 +121,9 @@ pub async fn of_series(
     let (conn, actor) = cx.parts().await?;
     readable(conn, actor, series_id, false).await?;
     window(query.from, query.to)?;
-    let rows = repo::of_series(conn, series_id, query.from, query.to, page.after, page.fetch_limit()).await?;
+    let rows =
+        repo::of_series(conn, series_id, (query.from, query.to), list.updated_since, page.after, page.fetch_limit())
+            .await?;
     Ok(Page::from_rows(rows, &page, |r| (r.starts_at, r.id)).map(Occurrence::from))
 }
 
@@ -228,6 +235,7 @@ pub async fn list(
         cancelled: query.status.map(|s| s == OccurrenceStatus::Cancelled),
         search,
         collapse_series: query.collapse.is_some(),
+        updated_since: list.updated_since,
         after: page.after,
         limit: page.fetch_limit(),
     };
@@ -277,6 +285,9 @@ pub async fn update(
         let current =
             OccurrenceFields { status: before.status, start: before.start, end: before.end, venue_id: before.venue_id };
         let fields: OccurrenceFields = crate::domain::types::merge_patch::apply(&current, &patch)?;
+        window(Some(fields.start), Some(fields.end)).map_err(|_| {
+            AppError::invalid("start", "out_of_range", "use times in the years 1900-2199, the end after the start")
+        })?;
         if fields.end <= fields.start {
             return Err(AppError::invalid("end", "before_start", "the end is not after the start"));
         }
@@ -302,7 +313,9 @@ pub async fn update(
         };
         let after = Occurrence::from(repo::set_override(tx, id, &o).await?);
         crate::repo::event_series::bump_sequence(tx, series_id).await?;
-        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        let orgs = series.named_organizers();
+        let (b, a) = (audit::concerning(&before, &orgs), audit::concerning(&after, &orgs));
+        audit::record(tx, actor, "update", Change::updated(&b, &a)).await?;
         Ok(after)
     })
     .await
@@ -416,7 +429,8 @@ pub async fn put_attendance(
 ) -> Result<(Attendance, bool), AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
-        let series = readable(tx, actor, series_id, false).await?;
+        // The series row lock orders this against a delete, which checks for attendance.
+        let series = readable(tx, actor, series_id, true).await?;
         access::can_record_attendance(actor, &series)?;
         let occurrence = Occurrence::from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?);
         let before = repo::lock_attendance(tx, id).await?.map(Attendance::try_from).transpose()?;
@@ -443,9 +457,13 @@ pub async fn put_attendance(
             recorded_by: actor.user_id(),
         };
         let after = Attendance::try_from(repo::put_attendance(tx, &row).await?)?;
+        let orgs = series.named_organizers();
+        let recorded = audit::concerning(&after, &orgs);
         match &before {
-            Some(b) => audit::record(tx, actor, "update", Change::updated(b, &after)).await?,
-            None => audit::record(tx, actor, "create", Change::Created(&after)).await?,
+            Some(b) => {
+                audit::record(tx, actor, "update", Change::updated(&audit::concerning(b, &orgs), &recorded)).await?
+            }
+            None => audit::record(tx, actor, "create", Change::Created(&recorded)).await?,
         }
         Ok((after, before.is_none()))
     })
@@ -480,16 +498,26 @@ fn check_attendance(fields: &AttendanceFields, series: &EventSeries) -> Result<(
 }
 
 /// A booking may name an occurrence of a series the booking organisation organises (422).
+/// The booked time must overlap the occurrence (422).
 pub async fn check_bookable(
     conn: &mut Conn,
     actor: &Actor,
     organization: Uuid,
     occurrence: Uuid,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), AppError> {
     let not_found = || {
         AppError::invalid("occurrence_id", "not_found", "no such occurrence of a series your organisation organises")
     };
     let series_id = crate::repo::event_series::occurrences::series_of(conn, occurrence).await?.ok_or_else(not_found)?;
     let series = readable(conn, actor, series_id, false).await.map_err(|_| not_found())?;
-    if series.accepted_organizers().contains(&organization) { Ok(()) } else { Err(not_found()) }
+    if !series.accepted_organizers().contains(&organization) {
+        return Err(not_found());
+    }
+    let o = repo::get(conn, series_id, occurrence).await?.ok_or_else(not_found)?;
+    if o.starts_at < end && o.ends_at > start {
+        Ok(())
+    } else {
+        Err(AppError::invalid("occurrence_id", "not_during_booking", "the occurrence is not during the booked time"))
+    }
 }

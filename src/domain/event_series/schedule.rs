@@ -14,7 +14,7 @@ use validator::Validate;
 use crate::domain::types::formats;
 use crate::error::{AppError, FieldError};
 
-/// At most this many occurrences within the horizon.
+/// At most this many occurrences in the materialised window.
 pub const MAX_OCCURRENCES: usize = 1000;
 /// The longest occurrence (the database checks the same).
 pub const MAX_LENGTH_DAYS: i64 = 31;
@@ -53,13 +53,16 @@ pub struct Schedule {
     /// Whole days: each occurrence lasts from local midnight for `duration_days` days.
     #[serde(default)]
     pub all_day: bool,
-    /// With `all_day`: days each occurrence lasts (default 1).
+    /// With `all_day`: days each occurrence lasts (default 1; at most 30, so that with a
+    /// daylight-saving change it still stays within 31 days).
     #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
-    #[schema(minimum = 1, maximum = 31)]
-    #[validate(range(min = 1, max = 31))]
+    #[schema(minimum = 1, maximum = 30)]
+    #[validate(range(min = 1, max = 30))]
     pub duration_days: Option<i32>,
     /// RFC 5545 RRULE without the `RRULE:` prefix: FREQ DAILY, WEEKLY, MONTHLY or YEARLY;
-    /// INTERVAL, BYDAY (also `1MO`, `-1FR`), BYMONTHDAY, BYMONTH, BYSETPOS, WKST, COUNT or UNTIL.
+    /// INTERVAL, BYDAY (also `1MO`, `-1FR`), BYMONTHDAY, BYMONTH, BYSETPOS, WKST, COUNT or UNTIL
+    /// (as RFC 5545 wants it beside a zoned start: in UTC, `20261231T215959Z`; for an all-day
+    /// schedule a date, `20261231`).
     #[serde(default)]
     #[schema(max_length = 500, example = "FREQ=WEEKLY;BYDAY=TU;COUNT=10")]
     #[validate(length(max = 500))]
@@ -74,6 +77,24 @@ pub struct Schedule {
     #[schema(max_items = 500)]
     #[validate(length(max = 500))]
     pub exdates: Vec<NaiveDate>,
+}
+
+impl Schedule {
+    /// The schedule as it is kept: the rule without empty parts or a `RRULE:` prefix, the
+    /// dates in order and once each.
+    pub fn normalised(mut self) -> Schedule {
+        self.rrule = self.rrule.map(|r| {
+            let r = r.trim();
+            let r = r.strip_prefix("RRULE:").unwrap_or(r);
+            r.split(';').map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(";")
+        });
+        self.rrule = self.rrule.filter(|r| !r.is_empty());
+        for dates in [&mut self.rdates, &mut self.exdates] {
+            dates.sort_unstable();
+            dates.dedup();
+        }
+        self
+    }
 }
 
 /// One occurrence as the schedule places it.
@@ -109,6 +130,8 @@ pub struct Plan {
     pub tz: Tz,
     schedule: Schedule,
     rule: Option<RRule<Unvalidated>>,
+    /// The rule's UNTIL as a local wall-clock time in the zone.
+    until: Option<NaiveDateTime>,
 }
 
 impl Schedule {
@@ -141,9 +164,9 @@ impl Schedule {
                 _ => {}
             }
         }
-        let rule = match self.rrule.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(parse_rule(text)?),
+        let (rule, until) = match self.rrule.as_deref().map(str::trim) {
+            None | Some("") => (None, None),
+            Some(text) => (Some(parse_rule(text)?), until_of(text, self.all_day, tz)?),
         };
         for (i, d) in self.rdates.iter().chain(&self.exdates).enumerate() {
             if formats::plausible_date(d).is_err() {
@@ -152,11 +175,14 @@ impl Schedule {
                 return Err(invalid(&format!("{field}[{at}]"), "out_of_range", "use a date in the years 1900-2199"));
             }
         }
-        let plan = Plan { tz, schedule: self.clone(), rule };
+        if until.is_some_and(|u| u < self.start_date.and_time(self.start_time.unwrap_or(NaiveTime::MIN))) {
+            return Err(invalid("rrule", "until_before_start", "UNTIL is before the first occurrence"));
+        }
+        let plan = Plan { tz, schedule: self.clone(), rule, until };
         // DTSTART is the first occurrence: a rule that does not produce it is undefined in
         // RFC 5545, and calendars would disagree about it.
         if let Some(rule) = &plan.rule {
-            let first = plan.rule_dates(rule, self.start_date)?;
+            let first = plan.rule_dates(rule, self.start_date, self.start_date)?;
             if first.first() != Some(&self.start_date) {
                 return Err(invalid(
                     "start_date",
@@ -167,6 +193,30 @@ impl Schedule {
         }
         Ok(plan)
     }
+}
+
+/// The UNTIL of a rule as a local time in `tz`: a UTC date-time beside a timed start, a date
+/// (the whole day) beside an all-day one, as RFC 5545 §3.3.10 requires (422 otherwise).
+fn until_of(text: &str, all_day: bool, tz: Tz) -> Result<Option<NaiveDateTime>, AppError> {
+    let text = text.strip_prefix("RRULE:").unwrap_or(text);
+    let Some(value) = text.split(';').find_map(|part| {
+        let (key, value) = part.split_once('=')?;
+        key.trim().eq_ignore_ascii_case("UNTIL").then(|| value.trim())
+    }) else {
+        return Ok(None);
+    };
+    if all_day {
+        return NaiveDate::parse_from_str(value, "%Y%m%d")
+            .ok()
+            .filter(|_| value.len() == 8)
+            .map(|d| Some(d.and_time(NaiveTime::MIN) + Duration::days(1) - Duration::seconds(1)))
+            .ok_or_else(|| invalid("rrule", "invalid_until", "with all_day, UNTIL is a date such as 20261231"));
+    }
+    NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .filter(|_| value.len() == 16)
+        .map(|utc| Some(DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&tz).naive_local()))
+        .ok_or_else(|| invalid("rrule", "invalid_until", "UNTIL is a UTC date-time such as 20261231T215959Z"))
 }
 
 /// Parses an RRULE and refuses what the service does not schedule (422 naming the part).
@@ -210,41 +260,46 @@ impl Plan {
         self.schedule.start_time.unwrap_or(NaiveTime::MIN)
     }
 
-    /// Local dates of the rule from `start` up to and including `until`, computed on floating
+    /// Local dates of the rule from `from` up to and including `until`, computed on floating
     /// (zone-less) times.
-    fn rule_dates(&self, rule: &RRule<Unvalidated>, until: NaiveDate) -> Result<Vec<NaiveDate>, AppError> {
+    fn rule_dates(
+        &self,
+        rule: &RRule<Unvalidated>,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, AppError> {
         let floating = |local: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&local);
         let mut rule = rule.clone();
-        // An UNTIL in UTC is a moment: compare it as the local time it is in our zone.
-        if let Some(until) = rule.get_until() {
-            let local = until.with_timezone(&self.tz).naive_local();
+        // UNTIL compared as the local time it is in our zone.
+        if let Some(local) = self.until {
             rule = rule.until(floating(local));
         }
         let start = floating(self.schedule.start_date.and_time(self.start_time()));
         let set = rule
             .build(start)
             .map_err(|e| invalid("rrule", "invalid_rrule", e.to_string()))?
+            .after(floating(from.and_time(NaiveTime::MIN)))
             .before(floating(until.and_time(NaiveTime::MIN) + Duration::days(1) - Duration::seconds(1)));
         let result = set.all(u16::try_from(MAX_OCCURRENCES + 1).unwrap_or(u16::MAX));
         if result.dates.len() > MAX_OCCURRENCES {
             return Err(invalid(
                 "rrule",
                 "too_many_occurrences",
-                format!("the rule gives more than {MAX_OCCURRENCES} occurrences within the horizon; end it sooner"),
+                format!("the rule gives more than {MAX_OCCURRENCES} occurrences within the horizon; meet less often"),
             ));
         }
         Ok(result.dates.iter().map(|d| d.naive_utc().date()).collect())
     }
 
-    /// Every occurrence whose local date is on or before `until`, in order.
-    pub fn expand(&self, until: NaiveDate) -> Result<Vec<Instance>, AppError> {
+    /// Every occurrence whose local date is in `from..=until`, in order.
+    pub fn expand(&self, from: NaiveDate, until: NaiveDate) -> Result<Vec<Instance>, AppError> {
         let s = &self.schedule;
         let mut dates = match &self.rule {
-            Some(rule) => self.rule_dates(rule, until)?,
+            Some(rule) => self.rule_dates(rule, from, until)?,
             None => vec![s.start_date],
         };
-        dates.extend(s.rdates.iter().copied().filter(|d| *d <= until));
-        dates.retain(|d| !s.exdates.contains(d) && *d <= until);
+        dates.extend(s.rdates.iter().copied());
+        dates.retain(|d| !s.exdates.contains(d) && (from..=until).contains(d));
         dates.sort_unstable();
         dates.dedup();
         if dates.len() > MAX_OCCURRENCES {
@@ -313,7 +368,13 @@ mod tests {
     }
 
     fn dates(s: &Schedule, until: &str) -> Vec<String> {
-        s.plan().unwrap().expand(until.parse().unwrap()).unwrap().iter().map(|i| i.date.to_string()).collect()
+        s.plan()
+            .unwrap()
+            .expand("1900-01-01".parse().unwrap(), until.parse().unwrap())
+            .unwrap()
+            .iter()
+            .map(|i| i.date.to_string())
+            .collect()
     }
 
     // RFC 5545 §3.8.5.3 examples.
@@ -372,8 +433,12 @@ mod tests {
         let mut s = schedule("2026-03-24", "10:00", "FREQ=WEEKLY;BYDAY=TU;COUNT=3");
         s.timezone = "Europe/Helsinki".into();
         let plan = s.plan().unwrap();
-        let starts: Vec<String> =
-            plan.expand("2026-12-31".parse().unwrap()).unwrap().iter().map(|i| i.start.to_rfc3339()).collect();
+        let starts: Vec<String> = plan
+            .expand("1900-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+            .unwrap()
+            .iter()
+            .map(|i| i.start.to_rfc3339())
+            .collect();
         // 10:00 EET is 08:00Z; after 29 March, 10:00 EEST is 07:00Z.
         assert_eq!(starts, ["2026-03-24T08:00:00+00:00", "2026-03-31T07:00:00+00:00", "2026-04-07T07:00:00+00:00"]);
         // Autumn: 25 October.
@@ -382,7 +447,7 @@ mod tests {
         let starts: Vec<String> = s
             .plan()
             .unwrap()
-            .expand("2026-12-31".parse().unwrap())
+            .expand("1900-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
             .unwrap()
             .iter()
             .map(|i| i.start.to_rfc3339())
@@ -412,11 +477,39 @@ mod tests {
         s.duration_minutes = None;
         s.all_day = true;
         let plan = s.plan().unwrap();
-        let first = plan.expand("2026-12-31".parse().unwrap()).unwrap()[0];
+        let first = plan.expand("1900-01-01".parse().unwrap(), "2026-12-31".parse().unwrap()).unwrap()[0];
         assert_eq!(
             (first.start.to_rfc3339(), first.end.to_rfc3339()),
             ("2026-05-31T21:00:00+00:00".into(), "2026-06-01T21:00:00+00:00".into())
         );
+    }
+
+    #[test]
+    fn until_is_utc_beside_a_time_and_a_date_beside_all_day() {
+        let mut s = schedule("2026-03-03", "10:00", "FREQ=WEEKLY;UNTIL=20260317");
+        s.timezone = "Europe/Helsinki".into();
+        assert!(matches!(s.plan(), Err(AppError::Validation(e)) if e[0].code == "invalid_until"));
+        // 08:00Z on the 17th is 10:00 in Helsinki: the 17th is the last one.
+        s.rrule = Some("FREQ=WEEKLY;UNTIL=20260317T080000Z".into());
+        assert_eq!(dates(&s, "2026-12-31"), ["2026-03-03", "2026-03-10", "2026-03-17"]);
+        s.rrule = Some("FREQ=WEEKLY;UNTIL=20260317T075959Z".into());
+        assert_eq!(dates(&s, "2026-12-31"), ["2026-03-03", "2026-03-10"]);
+        s.start_time = None;
+        s.duration_minutes = None;
+        s.all_day = true;
+        s.rrule = Some("FREQ=WEEKLY;UNTIL=20260317".into());
+        assert_eq!(dates(&s, "2026-12-31"), ["2026-03-03", "2026-03-10", "2026-03-17"]);
+    }
+
+    #[test]
+    fn only_the_window_counts_towards_the_limit() {
+        // A daily rule with no end: 3,000 days from the start, but a year's window is fine.
+        let s = schedule("2020-01-01", "10:00", "FREQ=DAILY");
+        let plan = s.plan().unwrap();
+        let window = plan.expand("2028-01-01".parse().unwrap(), "2028-12-31".parse().unwrap()).unwrap();
+        assert_eq!(window.len(), 366);
+        assert_eq!(window[0].date.to_string(), "2028-01-01");
+        assert!(plan.expand("2020-01-01".parse().unwrap(), "2028-12-31".parse().unwrap()).is_err());
     }
 
     #[test]

@@ -117,6 +117,12 @@ pub fn plausible_date(value: &chrono::NaiveDate) -> Result<(), ValidationError> 
     }
 }
 
+/// An instant in the years the service keeps, 1900–2199 (a typo such as year 20260, or year
+/// -9999, is refused, not stored or sent to the database).
+pub fn plausible_instant(value: &chrono::DateTime<chrono::Utc>) -> Result<(), ValidationError> {
+    plausible_date(&value.date_naive())
+}
+
 /// One line of text: no line breaks or other control characters (a title, a heading), so it
 /// stays one line in every export (iCalendar, CSV).
 pub fn single_line(value: &str) -> Result<(), ValidationError> {
@@ -154,6 +160,12 @@ pub fn ics_text(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// Text for a calendar property the `icalendar` crate writes as given (the calendar's
+/// `NAME`): one line, with `\`, `;` and `,` escaped as RFC 5545 §3.3.11 says.
+pub fn ics_escaped(text: &str) -> String {
+    ics_text(text).replace('\n', " ").replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,")
 }
 
 /// A local wall-clock time written `HH:MM` or `HH:MM:SS` (24-hour, zero-padded), exactly as

@@ -1,10 +1,11 @@
-//! Who may keep venue records and book venues. Venues are public; the owner organisation's
-//! coordinators and org admins keep the record. An organisation books only for itself, and
-//! a booking is cancelled by the booking organisation or the venue's owner.
+//! Who may keep venue records and book venues. Venues are public directory data; the owner
+//! organisation's coordinators and org admins keep the record (and platform admins, as they
+//! keep organisations). An organisation books only for itself, and a booking is cancelled by
+//! the booking organisation or the venue's owner: platform admins do not act for them.
 
 use uuid::Uuid;
 
-use crate::domain::access::{Actor, Role, admin_or};
+use crate::domain::access::{Actor, Role, admin_or, allow};
 use crate::error::AppError;
 
 /// Create, change or delete a venue record owned by `owner`.
@@ -14,18 +15,23 @@ pub fn can_keep(actor: &Actor, owner: Uuid) -> Result<(), AppError> {
 
 /// Book for `organization`: its own coordinators and org admins.
 pub fn can_book(actor: &Actor, organization: Uuid) -> Result<(), AppError> {
-    admin_or(actor, actor.has_role(organization, Role::Coordinator))
+    allow(actor, actor.has_role(organization, Role::Coordinator))
 }
 
 /// Cancel a booking: the booking organisation's or the owner's coordinators.
 pub fn can_cancel(actor: &Actor, organization: Uuid, owner: Uuid) -> Result<(), AppError> {
-    admin_or(actor, actor.has_role(organization, Role::Coordinator) || actor.has_role(owner, Role::Coordinator))
+    allow(actor, actor.has_role(organization, Role::Coordinator) || actor.has_role(owner, Role::Coordinator))
 }
 
 /// Who booked, the rent and the note are for the booking organisation and the venue's owner;
-/// everyone else sees the times only (free/busy).
+/// everyone else sees the times only (free/busy). The occurrence a booking is for is the
+/// booking organisation's (its series may be a draft the owner cannot see).
 pub fn sees_booking_details(actor: &Actor, organization: Uuid, owner: Uuid) -> bool {
     actor.is_platform_admin() || actor.has_role(organization, Role::Member) || actor.has_role(owner, Role::Member)
+}
+
+pub fn sees_booked_occurrence(actor: &Actor, organization: Uuid) -> bool {
+    actor.is_platform_admin() || actor.has_role(organization, Role::Member)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::{PremisesTerms, Venue, access};
+use crate::domain::access::Actor;
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
 use crate::domain::organizations::OrganizationKind;
@@ -92,11 +93,14 @@ pub struct SeenBooking {
 pub struct BookingFields {
     /// The organisation that books: the caller's own.
     pub organization_id: Uuid,
-    /// The occurrence this booking is for, if any (of a series the organisation organises).
+    /// The occurrence this booking is for, if any (of a series the organisation organises,
+    /// overlapping the booked time).
     #[serde(default)]
     pub occurrence_id: Option<Uuid>,
+    #[validate(custom(function = "formats::plausible_instant"))]
     pub start: DateTime<Utc>,
     /// After `start`, at most 31 days later.
+    #[validate(custom(function = "formats::plausible_instant"))]
     pub end: DateTime<Utc>,
     #[serde(default)]
     #[schema(max_length = 500)]
@@ -130,30 +134,39 @@ pub async fn list(
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     let (conn, actor) = cx.parts().await?;
     let venue = venue(conn, venue_id).await?;
+    for (field, at) in [("from", query.from), ("to", query.to)] {
+        if at.as_ref().is_some_and(|t| formats::plausible_instant(t).is_err()) {
+            return Err(AppError::invalid(field, "out_of_range", "use a time in the years 1900-2199"));
+        }
+    }
     let filter = BookingFilter {
         venue_id,
         from: query.from,
         to: query.to,
+        updated_since: list.updated_since,
         include_cancelled: query.include_cancelled.unwrap_or(false),
         after: page.after,
         limit: page.fetch_limit(),
     };
     let rows = repo::list(conn, &filter).await?;
     let owner = venue.fields.owner_organization_id;
-    Page::from_rows(rows, &page, |r| (r.starts_at, r.id)).try_map(|r| {
-        let booking = Booking::try_from(r)?;
-        let details_visible = access::sees_booking_details(actor, booking.organization_id, owner);
-        Ok(SeenBooking { booking, details_visible })
-    })
+    Page::from_rows(rows, &page, |r| (r.starts_at, r.id)).try_map(|r| Ok(seen(actor, owner, Booking::try_from(r)?)))
+}
+
+/// The booking as `actor` may see it.
+fn seen(actor: &Actor, owner: Uuid, mut booking: Booking) -> SeenBooking {
+    if !access::sees_booked_occurrence(actor, booking.organization_id) {
+        booking.occurrence_id = None;
+    }
+    let details_visible = access::sees_booking_details(actor, booking.organization_id, owner);
+    SeenBooking { booking, details_visible }
 }
 
 pub async fn get(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid) -> Result<SeenBooking, AppError> {
     let (conn, actor) = cx.parts().await?;
     let venue = venue(conn, venue_id).await?;
     let booking = Booking::try_from(repo::get(conn, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
-    let details_visible =
-        access::sees_booking_details(actor, booking.organization_id, venue.fields.owner_organization_id);
-    Ok(SeenBooking { booking, details_visible })
+    Ok(seen(actor, venue.fields.owner_organization_id, booking))
 }
 
 /// The rent of one booking by `kind` of organisation under the venue's terms.
@@ -182,8 +195,14 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
         None => return Err(AppError::invalid("organization_id", "not_found", "no such organisation")),
     };
     if let Some(occurrence) = fields.occurrence_id {
-        crate::domain::event_series::occurrences::check_bookable(conn, actor, fields.organization_id, occurrence)
-            .await?;
+        crate::domain::event_series::occurrences::check_bookable(
+            conn,
+            actor,
+            fields.organization_id,
+            occurrence,
+            (fields.start, fields.end),
+        )
+        .await?;
     }
     let row = BookingWrite {
         id: Uuid::now_v7(),
@@ -198,15 +217,18 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
     };
     let result = conn
         .transaction(async |tx| {
-            let created = Booking::try_from(repo::insert(tx, &row).await?)?;
-            audit::record(tx, actor, "create", Change::Created(&created)).await?;
-            Ok::<_, AppError>(created)
+            let Some(created) = repo::insert(tx, &row).await? else { return Ok(None) };
+            let created = Booking::try_from(created)?;
+            let owner = venue.fields.owner_organization_id;
+            audit::record(tx, actor, "create", Change::Created(&audit::concerning(&created, &[owner]))).await?;
+            Ok::<_, AppError>(Some(created))
         })
         .await;
     match result {
+        Ok(Some(created)) => Ok(created),
         // The exclusion constraint: name the booking that holds the time (after the
         // transaction, which the violation aborted).
-        Err(AppError::Conflict { .. }) => match repo::overlapping(conn, venue_id, fields.start, fields.end).await? {
+        Ok(None) => match repo::overlapping(conn, venue_id, fields.start, fields.end).await? {
             Some(other) => Err(AppError::ConflictWith {
                 detail: format!(
                     "the venue is booked from {} to {} (booking {}); choose another time",
@@ -218,24 +240,26 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
             }),
             None => Err(AppError::Conflict { detail: "the venue was booked for this time meanwhile; retry".into() }),
         },
-        other => other,
+        Err(e) => Err(e),
     }
 }
 
 /// Cancels a booking; it stays listed (`include_cancelled=true`) and frees the time.
-pub async fn cancel(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<Booking, AppError> {
+pub async fn cancel(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<SeenBooking, AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {
         let venue = venue(tx, venue_id).await?;
         let before = Booking::try_from(repo::lock(tx, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_cancel(actor, before.organization_id, venue.fields.owner_organization_id)?;
         if_match.check_required(before.version)?;
+        let owner = venue.fields.owner_organization_id;
         if before.status == BookingStatus::Cancelled {
-            return Ok(before);
+            return Ok(seen(actor, owner, before));
         }
         let after = Booking::try_from(repo::cancel(tx, id).await?)?;
-        audit::record(tx, actor, "cancel", Change::updated(&before, &after)).await?;
-        Ok(after)
+        let (b, a) = (audit::concerning(&before, &[owner]), audit::concerning(&after, &[owner]));
+        audit::record(tx, actor, "cancel", Change::updated(&b, &a)).await?;
+        Ok(seen(actor, owner, after))
     })
     .await
 }

@@ -577,8 +577,8 @@ pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Venue, AppError> {
     repo::get(cx.conn().await?, id).await?.ok_or(AppError::NotFound).and_then(Venue::try_from)
 }
 
-/// Named organisations must exist (409 naming the field); the municipality must be in the
-/// area register today (422; the database checks it too).
+/// Named organisations must exist and the municipality must be in the area register today
+/// (422 naming the field; the database checks them too).
 async fn organizations_exist(conn: &mut crate::db::Conn, fields: &VenueFields) -> Result<(), AppError> {
     let code = &fields.address.municipality_code;
     if crate::repo::areas::get_valid_on(conn, "municipality", code, Utc::now().date_naive()).await?.is_none() {
@@ -593,7 +593,7 @@ async fn organizations_exist(conn: &mut crate::db::Conn, fields: &VenueFields) -
         .collect();
     let ids: Vec<Uuid> = named.iter().map(|(_, id)| *id).collect();
     match first_missing(conn, &ids).await? {
-        Some(i) => Err(AppError::Conflict { detail: format!("{}: no such organisation", named[i].0) }),
+        Some(i) => Err(AppError::invalid(named[i].0, "not_found", "no such organisation")),
         None => Ok(()),
     }
 }
@@ -634,7 +634,7 @@ pub async fn update(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch, patch: serde_j
     .await
 }
 
-/// Deletes a venue that no series uses (409 otherwise); its bookings go with it.
+/// Deletes a venue that no series uses and no booking names (409 otherwise).
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
     let (conn, actor) = cx.parts().await?;
     conn.transaction(async |tx| {

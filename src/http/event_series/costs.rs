@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -20,8 +20,8 @@ use crate::http::common::{
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01938000-0000-7000-8000-000000000020", "series_id": "01938000-0000-7000-8000-000000000010",
     "category": "refreshments", "basis": "per_occurrence", "amount": "10.00",
-    "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33"},
-               {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67"}],
+    "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33", "agreed": true},
+               {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67", "agreed": false}],
     "description": null, "updated_at": "2026-02-01T08:00:00Z", "version": 1}))]
 pub struct CostItemView {
     pub id: Uuid,
@@ -29,10 +29,20 @@ pub struct CostItemView {
     pub category: crate::domain::agreements::CostCategory,
     pub basis: costs::CostItemBasis,
     pub amount: crate::domain::types::decimal::Decimal2,
-    pub shares: Vec<costs::CostShare>,
+    pub shares: Vec<ShareView>,
     pub description: Option<String>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+/// One organisation's share of a cost item.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ShareView {
+    pub organization_id: Uuid,
+    pub percent: crate::domain::types::decimal::Decimal2,
+    /// The organisation has agreed to it (set it itself, accepted it, or signed it in the
+    /// linked agreement): only then does it bind the organisation.
+    pub agreed: bool,
 }
 
 impl From<CostItem> for CostItemView {
@@ -43,7 +53,16 @@ impl From<CostItem> for CostItemView {
             category: c.fields.category,
             basis: c.fields.basis,
             amount: c.fields.amount.unwrap_or_default(),
-            shares: c.fields.shares,
+            shares: c
+                .fields
+                .shares
+                .iter()
+                .map(|s| ShareView {
+                    organization_id: s.organization_id,
+                    percent: s.percent,
+                    agreed: c.agreed_by.contains(&s.organization_id),
+                })
+                .collect(),
             description: c.fields.description,
             updated_at: c.updated_at,
             version: c.version,
@@ -119,6 +138,37 @@ pub async fn update(
 ) -> Result<Tagged, AppError> {
     let (series, id) = path.into_inner();
     let result = costs::update(&mut cx, series, id, if_match, body.into_inner()).await.map(CostItemView::from);
+    Tagged::of(&or_stale(result, async || current(&mut cx, series, id).await).await?)
+}
+
+/// The body of an acceptance of a share.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareAcceptance {
+    /// The organisation whose share this is; you coordinate or administer it.
+    pub organization_id: Uuid,
+}
+
+/// Agree to your organisation's share of a cost item: from now on it binds the organisation.
+#[utoipa::path(
+    operation_id = "accept_event_series_cost_item",
+    tag = "event-series",
+    params(("id" = Uuid, Path, description = "Series id"), ("item_id" = Uuid, Path, description = "Cost item id"),
+           ("If-Match" = String, Header, description = IF_MATCH)),
+    request_body = ShareAcceptance,
+    responses((status = 200, description = "Agreed", body = CostItemView, headers(("ETag" = String))), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/event-series/{id}/cost-items/{item_id}/acceptances")]
+pub async fn accept(
+    mut cx: Cx<'static>,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: Body<ShareAcceptance>,
+) -> Result<Tagged, AppError> {
+    let (series, id) = path.into_inner();
+    let result =
+        costs::accept(&mut cx, series, id, body.into_inner().organization_id, if_match).await.map(CostItemView::from);
     Tagged::of(&or_stale(result, async || current(&mut cx, series, id).await).await?)
 }
 

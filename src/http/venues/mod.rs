@@ -181,7 +181,8 @@ pub async fn update(
     Tagged::of(&VenueView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }
 
-/// Delete a venue that no event series uses (409 otherwise); its bookings go with it.
+/// Delete a venue that no event series uses and that has no bookings on record (409
+/// otherwise).
 #[utoipa::path(
     operation_id = "delete_venue",
     tag = "venues",

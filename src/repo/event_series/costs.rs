@@ -18,6 +18,7 @@ pub struct CostItemRow {
     pub amount_cents: i64,
     pub shares: serde_json::Value,
     pub description: Option<String>,
+    pub agreed_by: Vec<Option<Uuid>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -31,6 +32,7 @@ pub struct CostItemWrite {
     pub amount_cents: i64,
     pub shares: serde_json::Value,
     pub description: Option<String>,
+    pub agreed_by: Vec<Option<Uuid>>,
 }
 
 pub async fn of_series(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<CostItemRow>> {
@@ -40,6 +42,16 @@ pub async fn of_series(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<Cost
         .order(items::id)
         .load(conn)
         .await
+}
+
+pub async fn get(conn: &mut Conn, series_id: Uuid, id: Uuid) -> QueryResult<Option<CostItemRow>> {
+    items::table
+        .filter(items::series_id.eq(series_id))
+        .filter(items::id.eq(id))
+        .select(CostItemRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 pub async fn lock(conn: &mut Conn, series_id: Uuid, id: Uuid) -> QueryResult<Option<CostItemRow>> {

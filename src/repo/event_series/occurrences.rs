@@ -41,17 +41,19 @@ pub struct Derived {
 
 /// Makes the series' occurrences exactly `derived`: new days are added, days no longer in
 /// the schedule are deleted, and days that remain keep their id, overrides and attendance
-/// (their scheduled time and venue follow the schedule unless overridden).
+/// (their scheduled time and venue follow the schedule unless overridden). Only days from
+/// `from` on are touched: older occurrences are history.
 pub async fn materialise(
     conn: &mut Conn,
     series_id: Uuid,
     venue_id: Option<Uuid>,
+    from: NaiveDate,
     derived: &[Derived],
 ) -> QueryResult<usize> {
     diesel::sql_query(
         "WITH new AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[]) \
                        AS t(id, instance_date, s, e)), \
-              gone AS (DELETE FROM event_occurrences o WHERE o.series_id = $5 \
+              gone AS (DELETE FROM event_occurrences o WHERE o.series_id = $5 AND o.instance_date >= $7 \
                        AND NOT EXISTS (SELECT 1 FROM new WHERE new.instance_date = o.instance_date)) \
          INSERT INTO event_occurrences (id, series_id, instance_date, scheduled_start, scheduled_end, starts_at, \
                                         ends_at, venue_id, municipality_code, wellbeing_county_code) \
@@ -78,8 +80,20 @@ pub async fn materialise(
     .bind::<Array<Timestamptz>, _>(derived.iter().map(|d| d.end).collect::<Vec<_>>())
     .bind::<diesel::sql_types::Uuid, _>(series_id)
     .bind::<Nullable<diesel::sql_types::Uuid>, _>(venue_id)
+    .bind::<Date, _>(from)
     .execute(conn)
     .await
+}
+
+/// Local days from `from` on whose occurrence has attendance on record.
+pub async fn attended_days(conn: &mut Conn, series_id: Uuid, from: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
+    event_occurrences::table
+        .inner_join(occurrence_attendance::table)
+        .filter(event_occurrences::series_id.eq(series_id))
+        .filter(event_occurrences::instance_date.ge(from))
+        .select(event_occurrences::instance_date)
+        .load(conn)
+        .await
 }
 
 /// Occurrences at the venue take its (new) area.
@@ -98,8 +112,8 @@ pub async fn refresh_areas_of_venue(conn: &mut Conn, venue_id: Uuid) -> QueryRes
 pub async fn of_series(
     conn: &mut Conn,
     series_id: Uuid,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    updated_since: Option<DateTime<Utc>>,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<OccurrenceRow>> {
@@ -113,6 +127,9 @@ pub async fn of_series(
     if let Some(to) = to {
         query = query.filter(event_occurrences::starts_at.lt(to));
     }
+    if let Some(since) = updated_since {
+        query = query.filter(event_occurrences::updated_at.ge(since));
+    }
     if let Some((start, id)) = after {
         query = query.filter(
             event_occurrences::starts_at
@@ -121,6 +138,17 @@ pub async fn of_series(
         );
     }
     query.order((event_occurrences::starts_at, event_occurrences::id)).limit(limit).load(conn).await
+}
+
+/// The series' moved and cancelled occurrences (the calendar's RECURRENCE-ID events).
+pub async fn overridden(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<OccurrenceRow>> {
+    event_occurrences::table
+        .filter(event_occurrences::series_id.eq(series_id))
+        .filter(event_occurrences::moved.or(event_occurrences::cancelled))
+        .select(OccurrenceRow::as_select())
+        .order(event_occurrences::starts_at)
+        .load(conn)
+        .await
 }
 
 pub async fn get(conn: &mut Conn, series_id: Uuid, id: Uuid) -> QueryResult<Option<OccurrenceRow>> {
@@ -203,6 +231,7 @@ pub struct OccurrenceFilter {
     pub search: Option<String>,
     /// One row per series: its first (not cancelled) occurrence in the window.
     pub collapse_series: bool,
+    pub updated_since: Option<DateTime<Utc>>,
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
 }
@@ -274,6 +303,9 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
     }
     if let Some(c) = f.cancelled {
         query = query.filter(event_occurrences::cancelled.eq(c));
+    }
+    if let Some(since) = f.updated_since {
+        query = query.filter(event_occurrences::updated_at.ge(since));
     }
     if let Some(search) = &f.search {
         query = query.filter(

@@ -46,6 +46,7 @@ pub struct BookingFilter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub include_cancelled: bool,
+    pub updated_since: Option<DateTime<Utc>>,
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
 }
@@ -63,6 +64,9 @@ pub async fn list(conn: &mut Conn, f: &BookingFilter) -> QueryResult<Vec<Booking
     }
     if let Some(to) = f.to {
         query = query.filter(venue_bookings::starts_at.lt(to));
+    }
+    if let Some(since) = f.updated_since {
+        query = query.filter(venue_bookings::updated_at.ge(since));
     }
     if let Some((start, id)) = f.after {
         query = query.filter(
@@ -93,8 +97,24 @@ pub async fn lock(conn: &mut Conn, venue_id: Uuid, id: Uuid) -> QueryResult<Opti
         .optional()
 }
 
-pub async fn insert(conn: &mut Conn, row: &BookingWrite) -> QueryResult<BookingRow> {
-    diesel::insert_into(venue_bookings::table).values(row).returning(BookingRow::as_returning()).get_result(conn).await
+/// The booking, or `None` when a confirmed booking of the venue overlaps it (the exclusion
+/// constraint decided; the transaction is aborted then).
+pub async fn insert(conn: &mut Conn, row: &BookingWrite) -> QueryResult<Option<BookingRow>> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let inserted = diesel::insert_into(venue_bookings::table)
+        .values(row)
+        .returning(BookingRow::as_returning())
+        .get_result(conn)
+        .await;
+    match inserted {
+        Ok(row) => Ok(Some(row)),
+        Err(Error::DatabaseError(DatabaseErrorKind::ExclusionViolation, info))
+            if info.constraint_name() == Some("venue_bookings_no_overlap") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A confirmed booking of the venue that overlaps the range (the one a new booking lost to).
