@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # "What is on": GET /api/v1/occurrences for a two-week window in one wellbeing county, 50 a
 # page, over 10,000 published series with 1,050,000 occurrences, measured against PostgreSQL
-# running the same two statements (the page, and the organisers of its series) under pgbench.
+# running the page's statement under pgbench (the API runs it and one more, for the organisers).
 #
 # Seeds a separate database with SQL: 600 venues spread over every municipality of the area
 # register, 10,000 weekly series (105 occurrences each, from January 2026) at those venues, and
@@ -93,8 +93,9 @@ request = function()
 end
 LUA
 
-# The statements the API runs for one page: the occurrences with their series, then the
-# organisers of those series.
+# The page statement the API runs (the occurrences with their series), as the API sends it.
+# The API also reads the organisers of the page's series in a second statement, which
+# pgbench leaves out: the ratio understates the API, if anything.
 cat > "$out/window.sql" <<'SQL'
 \set w random(0, 51)
 SELECT o.*, s.* FROM event_occurrences o JOIN event_series s ON s.id = o.series_id
@@ -103,15 +104,6 @@ SELECT o.*, s.* FROM event_occurrences o JOIN event_series s ON s.id = o.series_
    AND o.starts_at < timestamptz '2026-01-05 00:00Z' + :w * interval '7 days' + interval '14 days'
    AND s.publication_status = 'published' AND o.wellbeing_county_code = '15'
  ORDER BY o.starts_at, o.id LIMIT 51;
-SELECT series_id, organization_id, accepted_at FROM event_series_organizers
- WHERE series_id IN (
-   SELECT o.series_id FROM event_occurrences o JOIN event_series s ON s.id = o.series_id
-    WHERE o.ends_at > timestamptz '2026-01-05 00:00Z' + :w * interval '7 days'
-      AND o.starts_at >= timestamptz '2026-01-05 00:00Z' + :w * interval '7 days' - interval '31 days'
-      AND o.starts_at < timestamptz '2026-01-05 00:00Z' + :w * interval '7 days' + interval '14 days'
-      AND s.publication_status = 'published' AND o.wellbeing_county_code = '15'
-    ORDER BY o.starts_at, o.id LIMIT 51)
- ORDER BY series_id, organization_id;
 SQL
 
 start_api() {
@@ -171,5 +163,5 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo
 echo "machine: $cores cores ($cpu), $(free -g | awk '/Mem/ {print $2}') GiB; $series series, $((series * weeks)) occurrences ($(cat "$out/county_rows.txt") in county 15); ${duration}s per run; median of $rounds rounds; RUST_LOG=$log_level"
 printf '%-58s %10s req/s   p99 %7s ms\n' "API GET /api/v1/occurrences (county, 2 weeks, 50/page)" "$(col 1)" "$(col 2)"
-printf '%-58s %10s tps     p99 %7s ms\n' "pgbench the same two statements (c=$pool, prepared)" "$(col 3)" "$(col 4)"
+printf '%-58s %10s tps     p99 %7s ms\n' "pgbench the page statement (c=$pool, prepared)" "$(col 3)" "$(col 4)"
 printf 'ratio API/pgbench: %.2f   (median of the rounds; target >= 0.5)\n' "$ratio"
