@@ -725,3 +725,57 @@ async fn a_schedule_change_keeps_what_happened_and_odd_inputs_are_422() {
     let later = app.get(&format!("{SERIES}/{id}/occurrences?updated_since=2100-01-01T00:00:00Z")).await;
     assert!(data(&later).is_empty());
 }
+
+#[actix_web::test]
+async fn every_cost_and_booking_endpoint_refuses_outsiders() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let id = create(&app, &p, cafe(&p, &venue_id, "published")).await["id"].as_str().unwrap().to_owned();
+    let items = format!("{SERIES}/{id}/cost-items");
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&items),
+                json!({"category": "other", "basis": "lump_sum", "amount": "5.00",
+                       "shares": [{"organization_id": p.org, "percent": "100"}]}),
+            ),
+        ))
+        .await;
+    let item = format!("{items}/{}", res.assert_status(201).json()["id"].as_str().unwrap());
+    let readers = [
+        (As::Anonymous, 401),
+        (As::Outsider, 403),
+        (As::Client, 403),
+        (As::Member, 200),
+        (As::Coordinator, 200),
+        (As::PlatformAdmin, 200),
+    ];
+    app.access_matrix(&p, &readers, || TestRequest::get().uri(&items)).await;
+    let writers = [
+        (As::Anonymous, 401),
+        (As::Outsider, 403),
+        (As::Client, 403),
+        (As::Member, 403),
+        (As::PlatformAdmin, 403),
+        (As::Coordinator, 200),
+    ];
+    app.access_matrix(&p, &writers, || patch(&item, json!({"amount": "6.00"}))).await;
+    let deleters: Vec<(As, u16)> = writers.iter().map(|(w, s)| (*w, if *s == 200 { 204 } else { *s })).collect();
+    app.access_matrix(&p, &deleters, || TestRequest::delete().uri(&item).insert_header(("if-match", "*"))).await;
+    // A booking reads as free/busy for everyone; its details as the venue test shows.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{VENUES}/{venue_id}/bookings")),
+                json!({"organization_id": p.org, "start": "2026-09-01T10:00:00Z", "end": "2026-09-01T12:00:00Z"}),
+            ),
+        ))
+        .await;
+    let booking = format!("{VENUES}/{venue_id}/bookings/{}", res.assert_status(201).json()["id"].as_str().unwrap());
+    app.access_matrix(&p, &all(200), || TestRequest::get().uri(&booking)).await;
+    let res = app.get(&booking).await;
+    assert!(res.json()["organization_id"].is_null());
+}
