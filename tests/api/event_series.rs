@@ -419,6 +419,14 @@ async fn the_calendar_carries_the_rule_exceptions_overrides_and_zone() {
     ))
     .await
     .assert_status(200);
+    // The fourth is held at another venue: its own event, with that location.
+    let (lobby, _) = venue(&app, &p, venue_body(&p, "Yhteistyöaula", "837", 23.7610, 61.4978)).await;
+    let fourth = all[3]["id"].as_str().unwrap();
+    app.call(
+        p.request(As::Coordinator, patch(&format!("{SERIES}/{id}/occurrences/{fourth}"), json!({"venue_id": lobby}))),
+    )
+    .await
+    .assert_status(200);
     let res = app.get(&format!("{SERIES}/{id}/calendar.ics")).await;
     res.assert_status(200);
     assert!(res.header("content-type").unwrap().starts_with("text/calendar"));
@@ -433,11 +441,13 @@ async fn the_calendar_carries_the_rule_exceptions_overrides_and_zone() {
         "STATUS:CANCELLED",
         "BEGIN:VTIMEZONE",
         "TZID:Europe/Helsinki",
-        "SEQUENCE:1",
+        "SEQUENCE:2",
+        "RECURRENCE-ID;TZID=Europe/Helsinki:20260331T100000",
+        "LOCATION:Yhteistyöaula\\, Kauppakatu 1\\, Jyväskylä",
     ] {
         assert!(text.contains(line), "{line} missing in\n{text}");
     }
-    assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 3);
 }
 
 #[actix_web::test]

@@ -1,7 +1,9 @@
 //! The series as an RFC 5545 calendar, written with the `icalendar` crate: one VEVENT with
 //! the schedule's own RRULE, RDATE and EXDATE in the series' zone (with its VTIMEZONE), and a
-//! VEVENT with RECURRENCE-ID for each occurrence that is cancelled or moved. Expanding it with
-//! any standard library gives the occurrences the API lists.
+//! VEVENT with RECURRENCE-ID for each occurrence that is cancelled, moved or relocated.
+//! Expanding it with any standard library gives the occurrences the API lists.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -109,7 +111,14 @@ fn base_event(series: &EventSeries, location: Option<&str>) -> Event {
 }
 
 /// The calendar of one series, with `occurrences` (all of them) for the overrides.
-pub fn write(series: &EventSeries, occurrences: &[Occurrence], location: Option<&str>) -> Result<String, AppError> {
+/// `locations`: the name and address of each venue involved, by id.
+pub fn write(
+    series: &EventSeries,
+    occurrences: &[Occurrence],
+    locations: &HashMap<Uuid, String>,
+) -> Result<String, AppError> {
+    let location_of = |venue: Option<Uuid>| venue.and_then(|v| locations.get(&v)).map(String::as_str);
+    let location = location_of(series.fields.venue_id);
     let plan = series
         .plan()?
         .ok_or_else(|| AppError::Conflict { detail: "an umbrella series has no calendar of its own".into() })?;
@@ -156,8 +165,8 @@ pub fn write(series: &EventSeries, occurrences: &[Occurrence], location: Option<
         main.append_multi_property(p);
     }
     calendar.push(main.done());
-    for o in occurrences.iter().filter(|o| o.moved || o.status == OccurrenceStatus::Cancelled) {
-        let mut event = base_event(series, location);
+    for o in occurrences.iter().filter(|o| o.moved || o.venue_overridden || o.status == OccurrenceStatus::Cancelled) {
+        let mut event = base_event(series, location_of(o.venue_id));
         let original = plan.instance(o.instance_date);
         let recurrence_id = if s.all_day {
             Property::new("RECURRENCE-ID", o.instance_date.format("%Y%m%d").to_string())
@@ -188,22 +197,23 @@ pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
     let series = readable(conn, actor, id, false).await?;
     let rows = crate::repo::event_series::occurrences::overridden(conn, id).await?;
     let occurrences: Vec<Occurrence> = rows.into_iter().map(Occurrence::from).collect();
-    let location = match series.fields.venue_id {
-        Some(venue) => {
-            crate::repo::venues::get(conn, venue).await?.map(crate::domain::venues::Venue::try_from).transpose()?.map(
-                |v| {
-                    let a = &v.fields.address;
-                    [Some(v.fields.name.display(Lang::Fi).to_owned()), a.street.clone(), a.locality.clone()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-            )
+    let mut locations = HashMap::new();
+    for venue in series.fields.venue_id.into_iter().chain(occurrences.iter().filter_map(|o| o.venue_id)) {
+        if locations.contains_key(&venue) {
+            continue;
         }
-        None => None,
-    };
-    write(&series, &occurrences, location.as_deref())
+        if let Some(row) = crate::repo::venues::get(conn, venue).await? {
+            let v = crate::domain::venues::Venue::try_from(row)?;
+            let a = &v.fields.address;
+            let text = [Some(v.fields.name.display(Lang::Fi).to_owned()), a.street.clone(), a.locality.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            locations.insert(venue, text);
+        }
+    }
+    write(&series, &occurrences, &locations)
 }
 
 #[cfg(test)]

@@ -246,8 +246,8 @@ pub async fn accept(
 }
 
 /// The series as an RFC 5545 calendar: one event with its RRULE, RDATE and EXDATE in the
-/// series' zone (with VTIMEZONE), and an event with RECURRENCE-ID for each cancelled or moved
-/// occurrence. The UID is stable; SEQUENCE follows the series.
+/// series' zone (with VTIMEZONE), and an event with RECURRENCE-ID for each cancelled, moved
+/// or relocated occurrence. The UID is stable; SEQUENCE follows the series.
 #[utoipa::path(
     operation_id = "get_event_series_calendar",
     tag = "event-series",

@@ -140,11 +140,12 @@ pub async fn of_series(
     query.order((event_occurrences::starts_at, event_occurrences::id)).limit(limit).load(conn).await
 }
 
-/// The series' moved and cancelled occurrences (the calendar's RECURRENCE-ID events).
+/// The series' moved, relocated and cancelled occurrences (the calendar's RECURRENCE-ID
+/// events).
 pub async fn overridden(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<OccurrenceRow>> {
     event_occurrences::table
         .filter(event_occurrences::series_id.eq(series_id))
-        .filter(event_occurrences::moved.or(event_occurrences::cancelled))
+        .filter(event_occurrences::moved.or(event_occurrences::cancelled).or(event_occurrences::venue_overridden))
         .select(OccurrenceRow::as_select())
         .order(event_occurrences::starts_at)
         .load(conn)
