@@ -44,6 +44,9 @@ pub struct Config {
     /// `YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS`: how far ahead event series' occurrences are
     /// materialised (1–60, default 18).
     pub occurrence_horizon_months: usize,
+    /// `YHDYSPINTA_OCCURRENCE_HISTORY_MONTHS`: how far back a schedule change re-derives
+    /// occurrences (1–600, default 12); older ones stay as they were.
+    pub occurrence_history_months: usize,
 }
 
 /// Outgoing mail (invitations).
@@ -263,6 +266,7 @@ impl Config {
             });
         }
         let occurrence_horizon_months = parse_number(&get, "YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS", 18, 1, 60)?;
+        let occurrence_history_months = parse_number(&get, "YHDYSPINTA_OCCURRENCE_HISTORY_MONTHS", 12, 1, 600)?;
         let mail = MailConfig {
             smtp_url,
             from: get("YHDYSPINTA_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
@@ -283,6 +287,7 @@ impl Config {
             metrics_token,
             metrics_bind,
             occurrence_horizon_months,
+            occurrence_history_months,
             mail,
         })
     }

@@ -123,6 +123,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
 /// limiter's pruning, on this (the main) thread.
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
     crate::domain::event_series::set_horizon_months(u32::try_from(config.occurrence_horizon_months).unwrap_or(18));
+    crate::domain::event_series::set_history_months(u32::try_from(config.occurrence_history_months).unwrap_or(12));
     match Mailer::from_config(&config.mail)? {
         Some(mailer) => {
             let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;

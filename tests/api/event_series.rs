@@ -224,35 +224,45 @@ async fn a_named_organiser_counts_only_after_its_own_coordinator_accepts() {
     );
 }
 
+/// 10:00 (or `hour`) in Helsinki on the day `days` from today, as the API writes instants.
+fn helsinki(days: i64, hour: u32) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    let tz: chrono_tz::Tz = "Europe/Helsinki".parse().unwrap();
+    yhdyspinta::domain::event_series::schedule::place(tz, day.and_hms_opt(hour, 0, 0).unwrap())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[actix_web::test]
 async fn overrides_and_attendance_survive_a_schedule_change() {
     let app = TestApp::spawn().await;
     let p = app.personas(Scope::DirectoryRead).await;
     let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
     let (other_venue, _) = venue(&app, &p, venue_body(&p, "Yhteistyöaula", "837", 23.7610, 61.4978)).await;
-    let s = create(&app, &p, cafe(&p, &venue_id, "published")).await;
+    // Weekly from 15 days ago: three have been held, seven are to come.
+    let start = chrono::Utc::now().date_naive() - chrono::Duration::days(15);
+    let mut body = cafe(&p, &venue_id, "published");
+    body["schedule"] =
+        json!({"start_date": start, "start_time": "10:00", "end_time": "12:00", "rrule": "FREQ=WEEKLY;COUNT=10"});
+    let s = create(&app, &p, body).await;
     let id = s["id"].as_str().unwrap().to_owned();
     let before = occurrences(&app, &p, &id).await;
-    let (first, second, third) =
-        (before[0]["id"].as_str().unwrap(), before[1]["id"].as_str().unwrap(), before[2]["id"].as_str().unwrap());
+    assert_eq!(before.len(), 10);
+    let ids: Vec<String> = before.iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect();
     let url = |o: &str| format!("{SERIES}/{id}/occurrences/{o}");
-    // Cancel the second, move the third an hour later and to Tampere.
-    let res = app.call(p.request(As::Coordinator, patch(&url(second), json!({"status": "cancelled"})))).await;
+    // Cancel a held one; move a coming one an hour later and to Tampere.
+    let res = app.call(p.request(As::Coordinator, patch(&url(&ids[1]), json!({"status": "cancelled"})))).await;
     res.assert_status(200);
     let res = app
         .call(p.request(
             As::Coordinator,
-            patch(
-                &url(third),
-                json!({"start": "2026-03-24T09:00:00Z", "end": "2026-03-24T11:00:00Z", "venue_id": other_venue}),
-            ),
+            patch(&url(&ids[4]), json!({"start": helsinki(13, 11), "end": helsinki(13, 13), "venue_id": other_venue})),
         ))
         .await;
     res.assert_status(200);
     assert_eq!(res.json()["moved"], true);
     assert_eq!(res.json()["municipality_code"], "837");
-    // Attendance of the first (it is in the past).
-    let attendance = format!("{}/attendance", url(first));
+    // Attendance of the first (it has been held).
+    let attendance = format!("{}/attendance", url(&ids[0]));
     let put = |body: Value| json(TestRequest::put().uri(&attendance), body);
     app.access_matrix(&p, &[(As::Anonymous, 401), (As::Outsider, 403), (As::Client, 403)], || {
         put(json!({"participants": 23}))
@@ -277,35 +287,44 @@ async fn overrides_and_attendance_survive_a_schedule_change() {
         TestRequest::get().uri(&attendance)
     })
     .await;
-    // A cancelled occurrence takes no attendance.
-    let res = app
-        .call(p.request(
-            As::Member,
-            json(TestRequest::put().uri(&format!("{}/attendance", url(second))), json!({"participants": 1})),
-        ))
-        .await;
-    res.assert_status(409);
+    // No attendance for a cancelled occurrence, nor for one still to come.
+    for o in [&ids[1], &ids[5]] {
+        let res = app
+            .call(p.request(
+                As::Member,
+                json(TestRequest::put().uri(&format!("{}/attendance", url(o))), json!({"participants": 1})),
+            ))
+            .await;
+        res.assert_status(409);
+    }
 
-    // The group moves to 13:00-15:00 and ends sooner: the remaining occurrences keep their ids,
-    // overrides and attendance; the ones past the new end are gone.
+    // The group moves to 13:00-15:00 and ends sooner. The days that remain keep their ids,
+    // overrides and attendance; what has been held stays as it was (and now counts as moved);
+    // the days past the new end are gone.
     let res = app
         .call(p.request(
             As::Coordinator,
-            patch(&format!("{SERIES}/{id}"), json!({"schedule": {"start_time": "13:00", "end_time": "15:00", "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=5"}})),
+            patch(
+                &format!("{SERIES}/{id}"),
+                json!({"schedule": {"start_time": "13:00", "end_time": "15:00", "rrule": "FREQ=WEEKLY;COUNT=6"}}),
+            ),
         ))
         .await;
     res.assert_status(200);
     assert_eq!(res.json()["sequence"], s["sequence"].as_i64().unwrap() + 3);
     let after = occurrences(&app, &p, &id).await;
-    assert_eq!(after.len(), 4, "{after:#?}");
-    assert_eq!(after[0]["id"], before[0]["id"]);
-    assert_eq!(after[0]["start"], "2026-03-03T11:00:00Z");
-    let cancelled = after.iter().find(|o| o["id"] == second).unwrap();
-    assert_eq!(cancelled["status"], "cancelled");
-    let moved = after.iter().find(|o| o["id"] == third).unwrap();
+    assert_eq!(after.len(), 6, "{after:#?}");
+    let find = |o: &str| after.iter().find(|x| x["id"] == o).unwrap().clone();
+    let held = find(&ids[0]);
+    assert_eq!((held["start"].as_str().unwrap(), held["moved"].as_bool()), (helsinki(-15, 10).as_str(), Some(true)));
+    assert_eq!(held["scheduled_start"].as_str().unwrap(), helsinki(-15, 13));
+    let coming = find(&ids[3]);
+    assert_eq!((coming["start"].as_str().unwrap(), coming["moved"].as_bool()), (helsinki(6, 13).as_str(), Some(false)));
+    assert_eq!(find(&ids[1])["status"], "cancelled");
+    let moved = find(&ids[4]);
     assert_eq!(
-        (moved["start"].as_str(), moved["scheduled_start"].as_str()),
-        (Some("2026-03-24T09:00:00Z"), Some("2026-03-24T11:00:00Z"))
+        (moved["start"].as_str().unwrap(), moved["scheduled_start"].as_str().unwrap()),
+        (helsinki(13, 11).as_str(), helsinki(13, 13).as_str())
     );
     assert_eq!(moved["venue_id"], json!(other_venue));
     let res = app.call(p.request(As::Member, TestRequest::get().uri(&attendance))).await;
@@ -674,6 +693,11 @@ async fn only_the_publisher_hands_over_and_shares_bind_once_agreed() {
     let res =
         app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"organizer_ids": [p.org]})))).await;
     res.assert_problem(409);
+    // The publisher hands its role to an organiser that accepted.
+    let res = app
+        .call(p.request(As::Coordinator, patch(&format!("{SERIES}/{id}"), json!({"publisher_id": p.other_org}))))
+        .await;
+    assert_eq!(res.assert_status(200).json()["publisher_id"], json!(p.other_org));
 }
 
 #[actix_web::test]
@@ -716,10 +740,13 @@ async fn a_schedule_change_keeps_what_happened_and_odd_inputs_are_422() {
     let res = app
         .call(p.request(
             As::Coordinator,
-            patch(&format!("{SERIES}/{id}/occurrences/{first}"), json!({"start": "0001-01-01T00:00:00Z"})),
+            patch(
+                &format!("{SERIES}/{id}/occurrences/{first}"),
+                json!({"start": "0001-01-01T00:00:00Z", "end": "0001-01-01T02:00:00Z"}),
+            ),
         ))
         .await;
-    res.assert_problem(422);
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "out_of_range");
     // A booking names an occurrence during its time only.
     let res = app
         .call(p.request(

@@ -166,7 +166,9 @@ async fn complete(
                 .iter()
                 .filter_map(|s| s.percent.map(|percent| CostShare { organization_id: s.organization_id, percent }))
                 .collect();
-            from_agreement = agreement.status == crate::domain::agreements::Status::Active;
+            // Agreed only as signed: in force, and not an amendment's working copy.
+            from_agreement =
+                agreement.status == crate::domain::agreements::Status::Active && agreement.amendment.is_none();
         }
     }
     if fields.shares.is_empty() {
@@ -181,7 +183,8 @@ async fn complete(
 }
 
 /// Who has agreed to their share after this write: organisations the actor coordinates,
-/// all of them for the agreement's shares, and those whose percentage did not change.
+/// all of them for the agreement's shares, and those who agreed before when neither their
+/// percentage nor what the item costs changed.
 fn agreed_after(actor: &Actor, fields: &CostItemFields, from_agreement: bool, before: Option<&CostItem>) -> Vec<Uuid> {
     fields
         .shares
@@ -190,7 +193,10 @@ fn agreed_after(actor: &Actor, fields: &CostItemFields, from_agreement: bool, be
             from_agreement
                 || actor.has_role(s.organization_id, Role::Coordinator)
                 || before.is_some_and(|b| {
-                    b.agreed_by.contains(&s.organization_id) && b.fields.shares.iter().any(|old| old == *s)
+                    let same_cost = b.fields.category == fields.category
+                        && b.fields.basis == fields.basis
+                        && b.fields.amount == fields.amount;
+                    same_cost && b.agreed_by.contains(&s.organization_id) && b.fields.shares.iter().any(|old| old == *s)
                 })
         })
         .map(|s| s.organization_id)

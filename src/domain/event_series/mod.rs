@@ -43,9 +43,15 @@ use schedule::Schedule;
 
 /// How far ahead occurrences are materialised, in months (`YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS`).
 static HORIZON_MONTHS: AtomicU32 = AtomicU32::new(18);
+/// How far back a schedule change re-derives, in months (`YHDYSPINTA_OCCURRENCE_HISTORY_MONTHS`).
+static HISTORY_MONTHS: AtomicU32 = AtomicU32::new(12);
 
 pub fn set_horizon_months(months: u32) {
     HORIZON_MONTHS.store(months.clamp(1, 60), Ordering::Relaxed);
+}
+
+pub fn set_history_months(months: u32) {
+    HISTORY_MONTHS.store(months.clamp(1, 600), Ordering::Relaxed);
 }
 
 /// The last local day occurrences exist for, as of today.
@@ -53,10 +59,10 @@ pub fn horizon_end(today: NaiveDate) -> NaiveDate {
     today.checked_add_months(Months::new(HORIZON_MONTHS.load(Ordering::Relaxed))).unwrap_or(NaiveDate::MAX)
 }
 
-/// The first local day a schedule change re-derives: occurrences more than a year old are
-/// history and stay as they were.
+/// The first local day a schedule change re-derives: older occurrences are history and stay
+/// as they were.
 pub fn window_start(today: NaiveDate) -> NaiveDate {
-    today.checked_sub_months(Months::new(12)).unwrap_or(NaiveDate::MIN)
+    today.checked_sub_months(Months::new(HISTORY_MONTHS.load(Ordering::Relaxed))).unwrap_or(NaiveDate::MIN)
 }
 
 /// At most this many organisers on one series.
@@ -637,6 +643,19 @@ impl SeriesFields {
     }
 }
 
+/// Whether PostgreSQL knows the zone too; its list (read once, about 100 ms) is kept.
+async fn zone_known(conn: &mut Conn, name: &str) -> Result<bool, AppError> {
+    static ZONES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    if let Some(zones) = ZONES.get() {
+        return Ok(zones.contains(name));
+    }
+    let loaded: std::collections::HashSet<String> = repo::zone_names(conn).await?.into_iter().collect();
+    let known = loaded.contains(name);
+    // Two first callers may both read it; either list is the same.
+    let _ = ZONES.set(loaded);
+    Ok(known)
+}
+
 /// References that need the database and the actor's view: 422 naming the field.
 async fn check_references(
     cx: &mut Cx<'_>,
@@ -647,7 +666,7 @@ async fn check_references(
     let (conn, actor) = cx.parts().await?;
     if let Some(schedule) = &fields.schedule
         && before.is_none_or(|b| b.schedule.as_ref().map(|s| &s.timezone) != Some(&schedule.timezone))
-        && !repo::zone_known(conn, &schedule.timezone).await
+        && !zone_known(conn, &schedule.timezone).await?
     {
         return Err(AppError::invalid(
             "schedule.timezone",
@@ -749,16 +768,18 @@ pub async fn create(cx: &mut Cx<'_>, mut fields: SeriesFields) -> Result<EventSe
     // The creator acts for the organisations it coordinates: those accept at once.
     let organizers: Vec<(Uuid, bool)> =
         fields.organizer_ids.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
-    conn.transaction(async |tx| {
-        let id = Uuid::now_v7();
-        repo::insert(tx, id, &fields.into_row(0)?).await?;
-        repo::add_organizers(tx, id, &organizers).await?;
-        let created = load(tx, id, false).await?;
-        materialise(tx, &created).await?;
-        audit::record(tx, actor, "create", Change::Created(&created)).await?;
-        Ok(created)
-    })
-    .await
+    let created = conn
+        .transaction(async |tx| {
+            let id = Uuid::now_v7();
+            repo::insert(tx, id, &fields.into_row(0)?).await?;
+            repo::add_organizers(tx, id, &organizers).await?;
+            let created = load(tx, id, false).await?;
+            materialise(tx, &created).await?;
+            audit::record(tx, actor, "create", Change::Created(&created)).await?;
+            Ok::<_, AppError>(created)
+        })
+        .await?;
+    for_reader(conn, actor, created).await
 }
 
 pub async fn update(
@@ -778,6 +799,14 @@ pub async fn update(
             let mut fields = merge_patch::apply(&before.fields, &patch)?;
             if !fields.organizer_ids.contains(&fields.publisher_id) {
                 fields.organizer_ids.push(fields.publisher_id);
+            }
+            // Contacts the editor was not shown stay: a patch of what it saw cannot drop them.
+            for contact in &before.fields.responsible_contact_ids {
+                if !fields.responsible_contact_ids.contains(contact)
+                    && !crate::domain::contacts::is_visible(tx, actor, *contact).await?
+                {
+                    fields.responsible_contact_ids.push(*contact);
+                }
             }
             let added: Vec<Uuid> =
                 fields.organizer_ids.iter().copied().filter(|o| !before.fields.organizer_ids.contains(o)).collect();
@@ -804,40 +833,43 @@ pub async fn update(
     fields.check_rules()?;
     check_references(cx, &fields, Some(&before.fields)).await?;
     let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
-        let current = readable(tx, actor, id, true).await?;
-        if current.version != before.version {
-            return Err(AppError::PreconditionFailed {
-                current_etag: Some(crate::domain::types::precondition::version_etag(current.version)),
-                current: None,
-            });
-        }
-        let sequence = if fields.materially_differs(&before.fields) { before.sequence + 1 } else { before.sequence };
-        repo::update(tx, id, &fields.clone().into_row(sequence)?).await?;
-        let accepted_now: Vec<(Uuid, bool)> =
-            added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
-        repo::add_organizers(tx, id, &accepted_now).await?;
-        // An organiser that leaves stops carrying costs: first the cost items change.
-        let items = crate::repo::event_series::costs::of_series(tx, id).await?;
-        for item in items.into_iter().map(costs::CostItem::try_from) {
-            if let Some(org) = item?.fields.shares.iter().find(|s| removed.contains(&s.organization_id)) {
-                return Err(AppError::Conflict {
-                    detail: format!(
-                        "organizer_ids: {} carries a share of the series' costs; change the cost items first",
-                        org.organization_id
-                    ),
+    let after = conn
+        .transaction(async |tx| {
+            let current = readable(tx, actor, id, true).await?;
+            if current.version != before.version {
+                return Err(AppError::PreconditionFailed {
+                    current_etag: Some(crate::domain::types::precondition::version_etag(current.version)),
+                    current: None,
                 });
             }
-        }
-        repo::remove_organizers(tx, id, &removed).await?;
-        let after = load(tx, id, false).await?;
-        if after.fields.schedule != before.fields.schedule || after.fields.venue_id != before.fields.venue_id {
-            materialise(tx, &after).await?;
-        }
-        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-        Ok(after)
-    })
-    .await
+            let sequence =
+                if fields.materially_differs(&before.fields) { before.sequence + 1 } else { before.sequence };
+            repo::update(tx, id, &fields.clone().into_row(sequence)?).await?;
+            let accepted_now: Vec<(Uuid, bool)> =
+                added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+            repo::add_organizers(tx, id, &accepted_now).await?;
+            // An organiser that leaves stops carrying costs: first the cost items change.
+            let items = crate::repo::event_series::costs::of_series(tx, id).await?;
+            for item in items.into_iter().map(costs::CostItem::try_from) {
+                if let Some(org) = item?.fields.shares.iter().find(|s| removed.contains(&s.organization_id)) {
+                    return Err(AppError::Conflict {
+                        detail: format!(
+                            "organizer_ids: {} carries a share of the series' costs; change the cost items first",
+                            org.organization_id
+                        ),
+                    });
+                }
+            }
+            repo::remove_organizers(tx, id, &removed).await?;
+            let after = load(tx, id, false).await?;
+            if after.fields.schedule != before.fields.schedule || after.fields.venue_id != before.fields.venue_id {
+                materialise(tx, &after).await?;
+            }
+            audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+            Ok::<_, AppError>(after)
+        })
+        .await?;
+    for_reader(conn, actor, after).await
 }
 
 /// Accepting to organise is the organisation's own act.
@@ -848,26 +880,28 @@ pub async fn accept(
     if_match: IfMatch,
 ) -> Result<EventSeries, AppError> {
     let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
-        let before = readable(tx, actor, id, true).await?;
-        access::can_accept(actor, &before, organization_id)?;
-        if_match.check_required(before.version)?;
-        if !before.named_organizers().contains(&organization_id) {
-            return Err(AppError::Conflict {
-                detail: "The series does not name this organisation as an organiser.".into(),
-            });
-        }
-        if before.accepted_organizers().contains(&organization_id) {
-            return Ok(before);
-        }
-        repo::accept_organizer(tx, id, organization_id).await?;
-        // The acceptance changes what the series says: its version (and ETag) moves on.
-        repo::update(tx, id, &before.fields.clone().into_row(before.sequence)?).await?;
-        let after = load(tx, id, false).await?;
-        audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
-        Ok(after)
-    })
-    .await
+    let after = conn
+        .transaction(async |tx| {
+            let before = readable(tx, actor, id, true).await?;
+            access::can_accept(actor, &before, organization_id)?;
+            if_match.check_required(before.version)?;
+            if !before.named_organizers().contains(&organization_id) {
+                return Err(AppError::Conflict {
+                    detail: "The series does not name this organisation as an organiser.".into(),
+                });
+            }
+            if before.accepted_organizers().contains(&organization_id) {
+                return Ok(before);
+            }
+            repo::accept_organizer(tx, id, organization_id).await?;
+            // The acceptance changes what the series says: its version (and ETag) moves on.
+            repo::update(tx, id, &before.fields.clone().into_row(before.sequence)?).await?;
+            let after = load(tx, id, false).await?;
+            audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
+            Ok::<_, AppError>(after)
+        })
+        .await?;
+    for_reader(conn, actor, after).await
 }
 
 /// Deletes a series with its occurrences; one with attendance on record is cancelled instead

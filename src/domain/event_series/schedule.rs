@@ -14,8 +14,9 @@ use validator::Validate;
 use crate::domain::types::formats;
 use crate::error::{AppError, FieldError};
 
-/// At most this many occurrences in the materialised window.
-pub const MAX_OCCURRENCES: usize = 1000;
+/// At most this many occurrences in the materialised window: a daily series over a year of
+/// history and the longest horizon (60 months) fits.
+pub const MAX_OCCURRENCES: usize = 2200;
 /// The longest occurrence (the database checks the same).
 pub const MAX_LENGTH_DAYS: i64 = 31;
 

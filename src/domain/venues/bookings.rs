@@ -217,18 +217,18 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
     };
     let result = conn
         .transaction(async |tx| {
-            let Some(created) = repo::insert(tx, &row).await? else { return Ok(None) };
+            let Some(created) = repo::insert(tx, &row).await? else { return Err(Failed::Overlap) };
             let created = Booking::try_from(created)?;
             let owner = venue.fields.owner_organization_id;
             audit::record(tx, actor, "create", Change::Created(&audit::concerning(&created, &[owner]))).await?;
-            Ok::<_, AppError>(Some(created))
+            Ok::<_, Failed>(created)
         })
         .await;
     match result {
-        Ok(Some(created)) => Ok(created),
+        Ok(created) => Ok(created),
         // The exclusion constraint: name the booking that holds the time (after the
-        // transaction, which the violation aborted).
-        Ok(None) => match repo::overlapping(conn, venue_id, fields.start, fields.end).await? {
+        // transaction, which the violation aborted and rolled back).
+        Err(Failed::Overlap) => match repo::overlapping(conn, venue_id, fields.start, fields.end).await? {
             Some(other) => Err(AppError::ConflictWith {
                 detail: format!(
                     "the venue is booked from {} to {} (booking {}); choose another time",
@@ -240,7 +240,25 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
             }),
             None => Err(AppError::Conflict { detail: "the venue was booked for this time meanwhile; retry".into() }),
         },
-        Err(e) => Err(e),
+        Err(Failed::Other(e)) => Err(e),
+    }
+}
+
+/// How a booking's transaction failed: the time was taken, or anything else.
+enum Failed {
+    Overlap,
+    Other(AppError),
+}
+
+impl From<AppError> for Failed {
+    fn from(e: AppError) -> Self {
+        Failed::Other(e)
+    }
+}
+
+impl From<diesel::result::Error> for Failed {
+    fn from(e: diesel::result::Error) -> Self {
+        Failed::Other(e.into())
     }
 }
 

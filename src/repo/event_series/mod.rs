@@ -163,16 +163,18 @@ pub(crate) fn accepted_organizer(org: Uuid) -> diesel::expression::SqlLiteral<Bo
     ))
 }
 
-/// Whether PostgreSQL knows the time zone (the weekday filter reads local days with it).
-/// Outside a transaction: an unknown zone is an error there.
-pub async fn zone_known(conn: &mut Conn, name: &str) -> bool {
-    diesel::select(
-        diesel::dsl::sql::<diesel::sql_types::Timestamp>("timestamptz '2000-01-01 00:00Z' AT TIME ZONE ")
-            .bind::<Text, _>(name.to_owned()),
-    )
-    .get_result::<chrono::NaiveDateTime>(conn)
-    .await
-    .is_ok()
+/// The time zones PostgreSQL knows (the weekday filter reads local days with them).
+pub async fn zone_names(conn: &mut Conn) -> QueryResult<Vec<String>> {
+    diesel::sql_query("SELECT name FROM pg_timezone_names")
+        .load::<ZoneName>(conn)
+        .await
+        .map(|rows| rows.into_iter().map(|z| z.name).collect())
+}
+
+#[derive(QueryableByName)]
+pub struct ZoneName {
+    #[diesel(sql_type = Text)]
+    name: String,
 }
 
 pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<SeriesRow>> {

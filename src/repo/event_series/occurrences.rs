@@ -40,9 +40,11 @@ pub struct Derived {
 }
 
 /// Makes the series' occurrences exactly `derived`: new days are added, days no longer in
-/// the schedule are deleted, and days that remain keep their id, overrides and attendance
-/// (their scheduled time and venue follow the schedule unless overridden). Only days from
-/// `from` on are touched: older occurrences are history.
+/// the schedule are deleted, and days that remain keep their id, overrides and attendance.
+/// Their scheduled time follows the schedule; the time and venue they are held at follow it
+/// too unless overridden or already begun (what happened stays as it was, then counting as
+/// moved if the schedule now says otherwise). Only days from `from` on are touched: older
+/// occurrences are history.
 pub async fn materialise(
     conn: &mut Conn,
     series_id: Uuid,
@@ -50,7 +52,10 @@ pub async fn materialise(
     from: NaiveDate,
     derived: &[Derived],
 ) -> QueryResult<usize> {
-    diesel::sql_query(
+    // An occurrence that has begun is history; one overridden keeps its override.
+    const KEEPS_TIME: &str = "(event_occurrences.moved OR event_occurrences.starts_at <= now())";
+    const KEEPS_VENUE: &str = "(event_occurrences.venue_overridden OR event_occurrences.starts_at <= now())";
+    diesel::sql_query(format!(
         "WITH new AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[]) \
                        AS t(id, instance_date, s, e)), \
               gone AS (DELETE FROM event_occurrences o WHERE o.series_id = $5 AND o.instance_date >= $7 \
@@ -61,19 +66,21 @@ pub async fn materialise(
            FROM new LEFT JOIN venues v ON v.id = $6 \
          ON CONFLICT (series_id, instance_date) DO UPDATE SET \
            scheduled_start = excluded.scheduled_start, scheduled_end = excluded.scheduled_end, \
-           starts_at = CASE WHEN event_occurrences.moved THEN event_occurrences.starts_at ELSE excluded.starts_at END, \
-           ends_at = CASE WHEN event_occurrences.moved THEN event_occurrences.ends_at ELSE excluded.ends_at END, \
-           venue_id = CASE WHEN event_occurrences.venue_overridden THEN event_occurrences.venue_id ELSE excluded.venue_id END, \
-           municipality_code = CASE WHEN event_occurrences.venue_overridden THEN event_occurrences.municipality_code \
+           starts_at = CASE WHEN {KEEPS_TIME} THEN event_occurrences.starts_at ELSE excluded.starts_at END, \
+           ends_at = CASE WHEN {KEEPS_TIME} THEN event_occurrences.ends_at ELSE excluded.ends_at END, \
+           moved = {KEEPS_TIME} AND (event_occurrences.starts_at, event_occurrences.ends_at) \
+                                    IS DISTINCT FROM (excluded.scheduled_start, excluded.scheduled_end), \
+           venue_id = CASE WHEN {KEEPS_VENUE} THEN event_occurrences.venue_id ELSE excluded.venue_id END, \
+           venue_overridden = {KEEPS_VENUE} AND event_occurrences.venue_id IS DISTINCT FROM excluded.venue_id, \
+           municipality_code = CASE WHEN {KEEPS_VENUE} THEN event_occurrences.municipality_code \
                                     ELSE excluded.municipality_code END, \
-           wellbeing_county_code = CASE WHEN event_occurrences.venue_overridden THEN event_occurrences.wellbeing_county_code \
+           wellbeing_county_code = CASE WHEN {KEEPS_VENUE} THEN event_occurrences.wellbeing_county_code \
                                         ELSE excluded.wellbeing_county_code END \
          WHERE event_occurrences.scheduled_start IS DISTINCT FROM excluded.scheduled_start \
             OR event_occurrences.scheduled_end IS DISTINCT FROM excluded.scheduled_end \
-            OR (NOT event_occurrences.venue_overridden AND event_occurrences.venue_id IS DISTINCT FROM excluded.venue_id) \
-            OR (NOT event_occurrences.venue_overridden \
-                AND event_occurrences.municipality_code IS DISTINCT FROM excluded.municipality_code)",
-    )
+            OR event_occurrences.venue_id IS DISTINCT FROM excluded.venue_id \
+            OR event_occurrences.municipality_code IS DISTINCT FROM excluded.municipality_code"
+    ))
     .bind::<Array<diesel::sql_types::Uuid>, _>(derived.iter().map(|d| d.id).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(derived.iter().map(|d| d.instance_date).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(derived.iter().map(|d| d.start).collect::<Vec<_>>())
