@@ -82,7 +82,6 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ("event_series_venue_id_fkey", "venue_id", "in_use", "an event series is held at the venue"),
     ("event_occurrences_venue_id_fkey", "venue_id", "in_use", "an occurrence of an event series is held at the venue"),
     ("event_series_parent_id_fkey", "parent_id", "in_use", "the umbrella series has child series"),
-    ("venue_bookings_no_overlap", "start", "overlapping_booking", "the venue is booked for this time"),
     ("venue_bookings_occurrence_id_fkey", "occurrence_id", "not_found", "no such occurrence"),
     (
         "agreement_signatures_once_per_party",

@@ -419,13 +419,7 @@ impl Agreement {
     }
 }
 
-pub(super) fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, AppError> {
-    serde_json::from_value(v).map_err(AppError::internal)
-}
-
-pub(super) fn to_json<T: Serialize>(v: &T) -> Result<Value, AppError> {
-    serde_json::to_value(v).map_err(AppError::internal)
-}
+pub(super) use crate::domain::types::stored::{from_json, to_json};
 
 pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveDate) -> Result<Agreement, AppError> {
     let ci_principles: Vec<CiPrinciple> = from_json(row.ci_principles)?;

@@ -199,9 +199,37 @@ async fn visible(conn: &mut Conn, actor: &Actor, contact: Contact) -> Result<Con
 /// Whether the contact exists, is not erased, and the actor may see it (for references to
 /// contacts from other resources).
 pub async fn is_visible(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<bool, AppError> {
-    let Some((_, organization_id)) = repo::owners(conn, &[id]).await?.pop() else { return Ok(false) };
-    let Some(row) = repo::get(conn, organization_id, id).await? else { return Ok(false) };
-    Ok(visible(conn, actor, Contact::try_from(row)?).await.is_ok())
+    Ok(visible_among(conn, actor, &[id]).await?.contains(&id))
+}
+
+/// Which of these contacts exist, are not erased, and the actor may see: one query for the
+/// contacts and one per organisation they belong to.
+pub async fn visible_among(
+    conn: &mut Conn,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    let mut seen = std::collections::HashSet::new();
+    if ids.is_empty() {
+        return Ok(seen);
+    }
+    let mut collaborating: std::collections::HashMap<Uuid, bool> = std::collections::HashMap::new();
+    for row in repo::get_many(conn, ids).await? {
+        let contact = Contact::try_from(row)?;
+        let org = contact.organization_id;
+        let collaborator = match collaborating.get(&org) {
+            Some(c) => *c,
+            None => {
+                let c = collaborates(conn, actor, org).await?;
+                collaborating.insert(org, c);
+                c
+            }
+        };
+        if access::can_read(actor, org, contact.visibility == Visibility::Public, collaborator).is_ok() {
+            seen.insert(contact.id);
+        }
+    }
+    Ok(seen)
 }
 
 pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {

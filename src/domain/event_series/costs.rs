@@ -28,8 +28,9 @@ use crate::domain::types::formats;
 use crate::domain::types::merge_patch;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation;
-use crate::domain::venues::{PremisesTerms, to_json};
+use crate::domain::venues::PremisesTerms;
 use crate::error::AppError;
 use crate::repo::event_series::costs::{self as repo, CostItemRow, CostItemWrite};
 
@@ -96,7 +97,7 @@ impl TryFrom<CostItemRow> for CostItem {
                 category: from_stored("cost category", &r.category)?,
                 basis: from_stored("cost basis", &r.basis)?,
                 amount: Some(Decimal2::from_hundredths(r.amount_cents)),
-                shares: serde_json::from_value(r.shares).map_err(AppError::internal)?,
+                shares: from_json(r.shares)?,
                 description: r.description,
             },
             agreed_by: r.agreed_by.into_iter().flatten().collect(),

@@ -31,12 +31,12 @@ use crate::domain::types::formats;
 use crate::domain::types::images::{Image, MAX_IMAGES};
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::merge_patch;
-use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::search::TextSearch;
+use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::{self, rule};
-use crate::domain::venues::to_json;
 use crate::error::{AppError, FieldError};
 use crate::repo::event_series::{self as repo, SeriesFilter, SeriesRow, SeriesWrite};
 use schedule::Schedule;
@@ -354,23 +354,15 @@ impl Audited for EventSeries {
     }
 }
 
-fn json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_json::from_value(value).map_err(AppError::internal)
-}
-
-fn stored_list<T: serde::de::DeserializeOwned>(what: &str, values: Vec<Option<String>>) -> Result<Vec<T>, AppError> {
-    values.into_iter().flatten().map(|v| from_stored(what, &v)).collect()
-}
-
 impl EventSeries {
     fn from_row(r: SeriesRow, organizers: Vec<Organizer>) -> Result<Self, AppError> {
-        let details: Details = json(r.details)?;
+        let details: Details = from_json(r.details)?;
         Ok(EventSeries {
             id: r.id,
             fields: SeriesFields {
-                title: json(r.title)?,
-                summary: r.summary.map(json).transpose()?,
-                description: r.description.map(json).transpose()?,
+                title: from_json(r.title)?,
+                summary: r.summary.map(from_json).transpose()?,
+                description: r.description.map(from_json).transpose()?,
                 kind: from_stored("series kind", &r.kind)?,
                 activity_type: from_stored("activity type", &r.activity_type)?,
                 parent_id: r.parent_id,
@@ -380,7 +372,7 @@ impl EventSeries {
                 venue_id: r.venue_id,
                 attendance_mode: from_stored("attendance mode", &r.attendance_mode)?,
                 online_url: r.online_url,
-                target_groups: stored_list("target group", r.target_groups)?,
+                target_groups: all_from_stored("target group", &r.target_groups)?,
                 min_age: r.min_age,
                 max_age: r.max_age,
                 themes: r.themes.into_iter().flatten().collect(),
@@ -393,7 +385,7 @@ impl EventSeries {
                 responsible_contact_ids: details.responsible_contact_ids,
                 publication_status: from_stored("publication status", &r.publication_status)?,
                 event_status: from_stored("event status", &r.event_status)?,
-                schedule: r.schedule.map(json).transpose()?,
+                schedule: r.schedule.map(from_json).transpose()?,
             },
             organizers,
             sequence: r.sequence,
@@ -510,10 +502,8 @@ pub async fn list(cx: &mut Cx<'_>, query: SeriesQuery, list: &ListQuery) -> Resu
     let page = Page::from_rows(rows, &page, |r| r.id);
     let next = page.next;
     let limit = page.limit;
-    let mut items = Vec::new();
-    for series in with_organizers(conn, page.items).await? {
-        items.push(for_reader(conn, actor, series).await?);
-    }
+    let series = with_organizers(conn, page.items).await?;
+    let items = for_readers(conn, actor, series).await?;
     Ok(Page { items, next, limit })
 }
 
@@ -526,24 +516,24 @@ pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<EventSeries, AppError> {
 /// The series as its reader may see it. An invited organisation is shown as one only to the
 /// named organisations' members (to others it is not an organiser until it accepts), and
 /// responsible contacts only as far as the reader may see them.
-pub(crate) async fn for_reader(
-    conn: &mut Conn,
-    actor: &Actor,
-    mut series: EventSeries,
-) -> Result<EventSeries, AppError> {
-    let insider = actor.is_platform_admin() || series.named_organizers().iter().any(|o| actor.role_in(*o).is_some());
-    if !insider {
-        series.organizers.retain(|o| o.accepted);
-        series.fields.organizer_ids = series.accepted_organizers();
-    }
-    let mut visible = Vec::new();
-    for contact in std::mem::take(&mut series.fields.responsible_contact_ids) {
-        if crate::domain::contacts::is_visible(conn, actor, contact).await? {
-            visible.push(contact);
+pub(crate) async fn for_reader(conn: &mut Conn, actor: &Actor, series: EventSeries) -> Result<EventSeries, AppError> {
+    for_readers(conn, actor, vec![series]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// [`for_reader`] for a page: the contacts of all of them are judged together.
+async fn for_readers(conn: &mut Conn, actor: &Actor, mut all: Vec<EventSeries>) -> Result<Vec<EventSeries>, AppError> {
+    let contacts: Vec<Uuid> = all.iter().flat_map(|s| s.fields.responsible_contact_ids.iter().copied()).collect();
+    let visible = crate::domain::contacts::visible_among(conn, actor, &contacts).await?;
+    for series in &mut all {
+        let insider =
+            actor.is_platform_admin() || series.named_organizers().iter().any(|o| actor.role_in(*o).is_some());
+        if !insider {
+            series.organizers.retain(|o| o.accepted);
+            series.fields.organizer_ids = series.accepted_organizers();
         }
+        series.fields.responsible_contact_ids.retain(|c| visible.contains(c));
     }
-    series.fields.responsible_contact_ids = visible;
-    Ok(series)
+    Ok(all)
 }
 
 impl SeriesFields {
@@ -801,10 +791,10 @@ pub async fn update(
                 fields.organizer_ids.push(fields.publisher_id);
             }
             // Contacts the editor was not shown stay: a patch of what it saw cannot drop them.
+            let shown =
+                crate::domain::contacts::visible_among(tx, actor, &before.fields.responsible_contact_ids).await?;
             for contact in &before.fields.responsible_contact_ids {
-                if !fields.responsible_contact_ids.contains(contact)
-                    && !crate::domain::contacts::is_visible(tx, actor, *contact).await?
-                {
+                if !fields.responsible_contact_ids.contains(contact) && !shown.contains(contact) {
                     fields.responsible_contact_ids.push(*contact);
                 }
             }

@@ -22,8 +22,8 @@ use crate::domain::types::names::name_of;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::search::TextSearch;
+use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::{self, rule};
-use crate::domain::venues::to_json;
 use crate::error::AppError;
 use crate::repo::event_series::occurrences::{
     self as repo, AttendanceRow, AttendanceWrite, OccurrenceFilter, OccurrenceRow,
@@ -99,18 +99,6 @@ pub struct SeriesOccurrenceQuery {
     pub to: Option<DateTime<Utc>>,
 }
 
-fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), AppError> {
-    for (field, at) in [("from", from), ("to", to)] {
-        if at.is_some_and(|t| formats::plausible_date(&t.date_naive()).is_err()) {
-            return Err(AppError::invalid(field, "out_of_range", "use a time in the years 1900-2199"));
-        }
-    }
-    match (from, to) {
-        (Some(f), Some(t)) if t <= f => Err(AppError::invalid("to", "before_from", "to is not after from")),
-        _ => Ok(()),
-    }
-}
-
 pub async fn of_series(
     cx: &mut Cx<'_>,
     series_id: Uuid,
@@ -120,7 +108,7 @@ pub async fn of_series(
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     let (conn, actor) = cx.parts().await?;
     readable(conn, actor, series_id, false).await?;
-    window(query.from, query.to)?;
+    validation::time_window(query.from, query.to)?;
     let rows =
         repo::of_series(conn, series_id, (query.from, query.to), list.updated_since, page.after, page.fetch_limit())
             .await?;
@@ -208,7 +196,7 @@ pub async fn list(
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     validation::check(&query)?;
     let from = query.from.unwrap_or_else(Utc::now);
-    window(Some(from), query.to)?;
+    validation::time_window(Some(from), query.to)?;
     let weekdays = query.weekday.as_deref().map(weekdays).transpose()?.unwrap_or_default();
     let search = match TextSearch::from_param(query.q.as_deref()) {
         TextSearch::All => None,
@@ -285,7 +273,7 @@ pub async fn update(
         let current =
             OccurrenceFields { status: before.status, start: before.start, end: before.end, venue_id: before.venue_id };
         let fields: OccurrenceFields = crate::domain::types::merge_patch::apply(&current, &patch)?;
-        window(Some(fields.start), Some(fields.end)).map_err(|_| {
+        validation::time_window(Some(fields.start), Some(fields.end)).map_err(|_| {
             AppError::invalid("start", "out_of_range", "use times in the years 1900-2199, the end after the start")
         })?;
         if fields.end <= fields.start {
@@ -390,8 +378,8 @@ impl TryFrom<AttendanceRow> for Attendance {
             fields: AttendanceFields {
                 participants: r.participants,
                 volunteers: r.volunteers,
-                by_age_group: serde_json::from_value(r.by_age_group).map_err(AppError::internal)?,
-                by_organizer: serde_json::from_value(r.by_organizer).map_err(AppError::internal)?,
+                by_age_group: from_json(r.by_age_group)?,
+                by_organizer: from_json(r.by_organizer)?,
                 notes: r.notes,
             },
             updated_at: r.updated_at,

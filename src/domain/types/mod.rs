@@ -13,4 +13,5 @@ pub mod names;
 pub mod pagination;
 pub mod precondition;
 pub mod search;
+pub mod stored;
 pub mod validation;

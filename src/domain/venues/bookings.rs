@@ -134,11 +134,7 @@ pub async fn list(
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     let (conn, actor) = cx.parts().await?;
     let venue = venue(conn, venue_id).await?;
-    for (field, at) in [("from", query.from), ("to", query.to)] {
-        if at.as_ref().is_some_and(|t| formats::plausible_instant(t).is_err()) {
-            return Err(AppError::invalid(field, "out_of_range", "use a time in the years 1900-2199"));
-        }
-    }
+    validation::time_window(query.from, query.to)?;
     let filter = BookingFilter {
         venue_id,
         from: query.from,

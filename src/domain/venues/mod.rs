@@ -23,10 +23,11 @@ use crate::domain::types::formats;
 use crate::domain::types::images::{Image, MAX_IMAGES};
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::merge_patch;
-use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::search::TextSearch;
+use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::{self, rule};
 use crate::error::AppError;
 use crate::repo::venues::{self as repo, Near, VenueFilter, VenueRow, VenueWrite};
@@ -230,14 +231,6 @@ pub struct Venue {
     pub version: i64,
 }
 
-fn json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_json::from_value(value).map_err(AppError::internal)
-}
-
-fn texts(values: Vec<Option<String>>) -> Vec<String> {
-    values.into_iter().flatten().collect()
-}
-
 impl TryFrom<VenueRow> for Venue {
     type Error = AppError;
     fn try_from(r: VenueRow) -> Result<Self, AppError> {
@@ -248,8 +241,8 @@ impl TryFrom<VenueRow> for Venue {
         Ok(Venue {
             id: r.id,
             fields: VenueFields {
-                name: json(r.name)?,
-                description: r.description.map(json).transpose()?,
+                name: from_json(r.name)?,
+                description: r.description.map(from_json).transpose()?,
                 kind: from_stored("venue kind", &r.kind)?,
                 owner_organization_id: r.owner_organization_id,
                 operator_organization_id: r.operator_organization_id,
@@ -260,19 +253,16 @@ impl TryFrom<VenueRow> for Venue {
                     municipality_code: r.municipality_code,
                 },
                 position,
-                accessibility: texts(r.accessibility)
-                    .iter()
-                    .map(|a| from_stored("accessibility", a))
-                    .collect::<Result<_, _>>()?,
-                accessibility_info: r.accessibility_info.map(json).transpose()?,
-                interpretation_services: texts(r.interpretation_services),
-                opening_hours: json(r.opening_hours)?,
+                accessibility: all_from_stored("accessibility", &r.accessibility)?,
+                accessibility_info: r.accessibility_info.map(from_json).transpose()?,
+                interpretation_services: r.interpretation_services.into_iter().flatten().collect(),
+                opening_hours: from_json(r.opening_hours)?,
                 capacity: r.capacity,
                 premises_terms: from_stored("premises terms", &r.premises_terms)?,
                 rent_amount: r.rent_cents.map(Decimal2::from_hundredths),
-                contact: r.contact.map(json).transpose()?,
-                images: json(r.images)?,
-                external_ids: json(r.external_ids)?,
+                contact: r.contact.map(from_json).transpose()?,
+                images: from_json(r.images)?,
+                external_ids: from_json(r.external_ids)?,
             },
             wellbeing_county_code: r.wellbeing_county_code,
             created_at: r.created_at,
@@ -430,11 +420,6 @@ impl VenueFields {
             external_ids: to_json(&self.external_ids)?,
         })
     }
-}
-
-/// A nested part as a JSON column.
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(value).map_err(AppError::internal)
 }
 
 /// Filters of the venue list.

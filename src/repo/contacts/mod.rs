@@ -124,6 +124,16 @@ pub async fn erase(conn: &mut Conn, id: Uuid) -> QueryResult<ContactRow> {
         .await
 }
 
+/// These contacts, those that are not erased.
+pub async fn get_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<ContactRow>> {
+    contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .filter(contacts::erased_at.is_null())
+        .select(ContactRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// The organisation of each of these contacts that is not erased.
 pub async fn owners(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid)>> {
     if ids.is_empty() {
