@@ -21,7 +21,7 @@ use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{REQUEST_ID, request_context};
 use crate::http::{
     agreements, areas, audit, contacts, coordination_documents, event_series, health, identity, members, organizations,
-    service_clients, venues,
+    removals, service_clients, venues,
 };
 use crate::telemetry::Metrics;
 
@@ -123,6 +123,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(event_series::costs::accept)
         .service(event_series::costs::allocation)
         .service(event_series::occurrences::list_all)
+        .service(removals::list)
         .service(audit::list);
 }
 

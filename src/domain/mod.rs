@@ -22,6 +22,7 @@ pub mod identity;
 pub mod mail;
 pub mod members;
 pub mod organizations;
+pub mod removals;
 pub mod service_clients;
 pub mod types;
 pub mod venues;

@@ -20,5 +20,6 @@ pub mod identity;
 pub mod members;
 pub mod middleware;
 pub mod organizations;
+pub mod removals;
 pub mod service_clients;
 pub mod venues;

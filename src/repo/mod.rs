@@ -16,6 +16,7 @@ pub mod identity;
 pub mod mail;
 pub mod members;
 pub mod organizations;
+pub mod removals;
 pub mod schema;
 pub mod service_clients;
 pub mod venues;

@@ -556,3 +556,16 @@ diesel::table! {
 
 diesel::joinable!(event_series_cost_items -> event_series (series_id));
 diesel::allow_tables_to_appear_in_same_query!(event_series, event_series_cost_items);
+
+diesel::table! {
+    removals (id) {
+        id -> Int8,
+        resource_type -> Text,
+        resource_id -> Uuid,
+        series_id -> Nullable<Uuid>,
+        reason -> Text,
+        public -> Bool,
+        organization_ids -> Array<Nullable<Uuid>>,
+        removed_at -> Timestamptz,
+    }
+}

@@ -816,3 +816,73 @@ async fn every_cost_and_booking_endpoint_refuses_outsiders() {
     let res = app.get(&booking).await;
     assert!(res.json()["organization_id"].is_null());
 }
+
+#[actix_web::test]
+async fn what_leaves_view_is_in_the_removals_for_those_who_saw_it() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let published = create(&app, &p, cafe(&p, &venue_id, "published")).await["id"].as_str().unwrap().to_owned();
+    let draft = create(&app, &p, cafe(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+    let removals = |who: As, query: &'static str| {
+        let (app, p) = (&app, &p);
+        async move {
+            let res = app.call(p.request(who, TestRequest::get().uri(&format!("/api/v1/removals?{query}")))).await;
+            data(&res)
+                .iter()
+                .map(|r| {
+                    (
+                        r["resource_type"].as_str().unwrap().to_owned(),
+                        r["resource_id"].as_str().unwrap().to_owned(),
+                        r["reason"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // The schedule ends sooner: five occurrences are gone, for everyone to hear of.
+    app.call(p.request(
+        As::Coordinator,
+        patch(&format!("{SERIES}/{published}"), json!({"schedule": {"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=5"}})),
+    ))
+    .await
+    .assert_status(200);
+    let gone = removals(As::Anonymous, "resource_type=event_occurrence").await;
+    assert_eq!(gone.len(), 5);
+    assert!(gone.iter().all(|(_, _, reason)| reason == "deleted"));
+    // Set back to draft: gone from public view.
+    app.call(
+        p.request(As::Coordinator, patch(&format!("{SERIES}/{published}"), json!({"publication_status": "draft"}))),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(
+        removals(As::Anonymous, "resource_type=event_series").await,
+        vec![("event_series".to_owned(), published.clone(), "unpublished".to_owned())]
+    );
+    // A draft deleted: only its organisations hear of it.
+    app.call(p.request(
+        As::Coordinator,
+        TestRequest::delete().uri(&format!("{SERIES}/{draft}")).insert_header(("if-match", "*")),
+    ))
+    .await
+    .assert_status(204);
+    let deleted = ("event_series".to_owned(), draft.clone(), "deleted".to_owned());
+    assert!(!removals(As::Anonymous, "resource_type=event_series").await.contains(&deleted));
+    assert!(!removals(As::Outsider, "resource_type=event_series").await.contains(&deleted));
+    assert!(removals(As::Member, "resource_type=event_series").await.contains(&deleted));
+    assert!(removals(As::PlatformAdmin, "resource_type=event_series").await.contains(&deleted));
+    // A venue deleted, and the window of `updated_since`.
+    let (other, _) = venue(&app, &p, venue_body(&p, "Kirjasto", "179", 25.7, 62.2)).await;
+    app.call(p.request(
+        As::Coordinator,
+        TestRequest::delete().uri(&format!("{VENUES}/{other}")).insert_header(("if-match", "*")),
+    ))
+    .await
+    .assert_status(204);
+    assert_eq!(
+        removals(As::Anonymous, "resource_type=venue").await,
+        vec![("venue".to_owned(), other, "deleted".to_owned())]
+    );
+    assert!(removals(As::Anonymous, "updated_since=2100-01-01T00:00:00Z").await.is_empty());
+}

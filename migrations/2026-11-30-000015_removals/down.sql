@@ -1,0 +1,10 @@
+DROP TRIGGER event_occurrences_removed ON event_occurrences;
+DROP TRIGGER event_series_unpublished ON event_series;
+DROP TRIGGER event_series_removed ON event_series;
+DROP TRIGGER venues_removed ON venues;
+DROP FUNCTION event_occurrences_removed();
+DROP FUNCTION event_series_unpublished();
+DROP FUNCTION event_series_removed();
+DROP FUNCTION venues_removed();
+DROP FUNCTION series_organizations(uuid, uuid);
+DROP TABLE removals;
