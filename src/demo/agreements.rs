@@ -43,7 +43,7 @@ fn percent(org: Uuid, value: &str) -> Share {
 }
 
 fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate, AppError> {
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| AppError::internal("demo date"))
+    super::agreement_date(y, m, d)
 }
 
 fn meeting_place_agreement(contacts: (Uuid, Uuid)) -> Result<AgreementFields, AppError> {

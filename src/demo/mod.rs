@@ -23,6 +23,23 @@ use crate::db::Conn;
 use crate::domain::identity::tokens::KeySet;
 use crate::error::AppError;
 
+/// The demo's dates are written as they stood on the day the demo was written (2026-12-04).
+/// Seeded later, every agreement and review date moves on by the whole years passed since, so
+/// the demo looks the same relative to its seeding day: the agreement in force, its last
+/// review behind and the next one ahead.
+pub fn agreement_date(y: i32, m: u32, d: u32) -> Result<chrono::NaiveDate, AppError> {
+    use chrono::Datelike;
+    let written = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default();
+    let today = chrono::Utc::now().date_naive();
+    let mut years = (today.year() - written.year()).max(0);
+    if years > 0 && today.ordinal() < written.ordinal() {
+        years -= 1;
+    }
+    chrono::NaiveDate::from_ymd_opt(y + years, m, d)
+        .or_else(|| chrono::NaiveDate::from_ymd_opt(y + years, m, d - 1))
+        .ok_or_else(|| AppError::internal("demo date"))
+}
+
 pub use identity::{DEMO_ADMIN_EMAIL, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, demo_users};
 
 /// Fixed ids of the demo organisations, for tests and documentation.

@@ -207,7 +207,7 @@ async fn collaborating_organisations_see_members_only_contacts() {
         .call(json(
             TestRequest::post().uri("/api/v1/agreements").insert_header(p.bearer(As::PlatformAdmin)),
             serde_json::json!({"code": "YHT-1", "title": {"fi": "Yhteistyö"}, "purpose": {"fi": "Tarkoitus"},
-                "period": {"start_date": "2026-01-01", "end_date": "2030-12-31"},
+                "period": {"start_date": "2026-01-01", "end_date": "2099-12-31"},
                 "parties": [{"organization_id": p.org, "roles": ["partner"]}, {"organization_id": p.other_org, "roles": ["partner"]}]}),
         ))
         .await

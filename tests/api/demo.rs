@@ -53,7 +53,8 @@ async fn demo_agreements_follow_the_operating_models() {
         ks["parties"].as_array().unwrap().iter().all(|p| p["contact_ids"].as_array().unwrap().is_empty()),
         "contacts hidden from anonymous"
     );
-    assert_eq!(ks["review"]["next_due"], "2027-11-10");
+    // Demo dates keep their place relative to the seeding day (see `demo::agreement_date`).
+    assert_eq!(ks["review"]["next_due"], yhdyspinta::demo::agreement_date(2027, 11, 10).unwrap().to_string());
 
     // Keusote's agreement with the subsidised NGO is in negotiation, visible to its parties only.
     assert_eq!(app.get("/api/v1/agreements?status=negotiation").await.json()["data"].as_array().unwrap().len(), 0);
