@@ -314,11 +314,14 @@ mod migrations {
 
     fn with_lock(url: &str, f: impl FnOnce(&mut WrappedConn) -> HarnessResult) -> Result<Vec<String>, StartupError> {
         let mut conn = WrappedConn::establish(url).map_err(|e| super::unreachable_error(url, &e))?;
-        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        diesel::sql_query("SELECT pg_advisory_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
             .execute(&mut conn)
             .map_err(|e| StartupError::new(format!("cannot take the migration lock: {e}")))?;
         let result = f(&mut conn).map_err(|e| StartupError::new(format!("migration failed: {e}")));
-        let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(&mut conn);
+        let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+            .execute(&mut conn);
         result
     }
 }

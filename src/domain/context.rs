@@ -5,6 +5,9 @@
 //! asks for them, so a slow or oversized body never holds a pooled connection. Start-up tasks
 //! and demo data build one around a connection they already hold.
 
+use diesel_async::AsyncConnection;
+use diesel_async::TransactionManager;
+
 use crate::db::{Conn, Db, PooledConn};
 use crate::domain::access::Actor;
 use crate::domain::identity::auth;
@@ -92,6 +95,32 @@ impl<'c> Cx<'c> {
                 }
                 conn.as_deref_mut().map(|c| &mut **c).ok_or_else(|| AppError::internal("no connection"))
             }
+        }
+    }
+
+    /// Runs `work` as one transaction, from its first read to its audit record: `work` gets a
+    /// context on the transaction's connection acting for the same actor, so everything it
+    /// calls (policy, reference checks, other resources' reads) sees and locks the same state.
+    /// An error rolls everything back; a request dropped midway leaves the connection in a
+    /// transaction, which the pool then discards. Inside a transaction it is a savepoint.
+    pub async fn write<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Cx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        type Manager = <Conn as AsyncConnection>::TransactionManager;
+        let (conn, actor) = self.parts().await?;
+        let actor = actor.clone();
+        Manager::begin_transaction(conn).await?;
+        let result = work(&mut Cx::acting(conn, actor)).await;
+        match result {
+            Ok(value) => {
+                Manager::commit_transaction(conn).await?;
+                Ok(value)
+            }
+            Err(e) => match Manager::rollback_transaction(conn).await {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+                Err(rollback) => Err(rollback.into()),
+            },
         }
     }
 

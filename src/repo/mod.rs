@@ -151,3 +151,47 @@ impl From<DieselError> for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every piece of SQL text handed to diesel is a string literal: values are bound, never
+    /// formatted in. Fails on any SQL text argument that is not a literal (a `format!`, a
+    /// variable, a borrowed `String`).
+    #[test]
+    fn sql_text_is_always_a_literal() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        // Spelled in pieces so that this test's own text does not match.
+        let calls = [["sql", "_query("].concat(), [".sq", "l("].concat(), ["sql::", "<"].concat()];
+        let mut all = Vec::new();
+        files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut all);
+        let mut offenders = Vec::new();
+        for path in &all {
+            let text = std::fs::read_to_string(path).unwrap();
+            for call in &calls {
+                for (at, _) in text.match_indices(call.as_str()) {
+                    let mut rest = &text[at + call.len()..];
+                    if call.ends_with('<') {
+                        // Past the type argument (`Bool`, `BigInt`) to the opening parenthesis.
+                        let Some(open) = rest.find(">(") else { continue };
+                        rest = &rest[open + 2..];
+                    }
+                    let rest = rest.trim_start();
+                    if !(rest.starts_with('"') || rest.starts_with("r\"") || rest.starts_with("r#\"")) {
+                        let line = text[..at].lines().count();
+                        offenders.push(format!("{}:{line}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "SQL text built at run time (bind the values instead): {offenders:?}");
+    }
+}

@@ -3,7 +3,6 @@
 //! `versions`) → `terminated`; `cancelled` before `active`; amendments of active agreements.
 
 use chrono::Utc;
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,12 +24,13 @@ use crate::repo::agreements as repo;
 use crate::repo::agreements::versions::{self as version_repo, VersionRow};
 
 pub async fn create(cx: &mut Cx<'_>, content: AgreementFields) -> Result<Agreement, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    access::can_create(actor, &content)?;
-    content.check(conn).await?;
-    // The creating organisation: the first party the creator coordinates.
-    let created_by = content.parties.iter().map(|p| p.organization_id).find(|p| actor.has_role(*p, Role::Coordinator));
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        access::can_create(actor, &content)?;
+        content.check(tx).await?;
+        // The creating organisation: the first party the creator coordinates.
+        let created_by =
+            content.parties.iter().map(|p| p.organization_id).find(|p| actor.has_role(*p, Role::Coordinator));
         let id = Uuid::now_v7();
         let row = repo::insert(tx, id, created_by, &content.to_row()?).await?;
         let parties = content.party_rows(id);
@@ -59,8 +59,8 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Agreement, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
         access::can_edit(actor, &before)?;
         if_match.check_required(before.version)?;
@@ -146,8 +146,8 @@ impl utoipa::ToSchema for Transition {}
 /// Moves the agreement, or its open amendment, to `to`. Entering `awaiting_signatures`
 /// freezes a new version; cancelling an amendment restores the version in force.
 pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agreement, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
         access::can_edit(actor, &before)?;
         // The version in force matters to terminating (who signed it), freezing an amendment
@@ -260,8 +260,8 @@ pub struct AmendmentInput {
 /// Opens an amendment of an active agreement: its content becomes editable again as a draft,
 /// while the version in force stays in force until the amended version is signed by all.
 pub async fn amend(cx: &mut Cx<'_>, id: Uuid, input: AmendmentInput) -> Result<Agreement, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
         access::can_edit(actor, &before)?;
         validation::check(&input)?;

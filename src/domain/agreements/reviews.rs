@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -223,8 +222,8 @@ pub async fn record_review(
     agreement_id: Uuid,
     input: ReviewInput,
 ) -> Result<(Review, Agreement), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = load(tx, agreement_id, true).await?;
         access::can_edit(actor, &before)?;
         let parties: HashSet<Uuid> = before.content.parties.iter().map(|p| p.organization_id).collect();
@@ -389,64 +388,68 @@ pub async fn acknowledge(
     agreement_id: Uuid,
     input: AcknowledgementInput,
 ) -> Result<Acknowledgement, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let a = load(conn, agreement_id, false).await?;
-    access::can_see_records(actor, &a)?;
-    let own = input.person_name.is_none()
-        && input.contact_id.is_none()
-        && input.user_id.is_none_or(|u| Some(u) == actor.user_id());
-    if !own {
-        access::can_edit(actor, &a)?;
-    }
-    validation::check(&input)?;
-    let named = [input.user_id.is_some(), input.contact_id.is_some(), input.person_name.is_some()];
-    if named.iter().filter(|n| **n).count() > 1 {
-        return Err(AppError::invalid("user_id", "one_of", "name the person once: user_id, contact_id or person_name"));
-    }
-    let user_id = match (input.user_id, input.contact_id, &input.person_name) {
-        (Some(u), _, _) => Some(u),
-        (None, None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
-        _ => None,
-    };
-    if let Some(user) = input.user_id
-        && crate::repo::identity::users::get(conn, user).await?.is_none()
-    {
-        return Err(AppError::Conflict { detail: "user_id: no such user".into() });
-    }
-    let version = match input.version.or(a.current_version) {
-        Some(v) => v,
-        None => return Err(AppError::Conflict { detail: "no version is in force yet; name the version".into() }),
-    };
-    if crate::repo::agreements::versions::version(conn, agreement_id, version).await?.is_none() {
-        return Err(AppError::Conflict { detail: format!("version: the agreement has no version {version}") });
-    }
-    let parties: Vec<Uuid> = a.content.parties.iter().map(|p| p.organization_id).collect();
-    if input.organization_id.is_some_and(|o| !parties.contains(&o)) {
-        return Err(AppError::Conflict { detail: "organization_id: not a party of the agreement".into() });
-    }
-    let contact_organization = match input.contact_id {
-        Some(c) => {
-            let party_set: HashSet<Uuid> = parties.iter().copied().collect();
-            contacts_of_parties(conn, "contact_id", &[c], &party_set).await?.pop()
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        let a = load(tx, agreement_id, false).await?;
+        access::can_see_records(actor, &a)?;
+        let own = input.person_name.is_none()
+            && input.contact_id.is_none()
+            && input.user_id.is_none_or(|u| Some(u) == actor.user_id());
+        if !own {
+            access::can_edit(actor, &a)?;
         }
-        None => None,
-    };
-    let organization_id = input.organization_id.or(contact_organization).or_else(|| {
-        // The caller's own party organisation, when recording their own briefing.
-        parties.iter().copied().find(|p| own && actor.has_role(*p, Role::Member))
-    });
-    let row = AcknowledgementRow {
-        id: Uuid::now_v7(),
-        agreement_id,
-        version,
-        user_id,
-        contact_id: input.contact_id,
-        person_name: input.person_name.map(|n| n.trim().to_owned()),
-        organization_id,
-        acknowledged_on: input.acknowledged_on.unwrap_or_else(|| Utc::now().date_naive()),
-        recorded_by: actor.user_id(),
-    };
-    conn.transaction(async |tx| {
+        validation::check(&input)?;
+        let named = [input.user_id.is_some(), input.contact_id.is_some(), input.person_name.is_some()];
+        if named.iter().filter(|n| **n).count() > 1 {
+            return Err(AppError::invalid(
+                "user_id",
+                "one_of",
+                "name the person once: user_id, contact_id or person_name",
+            ));
+        }
+        let user_id = match (input.user_id, input.contact_id, &input.person_name) {
+            (Some(u), _, _) => Some(u),
+            (None, None, None) => Some(actor.user_id().ok_or(AppError::Forbidden)?),
+            _ => None,
+        };
+        if let Some(user) = input.user_id
+            && crate::repo::identity::users::get(tx, user).await?.is_none()
+        {
+            return Err(AppError::Conflict { detail: "user_id: no such user".into() });
+        }
+        let version = match input.version.or(a.current_version) {
+            Some(v) => v,
+            None => return Err(AppError::Conflict { detail: "no version is in force yet; name the version".into() }),
+        };
+        if crate::repo::agreements::versions::version(tx, agreement_id, version).await?.is_none() {
+            return Err(AppError::Conflict { detail: format!("version: the agreement has no version {version}") });
+        }
+        let parties: Vec<Uuid> = a.content.parties.iter().map(|p| p.organization_id).collect();
+        if input.organization_id.is_some_and(|o| !parties.contains(&o)) {
+            return Err(AppError::Conflict { detail: "organization_id: not a party of the agreement".into() });
+        }
+        let contact_organization = match input.contact_id {
+            Some(c) => {
+                let party_set: HashSet<Uuid> = parties.iter().copied().collect();
+                contacts_of_parties(tx, "contact_id", &[c], &party_set).await?.pop()
+            }
+            None => None,
+        };
+        let organization_id = input.organization_id.or(contact_organization).or_else(|| {
+            // The caller's own party organisation, when recording their own briefing.
+            parties.iter().copied().find(|p| own && actor.has_role(*p, Role::Member))
+        });
+        let row = AcknowledgementRow {
+            id: Uuid::now_v7(),
+            agreement_id,
+            version,
+            user_id,
+            contact_id: input.contact_id,
+            person_name: input.person_name.map(|n| n.trim().to_owned()),
+            organization_id,
+            acknowledged_on: input.acknowledged_on.unwrap_or_else(|| Utc::now().date_naive()),
+            recorded_by: actor.user_id(),
+        };
         repo::insert_acknowledgement(tx, &row).await?;
         let ack = ack_from(row, a.current_version);
         audit::record(tx, actor, "create", Change::Created(&ack)).await?;
@@ -464,8 +467,8 @@ pub async fn delete_acknowledgement(
     id: Uuid,
     if_match: IfMatch,
 ) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let a = load(tx, agreement_id, false).await?;
         access::can_see_records(actor, &a)?;
         let row = repo::acknowledgement(tx, agreement_id, id).await?.ok_or(AppError::NotFound)?;

@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -155,8 +154,8 @@ pub async fn sign(
     number: i32,
     s: SignatureInput,
 ) -> Result<(Signature, Agreement), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
         access::can_read(actor, &before)?;
         let row = repo::version(tx, id, number).await?.ok_or(AppError::NotFound)?;

@@ -8,7 +8,6 @@
 pub mod access;
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -239,12 +238,12 @@ pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<Con
 }
 
 pub async fn create(cx: &mut Cx<'_>, organization_id: Uuid, fields: ContactFields) -> Result<Contact, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    ensure_exists(conn, organization_id).await?;
-    access::can_edit(actor, organization_id)?;
-    validation::check(&fields)?;
-    account_is_a_member(conn, organization_id, fields.user_id).await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        ensure_exists(tx, organization_id).await?;
+        access::can_edit(actor, organization_id)?;
+        validation::check(&fields)?;
+        account_is_a_member(tx, organization_id, fields.user_id).await?;
         let created = Contact::try_from(repo::insert(tx, Uuid::now_v7(), organization_id, &fields.into_row()).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
@@ -277,8 +276,8 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Contact, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = lock_for_write(tx, actor, organization_id, id).await?;
         if_match.check_required(before.version)?;
         if before.erased_at.is_some() {
@@ -298,8 +297,8 @@ pub async fn update(
 
 /// Erases the contact's personal data (GDPR): the row stays as "erased contact".
 pub async fn erase(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = lock_for_write(tx, actor, organization_id, id).await?;
         if_match.check_required(before.version)?;
         if before.erased_at.is_some() {

@@ -3,7 +3,6 @@
 //! document's lock to number its revision.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,7 +19,7 @@ use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::repo::coordination_documents::entries::{self as repo, EntryFilter, EntryRow, EntryWrite};
 
 /// Most entries one document holds.
@@ -97,24 +96,25 @@ pub struct EntryFields {
 }
 
 impl EntryFields {
-    fn check_times(&self) -> Result<(), AppError> {
-        match (self.start_time, self.end_time) {
-            (None, Some(_)) => Err(AppError::invalid("end_time", "without_start", "give the start time too")),
-            (Some(start), Some(end)) if end <= start => {
-                Err(AppError::invalid("end_time", "before_start", "the end time is not after the start time"))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Local times that the clocks skip that day (the spring daylight-saving change) name no
-    /// moment at all: 422 rather than a guess.
-    fn check_local_times(&self, doc: &CoordinationDocument) -> Result<(), AppError> {
+    /// Rules between fields, each a field error: the end follows the start, and local times
+    /// that the clocks skip that day (the spring daylight-saving change) name no moment at all.
+    fn rules(&self, doc: &CoordinationDocument) -> Vec<FieldError> {
         use chrono::TimeZone;
+        let mut errors = Vec::new();
+        match (self.start_time, self.end_time) {
+            (None, Some(_)) => errors.push(FieldError::new("end_time", "without_start", "give the start time too")),
+            (Some(start), Some(end)) if end <= start => {
+                errors.push(FieldError::new("end_time", "before_start", "the end time is not after the start time"))
+            }
+            _ => {}
+        }
+        if formats::plausible_date(&self.date).is_err() {
+            return errors;
+        }
         for (field, time) in [("start_time", self.start_time), ("end_time", self.end_time)] {
             let Some(time) = time else { continue };
             if doc.tz().from_local_datetime(&self.date.and_time(time)).earliest().is_none() {
-                return Err(AppError::invalid(
+                errors.push(FieldError::new(
                     field,
                     "nonexistent_local_time",
                     format!(
@@ -126,7 +126,7 @@ impl EntryFields {
                 ));
             }
         }
-        Ok(())
+        errors
     }
 
     pub(crate) fn into_row(self, position: String, actor: Option<Uuid>) -> EntryWrite {
@@ -411,14 +411,12 @@ pub async fn create(
     placement: MoveInput,
     fields: EntryFields,
 ) -> Result<Entry, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let doc = readable(tx, actor, document_id, true).await?;
         super::access::can_edit(actor, &doc)?;
         if_match.check_required(doc.version)?;
-        validation::check(&fields)?;
-        fields.check_times()?;
-        fields.check_local_times(&doc)?;
+        validation::check_with(&fields, fields.rules(&doc))?;
         check_references(tx, actor, &fields, None).await?;
         if repo::count(tx, document_id).await? >= MAX_ENTRIES {
             return Err(AppError::Conflict { detail: format!("a document holds at most {MAX_ENTRIES} entries") });
@@ -459,13 +457,11 @@ pub async fn update(
     if_match: IfMatch,
     patch: Patch,
 ) -> Result<Entry, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
         let fields = patch.apply(&before.fields)?;
-        validation::check(&fields)?;
-        fields.check_times()?;
-        fields.check_local_times(&doc)?;
+        validation::check_with(&fields, fields.rules(&doc))?;
         check_references(tx, actor, &fields, Some(&before.fields)).await?;
         if fields == before.fields {
             return named_one(tx, before).await;
@@ -484,8 +480,8 @@ pub async fn move_entry(
     if_match: IfMatch,
     input: MoveInput,
 ) -> Result<Entry, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
         let position = position_after(tx, document_id, input.after_entry_id, Some(id)).await?;
         let row = repo::update(tx, id, &before.fields.clone().into_row(position, actor.user_id())).await?;
@@ -497,8 +493,8 @@ pub async fn move_entry(
 /// Deletes the entry; its history keeps it (a removal in the revision log), so restoring an
 /// earlier revision brings it back.
 pub async fn delete(cx: &mut Cx<'_>, document_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
         repo::delete(tx, id).await?;
         history::record(tx, actor, &doc, history::Change::entry("entry_deleted", Some(&before), None)).await?;

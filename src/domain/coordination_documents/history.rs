@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -357,8 +356,8 @@ pub async fn restore(
     input: RestoreInput,
 ) -> Result<CoordinationDocument, AppError> {
     let (_, _permit) = readable_for_heavy_work(cx, document_id, super::access::can_edit).await?;
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = readable(tx, actor, document_id, true).await?;
         super::access::can_edit(actor, &before)?;
         if_match.check_required(before.version)?;

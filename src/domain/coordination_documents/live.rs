@@ -22,8 +22,6 @@ use crate::domain::context::Cx;
 use crate::error::AppError;
 use crate::repo::coordination_documents::revisions as repo;
 
-/// The channel the revision trigger notifies.
-pub const CHANNEL: &str = "coordination_revisions";
 /// How often an idle stream is re-checked and sent a keep-alive comment.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Most revisions one wake sends; a reader far behind catches up over several.
@@ -143,28 +141,33 @@ pub async fn listen(database_url: String, hub: Arc<LiveHub>) {
     let mut pause = Duration::from_secs(1);
     loop {
         match crate::db::connect_once(&database_url).await {
-            Ok(mut conn) => match diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn).await {
-                Ok(_) => {
-                    pause = Duration::from_secs(1);
-                    hub.publish(Notice::Resync);
-                    let mut notices = pin!(conn.notifications_stream());
-                    while let Some(notice) = notices.next().await {
-                        match notice {
-                            Ok(n) => {
-                                let id = n.payload.split(' ').next().and_then(|id| id.parse().ok());
-                                if let Some(document_id) = id {
-                                    hub.publish(Notice::Revision { document_id });
+            Ok(mut conn) => {
+                match diesel::sql_query("LISTEN coordination_revisions") /* the revision log's trigger notifies it */
+                    .execute(&mut conn)
+                    .await
+                {
+                    Ok(_) => {
+                        pause = Duration::from_secs(1);
+                        hub.publish(Notice::Resync);
+                        let mut notices = pin!(conn.notifications_stream());
+                        while let Some(notice) = notices.next().await {
+                            match notice {
+                                Ok(n) => {
+                                    let id = n.payload.split(' ').next().and_then(|id| id.parse().ok());
+                                    if let Some(document_id) = id {
+                                        hub.publish(Notice::Revision { document_id });
+                                    }
                                 }
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "the revision listener lost its connection");
-                                break;
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "the revision listener lost its connection");
+                                    break;
+                                }
                             }
                         }
                     }
+                    Err(e) => tracing::warn!(error = %e, "cannot LISTEN for revisions"),
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot LISTEN for revisions"),
-            },
+            }
             Err(e) => tracing::warn!(error = %e, "the revision listener cannot connect"),
         }
         tokio::time::sleep(pause).await;

@@ -34,7 +34,7 @@ use crate::domain::types::merge_patch::Patch;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation::{self, rule};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::repo::coordination_documents::{self as repo, DocumentRow, DocumentWrite, EditorRow};
 
 /// How long a deleted document can be restored before it is purged.
@@ -383,7 +383,12 @@ fn owner_of(actor: &Actor, fields: &DocumentFields) -> Result<Uuid, AppError> {
     if let Some(owner) = fields.owner_organization_id {
         return Ok(owner);
     }
-    let mine: Vec<Uuid> = fields.editors.iter().copied().filter(|o| actor.has_role(*o, Role::Coordinator)).collect();
+    let mut mine: Vec<Uuid> =
+        fields.editors.iter().copied().filter(|o| actor.has_role(*o, Role::Coordinator)).collect();
+    if mine.is_empty() {
+        // None of the listed editors: the one organisation the actor coordinates, if one.
+        mine = actor.organizations().into_iter().filter(|o| actor.has_role(*o, Role::Coordinator)).collect();
+    }
     match mine.as_slice() {
         [only] => Ok(*only),
         [] => Err(AppError::invalid(
@@ -426,21 +431,21 @@ async fn check_references(
 }
 
 pub async fn create(cx: &mut Cx<'_>, mut fields: DocumentFields) -> Result<CoordinationDocument, AppError> {
-    let (_, actor) = cx.parts().await?;
-    let owner = owner_of(actor, &fields)?;
-    access::can_create(actor, owner)?;
-    if !fields.editors.contains(&owner) {
-        fields.editors.insert(0, owner);
-    }
-    fields.owner_organization_id = Some(owner);
-    validation::check(&fields)?;
-    check_references(cx, &fields, None).await?;
-    let (conn, actor) = cx.parts().await?;
-    let actor_id = actor.user_id();
-    // The creator acts for the organisations it coordinates: those accept at once.
-    let editors: Vec<(Uuid, bool)> =
-        fields.editors.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (_, actor) = cx.parts().await?;
+        let owner = owner_of(actor, &fields)?;
+        access::can_create(actor, owner)?;
+        if !fields.editors.contains(&owner) {
+            fields.editors.insert(0, owner);
+        }
+        fields.owner_organization_id = Some(owner);
+        validation::check(&fields)?;
+        check_references(cx, &fields, None).await?;
+        let (tx, actor) = cx.parts().await?;
+        let actor_id = actor.user_id();
+        // The creator acts for the organisations it coordinates: those accept at once.
+        let editors: Vec<(Uuid, bool)> =
+            fields.editors.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
         let id = Uuid::now_v7();
         repo::insert(tx, id, owner, &write_of(&fields, actor_id)?).await?;
         repo::add_editors(tx, id, &editors).await?;
@@ -468,32 +473,34 @@ pub async fn update(
     if_match: IfMatch,
     patch: Patch,
 ) -> Result<CoordinationDocument, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let actor_id = actor.user_id();
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        let actor_id = actor.user_id();
         let before = readable(tx, actor, id, true).await?;
         access::can_edit_or_leave(actor, &before)?;
         if_match.check_required(before.version)?;
         // The patch applies to the row as locked: nothing written meanwhile is lost.
         let mut fields = patch.apply(&before.fields())?;
         fields.editors.sort();
-        if fields.owner_organization_id != Some(before.owner_organization_id) {
-            return Err(AppError::invalid(
-                "owner_organization_id",
-                "immutable",
-                "the owner of a document does not change",
-            ));
-        }
         let old = before.editor_ids();
         let added: Vec<Uuid> = fields.editors.iter().copied().filter(|o| !old.contains(o)).collect();
         let removed: Vec<Uuid> = old.iter().copied().filter(|o| !fields.editors.contains(o)).collect();
         let content_changed = DocumentFields { editors: old.clone(), ..fields.clone() } != before.fields();
         access::can_change(actor, &before, content_changed, &added, &removed)?;
-        if removed.contains(&before.owner_organization_id) {
-            return Err(AppError::invalid("editors", "owner_required", "the owner organisation stays an editor"));
+        let mut errors = Vec::new();
+        if fields.owner_organization_id != Some(before.owner_organization_id) {
+            errors.push(FieldError::new(
+                "owner_organization_id",
+                "immutable",
+                "the owner of a document does not change",
+            ));
         }
-        validation::check(&fields)?;
-        check_references(&mut Cx::acting(tx, actor.clone()), &fields, Some(&before.fields())).await?;
+        if removed.contains(&before.owner_organization_id) {
+            errors.push(FieldError::new("editors", "owner_required", "the owner organisation stays an editor"));
+        }
+        validation::check_with(&fields, errors)?;
+        check_references(cx, &fields, Some(&before.fields())).await?;
+        let (tx, actor) = cx.parts().await?;
         if fields == before.fields() {
             return named(tx, before).await;
         }
@@ -514,8 +521,8 @@ pub async fn accept(
     organization_id: Uuid,
     if_match: IfMatch,
 ) -> Result<CoordinationDocument, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = readable(tx, actor, id, true).await?;
         access::can_accept(actor, &before, organization_id)?;
         if_match.check_required(before.version)?;
@@ -539,8 +546,8 @@ pub async fn accept(
 /// Soft delete by the owner's coordinators and org admins; restorable for
 /// [`RESTORE_WINDOW_DAYS`], then purged by [`purge_expired`].
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = readable(tx, actor, id, true).await?;
         access::can_delete(actor, &before)?;
         if_match.check_required(before.version)?;
@@ -558,8 +565,8 @@ pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), 
 /// Brings a deleted document back (the owner's org admins, within the restore window).
 /// `If-Match` is the ETag of the deleted document, as the `deleted=true` list shows it.
 pub async fn undelete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<CoordinationDocument, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?.ok_or(AppError::NotFound)?;
         let restorable = before.deleted_at.is_some_and(|at| at > restore_cutoff());
         access::can_undelete(actor, &before, restorable)?;

@@ -83,3 +83,9 @@ pub fn can_read_costs(actor: &Actor, series: &EventSeries) -> Result<(), AppErro
         Err(crate::domain::access::denied(actor))
     }
 }
+
+/// Agreeing to a share is the sharing organisation's own act: its coordinators and org admins.
+pub fn can_accept_share(actor: &Actor, series: &EventSeries, organization: Uuid) -> Result<(), AppError> {
+    can_read_costs(actor, series)?;
+    allow(actor, actor.has_role(organization, Role::Coordinator))
+}

@@ -12,7 +12,6 @@
 //! A changed percentage needs agreeing anew. The allocation says whether every share is agreed.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -31,7 +30,7 @@ use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation;
 use crate::domain::venues::PremisesTerms;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::repo::event_series::costs::{self as repo, CostItemRow, CostItemWrite};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -148,9 +147,10 @@ async fn complete(
             });
         }
     }
-    let Some(_) = fields.amount else {
-        return Err(AppError::invalid("amount", "missing", "give the amount (only rent at a venue has a default)"));
-    };
+    let mut errors = Vec::new();
+    if fields.amount.is_none() {
+        errors.push(FieldError::new("amount", "missing", "give the amount (only rent at a venue has a default)"));
+    }
     if fields.shares.is_empty()
         && let Some(agreement) = series.fields.agreement_id
     {
@@ -173,13 +173,14 @@ async fn complete(
         }
     }
     if fields.shares.is_empty() {
-        return Err(AppError::invalid(
+        errors.push(FieldError::new(
             "shares",
             "missing",
             "give the shares (no linked agreement of yours shares this category)",
         ));
     }
-    shares_carried_by_organizers(&fields, series)?;
+    errors.extend(share_rules(&fields, series));
+    validation::check_with(&fields, errors)?;
     Ok((fields, from_agreement))
 }
 
@@ -204,33 +205,36 @@ fn agreed_after(actor: &Actor, fields: &CostItemFields, from_agreement: bool, be
         .collect()
 }
 
-/// Shares are carried only by organisers that have accepted, once each.
-fn shares_carried_by_organizers(fields: &CostItemFields, series: &EventSeries) -> Result<(), AppError> {
+/// Shares are carried only by organisers that have accepted, once each, and add up to 100.
+fn share_rules(fields: &CostItemFields, series: &EventSeries) -> Vec<FieldError> {
+    let mut errors = Vec::new();
     let accepted = series.accepted_organizers();
-    if let Some(i) = fields.shares.iter().position(|s| !accepted.contains(&s.organization_id)) {
-        return Err(AppError::invalid(
-            format!("shares[{i}].organization_id"),
-            "not_an_organizer",
-            "a share is carried only by an organiser that has accepted",
-        ));
-    }
     let mut seen = std::collections::HashSet::new();
-    if let Some(i) = fields.shares.iter().position(|s| !seen.insert(s.organization_id)) {
-        return Err(AppError::invalid(
-            format!("shares[{i}].organization_id"),
-            "duplicate",
-            "an organisation is listed twice",
-        ));
+    for (i, share) in fields.shares.iter().enumerate() {
+        if !accepted.contains(&share.organization_id) {
+            errors.push(FieldError::new(
+                format!("shares[{i}].organization_id"),
+                "not_an_organizer",
+                "a share is carried only by an organiser that has accepted",
+            ));
+        }
+        if !seen.insert(share.organization_id) {
+            errors.push(FieldError::new(
+                format!("shares[{i}].organization_id"),
+                "duplicate",
+                "an organisation is listed twice",
+            ));
+        }
     }
     let sum: i64 = fields.shares.iter().map(|s| s.percent.hundredths()).sum();
-    if sum != Decimal2::HUNDRED.hundredths() {
-        return Err(AppError::invalid(
+    if !fields.shares.is_empty() && sum != Decimal2::HUNDRED.hundredths() {
+        errors.push(FieldError::new(
             "shares",
             "sum_not_100",
             format!("the percentages add up to {}, not 100", Decimal2::from_hundredths(sum)),
         ));
     }
-    Ok(())
+    errors
 }
 
 fn write_of(fields: &CostItemFields, agreed_by: Vec<Uuid>) -> Result<CostItemWrite, AppError> {
@@ -245,17 +249,13 @@ fn write_of(fields: &CostItemFields, agreed_by: Vec<Uuid>) -> Result<CostItemWri
 }
 
 pub async fn create(cx: &mut Cx<'_>, series_id: Uuid, fields: CostItemFields) -> Result<CostItem, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let series = readable(conn, actor, series_id, false).await?;
-    access::can_edit(actor, &series)?;
-    validation::check(&fields)?;
-    let (fields, from_agreement) = complete(cx, &series, fields).await?;
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         // The organisers as they are now, held until the write commits.
         let series = readable(tx, actor, series_id, true).await?;
         access::can_edit(actor, &series)?;
-        shares_carried_by_organizers(&fields, &series)?;
+        let (fields, from_agreement) = complete(cx, &series, fields).await?;
+        let (tx, actor) = cx.parts().await?;
         let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, None))?;
         let created = CostItem::try_from(repo::insert(tx, Uuid::now_v7(), series_id, &row).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
@@ -271,31 +271,18 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<CostItem, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let series = readable(conn, actor, series_id, false).await?;
-    access::can_edit(actor, &series)?;
-    let before = CostItem::try_from(repo::get(conn, series_id, id).await?.ok_or(AppError::NotFound)?)?;
-    if_match.check_required(before.version)?;
-    let fields: CostItemFields = merge_patch::apply(&before.fields, &patch)?;
-    validation::check(&fields)?;
-    let (fields, from_agreement) = complete(cx, &series, fields).await?;
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let series = readable(tx, actor, series_id, true).await?;
         access::can_edit(actor, &series)?;
-        shares_carried_by_organizers(&fields, &series)?;
-        let current = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
-        if_match.check_required(current.version)?;
-        // The patch was applied to `before`; a change since then is a stale precondition too.
-        if current.version != before.version {
-            return Err(AppError::PreconditionFailed {
-                current_etag: Some(crate::domain::types::precondition::version_etag(current.version)),
-                current: None,
-            });
-        }
-        let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, Some(&current)))?;
+        let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
+        if_match.check_required(before.version)?;
+        let fields: CostItemFields = merge_patch::apply(&before.fields, &patch)?;
+        let (fields, from_agreement) = complete(cx, &series, fields).await?;
+        let (tx, actor) = cx.parts().await?;
+        let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, Some(&before)))?;
         let after = CostItem::try_from(repo::update(tx, id, &row).await?)?;
-        audit::record(tx, actor, "update", Change::updated(&current, &after)).await?;
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
     })
     .await
@@ -309,11 +296,10 @@ pub async fn accept(
     organization_id: Uuid,
     if_match: IfMatch,
 ) -> Result<CostItem, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let series = readable(tx, actor, series_id, true).await?;
-        access::can_read_costs(actor, &series)?;
-        crate::domain::access::allow(actor, actor.has_role(organization_id, Role::Coordinator))?;
+        access::can_accept_share(actor, &series, organization_id)?;
         let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
         if !before.fields.shares.iter().any(|s| s.organization_id == organization_id) {
@@ -332,8 +318,8 @@ pub async fn accept(
 }
 
 pub async fn delete(cx: &mut Cx<'_>, series_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let series = readable(tx, actor, series_id, false).await?;
         access::can_edit(actor, &series)?;
         let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;

@@ -537,8 +537,9 @@ async fn for_readers(conn: &mut Conn, actor: &Actor, mut all: Vec<EventSeries>) 
 }
 
 impl SeriesFields {
-    /// Rules across fields: 422 listing each.
-    fn check_rules(&self) -> Result<(), AppError> {
+    /// Rules between fields, each a field error; a schedule that passes its own field rules
+    /// must also expand (its RRULE parts, zone and dates).
+    fn rules(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let mut push = |f: &str, c: &str, m: &str| errors.push(FieldError::new(f, c, m));
         match (self.kind, &self.schedule) {
@@ -573,13 +574,13 @@ impl SeriesFields {
         if let Some(i) = self.organizer_ids.iter().position(|o| !seen.insert(*o)) {
             push(&format!("organizer_ids[{i}]"), "duplicate", "an organisation is listed twice");
         }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+        if let Some(s) = &self.schedule
+            && s.validate().is_ok()
+            && let Err(AppError::Validation(broken)) = s.plan()
+        {
+            errors.extend(broken);
         }
-        if let Some(s) = &self.schedule {
-            s.plan()?;
-        }
-        Ok(())
+        errors
     }
 
     fn into_row(mut self, sequence: i32) -> Result<SeriesWrite, AppError> {
@@ -746,30 +747,27 @@ pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result
 }
 
 pub async fn create(cx: &mut Cx<'_>, mut fields: SeriesFields) -> Result<EventSeries, AppError> {
-    let (_, actor) = cx.parts().await?;
-    access::can_create(actor, fields.publisher_id)?;
-    validation::check(&fields)?;
-    if !fields.organizer_ids.contains(&fields.publisher_id) {
-        fields.organizer_ids.push(fields.publisher_id);
-    }
-    fields.check_rules()?;
-    check_references(cx, &fields, None).await?;
-    let (conn, actor) = cx.parts().await?;
-    // The creator acts for the organisations it coordinates: those accept at once.
-    let organizers: Vec<(Uuid, bool)> =
-        fields.organizer_ids.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
-    let created = conn
-        .transaction(async |tx| {
-            let id = Uuid::now_v7();
-            repo::insert(tx, id, &fields.into_row(0)?).await?;
-            repo::add_organizers(tx, id, &organizers).await?;
-            let created = load(tx, id, false).await?;
-            materialise(tx, &created).await?;
-            audit::record(tx, actor, "create", Change::Created(&created)).await?;
-            Ok::<_, AppError>(created)
-        })
-        .await?;
-    for_reader(conn, actor, created).await
+    cx.write(async |cx| {
+        let (_, actor) = cx.parts().await?;
+        access::can_create(actor, fields.publisher_id)?;
+        validation::check_with(&fields, fields.rules())?;
+        if !fields.organizer_ids.contains(&fields.publisher_id) {
+            fields.organizer_ids.push(fields.publisher_id);
+        }
+        check_references(cx, &fields, None).await?;
+        let (tx, actor) = cx.parts().await?;
+        // The creator acts for the organisations it coordinates: those accept at once.
+        let organizers: Vec<(Uuid, bool)> =
+            fields.organizer_ids.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+        let id = Uuid::now_v7();
+        repo::insert(tx, id, &fields.into_row(0)?).await?;
+        repo::add_organizers(tx, id, &organizers).await?;
+        let created = load(tx, id, false).await?;
+        materialise(tx, &created).await?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        for_reader(tx, actor, created).await
+    })
+    .await
 }
 
 pub async fn update(
@@ -778,88 +776,71 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<EventSeries, AppError> {
-    // Judge the right to change, the precondition and the change itself on the locked row,
-    // then the fields; check references on the actor's own view after, then write.
-    let (conn, actor) = cx.parts().await?;
-    let (before, fields, added, removed) = conn
-        .transaction(async |tx| {
-            let before = readable(tx, actor, id, true).await?;
-            access::can_edit_or_leave(actor, &before)?;
-            if_match.check_required(before.version)?;
-            let mut fields = merge_patch::apply(&before.fields, &patch)?;
-            if !fields.organizer_ids.contains(&fields.publisher_id) {
-                fields.organizer_ids.push(fields.publisher_id);
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        let before = readable(tx, actor, id, true).await?;
+        access::can_edit_or_leave(actor, &before)?;
+        if_match.check_required(before.version)?;
+        let mut fields = merge_patch::apply(&before.fields, &patch)?;
+        if !fields.organizer_ids.contains(&fields.publisher_id) {
+            fields.organizer_ids.push(fields.publisher_id);
+        }
+        // Contacts the editor was not shown stay: a patch of what it saw cannot drop them.
+        let shown = crate::domain::contacts::visible_among(tx, actor, &before.fields.responsible_contact_ids).await?;
+        for contact in &before.fields.responsible_contact_ids {
+            if !fields.responsible_contact_ids.contains(contact) && !shown.contains(contact) {
+                fields.responsible_contact_ids.push(*contact);
             }
-            // Contacts the editor was not shown stay: a patch of what it saw cannot drop them.
-            let shown =
-                crate::domain::contacts::visible_among(tx, actor, &before.fields.responsible_contact_ids).await?;
-            for contact in &before.fields.responsible_contact_ids {
-                if !fields.responsible_contact_ids.contains(contact) && !shown.contains(contact) {
-                    fields.responsible_contact_ids.push(*contact);
-                }
-            }
-            let added: Vec<Uuid> =
-                fields.organizer_ids.iter().copied().filter(|o| !before.fields.organizer_ids.contains(o)).collect();
-            let removed: Vec<Uuid> =
-                before.fields.organizer_ids.iter().copied().filter(|o| !fields.organizer_ids.contains(o)).collect();
-            let mut content_before = before.fields.clone();
-            content_before.organizer_ids = fields.organizer_ids.clone();
-            access::can_change(actor, &before, content_before != fields, &added, &removed)?;
-            if fields.publisher_id != before.fields.publisher_id {
-                access::can_hand_over(actor, &before)?;
-            }
-            validation::check(&fields)?;
-            Ok::<_, AppError>((before, fields, added, removed))
-        })
-        .await?;
-    if fields.publisher_id != before.fields.publisher_id && !before.accepted_organizers().contains(&fields.publisher_id)
-    {
-        return Err(AppError::invalid(
-            "publisher_id",
-            "not_accepted",
-            "the publisher must be an organiser that has accepted",
-        ));
-    }
-    fields.check_rules()?;
-    check_references(cx, &fields, Some(&before.fields)).await?;
-    let (conn, actor) = cx.parts().await?;
-    let after = conn
-        .transaction(async |tx| {
-            let current = readable(tx, actor, id, true).await?;
-            if current.version != before.version {
-                return Err(AppError::PreconditionFailed {
-                    current_etag: Some(crate::domain::types::precondition::version_etag(current.version)),
-                    current: None,
+        }
+        let added: Vec<Uuid> =
+            fields.organizer_ids.iter().copied().filter(|o| !before.fields.organizer_ids.contains(o)).collect();
+        let removed: Vec<Uuid> =
+            before.fields.organizer_ids.iter().copied().filter(|o| !fields.organizer_ids.contains(o)).collect();
+        let mut content_before = before.fields.clone();
+        content_before.organizer_ids = fields.organizer_ids.clone();
+        access::can_change(actor, &before, content_before != fields, &added, &removed)?;
+        if fields.publisher_id != before.fields.publisher_id {
+            access::can_hand_over(actor, &before)?;
+        }
+        let mut errors = fields.rules();
+        if fields.publisher_id != before.fields.publisher_id
+            && !before.accepted_organizers().contains(&fields.publisher_id)
+        {
+            errors.push(FieldError::new(
+                "publisher_id",
+                "not_accepted",
+                "the publisher must be an organiser that has accepted",
+            ));
+        }
+        validation::check_with(&fields, errors)?;
+        check_references(cx, &fields, Some(&before.fields)).await?;
+        let (tx, actor) = cx.parts().await?;
+        let sequence = if fields.materially_differs(&before.fields) { before.sequence + 1 } else { before.sequence };
+        repo::update(tx, id, &fields.clone().into_row(sequence)?).await?;
+        let accepted_now: Vec<(Uuid, bool)> =
+            added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
+        repo::add_organizers(tx, id, &accepted_now).await?;
+        // An organiser that leaves stops carrying costs: first the cost items change.
+        let items = crate::repo::event_series::costs::of_series(tx, id).await?;
+        for item in items.into_iter().map(costs::CostItem::try_from) {
+            if let Some(org) = item?.fields.shares.iter().find(|s| removed.contains(&s.organization_id)) {
+                return Err(AppError::Conflict {
+                    detail: format!(
+                        "organizer_ids: {} carries a share of the series' costs; change the cost items first",
+                        org.organization_id
+                    ),
                 });
             }
-            let sequence =
-                if fields.materially_differs(&before.fields) { before.sequence + 1 } else { before.sequence };
-            repo::update(tx, id, &fields.clone().into_row(sequence)?).await?;
-            let accepted_now: Vec<(Uuid, bool)> =
-                added.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect();
-            repo::add_organizers(tx, id, &accepted_now).await?;
-            // An organiser that leaves stops carrying costs: first the cost items change.
-            let items = crate::repo::event_series::costs::of_series(tx, id).await?;
-            for item in items.into_iter().map(costs::CostItem::try_from) {
-                if let Some(org) = item?.fields.shares.iter().find(|s| removed.contains(&s.organization_id)) {
-                    return Err(AppError::Conflict {
-                        detail: format!(
-                            "organizer_ids: {} carries a share of the series' costs; change the cost items first",
-                            org.organization_id
-                        ),
-                    });
-                }
-            }
-            repo::remove_organizers(tx, id, &removed).await?;
-            let after = load(tx, id, false).await?;
-            if after.fields.schedule != before.fields.schedule || after.fields.venue_id != before.fields.venue_id {
-                materialise(tx, &after).await?;
-            }
-            audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-            Ok::<_, AppError>(after)
-        })
-        .await?;
-    for_reader(conn, actor, after).await
+        }
+        repo::remove_organizers(tx, id, &removed).await?;
+        let after = load(tx, id, false).await?;
+        if after.fields.schedule != before.fields.schedule || after.fields.venue_id != before.fields.venue_id {
+            materialise(tx, &after).await?;
+        }
+        audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+        for_reader(tx, actor, after).await
+    })
+    .await
 }
 
 /// Accepting to organise is the organisation's own act.
@@ -869,36 +850,36 @@ pub async fn accept(
     organization_id: Uuid,
     if_match: IfMatch,
 ) -> Result<EventSeries, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let after = conn
-        .transaction(async |tx| {
-            let before = readable(tx, actor, id, true).await?;
-            access::can_accept(actor, &before, organization_id)?;
-            if_match.check_required(before.version)?;
-            if !before.named_organizers().contains(&organization_id) {
-                return Err(AppError::Conflict {
-                    detail: "The series does not name this organisation as an organiser.".into(),
-                });
-            }
-            if before.accepted_organizers().contains(&organization_id) {
-                return Ok(before);
-            }
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        let before = readable(tx, actor, id, true).await?;
+        access::can_accept(actor, &before, organization_id)?;
+        if_match.check_required(before.version)?;
+        if !before.named_organizers().contains(&organization_id) {
+            return Err(AppError::Conflict {
+                detail: "The series does not name this organisation as an organiser.".into(),
+            });
+        }
+        let after = if before.accepted_organizers().contains(&organization_id) {
+            before
+        } else {
             repo::accept_organizer(tx, id, organization_id).await?;
             // The acceptance changes what the series says: its version (and ETag) moves on.
             repo::update(tx, id, &before.fields.clone().into_row(before.sequence)?).await?;
             let after = load(tx, id, false).await?;
             audit::record(tx, actor, "accept", Change::updated(&before, &after)).await?;
-            Ok::<_, AppError>(after)
-        })
-        .await?;
-    for_reader(conn, actor, after).await
+            after
+        };
+        for_reader(tx, actor, after).await
+    })
+    .await
 }
 
 /// Deletes a series with its occurrences; one with attendance on record is cancelled instead
 /// (409), so what happened is not lost.
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = readable(tx, actor, id, true).await?;
         access::can_delete(actor, &before)?;
         if_match.check_required(before.version)?;

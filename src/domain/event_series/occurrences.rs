@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -264,8 +263,8 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Occurrence, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let series = readable(tx, actor, series_id, true).await?;
         access::can_edit(actor, &series)?;
         let before = Occurrence::from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?);
@@ -415,8 +414,8 @@ pub async fn put_attendance(
     if_match: IfMatch,
     fields: AttendanceFields,
 ) -> Result<(Attendance, bool), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         // The series row lock orders this against a delete, which checks for attendance.
         let series = readable(tx, actor, series_id, true).await?;
         access::can_record_attendance(actor, &series)?;

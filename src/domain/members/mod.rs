@@ -6,7 +6,6 @@ pub mod access;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -157,13 +156,13 @@ pub async fn add(
     organization_id: Uuid,
     new: NewMember,
 ) -> Result<Invitation, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    ensure_exists(conn, organization_id).await?;
-    access::can_manage(actor, organization_id)?;
-    validation::check(&new)?;
-    let email = formats::normalized_email(&new.email);
-    let role = new.role;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        ensure_exists(tx, organization_id).await?;
+        access::can_manage(actor, organization_id)?;
+        validation::check(&new)?;
+        let email = formats::normalized_email(&new.email);
+        let role = new.role;
         if let Some(user) = user_repo::by_email(tx, &email).await?
             && repo::get(tx, organization_id, user.id).await?.is_some()
         {
@@ -227,8 +226,8 @@ pub async fn revoke_invitation(
     id: Uuid,
     if_match: IfMatch,
 ) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         ensure_exists(tx, organization_id).await?;
         access::can_manage(actor, organization_id)?;
         let row = repo::revoke_invitation(tx, organization_id, id).await?.ok_or(AppError::NotFound)?;
@@ -300,8 +299,8 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Member, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         ensure_exists(tx, organization_id).await?;
         access::can_manage(actor, organization_id)?;
         // The admins first, always in this order, so concurrent demotions cannot deadlock.
@@ -333,8 +332,8 @@ fn before_row(m: &Member) -> MemberRow {
 }
 
 pub async fn remove(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         ensure_exists(tx, organization_id).await?;
         access::can_manage(actor, organization_id)?;
         let admins = repo::lock_admins(tx, organization_id).await?;
@@ -392,62 +391,63 @@ pub async fn accept_invitation(
     let token_hash = token_hash(token);
     let (conn, actor) = cx.parts().await?;
     let invitation = valid(repo::invitation(conn, &token_hash, false).await?)?;
-    match &actor.principal {
-        Principal::User { id, .. } => {
-            let user = User::from(user_repo::get(conn, *id).await?.ok_or(AppError::NotFound)?);
-            if user.email != invitation.email {
-                return Err(AppError::Forbidden);
-            }
-            let actor = actor.clone();
-            conn.transaction(async |tx| {
+    let signed_in = match &actor.principal {
+        Principal::User { id, .. } => Some(*id),
+        Principal::Client { .. } => return Err(AppError::Forbidden),
+        Principal::Anonymous => None,
+    };
+    if let Some(id) = signed_in {
+        let user = User::from(user_repo::get(conn, id).await?.ok_or(AppError::NotFound)?);
+        if user.email != invitation.email {
+            return Err(AppError::Forbidden);
+        }
+        return cx
+            .write(async |cx| {
+                let (tx, actor) = cx.parts().await?;
                 let invitation = valid(repo::invitation(tx, &token_hash, true).await?)?;
-                join(tx, &actor, &invitation, user.id).await?;
+                join(tx, actor, &invitation, user.id).await?;
                 Ok(Accepted { user, created: false })
             })
-            .await
-        }
-        Principal::Client { .. } => Err(AppError::Forbidden),
-        Principal::Anonymous => {
-            if user_repo::by_email(conn, &invitation.email).await?.is_some() {
-                return Err(AppError::Conflict {
-                    detail: "the invited address has an account: sign in and accept with your access token".into(),
-                });
-            }
-            let password = body
-                .password
-                .ok_or_else(|| AppError::invalid("password", "required", "choose a password for the new account"))?;
-            passwords::validate_new("password", &password).map_err(|e: FieldError| AppError::Validation(vec![e]))?;
-            cx.release();
-            let hash = passwords::hash_bounded(password).await?;
-            let request_id = cx.request_id().map(str::to_owned);
-            cx.conn()
-                .await?
-                .transaction(async |tx| {
-                    let invitation = valid(repo::invitation(tx, &token_hash, true).await?)?;
-                    if user_repo::by_email(tx, &invitation.email).await?.is_some() {
-                        return Err(AppError::Conflict {
-                            detail: "the invited address has an account: sign in".into(),
-                        });
-                    }
-                    let row = user_repo::NewUserRow {
-                        id: Uuid::now_v7(),
-                        email: invitation.email.clone(),
-                        display_name: invitation.display_name.clone(),
-                        password_hash: Some(hash),
-                        platform_admin: false,
-                    };
-                    let user = User::from(user_repo::insert(tx, &row).await?);
-                    let actor = Actor {
-                        principal: Principal::User { id: user.id, platform_admin: false, memberships: vec![] },
-                        request_id,
-                    };
-                    audit::record(tx, &actor, "accept_invitation", Change::Created(&user)).await?;
-                    join(tx, &actor, &invitation, user.id).await?;
-                    Ok(Accepted { user, created: true })
-                })
-                .await
-        }
+            .await;
     }
+    if user_repo::by_email(conn, &invitation.email).await?.is_some() {
+        return Err(AppError::Conflict {
+            detail: "the invited address has an account: sign in and accept with your access token".into(),
+        });
+    }
+    let password = body
+        .password
+        .ok_or_else(|| AppError::invalid("password", "required", "choose a password for the new account"))?;
+    passwords::validate_new("password", &password).map_err(|e: FieldError| AppError::Validation(vec![e]))?;
+    // Hashing is slow and needs no connection: the invitation is read again, locked, in the
+    // write that follows, so this is still one transaction from the lock to the audit record.
+    cx.release();
+    let hash = passwords::hash_bounded(password).await?;
+    let request_id = cx.request_id().map(str::to_owned);
+    cx.write(async |cx| {
+        let tx = cx.conn().await?;
+        let invitation = valid(repo::invitation(tx, &token_hash, true).await?)?;
+        if user_repo::by_email(tx, &invitation.email).await?.is_some() {
+            return Err(AppError::Conflict { detail: "the invited address has an account: sign in".into() });
+        }
+        let row = user_repo::NewUserRow {
+            id: Uuid::now_v7(),
+            email: invitation.email.clone(),
+            display_name: invitation.display_name.clone(),
+            password_hash: Some(hash),
+            platform_admin: false,
+        };
+        let user = User::from(user_repo::insert(tx, &row).await?);
+        // The new account is the actor of its own creation.
+        let actor = Actor {
+            principal: Principal::User { id: user.id, platform_admin: false, memberships: vec![] },
+            request_id,
+        };
+        audit::record(tx, &actor, "accept_invitation", Change::Created(&user)).await?;
+        join(tx, &actor, &invitation, user.id).await?;
+        Ok(Accepted { user, created: true })
+    })
+    .await
 }
 
 /// The invitation, if it can still be redeemed (404 otherwise).

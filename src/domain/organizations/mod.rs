@@ -6,7 +6,6 @@ pub mod access;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -293,11 +292,11 @@ async fn check_parent(conn: &mut Conn, id: Uuid, parent: Option<Uuid>) -> Result
 }
 
 pub async fn create(cx: &mut Cx<'_>, fields: OrganizationFields) -> Result<Organization, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    access::can_create(actor)?;
-    validation::check(&fields)?;
-    let id = Uuid::now_v7();
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        access::can_create(actor)?;
+        validation::check(&fields)?;
+        let id = Uuid::now_v7();
         check_parent(tx, id, fields.parent_id).await?;
         let created = Organization::try_from(repo::insert(tx, &fields.into_row(id)?).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
@@ -314,8 +313,8 @@ pub async fn update(
     if_match: IfMatch,
     patch: serde_json::Value,
 ) -> Result<Organization, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = Organization::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_update(actor, id)?;
         if_match.check_required(before.version)?;
@@ -338,8 +337,8 @@ pub async fn update(
 }
 
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = Organization::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_delete(actor)?;
         if_match.check_required(before.version)?;

@@ -5,7 +5,6 @@
 pub mod access;
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -112,21 +111,21 @@ pub struct ServiceClientFields {
 }
 
 pub async fn create(cx: &mut Cx<'_>, fields: ServiceClientFields) -> Result<WithSecret, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    access::can_manage(actor)?;
-    validation::check(&fields)?;
-    let mut scopes = fields.scopes;
-    scopes.sort();
-    scopes.dedup();
-    let secret = random_token()?;
-    let row = NewServiceClientRow {
-        id: Uuid::now_v7(),
-        name: fields.name.trim().to_owned(),
-        organization_id: fields.organization_id,
-        scopes: scopes.iter().map(|s| Some(name_of(s))).collect(),
-        secret_hash: token_hash(&secret),
-    };
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        access::can_manage(actor)?;
+        validation::check(&fields)?;
+        let mut scopes = fields.scopes.clone();
+        scopes.sort();
+        scopes.dedup();
+        let secret = random_token()?;
+        let row = NewServiceClientRow {
+            id: Uuid::now_v7(),
+            name: fields.name.trim().to_owned(),
+            organization_id: fields.organization_id,
+            scopes: scopes.iter().map(|s| Some(name_of(s))).collect(),
+            secret_hash: token_hash(&secret),
+        };
         let client = ServiceClient::try_from(repo::insert(tx, &row).await?)?;
         audit::record(tx, actor, "create", Change::Created(&client)).await?;
         Ok(WithSecret { client, secret })
@@ -136,10 +135,10 @@ pub async fn create(cx: &mut Cx<'_>, fields: ServiceClientFields) -> Result<With
 
 /// Replaces the secret; the old one stops working at once.
 pub async fn rotate_secret(cx: &mut Cx<'_>, id: Uuid) -> Result<WithSecret, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    access::can_manage(actor)?;
-    let secret = random_token()?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        access::can_manage(actor)?;
+        let secret = random_token()?;
         let before = ServiceClient::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         if before.revoked_at.is_some() {
             return Err(AppError::Conflict { detail: "the client was revoked".into() });
@@ -153,9 +152,9 @@ pub async fn rotate_secret(cx: &mut Cx<'_>, id: Uuid) -> Result<WithSecret, AppE
 
 /// Revokes the client: its secret and its outstanding access tokens stop working.
 pub async fn revoke(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    access::can_manage(actor)?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        access::can_manage(actor)?;
         let before = ServiceClient::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
         if before.revoked_at.is_some() {

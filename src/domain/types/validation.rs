@@ -21,6 +21,23 @@ pub fn check(value: &impl Validate) -> Result<(), AppError> {
     value.validate().map_err(|e| AppError::Validation(field_errors(&e)))
 }
 
+/// Every field rule of `value` and every rule between its fields (`rules`, computed by the
+/// resource) that the body breaks, in one 422, so a frontend shows all of them at once.
+/// References to other records are judged after this passes.
+pub fn check_with(value: &impl Validate, rules: Vec<FieldError>) -> Result<(), AppError> {
+    let mut errors = match value.validate() {
+        Ok(()) => Vec::new(),
+        Err(e) => field_errors(&e),
+    };
+    errors.extend(rules);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors.dedup();
+    Err(AppError::Validation(errors))
+}
+
 /// The rules broken in `errors`, each with its dotted/indexed path, sorted by path.
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();

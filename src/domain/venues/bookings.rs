@@ -4,7 +4,6 @@
 //! venue's terms at the time of booking.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -108,6 +107,20 @@ pub struct BookingFields {
     pub note: Option<String>,
 }
 
+impl BookingFields {
+    /// Rules between fields, each a field error.
+    fn rules(&self) -> Vec<crate::error::FieldError> {
+        use crate::error::FieldError;
+        if self.end <= self.start {
+            vec![FieldError::new("end", "before_start", "the end is not after the start")]
+        } else if self.end - self.start > chrono::Duration::days(31) {
+            vec![FieldError::new("end", "too_long", "a booking lasts at most 31 days")]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// Filters of a venue's bookings.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -176,92 +189,63 @@ fn rent(venue: &Venue, kind: OrganizationKind) -> Decimal2 {
 }
 
 pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> Result<Booking, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let venue = venue(conn, venue_id).await?;
-    access::can_book(actor, fields.organization_id)?;
-    validation::check(&fields)?;
-    if fields.end <= fields.start {
-        return Err(AppError::invalid("end", "before_start", "the end is not after the start"));
-    }
-    if fields.end - fields.start > chrono::Duration::days(31) {
-        return Err(AppError::invalid("end", "too_long", "a booking lasts at most 31 days"));
-    }
-    let kind: OrganizationKind = match crate::repo::organizations::get(conn, fields.organization_id).await? {
-        Some(org) => from_stored("organisation kind", &org.kind)?,
-        None => return Err(AppError::invalid("organization_id", "not_found", "no such organisation")),
-    };
-    if let Some(occurrence) = fields.occurrence_id {
-        crate::domain::event_series::occurrences::check_bookable(
-            conn,
-            actor,
-            fields.organization_id,
-            occurrence,
-            (fields.start, fields.end),
-        )
-        .await?;
-    }
-    let row = BookingWrite {
-        id: Uuid::now_v7(),
-        venue_id,
-        organization_id: fields.organization_id,
-        occurrence_id: fields.occurrence_id,
-        starts_at: fields.start,
-        ends_at: fields.end,
-        rent_cents: rent(&venue, kind).hundredths(),
-        note: fields.note.map(|n| n.trim().to_owned()),
-        created_by: actor.user_id(),
-    };
-    let result = conn
-        .transaction(async |tx| {
-            let Some(created) = repo::insert(tx, &row).await? else { return Err(Failed::Overlap) };
-            let created = Booking::try_from(created)?;
-            let owner = venue.fields.owner_organization_id;
-            audit::record(tx, actor, "create", Change::Created(&audit::concerning(&created, &[owner]))).await?;
-            Ok::<_, Failed>(created)
-        })
-        .await;
-    match result {
-        Ok(created) => Ok(created),
-        // The exclusion constraint: name the booking that holds the time (after the
-        // transaction, which the violation aborted and rolled back).
-        Err(Failed::Overlap) => match repo::overlapping(conn, venue_id, fields.start, fields.end).await? {
-            Some(other) => Err(AppError::ConflictWith {
-                detail: format!(
-                    "the venue is booked from {} to {} (booking {}); choose another time",
-                    other.starts_at.to_rfc3339(),
-                    other.ends_at.to_rfc3339(),
-                    other.id
-                ),
-                resource: format!("/api/v1/venues/{venue_id}/bookings/{}", other.id),
-            }),
-            None => Err(AppError::Conflict { detail: "the venue was booked for this time meanwhile; retry".into() }),
-        },
-        Err(Failed::Other(e)) => Err(e),
-    }
-}
-
-/// How a booking's transaction failed: the time was taken, or anything else.
-enum Failed {
-    Overlap,
-    Other(AppError),
-}
-
-impl From<AppError> for Failed {
-    fn from(e: AppError) -> Self {
-        Failed::Other(e)
-    }
-}
-
-impl From<diesel::result::Error> for Failed {
-    fn from(e: diesel::result::Error) -> Self {
-        Failed::Other(e.into())
-    }
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        let venue = venue(tx, venue_id).await?;
+        access::can_book(actor, fields.organization_id)?;
+        validation::check_with(&fields, fields.rules())?;
+        let kind: OrganizationKind = match crate::repo::organizations::get(tx, fields.organization_id).await? {
+            Some(org) => from_stored("organisation kind", &org.kind)?,
+            None => return Err(AppError::invalid("organization_id", "not_found", "no such organisation")),
+        };
+        if let Some(occurrence) = fields.occurrence_id {
+            crate::domain::event_series::occurrences::check_bookable(
+                tx,
+                actor,
+                fields.organization_id,
+                occurrence,
+                (fields.start, fields.end),
+            )
+            .await?;
+        }
+        let row = BookingWrite {
+            id: Uuid::now_v7(),
+            venue_id,
+            organization_id: fields.organization_id,
+            occurrence_id: fields.occurrence_id,
+            starts_at: fields.start,
+            ends_at: fields.end,
+            rent_cents: rent(&venue, kind).hundredths(),
+            note: fields.note.as_ref().map(|n| n.trim().to_owned()),
+            created_by: actor.user_id(),
+        };
+        let Some(created) = repo::insert(tx, &row).await? else {
+            // The exclusion constraint refused it: name the booking that holds the time.
+            return Err(match repo::overlapping(tx, venue_id, fields.start, fields.end).await? {
+                Some(other) => AppError::ConflictWith {
+                    detail: format!(
+                        "the venue is booked from {} to {} (booking {}); choose another time",
+                        other.starts_at.to_rfc3339(),
+                        other.ends_at.to_rfc3339(),
+                        other.id
+                    ),
+                    resource: format!("/api/v1/venues/{venue_id}/bookings/{}", other.id),
+                },
+                None => AppError::Conflict { detail: "the venue was booked for this time meanwhile; retry".into() },
+            });
+        };
+        let created = Booking::try_from(created)?;
+        let owner = venue.fields.owner_organization_id;
+        audit::record(tx, actor, "create", Change::Created(&audit::concerning(&created, &[owner]))).await?;
+        Ok(created)
+    })
+    .await
 }
 
 /// Cancels a booking; it stays listed (`include_cancelled=true`) and frees the time.
 pub async fn cancel(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<SeenBooking, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let venue = venue(tx, venue_id).await?;
         let before = Booking::try_from(repo::lock(tx, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_cancel(actor, before.organization_id, venue.fields.owner_organization_id)?;

@@ -9,7 +9,6 @@ pub mod bookings;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -331,7 +330,8 @@ pub struct VenueFields {
     pub capacity: Option<i32>,
     #[serde(default)]
     pub premises_terms: PremisesTerms,
-    /// Rent of one booking in euros, for those who pay.
+    /// Rent of one booking in euros, for those who pay under `premises_terms`; without it a
+    /// booking is charged nothing here (the rent is agreed elsewhere).
     #[serde(default)]
     pub rent_amount: Option<Decimal2>,
     #[serde(default)]
@@ -349,7 +349,8 @@ pub struct VenueFields {
 }
 
 impl VenueFields {
-    fn check_rules(&self) -> Result<(), AppError> {
+    /// Rules between fields, each a field error.
+    fn rules(&self) -> Vec<crate::error::FieldError> {
         let mut errors = Vec::new();
         for (i, r) in self.opening_hours.rules.iter().enumerate() {
             if r.closes <= r.opens {
@@ -378,16 +379,7 @@ impl VenueFields {
                 )),
             }
         }
-        if self.premises_terms != PremisesTerms::Free && self.rent_amount.is_none() {
-            errors.push(("rent_amount".into(), "missing_rent", "give the rent of one booking for these terms"));
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Validation(
-                errors.into_iter().map(|(f, c, m)| crate::error::FieldError::new(f, c, m)).collect(),
-            ))
-        }
+        errors.into_iter().map(|(f, c, m)| crate::error::FieldError::new(f, c, m)).collect()
     }
 
     fn into_row(self) -> Result<VenueWrite, AppError> {
@@ -584,12 +576,11 @@ async fn organizations_exist(conn: &mut crate::db::Conn, fields: &VenueFields) -
 }
 
 pub async fn create(cx: &mut Cx<'_>, fields: VenueFields) -> Result<Venue, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    access::can_keep(actor, fields.owner_organization_id)?;
-    validation::check(&fields)?;
-    fields.check_rules()?;
-    organizations_exist(conn, &fields).await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
+        access::can_keep(actor, fields.owner_organization_id)?;
+        validation::check_with(&fields, fields.rules())?;
+        organizations_exist(tx, &fields).await?;
         let created = Venue::try_from(repo::insert(tx, Uuid::now_v7(), &fields.into_row()?).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
@@ -598,16 +589,15 @@ pub async fn create(cx: &mut Cx<'_>, fields: VenueFields) -> Result<Venue, AppEr
 }
 
 pub async fn update(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch, patch: serde_json::Value) -> Result<Venue, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = Venue::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_keep(actor, before.fields.owner_organization_id)?;
         if_match.check_required(before.version)?;
         let fields = merge_patch::apply(&before.fields, &patch)?;
         // Handing the venue to another organisation needs a say there too.
         access::can_keep(actor, fields.owner_organization_id)?;
-        validation::check(&fields)?;
-        fields.check_rules()?;
+        validation::check_with(&fields, fields.rules())?;
         organizations_exist(tx, &fields).await?;
         let after = Venue::try_from(repo::update(tx, id, &fields.into_row()?).await?)?;
         if after.fields.address.municipality_code != before.fields.address.municipality_code {
@@ -621,8 +611,8 @@ pub async fn update(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch, patch: serde_j
 
 /// Deletes a venue that no series uses and no booking names (409 otherwise).
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
-    let (conn, actor) = cx.parts().await?;
-    conn.transaction(async |tx| {
+    cx.write(async |cx| {
+        let (tx, actor) = cx.parts().await?;
         let before = Venue::try_from(repo::lock(tx, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_keep(actor, before.fields.owner_organization_id)?;
         if_match.check_required(before.version)?;

@@ -5,7 +5,7 @@ pub mod occurrences;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
@@ -146,21 +146,35 @@ pub async fn list(conn: &mut Conn, f: &SeriesFilter) -> QueryResult<Vec<SeriesRo
     query.order(event_series::id).limit(f.limit).load(conn).await
 }
 
-/// The series is published or organised (named) by one of `orgs` (uuids, so no quoting issue).
-pub(crate) fn visible_clause(orgs: &[Uuid]) -> diesel::expression::SqlLiteral<Bool> {
-    let list = orgs.iter().map(|o| format!("'{o}'::uuid")).collect::<Vec<_>>().join(",");
-    diesel::dsl::sql::<Bool>(&format!(
-        "(event_series.publisher_id IN ({list}) OR EXISTS (SELECT 1 FROM event_series_organizers o \
-          WHERE o.series_id = event_series.id AND o.organization_id IN ({list})))"
-    ))
+/// A condition on `event_series` in a query over `QS` (the series alone, or joined).
+pub(crate) type SeriesCondition<QS> = Box<dyn BoxableExpression<QS, diesel::pg::Pg, SqlType = Bool>>;
+
+/// The series is published or organised (named) by one of `orgs`.
+pub(crate) fn visible_clause<QS: 'static>(orgs: &[Uuid]) -> SeriesCondition<QS> {
+    Box::new(
+        diesel::dsl::sql::<Bool>("(event_series.publisher_id = ANY(")
+            .bind::<Array<diesel::sql_types::Uuid>, _>(orgs.to_vec())
+            .sql(
+                ") OR EXISTS (SELECT 1 FROM event_series_organizers o \
+                  WHERE o.series_id = event_series.id AND o.organization_id = ANY(",
+            )
+            .bind::<Array<diesel::sql_types::Uuid>, _>(orgs.to_vec())
+            .sql(")))"),
+    )
 }
 
 /// The series is published by `org` or organised by it (accepted).
-pub(crate) fn accepted_organizer(org: Uuid) -> diesel::expression::SqlLiteral<Bool> {
-    diesel::dsl::sql::<Bool>(&format!(
-        "(event_series.publisher_id = '{org}'::uuid OR EXISTS (SELECT 1 FROM event_series_organizers o \
-          WHERE o.series_id = event_series.id AND o.organization_id = '{org}'::uuid AND o.accepted_at IS NOT NULL))"
-    ))
+pub(crate) fn accepted_organizer<QS: 'static>(org: Uuid) -> SeriesCondition<QS> {
+    Box::new(
+        diesel::dsl::sql::<Bool>("(event_series.publisher_id = ")
+            .bind::<diesel::sql_types::Uuid, _>(org)
+            .sql(
+                " OR EXISTS (SELECT 1 FROM event_series_organizers o \
+                  WHERE o.series_id = event_series.id AND o.organization_id = ",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(org)
+            .sql(" AND o.accepted_at IS NOT NULL))"),
+    )
 }
 
 /// The time zones PostgreSQL knows (the weekday filter reads local days with them).

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Date, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, Bool, Date, Int4, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
@@ -52,35 +52,34 @@ pub async fn materialise(
     from: NaiveDate,
     derived: &[Derived],
 ) -> QueryResult<usize> {
-    // An occurrence that has begun is history; one overridden keeps its override.
-    const KEEPS_TIME: &str = "(event_occurrences.moved OR event_occurrences.starts_at <= now())";
-    const KEEPS_VENUE: &str = "(event_occurrences.venue_overridden OR event_occurrences.starts_at <= now())";
-    diesel::sql_query(format!(
+    // An occurrence that has begun is history and keeps its time and venue; one overridden
+    // keeps its override: `o.moved OR o.starts_at <= now()` and `o.venue_overridden OR …`.
+    diesel::sql_query(
         "WITH new AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[]) \
                        AS t(id, instance_date, s, e)), \
               gone AS (DELETE FROM event_occurrences o WHERE o.series_id = $5 AND o.instance_date >= $7 \
                        AND NOT EXISTS (SELECT 1 FROM new WHERE new.instance_date = o.instance_date)) \
-         INSERT INTO event_occurrences (id, series_id, instance_date, scheduled_start, scheduled_end, starts_at, \
+         INSERT INTO event_occurrences AS o (id, series_id, instance_date, scheduled_start, scheduled_end, starts_at, \
                                         ends_at, venue_id, municipality_code, wellbeing_county_code) \
          SELECT new.id, $5, new.instance_date, new.s, new.e, new.s, new.e, $6, v.municipality_code, v.wellbeing_county_code \
            FROM new LEFT JOIN venues v ON v.id = $6 \
          ON CONFLICT (series_id, instance_date) DO UPDATE SET \
            scheduled_start = excluded.scheduled_start, scheduled_end = excluded.scheduled_end, \
-           starts_at = CASE WHEN {KEEPS_TIME} THEN event_occurrences.starts_at ELSE excluded.starts_at END, \
-           ends_at = CASE WHEN {KEEPS_TIME} THEN event_occurrences.ends_at ELSE excluded.ends_at END, \
-           moved = {KEEPS_TIME} AND (event_occurrences.starts_at, event_occurrences.ends_at) \
-                                    IS DISTINCT FROM (excluded.scheduled_start, excluded.scheduled_end), \
-           venue_id = CASE WHEN {KEEPS_VENUE} THEN event_occurrences.venue_id ELSE excluded.venue_id END, \
-           venue_overridden = {KEEPS_VENUE} AND event_occurrences.venue_id IS DISTINCT FROM excluded.venue_id, \
-           municipality_code = CASE WHEN {KEEPS_VENUE} THEN event_occurrences.municipality_code \
+           starts_at = CASE WHEN (o.moved OR o.starts_at <= now()) THEN o.starts_at ELSE excluded.starts_at END, \
+           ends_at = CASE WHEN (o.moved OR o.starts_at <= now()) THEN o.ends_at ELSE excluded.ends_at END, \
+           moved = (o.moved OR o.starts_at <= now()) \
+                   AND (o.starts_at, o.ends_at) IS DISTINCT FROM (excluded.scheduled_start, excluded.scheduled_end), \
+           venue_id = CASE WHEN (o.venue_overridden OR o.starts_at <= now()) THEN o.venue_id ELSE excluded.venue_id END, \
+           venue_overridden = (o.venue_overridden OR o.starts_at <= now()) AND o.venue_id IS DISTINCT FROM excluded.venue_id, \
+           municipality_code = CASE WHEN (o.venue_overridden OR o.starts_at <= now()) THEN o.municipality_code \
                                     ELSE excluded.municipality_code END, \
-           wellbeing_county_code = CASE WHEN {KEEPS_VENUE} THEN event_occurrences.wellbeing_county_code \
+           wellbeing_county_code = CASE WHEN (o.venue_overridden OR o.starts_at <= now()) THEN o.wellbeing_county_code \
                                         ELSE excluded.wellbeing_county_code END \
-         WHERE event_occurrences.scheduled_start IS DISTINCT FROM excluded.scheduled_start \
-            OR event_occurrences.scheduled_end IS DISTINCT FROM excluded.scheduled_end \
-            OR event_occurrences.venue_id IS DISTINCT FROM excluded.venue_id \
-            OR event_occurrences.municipality_code IS DISTINCT FROM excluded.municipality_code"
-    ))
+         WHERE o.scheduled_start IS DISTINCT FROM excluded.scheduled_start \
+            OR o.scheduled_end IS DISTINCT FROM excluded.scheduled_end \
+            OR o.venue_id IS DISTINCT FROM excluded.venue_id \
+            OR o.municipality_code IS DISTINCT FROM excluded.municipality_code",
+    )
     .bind::<Array<diesel::sql_types::Uuid>, _>(derived.iter().map(|d| d.id).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(derived.iter().map(|d| d.instance_date).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(derived.iter().map(|d| d.start).collect::<Vec<_>>())
@@ -251,17 +250,13 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
         .inner_join(event_series::table)
         .select((OccurrenceRow::as_select(), SeriesRow::as_select()))
         .into_boxed();
-    // Conditions on the occurrence itself, repeated for the earlier-occurrence test of `collapse`.
-    let mut same: Vec<String> = Vec::new();
     if let Some(from) = f.from {
         query = query
             .filter(event_occurrences::ends_at.gt(from))
             .filter(event_occurrences::starts_at.ge(from - chrono::Duration::days(31)));
-        same.push(format!("e.ends_at > '{}'::timestamptz", from.to_rfc3339()));
     }
     if let Some(to) = f.to {
         query = query.filter(event_occurrences::starts_at.lt(to));
-        same.push(format!("e.starts_at < '{}'::timestamptz", to.to_rfc3339()));
     }
     if !f.all_visible {
         if f.visible_to.is_empty() {
@@ -270,18 +265,14 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
             query = query.filter(event_series::publication_status.eq("published").or(visible_clause(&f.visible_to)));
         }
     }
-    // Area codes are validated digits and ids are uuids: safe to write into the text.
     if let Some(code) = &f.municipality_code {
         query = query.filter(event_occurrences::municipality_code.eq(code.clone()));
-        same.push(format!("e.municipality_code = '{code}'"));
     }
     if let Some(code) = &f.wellbeing_county_code {
         query = query.filter(event_occurrences::wellbeing_county_code.eq(code.clone()));
-        same.push(format!("e.wellbeing_county_code = '{code}'"));
     }
     if let Some(venue) = f.venue_id {
         query = query.filter(event_occurrences::venue_id.eq(venue));
-        same.push(format!("e.venue_id = '{venue}'::uuid"));
     }
     if let Some(org) = f.organization_id {
         query = query.filter(accepted_organizer(org));
@@ -302,12 +293,13 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
         query = query.filter(event_series::is_free.eq(free));
     }
     if !f.weekdays.is_empty() {
-        let days = f.weekdays.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-        let test = |alias: &str| {
-            format!("EXTRACT(ISODOW FROM {alias}.starts_at AT TIME ZONE event_series.timezone)::int IN ({days})")
-        };
-        query = query.filter(diesel::dsl::sql::<Bool>(&test("event_occurrences")));
-        same.push(test("e"));
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(
+                "EXTRACT(ISODOW FROM event_occurrences.starts_at AT TIME ZONE event_series.timezone)::int = ANY(",
+            )
+            .bind::<Array<Int4>, _>(f.weekdays.clone())
+            .sql(")"),
+        );
     }
     if let Some(c) = f.cancelled {
         query = query.filter(event_occurrences::cancelled.eq(c));
@@ -323,12 +315,29 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
         );
     }
     if f.collapse_series {
-        query = query.filter(event_occurrences::cancelled.eq(false));
-        let extra = same.iter().map(|c| format!(" AND {c}")).collect::<String>();
-        query = query.filter(diesel::dsl::sql::<Bool>(&format!(
-            "NOT EXISTS (SELECT 1 FROM event_occurrences e WHERE e.series_id = event_occurrences.series_id \
-               AND NOT e.cancelled AND (e.starts_at, e.id) < (event_occurrences.starts_at, event_occurrences.id){extra})"
-        )));
+        // No earlier uncancelled occurrence of the same series passes the same window, area,
+        // venue and weekday conditions (an absent condition is NULL and passes everything).
+        query = query.filter(event_occurrences::cancelled.eq(false)).filter(
+            diesel::dsl::sql::<Bool>(
+                "NOT EXISTS (SELECT 1 FROM event_occurrences e WHERE e.series_id = event_occurrences.series_id \
+                   AND NOT e.cancelled AND (e.starts_at, e.id) < (event_occurrences.starts_at, event_occurrences.id) \
+                   AND ((e.ends_at > ",
+            )
+            .bind::<Nullable<Timestamptz>, _>(f.from)
+            .sql(") IS NOT FALSE) AND ((e.starts_at < ")
+            .bind::<Nullable<Timestamptz>, _>(f.to)
+            .sql(") IS NOT FALSE) AND ((e.municipality_code = ")
+            .bind::<Nullable<Text>, _>(f.municipality_code.clone())
+            .sql(") IS NOT FALSE) AND ((e.wellbeing_county_code = ")
+            .bind::<Nullable<Text>, _>(f.wellbeing_county_code.clone())
+            .sql(") IS NOT FALSE) AND ((e.venue_id = ")
+            .bind::<Nullable<diesel::sql_types::Uuid>, _>(f.venue_id)
+            .sql(") IS NOT FALSE) AND (cardinality(")
+            .bind::<Array<Int4>, _>(f.weekdays.clone())
+            .sql(") = 0 OR EXTRACT(ISODOW FROM e.starts_at AT TIME ZONE event_series.timezone)::int = ANY(")
+            .bind::<Array<Int4>, _>(f.weekdays.clone())
+            .sql(")))"),
+        );
     }
     if let Some((start, id)) = f.after {
         query = query.filter(

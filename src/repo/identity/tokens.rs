@@ -29,7 +29,11 @@ pub async fn active_signing_keys(conn: &mut Conn) -> QueryResult<Vec<SigningKeyR
 /// Serialises key generation between instances starting at once (until the transaction ends).
 pub async fn lock_key_generation(conn: &mut Conn) -> QueryResult<()> {
     const KEY_GENERATION_LOCK: i64 = 0x5950_4b45_5947_454e; // "YPKEYGEN"
-    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({KEY_GENERATION_LOCK})")).execute(conn).await.map(|_| ())
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(KEY_GENERATION_LOCK)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn insert_signing_key(conn: &mut Conn, key: &SigningKeyRow) -> QueryResult<usize> {

@@ -99,12 +99,19 @@ pub async fn lock(conn: &mut Conn, venue_id: Uuid, id: Uuid) -> QueryResult<Opti
 
 /// The booking, or `None` when a confirmed booking of the venue overlaps it (the exclusion
 /// constraint decided; the transaction is aborted then).
+/// Inserts the booking, or `None` when a confirmed booking holds the time. The insert runs in
+/// a savepoint, so the caller's transaction goes on after a refusal (to name the holder).
 pub async fn insert(conn: &mut Conn, row: &BookingWrite) -> QueryResult<Option<BookingRow>> {
     use diesel::result::{DatabaseErrorKind, Error};
-    let inserted = diesel::insert_into(venue_bookings::table)
-        .values(row)
-        .returning(BookingRow::as_returning())
-        .get_result(conn)
+    use diesel_async::AsyncConnection;
+    let inserted = conn
+        .transaction(async |tx| {
+            diesel::insert_into(venue_bookings::table)
+                .values(row)
+                .returning(BookingRow::as_returning())
+                .get_result(tx)
+                .await
+        })
         .await;
     match inserted {
         Ok(row) => Ok(Some(row)),

@@ -97,11 +97,15 @@ pub struct VenueFilter {
     pub limit: i64,
 }
 
-fn distance_mm(near: Near) -> diesel::expression::SqlLiteral<BigInt> {
-    diesel::dsl::sql::<BigInt>(&format!(
-        "round(earth_distance(ll_to_earth(venues.lat, venues.lon), ll_to_earth({}, {})) * 1000)::bigint",
-        near.lat, near.lon
-    ))
+/// Metres × 1000 from `near`, rounded: an index-free expression over the venue's position.
+fn distance_mm(near: Near) -> Box<dyn BoxableExpression<venues::table, diesel::pg::Pg, SqlType = BigInt>> {
+    Box::new(
+        diesel::dsl::sql::<BigInt>("round(earth_distance(ll_to_earth(venues.lat, venues.lon), ll_to_earth(")
+            .bind::<Double, _>(near.lat)
+            .sql(", ")
+            .bind::<Double, _>(near.lon)
+            .sql(")) * 1000)::bigint"),
+    )
 }
 
 /// Venues with their distance from `near` in millimetres, when asked.
