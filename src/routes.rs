@@ -226,8 +226,68 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn openapi_document(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut doc = serde_json::to_value(api).unwrap_or_default();
     close_flattened(&mut doc);
+    close_tagged_unions(&mut doc, &["DocumentScope"]);
     merge_patch_schemas(&mut doc);
+    shared_headers(&mut doc);
     doc
+}
+
+/// A `oneOf` of internally tagged variants whose Rust type refuses unknown fields: each
+/// branch is a closed object, as the server reads it.
+fn close_tagged_unions(doc: &mut serde_json::Value, names: &[&str]) {
+    for name in names {
+        let pointer = format!("/components/schemas/{name}/oneOf");
+        for branch in doc.pointer_mut(&pointer).and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+            if let Some(object) = branch.as_object_mut() {
+                object.insert("additionalProperties".into(), serde_json::Value::Bool(false));
+            }
+        }
+    }
+}
+
+/// The request headers every resource shares, stated once: `Idempotency-Key` on every POST
+/// the idempotency middleware honours (all but [`crate::http::idempotency::NO_KEY`]), and no
+/// header typed as possibly `null` (a header is absent or has a value).
+fn shared_headers(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let idempotency_key = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours \
+                        gets the first answer again (with `Idempotent-Replayed: true`)",
+        "schema": {"$ref": "#/components/schemas/IdempotencyKey"}});
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, operation) in item.iter_mut() {
+            let parameters = operation
+                .as_object_mut()
+                .map(|o| o.entry("parameters").or_insert_with(|| json!([])))
+                .and_then(Value::as_array_mut);
+            let Some(parameters) = parameters else { continue };
+            if method == "post" && !crate::http::idempotency::NO_KEY.contains(&path.as_str()) {
+                parameters.push(idempotency_key.clone());
+            }
+            for parameter in parameters.iter_mut().filter(|p| p["in"] == "header") {
+                let schema = &mut parameter["schema"];
+                if let Some(types) = schema.get("type").and_then(Value::as_array) {
+                    let types: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+                    schema["type"] = if types.len() == 1 { types[0].clone() } else { Value::Array(types) };
+                }
+                if let Some(branches) = schema.get("oneOf").and_then(Value::as_array) {
+                    let branches: Vec<Value> =
+                        branches.iter().filter(|b| **b != json!({"type": "null"})).cloned().collect();
+                    if let [only] = branches.as_slice() {
+                        *schema = only.clone();
+                    }
+                }
+            }
+            if parameters.is_empty()
+                && let Some(o) = operation.as_object_mut()
+            {
+                o.remove("parameters");
+            }
+        }
+    }
 }
 
 /// A JSON Merge Patch (RFC 7396) of a type is not that type: every member is optional, an

@@ -13,7 +13,9 @@ use super::identity::demo_coordinator;
 use super::ids::*;
 use crate::db::Conn;
 use crate::domain::context::Cx;
-use crate::domain::coordination_documents::entries::{self, EntryFields, EntryStatus, MoveInput, Responsible};
+use crate::domain::coordination_documents::entries::{
+    self, EntryFields, EntryPlacement, EntryStatus, MoveInput, Responsible,
+};
 use crate::domain::coordination_documents::{self as documents, DocumentFields, DocumentScope, Section};
 use crate::domain::types::merge_patch::Patch;
 use crate::domain::types::precondition::IfMatch;
@@ -91,7 +93,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
         ];
         let mut created = Vec::new();
         for (org, fields) in rows {
-            let entry = entries::create(&mut Cx::acting(tx, demo_coordinator(org)), doc.id, IfMatch::Any, MoveInput::default(), fields)
+            let entry = entries::create(&mut Cx::acting(tx, demo_coordinator(org)), doc.id, IfMatch::Any, EntryPlacement::default(), fields)
                 .await?;
             created.push(entry);
         }

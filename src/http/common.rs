@@ -256,12 +256,12 @@ impl FromRequest for IfMatch {
     }
 }
 
-/// A `201 Created` with `Location` and `ETag`.
 /// The `ETag` header of a view, for answers built by hand.
 pub fn etag_header(view: &impl Versioned) -> header::ETag {
     header::ETag(version_tag(view))
 }
 
+/// A `201 Created` with `Location` and `ETag`.
 pub fn created<T: Serialize + Versioned>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))

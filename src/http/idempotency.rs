@@ -25,7 +25,7 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// Routes whose POST takes no key: answers carrying a secret shown once, and the anonymous
 /// redemption of an invitation (a key belongs to a signed-in caller).
-const NO_KEY: [&str; 6] = [
+pub const NO_KEY: [&str; 6] = [
     "/api/v1/auth/token",
     "/api/v1/auth/revoke",
     "/api/v1/service-clients",

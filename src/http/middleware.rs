@@ -64,9 +64,15 @@ fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
 }
 
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Every GET answers HEAD (uptime monitors, link checkers): the request is served as a GET,
+    // and the HTTP codec, which read the method off the wire, sends the headers only.
+    let head = req.method() == actix_web::http::Method::HEAD;
+    if head {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
     let request_id = req.headers().get(&REQUEST_ID).and_then(acceptable_request_id).unwrap_or_else(new_request_id);
     let route = req.match_pattern();
     req.extensions_mut().insert(RequestId(request_id.clone()));
@@ -83,7 +89,7 @@ pub async fn request_context(
     };
 
     let status = res.status();
-    let method = res.request().method().clone();
+    let method = if head { actix_web::http::Method::HEAD } else { res.request().method().clone() };
     let path = res.request().path().to_owned();
     let mut res = if status.is_client_error() || status.is_server_error() {
         render_problem(res, &request_id, &path)

@@ -493,6 +493,11 @@ async fn entries_are_placed_between_others_without_renumbering() {
         ))
         .await;
     res.assert_status(201);
+    let titles = |list: serde_json::Value| -> Vec<String> {
+        list["data"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let list = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/entries")))).await;
+    assert_eq!(titles(list.json()), ["A", "B", "C"], "B follows A; without a placement an entry goes last");
     let (_, c_etag) = {
         let r = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/entries/{c}")))).await;
         (r.json()["position"].clone(), r.header("etag").unwrap().to_owned())
@@ -512,8 +517,7 @@ async fn entries_are_placed_between_others_without_renumbering() {
         .await;
     res.assert_status(200);
     let list = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/entries")))).await.json();
-    let titles: Vec<&str> = list["data"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["C", "A", "B"]);
+    assert_eq!(titles(list.clone()), ["C", "A", "B"], "a null after_entry_id moves it first");
     // A's version did not change: nothing else was renumbered.
     assert_eq!(list["data"][1]["version"], 1);
 }
@@ -530,6 +534,8 @@ async fn exports_write_csv_for_finnish_excel_and_a_calendar() {
     assert!(res.header("content-type").unwrap().starts_with("text/csv"));
     assert!(res.body.starts_with("\u{feff}".as_bytes()));
     let text = String::from_utf8(res.body[3..].to_vec()).unwrap();
+    // RFC 4180: every line ends in CRLF.
+    assert!(text.ends_with("\r\n") && text.matches('\n').count() == text.matches("\r\n").count(), "{text:?}");
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(&rows[0][0], "2026-04-01");

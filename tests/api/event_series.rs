@@ -181,6 +181,21 @@ async fn a_named_organiser_counts_only_after_its_own_coordinator_accepts() {
     // Not an organiser yet: not found under its name, cannot edit, carries no costs.
     let res = app.get(&format!("{OCCURRENCES}?from=2026-01-01T00:00:00Z&organization={}", p.other_org)).await;
     assert!(data(&res).is_empty());
+    // The public copy leaves the invited organisation out: it has an ETag of its own, and an
+    // insider revalidating with it gets the whole series, not a 304.
+    let public = app.get(&format!("{SERIES}/{id}")).await;
+    let public_tag = public.header("etag").unwrap().to_owned();
+    assert!(public_tag.ends_with("-redacted\""), "{public_tag}");
+    assert_eq!(public.json()["organizers"].as_array().unwrap().len(), 1);
+    let full = app
+        .call(p.request(
+            As::Member,
+            TestRequest::get().uri(&format!("{SERIES}/{id}")).insert_header(("if-none-match", public_tag.as_str())),
+        ))
+        .await;
+    full.assert_status(200);
+    assert_eq!(full.json()["organizers"].as_array().unwrap().len(), 2);
+    assert_ne!(full.header("etag").unwrap(), public_tag);
     app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"summary": {"fi": "x"}}))))
         .await
         .assert_status(403);

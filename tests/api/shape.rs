@@ -387,3 +387,14 @@ async fn demo_token(app: &TestApp, email: &str) -> String {
     let res = crate::support::token_request(app, &form).await;
     res.assert_status(200).json()["access_token"].as_str().unwrap().to_owned()
 }
+
+#[actix_web::test]
+async fn every_get_answers_head() {
+    let app = TestApp::spawn().await;
+    for uri in ["/api/v1/organizations", "/api/v1/venues", "/openapi.json", "/docs/", "/healthz"] {
+        let res = app.call(TestRequest::default().method(actix_web::http::Method::HEAD).uri(uri)).await;
+        res.assert_status(200);
+    }
+    let res = app.call(TestRequest::default().method(actix_web::http::Method::HEAD).uri("/api/v1/nothing-here")).await;
+    res.assert_problem(404);
+}

@@ -222,6 +222,19 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let first = res.json();
     // The persona organisation is an NGO: free under `free_for_ngos`.
     assert_eq!(first["rent"], "0.00");
+    // Outsiders see the times only: that copy has an ETag of its own, so the booking
+    // organisation revalidating with it gets the details, not a 304.
+    let uri = format!("{url}/{}", first["id"].as_str().unwrap());
+    let busy = app.get(&uri).await.assert_status(200).json();
+    assert!(busy["organization_id"].is_null() && busy["note"].is_null(), "{busy}");
+    let busy_tag = app.get(&uri).await.header("etag").unwrap().to_owned();
+    assert!(busy_tag.ends_with("-busy\""), "{busy_tag}");
+    let full = app
+        .call(p.request(As::Member, TestRequest::get().uri(&uri).insert_header(("if-none-match", busy_tag.as_str()))))
+        .await;
+    full.assert_status(200);
+    assert_eq!(full.json()["organization_id"], json!(p.org));
+    assert_ne!(full.header("etag").unwrap(), busy_tag);
     let res = app
         .call(p.request(
             As::Coordinator,

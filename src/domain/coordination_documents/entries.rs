@@ -258,10 +258,18 @@ pub struct EntryQuery {
     pub venue: Option<Uuid>,
 }
 
-/// Where a new or moved entry goes.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema, IntoParams)]
+/// Where a new entry goes.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
+pub struct EntryPlacement {
+    /// The entry to follow; without it the new entry goes last.
+    pub after_entry_id: Option<Uuid>,
+}
+
+/// Where a moved entry goes.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MoveInput {
     /// The entry to follow; `null` (or absent) puts it first.
     #[serde(default)]
@@ -408,7 +416,7 @@ pub async fn create(
     cx: &mut Cx<'_>,
     document_id: Uuid,
     if_match: IfMatch,
-    placement: MoveInput,
+    placement: EntryPlacement,
     fields: EntryFields,
 ) -> Result<Entry, AppError> {
     cx.write(async |cx| {

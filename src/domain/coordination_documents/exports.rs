@@ -81,7 +81,8 @@ pub async fn csv(cx: &mut Cx<'_>, id: Uuid, query: CsvQuery) -> Result<Vec<u8>, 
         out.extend_from_slice("\u{feff}".as_bytes());
     }
     let separator = if dialect == CsvDialect::Fi { b';' } else { b',' };
-    let mut writer = csv::WriterBuilder::new().delimiter(separator).from_writer(out);
+    // RFC 4180 ends every record with CRLF.
+    let mut writer = csv::WriterBuilder::new().delimiter(separator).terminator(csv::Terminator::CRLF).from_writer(out);
     let header = [
         "date",
         "start_time",
@@ -133,7 +134,11 @@ fn utc(doc: &CoordinationDocument, date: NaiveDate, time: NaiveTime) -> chrono::
 pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
     let (doc, entries, _permit) = document_and_entries(cx, id).await?;
     cx.release();
-    let mut calendar = Calendar::new();
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(icalendar::Property::new("VERSION", "2.0"))
+        .append_property(icalendar::Property::new("PRODID", crate::domain::types::formats::CALENDAR_PRODID))
+        .append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"));
     // NAME is written as given by the crate: escaped here.
     calendar.name(&ics_escaped(&doc.title));
     for e in &entries {

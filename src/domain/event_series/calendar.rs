@@ -127,7 +127,7 @@ pub fn write(
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))
-        .append_property(Property::new("PRODID", "-//Yhdyspinta//Event series//FI"))
+        .append_property(Property::new("PRODID", crate::domain::types::formats::CALENDAR_PRODID))
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
         .name(&ics_escaped(series.fields.title.display(Lang::Fi)));
     let first = plan.instance(s.start_date);

@@ -342,6 +342,10 @@ pub struct EventSeries {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// Whether organisers or contacts were left out for this reader: the copy has an ETag of
+    /// its own, so it never revalidates as the full one.
+    #[serde(skip)]
+    pub redacted: bool,
 }
 
 impl Audited for EventSeries {
@@ -393,6 +397,7 @@ impl EventSeries {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
+            redacted: false,
         })
     }
 
@@ -527,11 +532,13 @@ async fn for_readers(conn: &mut Conn, actor: &Actor, mut all: Vec<EventSeries>) 
     for series in &mut all {
         let insider =
             actor.is_platform_admin() || series.named_organizers().iter().any(|o| actor.role_in(*o).is_some());
+        let shown = (series.organizers.len(), series.fields.responsible_contact_ids.len());
         if !insider {
             series.organizers.retain(|o| o.accepted);
             series.fields.organizer_ids = series.accepted_organizers();
         }
         series.fields.responsible_contact_ids.retain(|c| visible.contains(c));
+        series.redacted = shown != (series.organizers.len(), series.fields.responsible_contact_ids.len());
     }
     Ok(all)
 }

@@ -162,6 +162,9 @@ pub fn ics_text(text: &str) -> String {
         .collect()
 }
 
+/// The `PRODID` of every calendar the service writes.
+pub const CALENDAR_PRODID: &str = "-//Yhdyspinta//Yhdyspinta API//FI";
+
 /// Text for a calendar property the `icalendar` crate writes as given (the calendar's
 /// `NAME`): one line, with `\`, `;` and `,` escaped as RFC 5545 §3.3.11 says.
 pub fn ics_escaped(text: &str) -> String {

@@ -82,6 +82,9 @@ impl Audited for Booking {
 pub struct SeenBooking {
     pub booking: Booking,
     pub details_visible: bool,
+    /// Names what was left out for this reader (`busy`: only the times; `owner`: the booked
+    /// occurrence), so a redacted copy has an ETag of its own.
+    pub redaction: Option<&'static str>,
 }
 
 /// The body of a booking.
@@ -164,11 +167,13 @@ pub async fn list(
 
 /// The booking as `actor` may see it.
 fn seen(actor: &Actor, owner: Uuid, mut booking: Booking) -> SeenBooking {
-    if !access::sees_booked_occurrence(actor, booking.organization_id) {
-        booking.occurrence_id = None;
-    }
     let details_visible = access::sees_booking_details(actor, booking.organization_id, owner);
-    SeenBooking { booking, details_visible }
+    let mut redaction = (!details_visible).then_some("busy");
+    if !access::sees_booked_occurrence(actor, booking.organization_id) && booking.occurrence_id.is_some() {
+        booking.occurrence_id = None;
+        redaction = redaction.or(Some("owner"));
+    }
+    SeenBooking { booking, details_visible, redaction }
 }
 
 pub async fn get(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid) -> Result<SeenBooking, AppError> {

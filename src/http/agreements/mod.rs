@@ -89,7 +89,6 @@ pub async fn list(mut cx: Cx<'static>, query: Listing<AgreementQuery>) -> Result
 #[utoipa::path(
     operation_id = "create_agreement",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409")),
     request_body = AgreementFields,
     responses((status = 201, description = "Created", body = AgreementView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -142,7 +141,7 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "transition_agreement",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Agreement id")),
+    params(("id" = Uuid, Path, description = "Agreement id")),
     request_body = Transition,
     responses((status = 200, description = "The agreement in its new state", body = AgreementView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -157,7 +156,7 @@ pub async fn transition(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<Tra
 #[utoipa::path(
     operation_id = "amend_agreement",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Agreement id")),
+    params(("id" = Uuid, Path, description = "Agreement id")),
     request_body = AmendmentInput,
     responses((status = 200, description = "The agreement with its amendment open", body = AgreementView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))

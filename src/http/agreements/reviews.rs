@@ -72,7 +72,7 @@ pub async fn list_reviews(
 #[utoipa::path(
     operation_id = "record_agreement_review",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Agreement id")),
+    params(("id" = Uuid, Path, description = "Agreement id")),
     request_body = ReviewInput,
     responses((status = 201, description = "Recorded", body = RecordedReview), WriteErrors),
     security(("bearer" = []))
@@ -141,7 +141,7 @@ pub async fn list_acknowledgements(
 #[utoipa::path(
     operation_id = "record_agreement_acknowledgement",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Agreement id")),
+    params(("id" = Uuid, Path, description = "Agreement id")),
     request_body = AcknowledgementInput,
     responses((status = 201, description = "Recorded", body = AcknowledgementView), WriteErrors),
     security(("bearer" = []))

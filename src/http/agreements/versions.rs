@@ -144,7 +144,7 @@ pub struct SignResponse {
 #[utoipa::path(
     operation_id = "sign_agreement_version",
     tag = "agreements",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
     request_body = SignatureInput,
     responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
     security(("bearer" = []))

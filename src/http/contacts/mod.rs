@@ -110,7 +110,7 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
 #[utoipa::path(
     operation_id = "create_contact",
     tag = "contacts",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409"), ("id" = Uuid, Path, description = "Organisation id")),
+    params(("id" = Uuid, Path, description = "Organisation id")),
     request_body = ContactFields,
     responses((status = 201, description = "Created", body = ContactView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))

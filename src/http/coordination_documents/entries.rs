@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::Author;
-use crate::domain::coordination_documents::entries::{self, Entry, EntryFields, EntryQuery, MoveInput};
+use crate::domain::coordination_documents::entries::{self, Entry, EntryFields, EntryPlacement, EntryQuery, MoveInput};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
@@ -90,8 +90,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "create_coordination_entry",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH), MoveInput,
-           ("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
+    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH), EntryPlacement),
     request_body = EntryFields,
     responses((status = 201, description = "Created", body = EntryView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -101,7 +100,7 @@ pub async fn create(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    placement: web::Query<MoveInput>,
+    placement: web::Query<EntryPlacement>,
     body: Body<EntryFields>,
 ) -> Result<HttpResponse, AppError> {
     let doc = id.into_inner();

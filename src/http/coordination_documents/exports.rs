@@ -8,8 +8,10 @@ use crate::domain::coordination_documents::exports::{self, CsvQuery};
 use crate::error::AppError;
 use crate::http::common::ReadErrors;
 
-/// The entries as CSV. `dialect=fi` writes `;`-separated UTF-8 with a byte order mark, which
-/// Excel in Finnish opens as is.
+/// The entries as CSV (RFC 4180: quoted where needed, lines ending in CRLF). `dialect=fi`
+/// writes `;`-separated UTF-8 with a byte order mark, which Excel in Finnish opens as is. A
+/// cell that would start a spreadsheet formula (its text begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return) is written with a `'` before it, so opening the file runs nothing.
 #[utoipa::path(
     operation_id = "export_coordination_entries_csv",
     tag = "coordination-documents",

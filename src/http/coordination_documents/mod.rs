@@ -104,7 +104,6 @@ pub async fn list(mut cx: Cx<'static>, query: Listing<DocumentQuery>) -> Result<
 #[utoipa::path(
     operation_id = "create_coordination_document",
     tag = "coordination-documents",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
     request_body = DocumentFields,
     responses((status = 201, description = "Created", body = DocumentView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))

@@ -37,9 +37,21 @@ pub struct RevisionView {
     /// history form of the document, see `DocumentState`).
     #[schema(value_type = Vec<crate::domain::types::formats::schema::JsonPatchOperation>)]
     pub patch: serde_json::Value,
-    /// The ETags the change produced: `document` and/or `entry` (`null` for a deleted entry).
-    #[schema(value_type = Object)]
+    /// The ETags the change produced.
+    #[schema(value_type = RevisionEtags)]
     pub etags: serde_json::Value,
+}
+
+/// The ETags a change produced (the contract's shape of `RevisionView.etags`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RevisionEtags {
+    /// The document's new ETag: a change of its own fields, a deletion or a restore.
+    document: Option<String>,
+    /// The entry's new ETag; `null` when the change deleted it.
+    entry: Option<String>,
+    /// A restore: the new ETag of every entry it touched, by entry id (`null`: deleted).
+    entries: Option<std::collections::BTreeMap<String, Option<String>>>,
 }
 
 impl From<Revision> for RevisionView {

@@ -101,8 +101,7 @@ pub async fn list(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Listed<Cos
 #[utoipa::path(
     operation_id = "create_event_series_cost_item",
     tag = "event-series",
-    params(("id" = Uuid, Path, description = "Series id"),
-           ("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
+    params(("id" = Uuid, Path, description = "Series id")),
     request_body = CostItemFields,
     responses((status = 201, description = "Created", body = CostItemView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))

@@ -77,6 +77,9 @@ pub struct SeriesView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// Organisers or contacts were left out for this reader (its own ETag).
+    #[serde(skip)]
+    pub redacted: bool,
 }
 
 impl From<EventSeries> for SeriesView {
@@ -115,6 +118,7 @@ impl From<EventSeries> for SeriesView {
             created_at: s.created_at,
             updated_at: s.updated_at,
             version: s.version,
+            redacted: s.redacted,
         }
     }
 }
@@ -122,6 +126,10 @@ impl From<EventSeries> for SeriesView {
 impl Versioned for SeriesView {
     fn version(&self) -> i64 {
         self.version
+    }
+
+    fn variant(&self) -> Option<&'static str> {
+        self.redacted.then_some("redacted")
     }
 }
 
@@ -163,7 +171,6 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
 #[utoipa::path(
     operation_id = "create_event_series",
     tag = "event-series",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
     request_body = SeriesFields,
     responses((status = 201, description = "Created", body = SeriesView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))

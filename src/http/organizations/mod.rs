@@ -121,7 +121,6 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
 #[utoipa::path(
     operation_id = "create_organization",
     tag = "organizations",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again (`Idempotent-Replayed: true`); the key with another body is 409")),
     request_body = OrganizationFields,
     responses(
         (status = 201, description = "Created", body = OrganizationView,

@@ -38,6 +38,9 @@ pub struct BookingView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// What was left out for this reader (its own ETag).
+    #[serde(skip)]
+    pub redaction: Option<&'static str>,
 }
 
 impl From<SeenBooking> for BookingView {
@@ -57,19 +60,24 @@ impl From<SeenBooking> for BookingView {
             created_at: b.created_at,
             updated_at: b.updated_at,
             version: b.version,
+            redaction: s.redaction,
         }
     }
 }
 
 impl From<bookings::Booking> for BookingView {
     fn from(booking: bookings::Booking) -> Self {
-        BookingView::from(SeenBooking { booking, details_visible: true })
+        BookingView::from(SeenBooking { booking, details_visible: true, redaction: None })
     }
 }
 
 impl Versioned for BookingView {
     fn version(&self) -> i64 {
         self.version
+    }
+
+    fn variant(&self) -> Option<&'static str> {
+        self.redaction
     }
 }
 
@@ -114,8 +122,7 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
 #[utoipa::path(
     operation_id = "create_venue_booking",
     tag = "venues",
-    params(("id" = Uuid, Path, description = "Venue id"),
-           ("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
+    params(("id" = Uuid, Path, description = "Venue id")),
     request_body = BookingFields,
     responses((status = 201, description = "Booked", body = BookingView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))

@@ -148,7 +148,6 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
 #[utoipa::path(
     operation_id = "create_venue",
     tag = "venues",
-    params(("Idempotency-Key" = Option<crate::domain::types::formats::schema::IdempotencyKey>, Header, description = "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours gets the first answer again")),
     request_body = VenueFields,
     responses((status = 201, description = "Created", body = VenueView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))

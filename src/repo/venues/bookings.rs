@@ -97,8 +97,6 @@ pub async fn lock(conn: &mut Conn, venue_id: Uuid, id: Uuid) -> QueryResult<Opti
         .optional()
 }
 
-/// The booking, or `None` when a confirmed booking of the venue overlaps it (the exclusion
-/// constraint decided; the transaction is aborted then).
 /// Inserts the booking, or `None` when a confirmed booking holds the time. The insert runs in
 /// a savepoint, so the caller's transaction goes on after a refusal (to name the holder).
 pub async fn insert(conn: &mut Conn, row: &BookingWrite) -> QueryResult<Option<BookingRow>> {
