@@ -17,7 +17,9 @@ use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
+use crate::http::common::{
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementView {
@@ -112,7 +114,11 @@ pub async fn create(mut cx: Cx<'static>, body: Body<AgreementFields>) -> Result<
 )]
 #[get("/api/v1/agreements/{id}")]
 pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
-    Tagged::of(&AgreementView::from(agreements::get(&mut cx, id.into_inner()).await?))
+    Tagged::of(&current(&mut cx, id.into_inner()).await?)
+}
+
+async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<AgreementView, AppError> {
+    agreements::get(cx, id).await.map(AgreementView::from)
 }
 
 /// Edit an agreement's content with a JSON Merge Patch (draft and negotiation only;
@@ -133,7 +139,9 @@ pub async fn update(
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
-    Tagged::of(&AgreementView::from(agreements::update(&mut cx, id.into_inner(), if_match, body.into_inner()).await?))
+    let id = id.into_inner();
+    let result = agreements::update(&mut cx, id, if_match, body.into_inner()).await;
+    Tagged::of(&AgreementView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }
 
 /// Move the agreement through its lifecycle. An illegal move is 409 naming the allowed ones;

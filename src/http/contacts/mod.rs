@@ -12,7 +12,7 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created,
+    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
 
 /// A contact person. An erased contact keeps its id and reads `erased: true` with no
@@ -103,7 +103,11 @@ pub async fn list(
 #[get("/api/v1/organizations/{id}/contacts/{contact_id}")]
 pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
     let (org, id) = path.into_inner();
-    Tagged::of(&ContactView::from(contacts::get(&mut cx, org, id).await?))
+    Tagged::of(&current(&mut cx, org, id).await?)
+}
+
+async fn current(cx: &mut Cx<'static>, org: Uuid, id: Uuid) -> Result<ContactView, AppError> {
+    contacts::get(cx, org, id).await.map(ContactView::from)
 }
 
 /// Add a contact (the organisation's coordinators and org admins, platform admins).
@@ -147,7 +151,8 @@ pub async fn update(
     body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
     let (org, id) = path.into_inner();
-    Tagged::of(&ContactView::from(contacts::update(&mut cx, org, id, if_match, body.into_inner()).await?))
+    let result = contacts::update(&mut cx, org, id, if_match, body.into_inner()).await;
+    Tagged::of(&ContactView::from(or_stale(result, async || current(&mut cx, org, id).await).await?))
 }
 
 /// Erase a contact (GDPR): personal data is removed from the contact and from the audit
@@ -169,6 +174,7 @@ pub async fn erase(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (org, id) = path.into_inner();
-    contacts::erase(&mut cx, org, id, if_match).await?;
+    let result = contacts::erase(&mut cx, org, id, if_match).await;
+    or_stale(result, async || current(&mut cx, org, id).await).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,7 @@ use crate::domain::types::precondition::IfMatch;
 use crate::error::{AppError, Problem};
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, client_address,
+    or_stale,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,7 +87,11 @@ pub async fn list(
 #[get("/api/v1/organizations/{id}/members/{user_id}")]
 pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
     let (org, user) = path.into_inner();
-    Tagged::of(&MemberView::from(members::get(&mut cx, org, user).await?))
+    Tagged::of(&current(&mut cx, org, user).await?)
+}
+
+async fn current(cx: &mut Cx<'static>, org: Uuid, user: Uuid) -> Result<MemberView, AppError> {
+    members::get(cx, org, user).await.map(MemberView::from)
 }
 
 /// An invitation on its way to the address (its token goes there only).
@@ -199,7 +204,8 @@ pub async fn update(
     body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
     let (org, user) = path.into_inner();
-    Tagged::of(&MemberView::from(members::update(&mut cx, org, user, if_match, body.into_inner()).await?))
+    let result = members::update(&mut cx, org, user, if_match, body.into_inner()).await;
+    Tagged::of(&MemberView::from(or_stale(result, async || current(&mut cx, org, user).await).await?))
 }
 
 /// Remove a member (org admins, platform admins). The last org admin cannot be removed.
@@ -220,7 +226,8 @@ pub async fn remove(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (org, user) = path.into_inner();
-    members::remove(&mut cx, org, user, if_match).await?;
+    let result = members::remove(&mut cx, org, user, if_match).await;
+    or_stale(result, async || current(&mut cx, org, user).await).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -14,7 +14,9 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
+use crate::http::common::{
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -114,7 +116,11 @@ pub async fn list(
 )]
 #[get("/api/v1/organizations/{id}")]
 pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
-    Tagged::of(&OrganizationView::from(organizations::get(&mut cx, id.into_inner()).await?))
+    Tagged::of(&current(&mut cx, id.into_inner()).await?)
+}
+
+async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<OrganizationView, AppError> {
+    organizations::get(cx, id).await.map(OrganizationView::from)
 }
 
 /// Create an organisation (platform admins).
@@ -155,8 +161,9 @@ pub async fn update(
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<Tagged, AppError> {
-    let org = organizations::update(&mut cx, id.into_inner(), if_match, body.into_inner()).await?;
-    Tagged::of(&OrganizationView::from(org))
+    let id = id.into_inner();
+    let result = organizations::update(&mut cx, id, if_match, body.into_inner()).await;
+    Tagged::of(&OrganizationView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }
 
 /// Delete an organisation (platform admins). Its memberships, contacts and clients go too;
@@ -173,6 +180,8 @@ pub async fn update(
 )]
 #[delete("/api/v1/organizations/{id}")]
 pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, AppError> {
-    organizations::delete(&mut cx, id.into_inner(), if_match).await?;
+    let id = id.into_inner();
+    let result = organizations::delete(&mut cx, id, if_match).await;
+    or_stale(result, async || current(&mut cx, id).await).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,7 +12,9 @@ use crate::domain::service_clients::{self, ServiceClient, ServiceClientFields, S
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created};
+use crate::http::common::{
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01937c00-0000-7000-8000-000000000001", "name": "Raportointityökalu",
@@ -101,7 +103,11 @@ pub async fn list(
 )]
 #[get("/api/v1/service-clients/{id}")]
 pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, AppError> {
-    Tagged::of(&ServiceClientView::from(service_clients::get(&mut cx, id.into_inner()).await?))
+    Tagged::of(&current(&mut cx, id.into_inner()).await?)
+}
+
+async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<ServiceClientView, AppError> {
+    service_clients::get(cx, id).await.map(ServiceClientView::from)
 }
 
 /// Register a service client (platform admins). The response carries the secret, once.
@@ -142,6 +148,8 @@ pub async fn rotate(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<web::Jso
 )]
 #[delete("/api/v1/service-clients/{id}")]
 pub async fn revoke(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, AppError> {
-    service_clients::revoke(&mut cx, id.into_inner(), if_match).await?;
+    let id = id.into_inner();
+    let result = service_clients::revoke(&mut cx, id, if_match).await;
+    or_stale(result, async || current(&mut cx, id).await).await?;
     Ok(HttpResponse::NoContent().finish())
 }
