@@ -69,11 +69,14 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agreements::versions::list)
         .service(agreements::versions::get)
         .service(agreements::versions::sign)
+        .service(agreements::versions::get_signature)
         .service(agreements::versions::diff)
         .service(agreements::reviews::list_reviews)
         .service(agreements::reviews::record_review)
+        .service(agreements::reviews::get_review)
         .service(agreements::reviews::list_acknowledgements)
         .service(agreements::reviews::acknowledge)
+        .service(agreements::reviews::get_acknowledgement)
         .service(agreements::reviews::delete_acknowledgement)
         .service(coordination_documents::list)
         .service(coordination_documents::create)
@@ -255,10 +258,15 @@ fn shared_headers(doc: &mut serde_json::Value) {
         "description": "Any 1-255 visible ASCII characters: a retry with the same key and body within 24 hours \
                         gets the first answer again (with `Idempotent-Replayed: true`)",
         "schema": {"$ref": "#/components/schemas/IdempotencyKey"}});
+    let if_none_match = json!({
+        "name": "If-None-Match", "in": "header", "required": false,
+        "description": "The ETag of a copy you hold: 304 without a body while it is current",
+        "schema": {"type": "string"}});
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         for (method, operation) in item.iter_mut() {
+            let has_not_modified = operation.pointer("/responses/304").is_some();
             let parameters = operation
                 .as_object_mut()
                 .map(|o| o.entry("parameters").or_insert_with(|| json!([])))
@@ -266,6 +274,9 @@ fn shared_headers(doc: &mut serde_json::Value) {
             let Some(parameters) = parameters else { continue };
             if method == "post" && !crate::http::idempotency::NO_KEY.contains(&path.as_str()) {
                 parameters.push(idempotency_key.clone());
+            }
+            if has_not_modified {
+                parameters.push(if_none_match.clone());
             }
             for parameter in parameters.iter_mut().filter(|p| p["in"] == "header") {
                 let schema = &mut parameter["schema"];

@@ -132,7 +132,9 @@ impl FromRequest for PatchBody {
 
 /// A write's result, where a stale `If-Match` becomes a 412 that also carries the resource as
 /// it is now (`current`, read by `current` on the same connection) and its ETag, so the client
-/// can show the user what changed and who changed it without another request.
+/// can show the user what changed and who changed it without another request. Where nothing
+/// exists to match (an `If-Match` naming a version of a record never made), the 412 has
+/// neither.
 pub async fn or_stale<T, V: Serialize + Versioned>(
     result: Result<T, AppError>,
     current: impl AsyncFnOnce() -> Result<V, AppError>,
@@ -143,6 +145,7 @@ pub async fn or_stale<T, V: Serialize + Versioned>(
             current_etag: Some(version_tag(&view).to_string()),
             current: serde_json::to_value(&view).ok().map(Box::new),
         }),
+        Err(AppError::NotFound) => Err(AppError::PreconditionFailed { current_etag: None, current: None }),
         Err(e) => Err(e),
     }
 }
@@ -354,8 +357,25 @@ pub enum WriteErrors {
     Unavailable(crate::error::Problem),
 }
 
-/// The `If-Match` of a write.
-pub const IF_MATCH: &str = "The ETag you last read (required; `*` for any version)";
+/// `If-Match` on a write that requires it (428 without): the ETag you last read, or `*`.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchRequired(
+    /// The ETag you last read (`*` for any version). Required: a write without it is 428; one
+    /// over a version that has changed since is 412 with the current representation.
+    String,
+);
+
+/// `If-Match` on a write that takes it optionally: without it the write goes ahead.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchOptional(
+    /// The ETag you last read, to write only over that version (`*`: only if it exists). A
+    /// version that has changed since is 412 with the current representation.
+    Option<String>,
+);
 
 /// How a PATCH body that takes JSON Patch too is read.
 pub const PATCH_BODY: &str = "A JSON Merge Patch (RFC 7396) of the fields (also as \

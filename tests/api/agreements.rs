@@ -973,3 +973,55 @@ async fn outsiders_see_the_version_in_force_while_an_amendment_is_prepared() {
     assert_eq!(party["title"]["fi"], "Allekirjoittamaton luonnos");
     assert_eq!(party["amendment"]["status"], "draft");
 }
+
+#[actix_web::test]
+async fn recorded_reviews_acknowledgements_and_signatures_are_addressable() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let mut public_agreement = body("KS-2026-040", &[p.org, p.other_org]);
+    public_agreement["visibility"] = "public".into();
+    let a = create(&app, &p, As::PlatformAdmin, public_agreement).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    transition(&app, &p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
+    let hash = version_hash(&app, &p, &id, 1).await;
+    let signed = sign(&app, &p, As::OrgAdmin, &id, 1, &hash).await;
+    let signature = app.follow_created(&p, As::Member, &signed, Some("signature")).await;
+    let missing = format!("/api/v1/agreements/{id}/versions/1/signatures/{}", uuid::Uuid::now_v7());
+    app.call(TestRequest::get().uri(&missing).insert_header(p.bearer(As::Member))).await.assert_problem(404);
+    sign(&app, &p, As::Outsider, &id, 1, &hash).await.assert_status(201);
+    // Anyone who reads the version reads its signatures, redacted as the version is.
+    let public = app.call(TestRequest::get().uri(&signature)).await;
+    public.assert_status(200);
+    assert!(public.json()["signatory_name"].is_null());
+    let full = app.call(TestRequest::get().uri(&signature).insert_header(p.bearer(As::Member))).await;
+    assert_ne!(public.header("etag"), full.header("etag"));
+
+    let review = serde_json::json!({"scheduled_date": "2026-11-15", "outcome": "continue",
+                                    "participant_organization_ids": [p.org]});
+    let recorded = record_review(&app, &p, As::Coordinator, &id, review).await;
+    let review = app.follow_created(&p, As::Member, &recorded, Some("review")).await;
+    let uri = format!("/api/v1/agreements/{id}/acknowledgements");
+    let briefed = app.call(json(p.request(As::Member, TestRequest::post().uri(&uri)), serde_json::json!({}))).await;
+    let acknowledgement = app.follow_created(&p, As::Coordinator, &briefed, None).await;
+    // The agreement is public, so a reader who is no party learns that much (403), no more.
+    for record in [&review, &acknowledgement] {
+        app.access_matrix(
+            &p,
+            &[(As::Anonymous, 401), (As::Client, 403), (As::Member, 200), (As::PlatformAdmin, 200)],
+            || TestRequest::get().uri(record),
+        )
+        .await;
+    }
+
+    // A stale If-Match on the deletion is 412 with the acknowledgement as it is.
+    let stale = app
+        .call(p.request(As::Member, TestRequest::delete().uri(&acknowledgement)).insert_header(("if-match", "\"2\"")))
+        .await
+        .assert_problem(412);
+    assert_eq!(stale["current"]["id"], briefed.json()["id"]);
+    assert_eq!(stale["current_etag"], "\"1\"");
+    app.call(p.request(As::Member, TestRequest::delete().uri(&acknowledgement)).insert_header(("if-match", "\"1\"")))
+        .await
+        .assert_status(204);
+    app.call(p.request(As::Member, TestRequest::get().uri(&acknowledgement))).await.assert_problem(404);
+}

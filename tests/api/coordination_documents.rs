@@ -159,6 +159,11 @@ async fn only_members_of_listed_organisations_see_a_document_and_its_parts() {
     let etag = format!("\"{}\"", deleted["data"][0]["version"]);
     let undelete = format!("{DOCS}/{doc}/undeletion");
     app.call(p.request(As::OrgAdmin, TestRequest::post().uri(&undelete))).await.assert_problem(428);
+    // A stale ETag is 412 with the deleted document as it is, like every other write.
+    let stale = app.call(p.request(As::OrgAdmin, with_if_match(TestRequest::post().uri(&undelete), "\"99\""))).await;
+    let stale = stale.assert_problem(412);
+    assert_eq!(stale["current"]["id"], doc.to_string());
+    assert_eq!(stale["current_etag"], etag);
     app.access_matrix(
         &p,
         &[(As::Member, 404), (As::Coordinator, 404), (As::Outsider, 404), (As::OrgAdmin, 200)],

@@ -315,7 +315,9 @@ async fn org_admins_see_and_revoke_pending_invitations() {
     app.call(revoke(As::Coordinator, p.org)).await.assert_problem(403);
     app.call(revoke(As::Outsider, p.other_org)).await.assert_problem(404);
     // Invitations never change: If-Match is honoured against their one version.
-    app.call(revoke(As::OrgAdmin, p.org).insert_header(("if-match", "\"2\""))).await.assert_problem(412);
+    let stale = app.call(revoke(As::OrgAdmin, p.org).insert_header(("if-match", "\"2\""))).await.assert_problem(412);
+    assert_eq!(stale["current"]["invitation_id"], first.as_str());
+    assert_eq!(stale["current_etag"], "\"1\"");
     app.call(revoke(As::OrgAdmin, p.org).insert_header(("if-match", "\"1\""))).await.assert_status(204);
     app.call(revoke(As::OrgAdmin, p.org)).await.assert_problem(404);
     let pending = app.call(TestRequest::get().uri(&list_uri).insert_header(p.bearer(As::OrgAdmin))).await.json();

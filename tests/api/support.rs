@@ -520,6 +520,35 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Follows the `Location` of a `201 Created` as `who` and checks that the read answers
+    /// `created` (the whole body, or the member `part` of it) with the same `ETag`, if the
+    /// creation gave one. Returns the location.
+    #[track_caller]
+    pub fn follow_created<'a>(
+        &'a self,
+        personas: &'a Personas,
+        who: As,
+        created: &'a TestResponse,
+        part: Option<&'a str>,
+    ) -> impl std::future::Future<Output = String> + 'a {
+        let caller = std::panic::Location::caller();
+        async move {
+            created.assert_status(201);
+            let location = created.header("location").unwrap_or_else(|| panic!("no Location at {caller}")).to_owned();
+            let read = self.call(personas.request(who, TestRequest::get().uri(&location))).await;
+            read.assert_status(200);
+            let body = created.json();
+            let expected = part.map_or(&body, |p| &body[p]);
+            assert_eq!(&read.json(), expected, "GET {location} at {caller}");
+            if let Some(etag) = created.header("etag") {
+                assert_eq!(read.header("etag"), Some(etag), "ETag of {location} at {caller}");
+            }
+            location
+        }
+    }
+}
+
 /// Every caller with the same expected status.
 pub fn all(status: u16) -> Vec<(As, u16)> {
     [

@@ -2,7 +2,6 @@
 //! `negotiation` → `awaiting_signatures` (freezes a version) → `active` (by signatures, see
 //! `versions`) → `terminated`; `cancelled` before `active`; amendments of active agreements.
 
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -205,7 +204,7 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agre
                 snapshot,
                 content_hash,
                 rationale,
-                created_at: Utc::now(),
+                created_at: crate::domain::types::stored::now(),
                 party_contacts,
                 required_signers,
             };

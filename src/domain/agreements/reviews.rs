@@ -215,6 +215,15 @@ pub async fn list_reviews(
     Page::from_rows(rows, &page, |(r, _, _)| (r.scheduled_date, r.id)).try_map(|(row, at, v)| review_from(row, at, v))
 }
 
+/// One review (members of the parties).
+pub async fn review(cx: &mut Cx<'_>, agreement_id: Uuid, id: Uuid) -> Result<Review, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, agreement_id, false).await?;
+    access::can_see_records(actor, &a)?;
+    let (row, at, v) = repo::review(conn, agreement_id, id).await?.ok_or(AppError::NotFound)?;
+    review_from(row, at, v)
+}
+
 /// Records a review (coordinators and org admins of the parties), moves the agreement's next
 /// review date, and with outcome `amend` opens an amendment, all in one transaction.
 pub async fn record_review(
@@ -246,13 +255,13 @@ pub async fn record_review(
             next_review_due: next_due,
             recorded_by: actor.user_id(),
         };
-        repo::insert_review(tx, &row).await?;
+        let created_at = repo::insert_review(tx, &row).await?;
         let review = Review {
             id: row.id,
             agreement_id,
             input: ReviewInput { next_review_due: next_due, ..input.clone() },
             recorded_by: row.recorded_by,
-            created_at: Utc::now(),
+            created_at,
             version: 1,
             parties: parties.iter().copied().collect(),
         };
@@ -379,6 +388,15 @@ pub async fn list_acknowledgements(
     };
     let rows = repo::acknowledgements(conn, &filter).await?;
     Ok(Page::from_rows(rows, &page, |r| (r.version, r.id)).map(|r| ack_from(r, a.current_version)))
+}
+
+/// One acknowledgement (members of the parties).
+pub async fn acknowledgement(cx: &mut Cx<'_>, agreement_id: Uuid, id: Uuid) -> Result<Acknowledgement, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, agreement_id, false).await?;
+    access::can_see_records(actor, &a)?;
+    let row = repo::acknowledgement(conn, agreement_id, id).await?.ok_or(AppError::NotFound)?;
+    Ok(ack_from(row, a.current_version))
 }
 
 /// Records a briefing. Anyone in a party organisation records their own; coordinators and

@@ -52,6 +52,12 @@ pub async fn version(cx: &mut Cx<'_>, id: Uuid, number: i32) -> Result<Version, 
     frozen(conn, actor, &a, number).await
 }
 
+/// One signature of a version, redacted for the actor as the version is.
+pub async fn signature(cx: &mut Cx<'_>, id: Uuid, number: i32, signature_id: Uuid) -> Result<Signature, AppError> {
+    let version = version(cx, id, number).await?;
+    version.signatures.into_iter().find(|s| s.id == signature_id).ok_or(AppError::NotFound)
+}
+
 /// Version `number` of an agreement the actor may read, redacted for the actor.
 async fn frozen(conn: &mut Conn, actor: &Actor, a: &Agreement, number: i32) -> Result<Version, AppError> {
     let row = repo::version(conn, a.id, number).await?.ok_or(AppError::NotFound)?;
@@ -188,7 +194,7 @@ pub async fn sign(
             method: name_of(&s.method),
             decision_ref: s.decision_ref.clone(),
             signed_by: actor.user_id(),
-            signed_at: chrono::Utc::now(),
+            signed_at: crate::domain::types::stored::now(),
         };
         repo::insert_signature(tx, &signature_row).await?;
         let signature = Signature::try_from(signature_row)?;

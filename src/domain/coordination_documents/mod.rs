@@ -580,6 +580,15 @@ pub async fn undelete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<Co
     .await
 }
 
+/// A deleted document as it is, for those who may undelete it.
+pub async fn deleted(cx: &mut Cx<'_>, id: Uuid) -> Result<CoordinationDocument, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let doc = load(conn, id, false).await?.ok_or(AppError::NotFound)?;
+    let restorable = doc.deleted_at.is_some_and(|at| at > restore_cutoff());
+    access::can_undelete(actor, &doc, restorable)?;
+    named(conn, doc).await
+}
+
 /// Documents deleted before this can no longer be restored.
 fn restore_cutoff() -> DateTime<Utc> {
     Utc::now() - chrono::Duration::days(RESTORE_WINDOW_DAYS)

@@ -182,7 +182,7 @@ pub async fn add(
             role: name_of(&role),
             token_hash: token_hash(&token),
             invited_by: actor.user_id(),
-            expires_at: Utc::now() + Duration::days(INVITATION_VALIDITY_DAYS),
+            expires_at: crate::domain::types::stored::now() + Duration::days(INVITATION_VALIDITY_DAYS),
             accepted_at: None,
         };
         repo::forget_spent_invitations(tx, organization_id, Utc::now() - Duration::days(SPENT_INVITATIONS_KEPT_DAYS))
@@ -217,6 +217,14 @@ pub async fn invitations(
     access::can_manage(actor, organization_id)?;
     let rows = repo::pending_invitations(conn, organization_id, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.id).try_map(Invitation::try_from)
+}
+
+/// One invitation that was not accepted yet (org admins, platform admins).
+pub async fn invitation(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<Invitation, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    ensure_exists(conn, organization_id).await?;
+    access::can_manage(actor, organization_id)?;
+    Invitation::try_from(repo::pending_invitation(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)
 }
 
 /// Revokes an invitation that was not accepted yet: its token no longer works.

@@ -17,6 +17,7 @@ use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
@@ -106,8 +107,7 @@ pub async fn create(mut cx: Cx<'static>, body: Body<AgreementFields>) -> Result<
 #[utoipa::path(
     operation_id = "get_agreement",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Agreement id")),
     responses((status = 200, description = "The agreement", body = AgreementView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
@@ -126,7 +126,7 @@ async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<AgreementView, AppErr
 #[utoipa::path(
     operation_id = "update_agreement",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id"), ("If-Match" = String, Header, description = "The ETag you last read")),
+    params(("id" = Uuid, Path, description = "Agreement id"), IfMatchRequired),
     request_body(content = AgreementFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396) of the agreement content: any of its members; null removes optional ones"),
     responses((status = 200, description = "Updated", body = AgreementView, headers(("ETag" = String))), WriteErrors),

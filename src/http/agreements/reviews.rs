@@ -13,9 +13,12 @@ use crate::domain::agreements::reviews::{
 };
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
-use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
 use crate::error::AppError;
-use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, WriteErrors};
+use crate::http::common::IfMatchOptional;
+use crate::http::common::{
+    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -41,12 +44,25 @@ impl From<Review> for ReviewView {
     }
 }
 
+impl Versioned for ReviewView {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecordedReview {
     pub review: ReviewView,
     /// The agreement after the review: its `review.next_due` moved, and with outcome `amend`
     /// an amendment open.
     pub agreement: AgreementView,
+}
+
+/// The `ETag` and `Location` of a recorded review are the review's.
+impl Versioned for RecordedReview {
+    fn version(&self) -> i64 {
+        self.review.version
+    }
 }
 
 /// The agreement's annual reviews, oldest first (members of the parties).
@@ -67,6 +83,21 @@ pub async fn list_reviews(
     Ok(Listed::from_page(page, ReviewView::from))
 }
 
+/// One annual review (members of the parties).
+#[utoipa::path(
+    operation_id = "get_agreement_review",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("review_id" = Uuid, Path, description = "Review id")),
+    responses((status = 200, description = "The review", body = ReviewView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
+    security(("bearer" = []), ("oauth2" = ["agreements:read"]))
+)]
+#[get("/api/v1/agreements/{id}/reviews/{review_id}")]
+pub async fn get_review(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
+    let (id, review_id) = path.into_inner();
+    Tagged::of(&ReviewView::from(reviews::review(&mut cx, id, review_id).await?))
+}
+
 /// Record an annual review (coordinators and org admins of the parties). Moves the agreement's
 /// next review date; outcome `amend` opens an amendment.
 #[utoipa::path(
@@ -74,7 +105,9 @@ pub async fn list_reviews(
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id")),
     request_body = ReviewInput,
-    responses((status = 201, description = "Recorded", body = RecordedReview), WriteErrors),
+    responses((status = 201, description = "Recorded", body = RecordedReview,
+               headers(("Location" = String, description = "The review"), ("ETag" = String, description = "The review's"))),
+              WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements/{id}/reviews")]
@@ -83,8 +116,10 @@ pub async fn record_review(
     id: web::Path<Uuid>,
     body: Body<ReviewInput>,
 ) -> Result<HttpResponse, AppError> {
-    let (review, agreement) = reviews::record_review(&mut cx, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(RecordedReview { review: review.into(), agreement: agreement.into() }))
+    let id = id.into_inner();
+    let (review, agreement) = reviews::record_review(&mut cx, id, body.into_inner()).await?;
+    let recorded = RecordedReview { review: review.into(), agreement: agreement.into() };
+    Ok(created(format!("/api/v1/agreements/{id}/reviews/{}", recorded.review.id), &recorded))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,6 +153,13 @@ impl From<Acknowledgement> for AcknowledgementView {
     }
 }
 
+/// Acknowledgements never change: their ETag is constant.
+impl Versioned for AcknowledgementView {
+    fn version(&self) -> i64 {
+        IMMUTABLE_VERSION
+    }
+}
+
 /// Who was briefed on which version's ground rules (members of the parties).
 #[utoipa::path(
     operation_id = "list_agreement_acknowledgements",
@@ -136,6 +178,22 @@ pub async fn list_acknowledgements(
     Ok(Listed::from_page(page, AcknowledgementView::from))
 }
 
+/// One acknowledgement (members of the parties).
+#[utoipa::path(
+    operation_id = "get_agreement_acknowledgement",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"),
+           ("acknowledgement_id" = Uuid, Path, description = "Acknowledgement id")),
+    responses((status = 200, description = "The acknowledgement", body = AcknowledgementView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
+    security(("bearer" = []), ("oauth2" = ["agreements:read"]))
+)]
+#[get("/api/v1/agreements/{id}/acknowledgements/{acknowledgement_id}")]
+pub async fn get_acknowledgement(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
+    let (id, acknowledgement_id) = path.into_inner();
+    Tagged::of(&AcknowledgementView::from(reviews::acknowledgement(&mut cx, id, acknowledgement_id).await?))
+}
+
 /// Record that a person was briefed on the ground rules of a version. Members record their
 /// own; coordinators and org admins of the parties record others.
 #[utoipa::path(
@@ -143,7 +201,9 @@ pub async fn list_acknowledgements(
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id")),
     request_body = AcknowledgementInput,
-    responses((status = 201, description = "Recorded", body = AcknowledgementView), WriteErrors),
+    responses((status = 201, description = "Recorded", body = AcknowledgementView,
+               headers(("Location" = String, description = "The acknowledgement"), ("ETag" = String))),
+              WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements/{id}/acknowledgements")]
@@ -152,8 +212,9 @@ pub async fn acknowledge(
     id: web::Path<Uuid>,
     body: Body<AcknowledgementInput>,
 ) -> Result<HttpResponse, AppError> {
-    let ack = reviews::acknowledge(&mut cx, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(AcknowledgementView::from(ack)))
+    let id = id.into_inner();
+    let view = AcknowledgementView::from(reviews::acknowledge(&mut cx, id, body.into_inner()).await?);
+    Ok(created(format!("/api/v1/agreements/{id}/acknowledgements/{}", view.id), &view))
 }
 
 /// Delete an acknowledgement, erasing the name it carried (also from the audit log). The
@@ -162,7 +223,7 @@ pub async fn acknowledge(
     operation_id = "delete_agreement_acknowledgement",
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), ("acknowledgement_id" = Uuid, Path, description = "Acknowledgement id"),
-           ("If-Match" = Option<String>, Header, description = "`*` or `\"1\"`: acknowledgements never change")),
+           IfMatchOptional),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]
@@ -173,6 +234,10 @@ pub async fn delete_acknowledgement(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (id, acknowledgement_id) = path.into_inner();
-    reviews::delete_acknowledgement(&mut cx, id, acknowledgement_id, if_match).await?;
+    let result = reviews::delete_acknowledgement(&mut cx, id, acknowledgement_id, if_match).await;
+    or_stale(result, async || {
+        reviews::acknowledgement(&mut cx, id, acknowledgement_id).await.map(AcknowledgementView::from)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -118,8 +118,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_agreement_version",
     tag = "agreements",
-    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
     responses((status = 200, description = "The version", body = VersionView,
                headers(("ETag" = String, description = "Changes when a signature is added"))),
               (status = 304, description = "Your copy is current"), ReadErrors),
@@ -129,6 +128,23 @@ pub async fn list(
 pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, i32)>) -> Result<Tagged, AppError> {
     let (id, n) = path.into_inner();
     Tagged::by_content(&VersionView::from(agreements::version(&mut cx, id, n).await?))
+}
+
+/// One signature of a version (as the version is shown to the reader: party members see who
+/// signed). Signatures never change, so the ETag is of the content.
+#[utoipa::path(
+    operation_id = "get_agreement_signature",
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number"),
+           ("signature_id" = Uuid, Path, description = "Signature id")),
+    responses((status = 200, description = "The signature", body = SignatureView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
+    security((), ("bearer" = []), ("oauth2" = ["agreements:read"]))
+)]
+#[get("/api/v1/agreements/{id}/versions/{n}/signatures/{signature_id}")]
+pub async fn get_signature(mut cx: Cx<'static>, path: web::Path<(Uuid, i32, Uuid)>) -> Result<Tagged, AppError> {
+    let (id, n, signature_id) = path.into_inner();
+    Tagged::by_content(&SignatureView::from(agreements::versions::signature(&mut cx, id, n, signature_id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,7 +162,9 @@ pub struct SignResponse {
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id"), ("n" = i32, Path, description = "Version number")),
     request_body = SignatureInput,
-    responses((status = 201, description = "Signed", body = SignResponse), WriteErrors),
+    responses((status = 201, description = "Signed", body = SignResponse,
+               headers(("Location" = String, description = "The signature"))),
+              WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements/{id}/versions/{n}/signatures")]
@@ -158,7 +176,8 @@ pub async fn sign(
 ) -> Result<HttpResponse, AppError> {
     let (id, n) = path.into_inner();
     let (signature, agreement) = agreements::sign(&mut cx, &keys, id, n, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(SignResponse {
+    let location = format!("/api/v1/agreements/{id}/versions/{n}/signatures/{}", signature.id);
+    Ok(HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(SignResponse {
         signature: signature.into(),
         agreement_status: agreement.status,
         current_version: agreement.current_version,

@@ -74,7 +74,6 @@ pub async fn list(mut cx: Cx<'static>, query: Listing<AreaQuery>) -> Result<List
     params(
         ("kind" = AreaKind, Path, description = "Area kind"),
         ("code" = String, Path, description = "Statistics Finland code", example = "179"),
-        ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold"),
     ),
     responses(
         (status = 200, description = "The area", body = AreaView,

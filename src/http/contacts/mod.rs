@@ -11,6 +11,7 @@ use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
@@ -94,8 +95,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_contact",
     tag = "contacts",
-    params(("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id")),
     responses((status = 200, description = "The contact", body = ContactView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security((), ("bearer" = []), ("oauth2" = ["contacts:read"]))
@@ -136,7 +136,7 @@ pub async fn create(
     tag = "contacts",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
-        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
+        IfMatchRequired,
     ),
     request_body(content = ContactFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
@@ -162,7 +162,7 @@ pub async fn update(
     tag = "contacts",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("contact_id" = Uuid, Path, description = "Contact id"),
-        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
+        IfMatchRequired,
     ),
     responses((status = 204, description = "Erased"), WriteErrors),
     security(("bearer" = []))

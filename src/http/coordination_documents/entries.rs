@@ -12,10 +12,11 @@ use crate::domain::coordination_documents::entries::{self, Entry, EntryFields, E
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
+use crate::http::common::PATCH_BODY;
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
-use crate::http::common::{IF_MATCH, PATCH_BODY};
 
 /// One schedule row.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,7 +91,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "create_coordination_entry",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH), EntryPlacement),
+    params(("id" = Uuid, Path, description = "Document id"), IfMatchRequired, EntryPlacement),
     request_body = EntryFields,
     responses((status = 201, description = "Created", body = EntryView, headers(("Location" = String), ("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -114,8 +115,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "get_coordination_entry",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id")),
     responses((status = 200, description = "The entry", body = EntryView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security(("bearer" = []))
@@ -133,7 +133,7 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
     operation_id = "update_coordination_entry",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     request_body(content = EntryFields, content_type = "application/merge-patch+json",
         description = PATCH_BODY),
     responses((status = 200, description = "Updated", body = EntryView, headers(("ETag" = String))), WriteErrors),
@@ -157,7 +157,7 @@ pub async fn update(
     operation_id = "move_coordination_entry",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     request_body = MoveInput,
     responses((status = 200, description = "Moved", body = EntryView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -179,7 +179,7 @@ pub async fn move_entry(
     operation_id = "delete_coordination_entry",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("entry_id" = Uuid, Path, description = "Entry id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]

@@ -20,9 +20,10 @@ use crate::domain::coordination_documents::{
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
-    Body, IF_MATCH, ListResponse, Listed, Listing, PATCH_BODY, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors,
-    created, or_stale,
+    Body, ListResponse, Listed, Listing, PATCH_BODY, PatchBody, ReadErrors, Tagged, Versioned, WriteErrors, created,
+    or_stale,
 };
 
 /// A coordination document's own fields (its entries are at `/entries`).
@@ -118,8 +119,7 @@ pub async fn create(mut cx: Cx<'static>, body: Body<DocumentFields>) -> Result<H
 #[utoipa::path(
     operation_id = "get_coordination_document",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Document id")),
     responses((status = 200, description = "The document", body = DocumentView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security(("bearer" = []))
@@ -135,7 +135,7 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
 #[utoipa::path(
     operation_id = "update_coordination_document",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Document id"), IfMatchRequired),
     request_body(content = DocumentFields, content_type = "application/merge-patch+json",
         description = PATCH_BODY),
     responses((status = 200, description = "Updated", body = DocumentView, headers(("ETag" = String))), WriteErrors),
@@ -158,7 +158,7 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "delete_coordination_document",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Document id"), IfMatchRequired),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]
@@ -175,13 +175,17 @@ pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch)
 #[utoipa::path(
     operation_id = "undelete_coordination_document",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Document id"), IfMatchRequired),
     responses((status = 200, description = "Restored", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/coordination-documents/{id}/undeletion")]
 pub async fn undelete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<Tagged, AppError> {
-    Tagged::of(&DocumentView::from(documents::undelete(&mut cx, id.into_inner(), if_match).await?))
+    let id = id.into_inner();
+    let result = documents::undelete(&mut cx, id, if_match).await;
+    Tagged::of(&DocumentView::from(
+        or_stale(result, async || documents::deleted(&mut cx, id).await.map(DocumentView::from)).await?,
+    ))
 }
 
 /// The body of an acceptance.
@@ -197,7 +201,7 @@ pub struct AcceptanceInput {
 #[utoipa::path(
     operation_id = "accept_coordination_document",
     tag = "coordination-documents",
-    params(("id" = Uuid, Path, description = "Document id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Document id"), IfMatchRequired),
     request_body = AcceptanceInput,
     responses((status = 200, description = "Accepted", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))

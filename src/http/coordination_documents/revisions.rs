@@ -13,7 +13,7 @@ use crate::domain::coordination_documents::history::{self, DocumentState, Restor
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::IF_MATCH;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, WriteErrors, or_stale};
 
 /// One revision: who changed what, as a JSON Patch against the previous revision.
@@ -149,7 +149,7 @@ pub async fn diff(mut cx: Cx<'static>, path: web::Path<(Uuid, i64, i64)>) -> Res
     operation_id = "restore_coordination_revision",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), ("revision" = i64, Path, description = "Revision number", minimum = 1),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     request_body = RestoreInput,
     responses((status = 200, description = "Restored", body = DocumentView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))

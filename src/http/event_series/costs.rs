@@ -12,9 +12,8 @@ use crate::domain::event_series::costs::{self, AllocationQuery, CostAllocation, 
 use crate::domain::types::pagination::Page;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
-use crate::http::common::{
-    Body, IF_MATCH, ListResponse, Listed, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
-};
+use crate::http::common::IfMatchRequired;
+use crate::http::common::{Body, ListResponse, Listed, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale};
 
 /// A cost item.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -122,7 +121,7 @@ pub async fn create(
     operation_id = "update_event_series_cost_item",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), ("item_id" = Uuid, Path, description = "Cost item id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     request_body(content = CostItemFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396) of the fields"),
     responses((status = 200, description = "Updated", body = CostItemView, headers(("ETag" = String))), WriteErrors),
@@ -153,7 +152,7 @@ pub struct ShareAcceptance {
     operation_id = "accept_event_series_cost_item",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), ("item_id" = Uuid, Path, description = "Cost item id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     request_body = ShareAcceptance,
     responses((status = 200, description = "Agreed", body = CostItemView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
@@ -176,7 +175,7 @@ pub async fn accept(
     operation_id = "delete_event_series_cost_item",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), ("item_id" = Uuid, Path, description = "Cost item id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]

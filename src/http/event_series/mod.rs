@@ -22,8 +22,9 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
-    Body, IF_MATCH, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
 
 /// An event series.
@@ -155,8 +156,7 @@ pub async fn list(mut cx: Cx<'static>, query: Listing<SeriesQuery>) -> Result<Li
 #[utoipa::path(
     operation_id = "get_event_series",
     tag = "event-series",
-    params(("id" = Uuid, Path, description = "Series id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Series id")),
     responses((status = 200, description = "The series", body = SeriesView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security((), ("bearer" = []))
@@ -187,7 +187,7 @@ pub async fn create(mut cx: Cx<'static>, body: Body<SeriesFields>) -> Result<Htt
 #[utoipa::path(
     operation_id = "update_event_series",
     tag = "event-series",
-    params(("id" = Uuid, Path, description = "Series id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Series id"), IfMatchRequired),
     request_body(content = SeriesFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
     responses((status = 200, description = "Updated", body = SeriesView, headers(("ETag" = String))), WriteErrors),
@@ -210,7 +210,7 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "delete_event_series",
     tag = "event-series",
-    params(("id" = Uuid, Path, description = "Series id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Series id"), IfMatchRequired),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]
@@ -235,7 +235,7 @@ pub struct OrganizerAcceptance {
 #[utoipa::path(
     operation_id = "accept_event_series",
     tag = "event-series",
-    params(("id" = Uuid, Path, description = "Series id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Series id"), IfMatchRequired),
     request_body = OrganizerAcceptance,
     responses((status = 200, description = "Accepted", body = SeriesView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))

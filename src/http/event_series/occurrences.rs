@@ -19,8 +19,9 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::{
-    Body, IF_MATCH, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, etag_header, or_stale,
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, etag_header, or_stale,
 };
+use crate::http::common::{IfMatchOptional, IfMatchRequired};
 
 /// What the flat list shows of an occurrence's series.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -179,7 +180,7 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
     operation_id = "update_event_series_occurrence",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), ("occurrence_id" = Uuid, Path, description = "Occurrence id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     request_body(content = OccurrenceFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396) of status, start, end and venue_id"),
     responses((status = 200, description = "Updated", body = OccurrenceView, headers(("ETag" = String))), WriteErrors),
@@ -255,7 +256,7 @@ pub async fn attendance(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> R
     operation_id = "put_occurrence_attendance",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), ("occurrence_id" = Uuid, Path, description = "Occurrence id"),
-           ("If-Match" = Option<String>, Header, description = "The ETag you last read, to overwrite only that")),
+           IfMatchOptional),
     request_body = AttendanceFields,
     responses((status = 200, description = "Updated", body = AttendanceView, headers(("ETag" = String))),
               (status = 201, description = "Recorded", body = AttendanceView, headers(("ETag" = String))), WriteErrors),

@@ -298,7 +298,6 @@ pub enum MeView {
 #[utoipa::path(
     operation_id = "get_me",
     tag = "auth",
-    params(("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
     responses(
         (status = 200, description = "You", body = MeView, headers(("ETag" = String))),
         (status = 304, description = "Your copy is current"),

@@ -12,12 +12,13 @@ use crate::domain::context::Cx;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::members::{self, AcceptInvitation, Invitation, Member, MemberFields, NewMember};
 use crate::domain::types::pagination::ListQuery;
-use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
 use crate::error::{AppError, Problem};
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, client_address,
     or_stale,
 };
+use crate::http::common::{IfMatchOptional, IfMatchRequired};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"organization_id": "01930000-0000-7000-8000-000000000005",
@@ -78,8 +79,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_member",
     tag = "members",
-    params(("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id")),
     responses((status = 200, description = "The membership", body = MemberView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security(("bearer" = []))
@@ -105,6 +105,13 @@ pub struct InvitationView {
     pub email: String,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Invitations never change: their ETag is constant.
+impl Versioned for InvitationView {
+    fn version(&self) -> i64 {
+        IMMUTABLE_VERSION
+    }
 }
 
 impl From<Invitation> for InvitationView {
@@ -169,7 +176,7 @@ pub async fn list_invitations(
     tag = "members",
     params(("id" = Uuid, Path, description = "Organisation id"),
            ("invitation_id" = Uuid, Path, description = "Invitation id"),
-           ("If-Match" = Option<String>, Header, description = "`*` or `\"1\"`: invitations never change")),
+           IfMatchOptional),
     responses((status = 204, description = "Revoked"), WriteErrors),
     security(("bearer" = []))
 )]
@@ -180,7 +187,8 @@ pub async fn revoke_invitation(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (org, invitation) = path.into_inner();
-    members::revoke_invitation(&mut cx, org, invitation, if_match).await?;
+    let result = members::revoke_invitation(&mut cx, org, invitation, if_match).await;
+    or_stale(result, async || members::invitation(&mut cx, org, invitation).await.map(InvitationView::from)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -190,7 +198,7 @@ pub async fn revoke_invitation(
     tag = "members",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
+        IfMatchRequired,
     ),
     request_body(content = MemberFields, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "Updated", body = MemberView, headers(("ETag" = String))), WriteErrors),
@@ -214,7 +222,7 @@ pub async fn update(
     tag = "members",
     params(
         ("id" = Uuid, Path, description = "Organisation id"), ("user_id" = Uuid, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
+        IfMatchRequired,
     ),
     responses((status = 204, description = "Removed"), WriteErrors),
     security(("bearer" = []))

@@ -14,6 +14,7 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
@@ -104,7 +105,6 @@ pub async fn list(
     tag = "organizations",
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
-        ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold"),
     ),
     responses(
         (status = 200, description = "The organisation", body = OrganizationView,
@@ -147,7 +147,7 @@ pub async fn create(mut cx: Cx<'static>, body: Body<OrganizationFields>) -> Resu
     tag = "organizations",
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
-        ("If-Match" = String, Header, description = "The ETag you last read"),
+        IfMatchRequired,
     ),
     request_body(content = OrganizationFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
@@ -173,7 +173,7 @@ pub async fn update(
     tag = "organizations",
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
-        ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)"),
+        IfMatchRequired,
     ),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))

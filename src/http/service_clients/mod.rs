@@ -12,6 +12,7 @@ use crate::domain::service_clients::{self, ServiceClient, ServiceClientFields, S
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
     Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
@@ -95,8 +96,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "get_service_client",
     tag = "service-clients",
-    params(("id" = Uuid, Path, description = "Client id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Client id")),
     responses((status = 200, description = "The client", body = ServiceClientView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security(("bearer" = []))
@@ -142,7 +142,7 @@ pub async fn rotate(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<web::Jso
     operation_id = "revoke_service_client",
     tag = "service-clients",
     params(("id" = Uuid, Path, description = "Client id"),
-           ("If-Match" = String, Header, description = "The ETag you last read (required; `*` for any version)")),
+           IfMatchRequired),
     responses((status = 204, description = "Revoked"), WriteErrors),
     security(("bearer" = []))
 )]

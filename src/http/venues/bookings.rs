@@ -13,8 +13,9 @@ use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::venues::bookings::{self, BookingFields, BookingQuery, BookingStatus, SeenBooking};
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
-    Body, IF_MATCH, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
 
 /// A booking. `organization_id`, `occurrence_id`, `rent` and `note` are null unless you are of
@@ -144,7 +145,7 @@ pub async fn create(
     operation_id = "cancel_venue_booking",
     tag = "venues",
     params(("id" = Uuid, Path, description = "Venue id"), ("booking_id" = Uuid, Path, description = "Booking id"),
-           ("If-Match" = String, Header, description = IF_MATCH)),
+           IfMatchRequired),
     responses((status = 200, description = "Cancelled", body = BookingView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]

@@ -22,8 +22,9 @@ use crate::domain::venues::{
     VenueKind, VenueQuery,
 };
 use crate::error::AppError;
+use crate::http::common::IfMatchRequired;
 use crate::http::common::{
-    Body, IF_MATCH, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+    Body, ListResponse, Listed, Listing, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
 };
 
 /// A venue.
@@ -133,8 +134,7 @@ pub async fn list(mut cx: Cx<'static>, query: Listing<VenueQuery>) -> Result<Lis
 #[utoipa::path(
     operation_id = "get_venue",
     tag = "venues",
-    params(("id" = Uuid, Path, description = "Venue id"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a copy you hold")),
+    params(("id" = Uuid, Path, description = "Venue id")),
     responses((status = 200, description = "The venue", body = VenueView, headers(("ETag" = String))),
               (status = 304, description = "Your copy is current"), ReadErrors),
     security((), ("bearer" = []))
@@ -162,7 +162,7 @@ pub async fn create(mut cx: Cx<'static>, body: Body<VenueFields>) -> Result<Http
 #[utoipa::path(
     operation_id = "update_venue",
     tag = "venues",
-    params(("id" = Uuid, Path, description = "Venue id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Venue id"), IfMatchRequired),
     request_body(content = VenueFields, content_type = "application/merge-patch+json",
                  description = "JSON Merge Patch (RFC 7396): any of the fields; `null` clears an optional one"),
     responses((status = 200, description = "Updated", body = VenueView, headers(("ETag" = String))), WriteErrors),
@@ -185,7 +185,7 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "delete_venue",
     tag = "venues",
-    params(("id" = Uuid, Path, description = "Venue id"), ("If-Match" = String, Header, description = IF_MATCH)),
+    params(("id" = Uuid, Path, description = "Venue id"), IfMatchRequired),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]

@@ -25,8 +25,10 @@ pub struct ReviewRow {
     pub recorded_by: Option<Uuid>,
 }
 
-pub async fn insert_review(conn: &mut Conn, row: &ReviewRow) -> QueryResult<usize> {
-    diesel::insert_into(crate::repo::schema::agreement_reviews::table).values(row).execute(conn).await
+/// Inserts a review; returns when it was recorded.
+pub async fn insert_review(conn: &mut Conn, row: &ReviewRow) -> QueryResult<DateTime<Utc>> {
+    use crate::repo::schema::agreement_reviews::dsl as r;
+    diesel::insert_into(r::agreement_reviews).values(row).returning(r::created_at).get_result(conn).await
 }
 
 /// A page of an agreement's reviews in (scheduled date, id) order, after `after`.
@@ -49,6 +51,22 @@ pub async fn reviews(
         query = query.filter(r::scheduled_date.gt(date).or(r::scheduled_date.eq(date).and(r::id.gt(id))));
     }
     query.order((r::scheduled_date, r::id)).limit(limit).load(conn).await
+}
+
+/// One review of an agreement, with its creation time and version.
+pub async fn review(
+    conn: &mut Conn,
+    agreement_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<(ReviewRow, DateTime<Utc>, i64)>> {
+    use crate::repo::schema::agreement_reviews::dsl as r;
+    r::agreement_reviews
+        .filter(r::agreement_id.eq(agreement_id))
+        .filter(r::id.eq(id))
+        .select((ReviewRow::as_select(), r::created_at, r::version))
+        .first(conn)
+        .await
+        .optional()
 }
 
 pub async fn set_review_next_due(conn: &mut Conn, id: Uuid, next_due: Option<NaiveDate>) -> QueryResult<usize> {

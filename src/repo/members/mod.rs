@@ -188,6 +188,22 @@ pub async fn pending_invitations(
     query.order(invitations::id).limit(limit).load(conn).await
 }
 
+/// One invitation of the organisation that was not accepted yet.
+pub async fn pending_invitation(
+    conn: &mut Conn,
+    organization_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<InvitationRow>> {
+    invitations::table
+        .filter(invitations::id.eq(id))
+        .filter(invitations::organization_id.eq(organization_id))
+        .filter(invitations::accepted_at.is_null())
+        .select(InvitationRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Deletes a pending invitation of the organisation; returns it if there was one.
 pub async fn revoke_invitation(conn: &mut Conn, organization_id: Uuid, id: Uuid) -> QueryResult<Option<InvitationRow>> {
     diesel::delete(
