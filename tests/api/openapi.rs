@@ -31,6 +31,11 @@ fn every_operation_documents_errors_and_every_schema_exists() {
             assert!(operation_ids.insert(id.to_owned()), "{method} {path}: operationId '{id}' missing or reused");
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.keys().any(|s| s.starts_with('2')), "{method} {path}: no success response");
+            // OpenAPI 3.1 requires every response to say what it means.
+            for (status, response) in responses {
+                let described = response["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+                assert!(described, "{method} {path}: response {status} has no description");
+            }
             if path.starts_with("/api/") {
                 assert!(responses.contains_key("503"), "{method} {path}: 503 undocumented");
                 assert!(op["tags"].is_array(), "{method} {path}: untagged");
