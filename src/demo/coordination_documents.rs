@@ -13,10 +13,9 @@ use super::identity::demo_coordinator;
 use super::ids::*;
 use crate::db::Conn;
 use crate::domain::context::Cx;
-use crate::domain::coordination_documents::entries::{
-    self, EntryFields, EntryPlacement, EntryStatus, MoveInput, Responsible,
-};
+use crate::domain::coordination_documents::entries::{self, EntryPlacement, MoveInput};
 use crate::domain::coordination_documents::{self as documents, DocumentFields, DocumentScope, Section};
+use crate::domain::coordination_documents::{EntryFields, EntryStatus, Responsible};
 use crate::domain::types::merge_patch::Patch;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;

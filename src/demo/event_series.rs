@@ -16,13 +16,14 @@ use super::ids::*;
 use crate::db::Conn;
 use crate::domain::agreements::CostCategory;
 use crate::domain::context::Cx;
-use crate::domain::event_series::costs::{self, CostItemBasis, CostItemFields, CostShare};
+use crate::domain::event_series::costs;
 use crate::domain::event_series::occurrences::{self, AttendanceFields};
 use crate::domain::event_series::schedule::Schedule;
 use crate::domain::event_series::{
     self as series, ActivityType, AttendanceMode, EventSeries, EventStatus, Price, PublicationStatus, SeriesFields,
     SeriesKind, TargetGroup,
 };
+use crate::domain::event_series::{CostItemBasis, CostItemFields, CostShare, OccurrenceStatus};
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
@@ -166,7 +167,7 @@ async fn attendance(conn: &mut Conn, s: &EventSeries, recorder: Uuid, base: i32)
     )
     .await?;
     for (i, o) in page.items.iter().enumerate() {
-        if o.status == occurrences::OccurrenceStatus::Cancelled || o.start > Utc::now() {
+        if o.status == OccurrenceStatus::Cancelled || o.start > Utc::now() {
             continue;
         }
         let participants = base + i32::try_from(i * 7 % 9).unwrap_or(0);

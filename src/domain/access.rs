@@ -146,6 +146,19 @@ pub fn allow(actor: &Actor, allowed: bool) -> Result<(), AppError> {
     if allowed { Ok(()) } else { Err(denied(actor)) }
 }
 
+/// Naming is not consent: an organisation listed on a record (an event series' organiser, a
+/// document's editor, a cost item's sharer) takes its place by its own act. Its coordinators
+/// and org admins accept for it; platform admins do not act for organisations.
+pub fn can_accept_listing(actor: &Actor, organization: Uuid) -> Result<(), AppError> {
+    allow(actor, actor.has_role(organization, Role::Coordinator))
+}
+
+/// The organisations a write lists, each with whether it accepts by this very write: those
+/// the writer coordinates do, the others are only invited.
+pub fn accepted_as_listed(actor: &Actor, listed: &[Uuid]) -> Vec<(Uuid, bool)> {
+    listed.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect()
+}
+
 /// Platform admins may do anything; everyone else needs `allowed`.
 pub fn admin_or(actor: &Actor, allowed: bool) -> Result<(), AppError> {
     allow(actor, actor.is_platform_admin() || allowed)

@@ -8,9 +8,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::access;
-use super::model::{Agreement, AgreementFields, PartyContacts, Status, from_json, from_rows, load, today};
+use super::model::{
+    Agreement, AgreementFields, PartyContacts, Status, from_json, from_rows, load, open_amendment, today,
+};
 use crate::db::Conn;
-use crate::domain::access::{Actor, Role};
+use crate::domain::access::Role;
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::canonical_json;
@@ -267,28 +269,4 @@ pub async fn amend(cx: &mut Cx<'_>, id: Uuid, input: AmendmentInput) -> Result<A
         open_amendment(tx, actor, &before, input.rationale.trim()).await
     })
     .await
-}
-
-/// Opens an amendment inside the caller's transaction, on an agreement already loaded for
-/// update and checked for the right to edit.
-pub(super) async fn open_amendment(
-    tx: &mut Conn,
-    actor: &Actor,
-    before: &Agreement,
-    rationale: &str,
-) -> Result<Agreement, AppError> {
-    if !matches!(before.status, Status::Active | Status::Expired) {
-        return Err(AppError::Conflict {
-            detail: format!("only an active agreement is amended; this one is {}", name_of(&before.status)),
-        });
-    }
-    if let Some(open) = &before.amendment {
-        return Err(AppError::Conflict {
-            detail: format!("an amendment is already open ({}); finish or cancel it first", name_of(&open.status)),
-        });
-    }
-    repo::set_amendment(tx, before.id, Some(&Status::Draft.stored()), Some(rationale)).await?;
-    let after = load(tx, before.id, false).await?;
-    audit::record(tx, actor, "amend", Change::updated(before, &after)).await?;
-    Ok(after)
 }

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::db::Conn;
-use crate::domain::audit::Audited;
+use crate::domain::access::Actor;
+use crate::domain::audit::{self, Audited, Change};
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::formats;
 use crate::domain::types::integers;
@@ -485,6 +486,30 @@ pub(super) async fn load(conn: &mut Conn, id: Uuid, for_update: bool) -> Result<
     agreement.concerned =
         version_repo::concerned_organizations(conn, &[id]).await?.into_iter().map(|(_, o)| o).collect();
     Ok(agreement)
+}
+
+/// Opens an amendment inside the caller's transaction, on an agreement already loaded for
+/// update and checked for the right to edit.
+pub(crate) async fn open_amendment(
+    tx: &mut Conn,
+    actor: &Actor,
+    before: &Agreement,
+    rationale: &str,
+) -> Result<Agreement, AppError> {
+    if !matches!(before.status, Status::Active | Status::Expired) {
+        return Err(AppError::Conflict {
+            detail: format!("only an active agreement is amended; this one is {}", name_of(&before.status)),
+        });
+    }
+    if let Some(open) = &before.amendment {
+        return Err(AppError::Conflict {
+            detail: format!("an amendment is already open ({}); finish or cancel it first", name_of(&open.status)),
+        });
+    }
+    repo::set_amendment(tx, before.id, Some(&Status::Draft.stored()), Some(rationale)).await?;
+    let after = load(tx, before.id, false).await?;
+    audit::record(tx, actor, "amend", Change::updated(before, &after)).await?;
+    Ok(after)
 }
 
 impl AgreementFields {

@@ -15,8 +15,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::access;
-use super::lifecycle::open_amendment;
-use super::model::{Agreement, from_json, load};
+use super::model::{Agreement, from_json, load, open_amendment};
 use crate::db::Conn;
 use crate::domain::access::Role;
 use crate::domain::audit::{self, Audited, Change};

@@ -7,8 +7,8 @@
 
 use uuid::Uuid;
 
-use super::CoordinationDocument;
-use crate::domain::access::{Actor, Role, allow, denied};
+use super::model::CoordinationDocument;
+use crate::domain::access::{Actor, Role, allow, can_accept_listing, denied};
 use crate::error::AppError;
 
 /// Listing needs an account: a document is never public.
@@ -63,7 +63,7 @@ pub fn can_create(actor: &Actor, owner: Uuid) -> Result<(), AppError> {
 /// `If-Match`, as the state it is).
 pub fn can_accept(actor: &Actor, doc: &CoordinationDocument, organization_id: Uuid) -> Result<(), AppError> {
     can_read(actor, doc)?;
-    allow(actor, actor.has_role(organization_id, Role::Coordinator))
+    can_accept_listing(actor, organization_id)
 }
 
 pub fn can_delete(actor: &Actor, doc: &CoordinationDocument) -> Result<(), AppError> {
@@ -87,6 +87,12 @@ pub fn can_undelete(actor: &Actor, doc: &CoordinationDocument, restorable: bool)
             allow(actor, owner_admin)
         }
     }
+}
+
+/// The document, if the actor may read it (404 when not).
+pub fn visible(actor: &Actor, doc: CoordinationDocument) -> Result<CoordinationDocument, AppError> {
+    can_read(actor, &doc)?;
+    Ok(doc)
 }
 
 #[cfg(test)]

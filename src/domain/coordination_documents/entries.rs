@@ -2,223 +2,26 @@
 //! so two people editing different rows never conflict. Every change still takes the
 //! document's lock to number its revision.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{Author, CoordinationDocument, authors, history, positions, readable};
+use super::access;
+use super::model::*;
+use super::positions;
 use crate::db::Conn;
 use crate::domain::access::Actor;
-use crate::domain::audit::{self, Audited, Change};
+use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
-use crate::domain::types::formats;
 use crate::domain::types::merge_patch::Patch;
-use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::names::name_of;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
-use crate::error::{AppError, FieldError};
-use crate::repo::coordination_documents::entries::{self as repo, EntryFilter, EntryRow, EntryWrite};
-
-/// Most entries one document holds.
-pub const MAX_ENTRIES: i64 = 1000;
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryStatus {
-    #[default]
-    Planned,
-    Confirmed,
-    Done,
-    Cancelled,
-}
-
-/// Who answers for an entry. Naming an organisation or a contact binds it to nothing: it is
-/// a note for the readers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-pub struct Responsible {
-    #[serde(default)]
-    #[schema(max_items = 20)]
-    #[validate(length(max = 20), custom(function = "super::distinct"))]
-    pub organization_ids: Vec<Uuid>,
-    /// Contact persons you can see (at most 20).
-    #[serde(default)]
-    #[schema(max_items = 20)]
-    #[validate(length(max = 20), custom(function = "super::distinct"))]
-    pub contact_ids: Vec<Uuid>,
-}
-
-/// The editable fields of an entry: the body of a create, and what a patch edits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"date": "2026-04-01", "start_time": "10:00", "end_time": "12:00",
-    "title": "Tapaaminen", "content": "Kevään ohjelman **suunnittelu**.", "status": "planned",
-    "responsible": {"organization_ids": ["01930000-0000-7000-8000-00000000000c"], "contact_ids": []}}))]
-pub struct EntryFields {
-    /// The local date, in the document's time zone (years 1900-2199).
-    #[validate(custom(function = "formats::plausible_date"))]
-    pub date: NaiveDate,
-    /// Local start time (`HH:MM` or `HH:MM:SS`); without it the entry lasts the day.
-    #[serde(default, with = "formats::local_time")]
-    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "10:00")]
-    pub start_time: Option<NaiveTime>,
-    /// Local end time, after the start time.
-    #[serde(default, with = "formats::local_time")]
-    #[schema(value_type = Option<String>, max_length = 8, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", example = "12:00")]
-    pub end_time: Option<NaiveTime>,
-    /// One line.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0085][^\\u0000-\\u001f\\u007f-\\u009f]*$"
-    )]
-    #[validate(length(max = 200), custom(function = "formats::not_blank"), custom(function = "formats::single_line"))]
-    pub title: String,
-    /// Markdown.
-    #[serde(default)]
-    #[schema(max_length = 10000)]
-    #[validate(length(max = 10000))]
-    pub content: String,
-    #[serde(default)]
-    #[validate(nested)]
-    pub responsible: Responsible,
-    #[serde(default)]
-    pub status: EntryStatus,
-    /// The event series this row is about (one you can read).
-    #[serde(default)]
-    pub event_series_id: Option<Uuid>,
-    /// Where it happens.
-    #[serde(default)]
-    pub venue_id: Option<Uuid>,
-}
-
-impl EntryFields {
-    /// Rules between fields, each a field error: the end follows the start, and local times
-    /// that the clocks skip that day (the spring daylight-saving change) name no moment at all.
-    fn rules(&self, doc: &CoordinationDocument) -> Vec<FieldError> {
-        use chrono::TimeZone;
-        let mut errors = Vec::new();
-        match (self.start_time, self.end_time) {
-            (None, Some(_)) => errors.push(FieldError::new("end_time", "without_start", "give the start time too")),
-            (Some(start), Some(end)) if end <= start => {
-                errors.push(FieldError::new("end_time", "before_start", "the end time is not after the start time"))
-            }
-            _ => {}
-        }
-        if formats::plausible_date(&self.date).is_err() {
-            return errors;
-        }
-        for (field, time) in [("start_time", self.start_time), ("end_time", self.end_time)] {
-            let Some(time) = time else { continue };
-            if doc.tz().from_local_datetime(&self.date.and_time(time)).earliest().is_none() {
-                errors.push(FieldError::new(
-                    field,
-                    "nonexistent_local_time",
-                    format!(
-                        "{} {} does not exist in {}: the clocks skip it (daylight saving time)",
-                        self.date,
-                        time.format("%H:%M"),
-                        doc.timezone
-                    ),
-                ));
-            }
-        }
-        errors
-    }
-
-    pub(crate) fn into_row(self, position: String, actor: Option<Uuid>) -> EntryWrite {
-        EntryWrite {
-            position,
-            date: self.date,
-            start_time: self.start_time,
-            end_time: self.end_time,
-            title: self.title.trim().to_owned(),
-            content: self.content,
-            responsible_organization_ids: self.responsible.organization_ids.into_iter().map(Some).collect(),
-            responsible_contact_ids: self.responsible.contact_ids.into_iter().map(Some).collect(),
-            status: name_of(&self.status),
-            updated_by: actor,
-            event_series_id: self.event_series_id,
-            venue_id: self.venue_id,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Entry {
-    pub id: Uuid,
-    pub document_id: Uuid,
-    /// Order key: entries sort by it.
-    pub position: String,
-    #[serde(flatten)]
-    pub fields: EntryFields,
-    pub updated_by: Option<Uuid>,
-    /// Who changed the entry last, by name.
-    #[serde(skip)]
-    pub author: Option<Author>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    /// The document's editors, whose admins read the audit entries.
-    #[serde(skip)]
-    pub organizations: Vec<Uuid>,
-}
-
-impl Entry {
-    pub(crate) fn from_row(r: EntryRow, organizations: Vec<Uuid>) -> Result<Entry, AppError> {
-        Ok(Entry {
-            id: r.id,
-            document_id: r.document_id,
-            position: r.position,
-            fields: EntryFields {
-                date: r.date,
-                start_time: r.start_time,
-                end_time: r.end_time,
-                title: r.title,
-                content: r.content,
-                responsible: Responsible {
-                    organization_ids: r.responsible_organization_ids.into_iter().flatten().collect(),
-                    contact_ids: r.responsible_contact_ids.into_iter().flatten().collect(),
-                },
-                status: from_stored("entry status", &r.status)?,
-                event_series_id: r.event_series_id,
-                venue_id: r.venue_id,
-            },
-            updated_by: r.updated_by,
-            author: None,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            version: r.version,
-            organizations,
-        })
-    }
-}
-
-impl Audited for Entry {
-    const RESOURCE_TYPE: &'static str = "coordination_entry";
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-    fn audit_organizations(&self) -> Vec<Uuid> {
-        self.organizations.clone()
-    }
-}
-
-/// The entries with the names of who changed them last.
-async fn named(conn: &mut Conn, mut entries: Vec<Entry>) -> Result<Vec<Entry>, AppError> {
-    let names = authors(conn, entries.iter().map(|e| e.updated_by)).await?;
-    for e in &mut entries {
-        e.author = names.iter().find(|a| Some(a.user_id) == e.updated_by).cloned();
-    }
-    Ok(entries)
-}
-
-async fn named_one(conn: &mut Conn, entry: Entry) -> Result<Entry, AppError> {
-    named(conn, vec![entry]).await?.pop().ok_or(AppError::NotFound)
-}
+use crate::error::AppError;
+use crate::repo::coordination_documents::entries::{self as repo, EntryFilter, EntryRow};
 
 /// The end of an entry write, in its transaction: the entry as written, the document's
 /// revision, the audit entry.
@@ -231,7 +34,7 @@ async fn recorded(
     row: EntryRow,
 ) -> Result<Entry, AppError> {
     let after = Entry::from_row(row, doc.editor_ids())?;
-    history::record(tx, actor, doc, history::Change::entry(action, before, Some(&after))).await?;
+    record(tx, actor, doc, RevisionChange::entry(action, before, Some(&after))).await?;
     let change = match before {
         Some(before) => Change::updated(before, &after),
         None => Change::Created(&after),
@@ -284,7 +87,7 @@ pub async fn list(
 ) -> Result<Page<Entry, String>, AppError> {
     let page = list.page::<String>()?;
     let (conn, actor) = cx.parts().await?;
-    let doc = readable(conn, actor, document_id, false).await?;
+    let doc = access::visible(actor, live(conn, document_id, false).await?)?;
     // Dates the database cannot hold mean "from the start" and "to the end".
     let (first, last) = (date(1900, 1, 1), date(2200, 1, 1));
     let filter = EntryFilter {
@@ -301,23 +104,13 @@ pub async fn list(
     let rows = repo::list(conn, document_id, &filter).await?;
     let editors = doc.editor_ids();
     let page = Page::from_rows(rows, &page, |r| r.position.clone()).try_map(|r| Entry::from_row(r, editors.clone()))?;
-    let items = named(conn, page.items).await?;
+    let items = named_entries(conn, page.items).await?;
     Ok(Page { items, ..page })
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
-}
-
-/// Every entry of the document in order (exports, history).
-pub(crate) async fn all(conn: &mut Conn, doc: &CoordinationDocument) -> Result<Vec<Entry>, AppError> {
-    let rows = repo::list(conn, doc.id, &EntryFilter::default()).await?;
-    rows.into_iter().map(|r| Entry::from_row(r, doc.editor_ids())).collect()
 }
 
 pub async fn get(cx: &mut Cx<'_>, document_id: Uuid, id: Uuid) -> Result<Entry, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let doc = readable(conn, actor, document_id, false).await?;
+    let doc = access::visible(actor, live(conn, document_id, false).await?)?;
     let entry = Entry::from_row(repo::get(conn, document_id, id).await?.ok_or(AppError::NotFound)?, doc.editor_ids())?;
     named_one(conn, entry).await
 }
@@ -350,7 +143,10 @@ async fn check_references(
     }
     if let Some(series) = fields.event_series_id
         && before.is_none_or(|b| b.event_series_id != Some(series))
-        && crate::domain::event_series::readable(conn, actor, series, false).await.is_err()
+        && crate::domain::event_series::load(conn, series, false)
+            .await
+            .and_then(|s| crate::domain::event_series::access::visible(actor, s))
+            .is_err()
     {
         return Err(AppError::invalid("event_series_id", "not_found", "no such event series visible to you"));
     }
@@ -421,7 +217,7 @@ pub async fn create(
 ) -> Result<Entry, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let doc = readable(tx, actor, document_id, true).await?;
+        let doc = access::visible(actor, live(tx, document_id, true).await?)?;
         super::access::can_edit(actor, &doc)?;
         if_match.check_required(doc.version)?;
         validation::check_with(&fields, fields.rules(&doc))?;
@@ -447,7 +243,7 @@ async fn lock_for_write(
     id: Uuid,
     if_match: IfMatch,
 ) -> Result<(CoordinationDocument, Entry), AppError> {
-    let doc = readable(conn, actor, document_id, true).await?;
+    let doc = access::visible(actor, live(conn, document_id, true).await?)?;
     let row = repo::lock(conn, document_id, id).await?.ok_or(AppError::NotFound)?;
     super::access::can_edit(actor, &doc)?;
     let entry = Entry::from_row(row, doc.editor_ids())?;
@@ -505,9 +301,13 @@ pub async fn delete(cx: &mut Cx<'_>, document_id: Uuid, id: Uuid, if_match: IfMa
         let (tx, actor) = cx.parts().await?;
         let (doc, before) = lock_for_write(tx, actor, document_id, id, if_match).await?;
         repo::delete(tx, id).await?;
-        history::record(tx, actor, &doc, history::Change::entry("entry_deleted", Some(&before), None)).await?;
+        record(tx, actor, &doc, RevisionChange::entry("entry_deleted", Some(&before), None)).await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
         Ok(())
     })
     .await
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }

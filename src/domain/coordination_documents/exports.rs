@@ -10,8 +10,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::entries::{self, Entry, EntryStatus};
-use super::{CoordinationDocument, readable_for_heavy_work};
+use super::access;
+use super::model::{CoordinationDocument, Entry, EntryStatus, all_entries, for_heavy_work};
 use crate::domain::context::Cx;
 use crate::domain::types::formats::{ics_escaped, ics_text};
 use crate::domain::types::localized::{Lang, LocalizedText};
@@ -42,8 +42,8 @@ async fn document_and_entries(
     cx: &mut Cx<'_>,
     id: Uuid,
 ) -> Result<(CoordinationDocument, Vec<Entry>, tokio::sync::SemaphorePermit<'static>), AppError> {
-    let (doc, permit) = readable_for_heavy_work(cx, id, |_, _| Ok(())).await?;
-    let entries = entries::all(cx.conn().await?, &doc).await?;
+    let (doc, permit) = for_heavy_work(cx, id, access::can_read).await?;
+    let entries = all_entries(cx.conn().await?, &doc).await?;
     Ok((doc, entries, permit))
 }
 

@@ -6,209 +6,30 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::entries::{self, Entry, EntryFields};
-use super::{
-    Author, CoordinationDocument, DocumentScope, Editor, Section, authors, load, readable, readable_for_heavy_work,
-};
+use super::access;
+use super::model::*;
 use crate::db::Conn;
-use crate::domain::access::Actor;
 use crate::domain::audit;
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::{IfMatch, version_etag};
+use crate::domain::types::stored::to_json;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::coordination_documents::entries as entry_repo;
-use crate::repo::coordination_documents::revisions::{self as repo, NewRevision, RevisionRow};
+use crate::repo::coordination_documents::revisions::{self as repo};
 use crate::repo::coordination_documents::{self as document_repo, DocumentWrite};
-
-pub const SNAPSHOT_EVERY: i64 = 50;
-
-/// An entry as history keeps it.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct EntryState {
-    pub position: String,
-    #[serde(flatten)]
-    pub fields: EntryFields,
-}
-
-/// The whole document at one revision, as history keeps it. Entries are keyed by id (JSON
-/// Patch paths name them: `/entries/{id}/status`); their `position` orders them.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct DocumentState {
-    pub title: String,
-    pub timezone: String,
-    pub scope: DocumentScope,
-    pub editors: Vec<Editor>,
-    pub sections: Vec<Section>,
-    pub deleted: bool,
-    pub entries: BTreeMap<Uuid, EntryState>,
-}
-
-fn to_value<T: Serialize>(value: &T) -> Result<Value, AppError> {
-    serde_json::to_value(value).map_err(AppError::internal)
-}
-
-/// The document's own fields in history form (no entries).
-fn fields_state(doc: &CoordinationDocument) -> Result<Value, AppError> {
-    let mut state = to_value(&DocumentState {
-        title: doc.title.clone(),
-        timezone: doc.timezone.clone(),
-        scope: doc.scope,
-        editors: doc.editors.clone(),
-        sections: doc.sections.clone(),
-        deleted: doc.deleted_at.is_some(),
-        entries: BTreeMap::new(),
-    })?;
-    if let Some(object) = state.as_object_mut() {
-        object.remove("entries");
-    }
-    Ok(state)
-}
-
-fn entry_state(entry: &Entry) -> EntryState {
-    EntryState { position: entry.position.clone(), fields: entry.fields.clone() }
-}
-
-/// The whole document as it is now (inside the caller's transaction).
-pub(crate) async fn current_state(conn: &mut Conn, id: Uuid) -> Result<Value, AppError> {
-    let doc = load(conn, id, false).await?.ok_or(AppError::NotFound)?;
-    let entries = entries::all(conn, &doc).await?;
-    let mut state = fields_state(&doc)?;
-    let entries: BTreeMap<Uuid, EntryState> = entries.iter().map(|e| (e.id, entry_state(e))).collect();
-    state["entries"] = to_value(&entries)?;
-    Ok(state)
-}
-
-/// One change, as the revision log records it.
-pub enum Change<'a> {
-    Document { action: &'static str, before: Option<&'a CoordinationDocument>, after: &'a CoordinationDocument },
-    Entry { action: &'static str, before: Option<&'a Entry>, after: Option<&'a Entry> },
-    Restore { before: Value, after: Value, version: i64, entries: serde_json::Map<String, Value> },
-}
-
-impl<'a> Change<'a> {
-    pub fn document(
-        action: &'static str,
-        before: Option<&'a CoordinationDocument>,
-        after: &'a CoordinationDocument,
-    ) -> Self {
-        Change::Document { action, before, after }
-    }
-
-    pub fn entry(action: &'static str, before: Option<&'a Entry>, after: Option<&'a Entry>) -> Self {
-        Change::Entry { action, before, after }
-    }
-}
-
-fn entries_part(id: Uuid, entry: Option<&Entry>) -> Result<Value, AppError> {
-    let mut map = serde_json::Map::new();
-    if let Some(entry) = entry {
-        map.insert(id.to_string(), to_value(&entry_state(entry))?);
-    }
-    Ok(json!({ "entries": map }))
-}
-
-/// Appends the revision for `change` to `doc`'s log; the caller holds the document's lock.
-pub(crate) async fn record(
-    conn: &mut Conn,
-    actor: &Actor,
-    doc: &CoordinationDocument,
-    change: Change<'_>,
-) -> Result<i64, AppError> {
-    let (action, entry_id, patch, etags, force_snapshot) = match &change {
-        Change::Document { action, before, after } => {
-            let old = match before {
-                Some(b) => fields_state(b)?,
-                None => json!({"entries": {}}),
-            };
-            let mut new = fields_state(after)?;
-            if before.is_none() {
-                new["entries"] = json!({});
-            }
-            let patch = json_patch::diff(&old, &new);
-            (*action, None, patch, json!({ "document": version_etag(after.version) }), before.is_none())
-        }
-        Change::Entry { action, before, after } => {
-            let id =
-                before.or(*after).map(|e| e.id).ok_or_else(|| AppError::internal("an entry change without entry"))?;
-            let patch = json_patch::diff(&entries_part(id, *before)?, &entries_part(id, *after)?);
-            let etag = after.map(|e| version_etag(e.version));
-            (*action, Some(id), patch, json!({ "entry": etag }), false)
-        }
-        Change::Restore { before, after, version, entries } => (
-            "revision_restored",
-            None,
-            json_patch::diff(before, after),
-            json!({ "document": version_etag(*version), "entries": entries }),
-            true,
-        ),
-    };
-    let revision = document_repo::next_revision(conn, doc.id).await?;
-    let snapshot = if force_snapshot || revision == 1 || revision % SNAPSHOT_EVERY == 0 {
-        Some(match change {
-            Change::Restore { after, .. } => after,
-            _ => current_state(conn, doc.id).await?,
-        })
-    } else {
-        None
-    };
-    repo::insert(
-        conn,
-        &NewRevision {
-            document_id: doc.id,
-            revision,
-            actor_id: actor.user_id(),
-            action,
-            entry_id,
-            patch: to_value(&patch)?,
-            snapshot,
-            etags,
-        },
-    )
-    .await?;
-    Ok(revision)
-}
-
-/// One revision as the log lists it.
-#[derive(Clone, Debug)]
-pub struct Revision {
-    pub revision: i64,
-    pub at: DateTime<Utc>,
-    pub actor: Option<Author>,
-    pub action: String,
-    pub entry_id: Option<Uuid>,
-    pub patch: Value,
-    pub etags: Value,
-}
-
-pub(crate) async fn with_authors(conn: &mut Conn, rows: Vec<RevisionRow>) -> Result<Vec<Revision>, AppError> {
-    let names = authors(conn, rows.iter().map(|r| r.actor_id)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Revision {
-            revision: r.revision,
-            at: r.at,
-            actor: r.actor_id.and_then(|id| names.iter().find(|a| a.user_id == id).cloned()),
-            action: r.action,
-            entry_id: r.entry_id,
-            patch: r.patch,
-            etags: r.etags,
-        })
-        .collect())
-}
 
 /// Revisions oldest first; the cursor is a revision number.
 pub async fn list(cx: &mut Cx<'_>, document_id: Uuid, list: &ListQuery) -> Result<Page<Revision, i64>, AppError> {
     let page = list.page::<i64>()?;
     let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, document_id, false).await?;
+    access::visible(actor, live(conn, document_id, false).await?)?;
     let rows = match list.updated_since {
         Some(since) => repo::list_since(conn, document_id, since, page.after, page.fetch_limit()).await?,
         None => repo::list(conn, document_id, page.after, page.fetch_limit()).await?,
@@ -247,7 +68,7 @@ async fn revision_row(conn: &mut Conn, document_id: Uuid, n: i64) -> Result<Revi
 }
 
 pub async fn get(cx: &mut Cx<'_>, document_id: Uuid, n: i64) -> Result<RevisionState, AppError> {
-    let (doc, _permit) = readable_for_heavy_work(cx, document_id, |_, _| Ok(())).await?;
+    let (doc, _permit) = for_heavy_work(cx, document_id, access::can_read).await?;
     let conn = cx.conn().await?;
     let document = state_at(conn, &doc, n).await?;
     Ok(RevisionState { revision: revision_row(conn, document_id, n).await?, document })
@@ -308,7 +129,7 @@ fn text_changes(a: &Value, b: &Value) -> Vec<TextChange> {
 }
 
 pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Result<RevisionDiff, AppError> {
-    let (doc, _permit) = readable_for_heavy_work(cx, document_id, |_, _| Ok(())).await?;
+    let (doc, _permit) = for_heavy_work(cx, document_id, access::can_read).await?;
     let conn = cx.conn().await?;
     let (a, b) = (state_at(conn, &doc, from).await?, state_at(conn, &doc, to).await?);
     cx.release();
@@ -316,7 +137,7 @@ pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Res
     let (patch, text_changes) = tokio::task::spawn_blocking(move || (json_patch::diff(&a, &b), text_changes(&a, &b)))
         .await
         .map_err(AppError::internal)?;
-    Ok(RevisionDiff { from, to, patch: to_value(&patch)?, text_changes })
+    Ok(RevisionDiff { from, to, patch: to_json(&patch)?, text_changes })
 }
 
 /// The entries of a history-form document.
@@ -355,10 +176,10 @@ pub async fn restore(
     if_match: IfMatch,
     input: RestoreInput,
 ) -> Result<CoordinationDocument, AppError> {
-    let (_, _permit) = readable_for_heavy_work(cx, document_id, super::access::can_edit).await?;
+    let (_, _permit) = for_heavy_work(cx, document_id, access::can_edit).await?;
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let before = readable(tx, actor, document_id, true).await?;
+        let before = access::visible(actor, live(tx, document_id, true).await?)?;
         super::access::can_edit(actor, &before)?;
         if_match.check_required(before.version)?;
         if input.based_on_revision != before.revision {
@@ -375,7 +196,7 @@ pub async fn restore(
             timezone: target["timezone"].as_str().unwrap_or(&before.timezone).to_owned(),
             agreement_id: before.scope.agreement_id(),
             event_series_id: before.scope.event_series_id(),
-            sections: to_value(&sections)?,
+            sections: to_json(&sections)?,
             updated_by: actor.user_id(),
         };
         document_repo::update(tx, document_id, &write).await?;
@@ -404,11 +225,11 @@ pub async fn restore(
             tx,
             actor,
             &after,
-            Change::Restore { before: current, after: after_state, version: after.version, entries: etags },
+            RevisionChange::Restore { before: current, after: after_state, version: after.version, entries: etags },
         )
         .await?;
         audit::record(tx, actor, "restore", audit::Change::updated(&before, &after)).await?;
-        super::named(tx, after).await
+        named(tx, after).await
     })
     .await
 }

@@ -15,8 +15,8 @@ use futures_util::StreamExt;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::history::{Revision, with_authors};
-use super::readable;
+use super::access;
+use super::model::{Revision, live, with_authors};
 use crate::domain::access::denied;
 use crate::domain::context::Cx;
 use crate::error::AppError;
@@ -206,7 +206,7 @@ pub async fn open(
     // both read and notified, never neither.
     let receiver = hub.sender.subscribe();
     let (conn, actor) = cx.parts().await?;
-    let doc = readable(conn, actor, document_id, false).await?;
+    let doc = access::visible(actor, live(conn, document_id, false).await?)?;
     let who = actor.user_id().ok_or_else(|| denied(actor))?;
     let slot = hub.acquire(who)?;
     let last = last_event_id.map_or(doc.revision, |n| n.clamp(0, doc.revision));
@@ -278,7 +278,7 @@ impl Subscription {
         }
         self.cx = self.cx.renewed().ok_or_else(|| AppError::internal("a stream needs a pooled context"))?;
         let (conn, actor) = self.cx.parts().await?;
-        readable(conn, actor, self.document_id, false).await?;
+        access::visible(actor, live(conn, self.document_id, false).await?)?;
         Ok(())
     }
 

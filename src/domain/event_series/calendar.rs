@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus as IcsStatus, Property};
 use uuid::Uuid;
 
-use super::occurrences::{Occurrence, OccurrenceStatus};
-use super::{EventSeries, EventStatus, readable};
+use super::access;
+use super::model::{EventSeries, EventStatus, Occurrence, OccurrenceStatus, load};
 use crate::domain::context::Cx;
 use crate::domain::types::formats::{ics_escaped, ics_text};
 use crate::domain::types::localized::Lang;
@@ -194,7 +194,7 @@ pub fn write(
 /// The served `calendar.ics` of a series the caller may read.
 pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let series = readable(conn, actor, id, false).await?;
+    let series = access::visible(actor, load(conn, id, false).await?)?;
     let rows = crate::repo::event_series::occurrences::overridden(conn, id).await?;
     let occurrences: Vec<Occurrence> = rows.into_iter().map(Occurrence::from).collect();
     let mut locations = HashMap::new();

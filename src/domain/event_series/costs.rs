@@ -11,114 +11,30 @@
 //! comes from the cost sharing of the linked agreement in force, which the organisation signed.
 //! A changed percentage needs agreeing anew. The allocation says whether every share is agreed.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::Validate;
 
-use super::{EventSeries, access, readable};
-use crate::domain::access::{Actor, Role};
+use super::access;
+use super::model::{CostItem, CostItemBasis, CostItemFields, CostShare, EventSeries, load};
 use crate::domain::agreements::{CostBasis as AgreementBasis, CostCategory};
-use crate::domain::audit::{self, Audited, Change};
+use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::formats;
 use crate::domain::types::merge_patch;
-use crate::domain::types::names::{from_stored, name_of};
+use crate::domain::types::names::name_of;
 use crate::domain::types::precondition::IfMatch;
-use crate::domain::types::stored::{from_json, to_json};
+use crate::domain::types::stored::to_json;
 use crate::domain::types::validation;
 use crate::domain::venues::PremisesTerms;
 use crate::error::{AppError, FieldError};
-use crate::repo::event_series::costs::{self as repo, CostItemRow, CostItemWrite};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CostItemBasis {
-    /// The amount for each held occurrence.
-    PerOccurrence,
-    /// The amount for each participant recorded at held occurrences.
-    PerParticipant,
-    /// The amount once, if any occurrence is held in the period.
-    LumpSum,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct CostShare {
-    /// An organiser that has accepted.
-    pub organization_id: Uuid,
-    pub percent: Decimal2,
-}
-
-/// A cost item's fields: the body of a create, and what a merge patch edits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"category": "refreshments", "basis": "per_occurrence", "amount": "10.00",
-    "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33"},
-               {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67"}]}))]
-pub struct CostItemFields {
-    pub category: CostCategory,
-    pub basis: CostItemBasis,
-    /// Euros per `basis`. For `rent` it defaults to the venue's rent under its terms.
-    #[serde(default)]
-    pub amount: Option<Decimal2>,
-    /// Percent per organiser, adding up to exactly 100. Defaults to the linked agreement's
-    /// cost sharing for the same category.
-    #[serde(default)]
-    #[schema(max_items = 20)]
-    #[validate(length(max = 20))]
-    pub shares: Vec<CostShare>,
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    #[validate(length(max = 500), custom(function = "formats::single_line"))]
-    pub description: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CostItem {
-    pub id: Uuid,
-    pub series_id: Uuid,
-    pub fields: CostItemFields,
-    /// Organisations that have agreed to their share.
-    pub agreed_by: Vec<Uuid>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl TryFrom<CostItemRow> for CostItem {
-    type Error = AppError;
-    fn try_from(r: CostItemRow) -> Result<Self, AppError> {
-        Ok(CostItem {
-            id: r.id,
-            series_id: r.series_id,
-            fields: CostItemFields {
-                category: from_stored("cost category", &r.category)?,
-                basis: from_stored("cost basis", &r.basis)?,
-                amount: Some(Decimal2::from_hundredths(r.amount_cents)),
-                shares: from_json(r.shares)?,
-                description: r.description,
-            },
-            agreed_by: r.agreed_by.into_iter().flatten().collect(),
-            updated_at: r.updated_at,
-            version: r.version,
-        })
-    }
-}
-
-impl Audited for CostItem {
-    const RESOURCE_TYPE: &'static str = "event_series_cost_item";
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-    fn audit_organizations(&self) -> Vec<Uuid> {
-        self.fields.shares.iter().map(|s| s.organization_id).collect()
-    }
-}
+use crate::repo::event_series::costs::{self as repo, CostItemWrite};
 
 pub async fn list(cx: &mut Cx<'_>, series_id: Uuid) -> Result<Vec<CostItem>, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let series = readable(conn, actor, series_id, false).await?;
+    let series = access::visible(actor, load(conn, series_id, false).await?)?;
     access::can_read_costs(actor, &series)?;
     repo::of_series(conn, series_id).await?.into_iter().map(CostItem::try_from).collect()
 }
@@ -184,27 +100,6 @@ async fn complete(
     Ok((fields, from_agreement))
 }
 
-/// Who has agreed to their share after this write: organisations the actor coordinates,
-/// all of them for the agreement's shares, and those who agreed before when neither their
-/// percentage nor what the item costs changed.
-fn agreed_after(actor: &Actor, fields: &CostItemFields, from_agreement: bool, before: Option<&CostItem>) -> Vec<Uuid> {
-    fields
-        .shares
-        .iter()
-        .filter(|s| {
-            from_agreement
-                || actor.has_role(s.organization_id, Role::Coordinator)
-                || before.is_some_and(|b| {
-                    let same_cost = b.fields.category == fields.category
-                        && b.fields.basis == fields.basis
-                        && b.fields.amount == fields.amount;
-                    same_cost && b.agreed_by.contains(&s.organization_id) && b.fields.shares.iter().any(|old| old == *s)
-                })
-        })
-        .map(|s| s.organization_id)
-        .collect()
-}
-
 /// Shares are carried only by organisers that have accepted, once each, and add up to 100.
 fn share_rules(fields: &CostItemFields, series: &EventSeries) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -252,11 +147,11 @@ pub async fn create(cx: &mut Cx<'_>, series_id: Uuid, fields: CostItemFields) ->
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         // The organisers as they are now, held until the write commits.
-        let series = readable(tx, actor, series_id, true).await?;
+        let series = access::visible(actor, load(tx, series_id, true).await?)?;
         access::can_edit(actor, &series)?;
         let (fields, from_agreement) = complete(cx, &series, fields).await?;
         let (tx, actor) = cx.parts().await?;
-        let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, None))?;
+        let row = write_of(&fields, access::agreed_after(actor, &fields, from_agreement, None))?;
         let created = CostItem::try_from(repo::insert(tx, Uuid::now_v7(), series_id, &row).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
         Ok(created)
@@ -273,14 +168,14 @@ pub async fn update(
 ) -> Result<CostItem, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let series = readable(tx, actor, series_id, true).await?;
+        let series = access::visible(actor, load(tx, series_id, true).await?)?;
         access::can_edit(actor, &series)?;
         let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
         let fields: CostItemFields = merge_patch::apply(&before.fields, &patch)?;
         let (fields, from_agreement) = complete(cx, &series, fields).await?;
         let (tx, actor) = cx.parts().await?;
-        let row = write_of(&fields, agreed_after(actor, &fields, from_agreement, Some(&before)))?;
+        let row = write_of(&fields, access::agreed_after(actor, &fields, from_agreement, Some(&before)))?;
         let after = CostItem::try_from(repo::update(tx, id, &row).await?)?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)
@@ -298,7 +193,7 @@ pub async fn accept(
 ) -> Result<CostItem, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let series = readable(tx, actor, series_id, true).await?;
+        let series = access::visible(actor, load(tx, series_id, true).await?)?;
         access::can_accept_share(actor, &series, organization_id)?;
         let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
@@ -320,7 +215,7 @@ pub async fn accept(
 pub async fn delete(cx: &mut Cx<'_>, series_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let series = readable(tx, actor, series_id, false).await?;
+        let series = access::visible(actor, load(tx, series_id, false).await?)?;
         access::can_edit(actor, &series)?;
         let before = CostItem::try_from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?)?;
         if_match.check_required(before.version)?;
@@ -424,7 +319,7 @@ pub fn split(total: i64, percents: &[i64]) -> Vec<i64> {
 
 pub async fn allocation(cx: &mut Cx<'_>, series_id: Uuid, query: AllocationQuery) -> Result<CostAllocation, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let series = readable(conn, actor, series_id, false).await?;
+    let series = access::visible(actor, load(conn, series_id, false).await?)?;
     access::can_read_costs(actor, &series)?;
     if query.to <= query.from {
         return Err(AppError::invalid("to", "before_from", "to is not after from"));

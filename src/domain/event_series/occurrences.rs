@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use super::{ActivityType, EventSeries, TargetGroup, access, readable, visibility, with_organizers};
+use super::access::{self, visibility};
+use super::model::{ActivityType, EventSeries, Occurrence, OccurrenceStatus, TargetGroup, load, with_organizers};
 use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::audit::{self, Audited, Change};
@@ -24,68 +25,7 @@ use crate::domain::types::search::TextSearch;
 use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::{self, rule};
 use crate::error::AppError;
-use crate::repo::event_series::occurrences::{
-    self as repo, AttendanceRow, AttendanceWrite, OccurrenceFilter, OccurrenceRow,
-};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OccurrenceStatus {
-    Scheduled,
-    Cancelled,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Occurrence {
-    pub id: Uuid,
-    pub series_id: Uuid,
-    /// The local day this occurrence has in the schedule (its RECURRENCE-ID).
-    pub instance_date: NaiveDate,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub scheduled_start: DateTime<Utc>,
-    pub scheduled_end: DateTime<Utc>,
-    pub status: OccurrenceStatus,
-    pub moved: bool,
-    pub venue_id: Option<Uuid>,
-    pub venue_overridden: bool,
-    pub municipality_code: Option<String>,
-    pub wellbeing_county_code: Option<String>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl From<OccurrenceRow> for Occurrence {
-    fn from(r: OccurrenceRow) -> Self {
-        Occurrence {
-            id: r.id,
-            series_id: r.series_id,
-            instance_date: r.instance_date,
-            start: r.starts_at,
-            end: r.ends_at,
-            scheduled_start: r.scheduled_start,
-            scheduled_end: r.scheduled_end,
-            status: if r.cancelled { OccurrenceStatus::Cancelled } else { OccurrenceStatus::Scheduled },
-            moved: r.moved,
-            venue_id: r.venue_id,
-            venue_overridden: r.venue_overridden,
-            municipality_code: r.municipality_code,
-            wellbeing_county_code: r.wellbeing_county_code,
-            updated_at: r.updated_at,
-            version: r.version,
-        }
-    }
-}
-
-impl Audited for Occurrence {
-    const RESOURCE_TYPE: &'static str = "event_occurrence";
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-    fn audit_organizations(&self) -> Vec<Uuid> {
-        Vec::new()
-    }
-}
+use crate::repo::event_series::occurrences::{self as repo, AttendanceRow, AttendanceWrite, OccurrenceFilter};
 
 /// A window `from`–`to` (overlap) of one series' occurrences.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
@@ -106,8 +46,8 @@ pub async fn of_series(
 ) -> Result<Page<Occurrence, (DateTime<Utc>, Uuid)>, AppError> {
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, series_id, false).await?;
-    validation::time_window(query.from, query.to)?;
+    access::visible(actor, load(conn, series_id, false).await?)?;
+    formats::time_window(query.from, query.to)?;
     let rows =
         repo::of_series(conn, series_id, (query.from, query.to), list.updated_since, page.after, page.fetch_limit())
             .await?;
@@ -116,7 +56,7 @@ pub async fn of_series(
 
 pub async fn get(cx: &mut Cx<'_>, series_id: Uuid, id: Uuid) -> Result<Occurrence, AppError> {
     let (conn, actor) = cx.parts().await?;
-    readable(conn, actor, series_id, false).await?;
+    access::visible(actor, load(conn, series_id, false).await?)?;
     repo::get(conn, series_id, id).await?.map(Occurrence::from).ok_or(AppError::NotFound)
 }
 
@@ -195,7 +135,7 @@ pub async fn list(
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     validation::check(&query)?;
     let from = query.from.unwrap_or_else(Utc::now);
-    validation::time_window(Some(from), query.to)?;
+    formats::time_window(Some(from), query.to)?;
     let weekdays = query.weekday.as_deref().map(weekdays).transpose()?.unwrap_or_default();
     let search = match TextSearch::from_param(query.q.as_deref()) {
         TextSearch::All => None,
@@ -265,14 +205,14 @@ pub async fn update(
 ) -> Result<Occurrence, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let series = readable(tx, actor, series_id, true).await?;
+        let series = access::visible(actor, load(tx, series_id, true).await?)?;
         access::can_edit(actor, &series)?;
         let before = Occurrence::from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?);
         if_match.check_required(before.version)?;
         let current =
             OccurrenceFields { status: before.status, start: before.start, end: before.end, venue_id: before.venue_id };
         let fields: OccurrenceFields = crate::domain::types::merge_patch::apply(&current, &patch)?;
-        validation::time_window(Some(fields.start), Some(fields.end)).map_err(|_| {
+        formats::time_window(Some(fields.start), Some(fields.end)).map_err(|_| {
             AppError::invalid("start", "out_of_range", "use times in the years 1900-2199, the end after the start")
         })?;
         if fields.end <= fields.start {
@@ -400,7 +340,7 @@ impl Audited for Attendance {
 /// The attendance of an occurrence, for the organisers' members (404 before it is recorded).
 pub async fn attendance(cx: &mut Cx<'_>, series_id: Uuid, id: Uuid) -> Result<Attendance, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let series = readable(conn, actor, series_id, false).await?;
+    let series = access::visible(actor, load(conn, series_id, false).await?)?;
     access::can_read_costs(actor, &series)?;
     repo::get(conn, series_id, id).await?.ok_or(AppError::NotFound)?;
     repo::attendance(conn, id).await?.ok_or(AppError::NotFound).and_then(Attendance::try_from)
@@ -417,7 +357,7 @@ pub async fn put_attendance(
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         // The series row lock orders this against a delete, which checks for attendance.
-        let series = readable(tx, actor, series_id, true).await?;
+        let series = access::visible(actor, load(tx, series_id, true).await?)?;
         access::can_record_attendance(actor, &series)?;
         let occurrence = Occurrence::from(repo::lock(tx, series_id, id).await?.ok_or(AppError::NotFound)?);
         let before = repo::lock_attendance(tx, id).await?.map(Attendance::try_from).transpose()?;
@@ -497,7 +437,7 @@ pub async fn check_bookable(
         AppError::invalid("occurrence_id", "not_found", "no such occurrence of a series your organisation organises")
     };
     let series_id = crate::repo::event_series::occurrences::series_of(conn, occurrence).await?.ok_or_else(not_found)?;
-    let series = readable(conn, actor, series_id, false).await.map_err(|_| not_found())?;
+    let series = load(conn, series_id, false).await.and_then(|s| access::visible(actor, s)).map_err(|_| not_found())?;
     if !series.accepted_organizers().contains(&organization) {
         return Err(not_found());
     }

@@ -8,6 +8,7 @@ use validator::ValidationError;
 
 use super::business_id::{BusinessId, BusinessIdError};
 use super::validation::rule;
+use crate::error::AppError;
 
 /// The pattern of an e-mail address, as the database's `*_email_check` has it.
 pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
@@ -218,6 +219,23 @@ pub mod local_time {
 
 /// Schemas of the formats above for lists and maps of them (`#[schema(value_type = …)]`),
 /// so the contract bounds each item as the rules do.
+/// A time window of a list (`from`, `to`): both in the years 1900–2199 and `to` after `from`
+/// (422 naming the parameter).
+pub fn time_window(
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), AppError> {
+    for (field, at) in [("from", from), ("to", to)] {
+        if at.is_some_and(|t| plausible_instant(&t).is_err()) {
+            return Err(AppError::invalid(field, "out_of_range", "use a time in the years 1900-2199"));
+        }
+    }
+    match (from, to) {
+        (Some(f), Some(t)) if t <= f => Err(AppError::invalid("to", "before_from", "to is not after from")),
+        _ => Ok(()),
+    }
+}
+
 pub mod schema {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};

@@ -120,23 +120,6 @@ pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Re
     serde_path_to_error::deserialize(value).map_err(shape_error)
 }
 
-/// A time window of a list (`from`, `to`): both in the years 1900–2199 and `to` after `from`
-/// (422 naming the parameter).
-pub fn time_window(
-    from: Option<chrono::DateTime<chrono::Utc>>,
-    to: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<(), AppError> {
-    for (field, at) in [("from", from), ("to", to)] {
-        if at.is_some_and(|t| super::formats::plausible_instant(&t).is_err()) {
-            return Err(AppError::invalid(field, "out_of_range", "use a time in the years 1900-2199"));
-        }
-    }
-    match (from, to) {
-        (Some(f), Some(t)) if t <= f => Err(AppError::invalid("to", "before_from", "to is not after from")),
-        _ => Ok(()),
-    }
-}
-
 /// A rule broken by a custom validator: a stable code and a message in plain words.
 pub fn rule(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
     ValidationError::new(code).with_message(message.into())

@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{PremisesTerms, Venue, access};
+use super::access;
+use super::model::{PremisesTerms, Venue, load};
 use crate::domain::access::Actor;
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
@@ -22,7 +23,6 @@ use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::venues::bookings::{self as repo, BookingFilter, BookingRow, BookingWrite};
-use crate::repo::venues::{self as venue_repo};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -137,10 +137,6 @@ pub struct BookingQuery {
     pub include_cancelled: Option<bool>,
 }
 
-async fn venue(conn: &mut crate::db::Conn, id: Uuid) -> Result<Venue, AppError> {
-    venue_repo::get(conn, id).await?.ok_or(AppError::NotFound).and_then(Venue::try_from)
-}
-
 pub async fn list(
     cx: &mut Cx<'_>,
     venue_id: Uuid,
@@ -149,8 +145,8 @@ pub async fn list(
 ) -> Result<Page<SeenBooking, (DateTime<Utc>, Uuid)>, AppError> {
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     let (conn, actor) = cx.parts().await?;
-    let venue = venue(conn, venue_id).await?;
-    validation::time_window(query.from, query.to)?;
+    let venue = load(conn, venue_id, false).await?;
+    formats::time_window(query.from, query.to)?;
     let filter = BookingFilter {
         venue_id,
         from: query.from,
@@ -178,7 +174,7 @@ fn seen(actor: &Actor, owner: Uuid, mut booking: Booking) -> SeenBooking {
 
 pub async fn get(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid) -> Result<SeenBooking, AppError> {
     let (conn, actor) = cx.parts().await?;
-    let venue = venue(conn, venue_id).await?;
+    let venue = load(conn, venue_id, false).await?;
     let booking = Booking::try_from(repo::get(conn, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
     Ok(seen(actor, venue.fields.owner_organization_id, booking))
 }
@@ -196,7 +192,7 @@ fn rent(venue: &Venue, kind: OrganizationKind) -> Decimal2 {
 pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> Result<Booking, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let venue = venue(tx, venue_id).await?;
+        let venue = load(tx, venue_id, false).await?;
         access::can_book(actor, fields.organization_id)?;
         validation::check_with(&fields, fields.rules())?;
         let kind: OrganizationKind = match crate::repo::organizations::get(tx, fields.organization_id).await? {
@@ -251,7 +247,7 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
 pub async fn cancel(cx: &mut Cx<'_>, venue_id: Uuid, id: Uuid, if_match: IfMatch) -> Result<SeenBooking, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let venue = venue(tx, venue_id).await?;
+        let venue = load(tx, venue_id, false).await?;
         let before = Booking::try_from(repo::lock(tx, venue_id, id).await?.ok_or(AppError::NotFound)?)?;
         access::can_cancel(actor, before.organization_id, venue.fields.owner_organization_id)?;
         if_match.check_required(before.version)?;

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::Author;
-use crate::domain::coordination_documents::entries::{self, Entry, EntryFields, EntryPlacement, EntryQuery, MoveInput};
+use crate::domain::coordination_documents::entries::{self, EntryPlacement, EntryQuery, MoveInput};
+use crate::domain::coordination_documents::{Entry, EntryFields};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;

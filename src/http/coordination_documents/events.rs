@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::revisions::RevisionView;
 use crate::domain::context::Cx;
-use crate::domain::coordination_documents::history::Revision;
+use crate::domain::coordination_documents::Revision;
 use crate::domain::coordination_documents::live::{self, LiveHub, Subscription, Update};
 use crate::error::AppError;
 use crate::http::common::ReadErrors;

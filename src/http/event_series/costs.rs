@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::context::Cx;
-use crate::domain::event_series::costs::{self, AllocationQuery, CostAllocation, CostItem, CostItemFields};
+use crate::domain::event_series::costs::{self, AllocationQuery, CostAllocation};
+use crate::domain::event_series::{CostItem, CostItemBasis, CostItemFields};
 use crate::domain::types::pagination::Page;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
@@ -26,7 +27,7 @@ pub struct CostItemView {
     pub id: Uuid,
     pub series_id: Uuid,
     pub category: crate::domain::agreements::CostCategory,
-    pub basis: costs::CostItemBasis,
+    pub basis: CostItemBasis,
     pub amount: crate::domain::types::decimal::Decimal2,
     pub shares: Vec<ShareView>,
     pub description: Option<String>,

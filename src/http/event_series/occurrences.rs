@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use crate::domain::context::Cx;
 use crate::domain::event_series::occurrences::{
-    self, Attendance, AttendanceFields, Occurrence, OccurrenceFields, OccurrenceQuery, OccurrenceStatus,
-    SeriesOccurrenceQuery,
+    self, Attendance, AttendanceFields, OccurrenceFields, OccurrenceQuery, SeriesOccurrenceQuery,
 };
 use crate::domain::event_series::{ActivityType, EventSeries, EventStatus, TargetGroup};
+use crate::domain::event_series::{Occurrence, OccurrenceStatus};
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
