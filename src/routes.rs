@@ -232,7 +232,41 @@ pub fn openapi_document(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
     close_tagged_unions(&mut doc, &["DocumentScope"]);
     merge_patch_schemas(&mut doc);
     shared_headers(&mut doc);
+    drop_unreferenced_schemas(&mut doc);
     doc
+}
+
+/// A schema nothing refers to any more (a field set only ever sent as its merge patch) is
+/// not part of the contract: it is dropped, so generators and linters see only what is used.
+fn drop_unreferenced_schemas(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    const PREFIX: &str = "#/components/schemas/";
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(o) => {
+                if let Some(name) = o.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(PREFIX)) {
+                    out.push(name.to_owned());
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    refs(&doc["paths"], &mut pending);
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut used = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if used.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+        {
+            refs(schema, &mut pending);
+        }
+    }
+    if let Some(all) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        all.retain(|name, _| used.contains(name));
+    }
 }
 
 /// A `oneOf` of internally tagged variants whose Rust type refuses unknown fields: each

@@ -13,7 +13,7 @@ use crate::domain::agreements::reviews::{self as agreement_reviews, ReviewDecisi
 use crate::domain::agreements::{
     self, AgreementFields, AgreementVisibility, AmountPeriod, CiPrinciple, CostBasis, CostCategory, CostItem,
     ExtraSection, GroundRules, Party, PartyRole, Period, Principle, Review, Share, SignatureInput, SignatureMethod,
-    Status, Task, Transition,
+    Status, Task, TransitionInput,
 };
 use crate::domain::context::Cx;
 use crate::domain::identity::tokens::KeySet;
@@ -26,8 +26,8 @@ fn as_admin(conn: &mut Conn) -> Cx<'_> {
     Cx::acting(conn, demo_admin())
 }
 
-fn to(status: Status, comment: &str) -> Transition {
-    Transition { to: status, comment: Some(comment.to_owned()) }
+fn to(status: Status, comment: &str) -> TransitionInput {
+    TransitionInput { to: status, comment: Some(comment.to_owned()) }
 }
 
 fn fi(text: &str) -> LocalizedText {

@@ -9,8 +9,8 @@ use crate::domain::identity::passwords;
 use crate::domain::identity::tokens::token_hash;
 use crate::domain::types::names::name_of;
 use crate::error::AppError;
-use crate::repo::identity::users::{self as user_repo, MembershipRow, NewUserRow};
-use crate::repo::service_clients::{self as client_repo, NewServiceClientRow};
+use crate::repo::identity::users::{self as user_repo, MembershipRow, UserWrite};
+use crate::repo::service_clients::{self as client_repo, ServiceClientWrite};
 
 /// The password of every demo user. Demo mode only: never use it anywhere else.
 pub const DEMO_PASSWORD: &str = "yhdyspinta-demo";
@@ -42,7 +42,7 @@ pub fn demo_users() -> Vec<(String, String)> {
 pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
     let org_ids: Vec<(Uuid, &'static str)> = specs().iter().map(|s| (s.id, s.domain)).collect();
     let hash = tokio::task::spawn_blocking(|| passwords::hash(DEMO_PASSWORD)).await.map_err(AppError::internal)??;
-    let mut users = vec![NewUserRow {
+    let mut users = vec![UserWrite {
         id: Uuid::from_u128(0x0193_0001_0000_7000_8000_0000_0000_0000),
         email: DEMO_ADMIN_EMAIL.to_owned(),
         display_name: "Alustan ylläpitäjä".to_owned(),
@@ -53,7 +53,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
     for (org_id, domain) in org_ids {
         for (prefix, title, role, n) in DEMO_ROLES {
             let id = demo_user_id(org_id, n);
-            users.push(NewUserRow {
+            users.push(UserWrite {
                 id,
                 email: format!("{prefix}@{domain}"),
                 display_name: format!("{title} ({domain})"),
@@ -65,7 +65,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
     }
     let mut inserted = user_repo::insert_missing(conn, &users).await?;
     inserted += user_repo::insert_memberships_missing(conn, &memberships).await?;
-    let client = NewServiceClientRow {
+    let client = ServiceClientWrite {
         id: DEMO_CLIENT_ID,
         name: "Keusoten raportointi (demo)".to_owned(),
         organization_id: super::ids::KEUSOTE,

@@ -153,6 +153,15 @@ pub fn can_accept_listing(actor: &Actor, organization: Uuid) -> Result<(), AppEr
     allow(actor, actor.has_role(organization, Role::Coordinator))
 }
 
+/// The body of an acceptance: the listed organisation that takes its place (as an organiser,
+/// an editor, a sharer of a cost).
+#[derive(Clone, Copy, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptanceInput {
+    /// The listed organisation that accepts; you coordinate or administer it.
+    pub organization_id: Uuid,
+}
+
 /// The organisations a write lists, each with whether it accepts by this very write: those
 /// the writer coordinates do, the others are only invited.
 pub fn accepted_as_listed(actor: &Actor, listed: &[Uuid]) -> Vec<(Uuid, bool)> {

@@ -449,7 +449,7 @@ impl TestApp {
             let id = uuid::Uuid::now_v7();
             users::insert(
                 &mut conn,
-                &users::NewUserRow {
+                &users::UserWrite {
                     id,
                     email: format!("{who:?}-{id}@example.fi").to_lowercase(),
                     display_name: format!("{who:?}"),
@@ -477,7 +477,7 @@ impl TestApp {
             let id = uuid::Uuid::now_v7();
             service_clients::insert(
                 &mut conn,
-                &service_clients::NewServiceClientRow {
+                &service_clients::ServiceClientWrite {
                     id,
                     name: format!("{who:?}"),
                     organization_id: org_id,
@@ -583,7 +583,7 @@ pub async fn user_with_password(
     let mut conn = app.conn().await;
     let user = users::insert(
         &mut conn,
-        &users::NewUserRow {
+        &users::UserWrite {
             id: uuid::Uuid::now_v7(),
             email: yhdyspinta::domain::types::formats::normalized_email(email),
             display_name: "Testi Henkilö".into(),
@@ -660,7 +660,7 @@ pub async fn member_token(app: &TestApp, organization: uuid::Uuid, role: &str) -
     let id = uuid::Uuid::now_v7();
     users::insert(
         &mut conn,
-        &users::NewUserRow {
+        &users::UserWrite {
             id,
             email: format!("{role}-{id}@example.fi"),
             display_name: format!("{role} {id}"),

@@ -97,7 +97,7 @@ pub async fn update(
 /// A move through the lifecycle.
 #[derive(Clone, Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
-pub struct Transition {
+pub struct TransitionInput {
     /// `negotiation`, `draft`, `awaiting_signatures`, `terminated` or `cancelled`.
     pub to: Status,
     /// Required for `terminated` (the reason); at most 2,000 characters.
@@ -107,7 +107,7 @@ pub struct Transition {
 }
 
 /// The contract states the one rule between the fields: terminating needs its reason.
-impl utoipa::PartialSchema for Transition {
+impl utoipa::PartialSchema for TransitionInput {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, SchemaType, Type};
         let shape = |states: Vec<Status>, comment: ObjectBuilder| {
@@ -142,11 +142,11 @@ impl utoipa::PartialSchema for Transition {
     }
 }
 
-impl utoipa::ToSchema for Transition {}
+impl utoipa::ToSchema for TransitionInput {}
 
 /// Moves the agreement, or its open amendment, to `to`. Entering `awaiting_signatures`
 /// freezes a new version; cancelling an amendment restores the version in force.
-pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: Transition) -> Result<Agreement, AppError> {
+pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: TransitionInput) -> Result<Agreement, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;

@@ -16,7 +16,7 @@ pub mod reads;
 pub mod reviews;
 pub mod versions;
 
-pub use lifecycle::{AmendmentInput, Transition, amend, create, transition, update};
+pub use lifecycle::{AmendmentInput, TransitionInput, amend, create, transition, update};
 pub use model::*;
 pub use reads::{AgreementQuery, Completeness, get, list};
 pub use versions::{SignatureInput, VersionDiff, diff, sign, version, versions};

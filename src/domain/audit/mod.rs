@@ -13,7 +13,7 @@ use crate::domain::access::{Actor, Principal};
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::error::AppError;
-use crate::repo::audit::{self as repo, NewAuditRow};
+use crate::repo::audit::{self as repo, AuditWrite};
 
 /// A resource whose changes are audited. Its `Serialize` form is the snapshot.
 pub trait Audited: Serialize {
@@ -110,7 +110,7 @@ pub async fn record<T: Audited>(
     };
     repo::insert(
         conn,
-        &NewAuditRow {
+        &AuditWrite {
             actor_kind,
             actor_id,
             action,
@@ -173,7 +173,7 @@ pub struct Entry {
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct EntryQuery {
+pub struct AuditQuery {
     /// e.g. `organization`, `membership`, `contact`, `service_client`, `agreement`.
     #[param(max_length = 64)]
     #[validate(length(max = 64))]
@@ -188,7 +188,7 @@ pub struct EntryQuery {
 /// Entries in sequence order: platform admins read every entry; org admins read entries about
 /// their organisations' resources; nobody else reads the log. `updated_since` is the time of
 /// the entry.
-pub async fn list(cx: &mut Cx<'_>, query: EntryQuery, list: &ListQuery) -> Result<Page<Entry, i64>, AppError> {
+pub async fn list(cx: &mut Cx<'_>, query: AuditQuery, list: &ListQuery) -> Result<Page<Entry, i64>, AppError> {
     let page = list.page::<i64>()?;
     let (conn, actor) = cx.parts().await?;
     let organizations = access::readable_organizations(actor)?;

@@ -21,7 +21,7 @@ use crate::domain::types::stored::to_json;
 use crate::domain::types::validation::rule;
 use crate::error::{AppError, FieldError};
 use crate::repo::coordination_documents::entries::{self as entry_repo, EntryFilter, EntryRow, EntryWrite};
-use crate::repo::coordination_documents::revisions::{self as revision_repo, NewRevision, RevisionRow};
+use crate::repo::coordination_documents::revisions::{self as revision_repo, RevisionRow, RevisionWrite};
 use crate::repo::coordination_documents::{self as repo, DocumentRow, EditorRow};
 
 /// How long a deleted document can be restored before it is purged.
@@ -638,7 +638,7 @@ pub(crate) async fn record(
     };
     revision_repo::insert(
         conn,
-        &NewRevision {
+        &RevisionWrite {
             document_id: doc.id,
             revision,
             actor_id: actor.user_id(),

@@ -268,10 +268,13 @@ pub struct OrganizerAmount {
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({"series_id": "01938000-0000-7000-8000-000000000010", "from": "2026-01-01", "to": "2027-01-01",
     "currency": "EUR", "held_occurrences": 9, "participants": 180, "occurrences_without_attendance": 1, "total": "90.00",
+    "binding": true,
     "items": [{"cost_item_id": "01938000-0000-7000-8000-000000000020", "category": "refreshments", "basis": "per_occurrence",
                "amount": "10.00", "quantity": 9, "total": "90.00",
-               "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33", "amount": "30.00"},
-                          {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67", "amount": "60.00"}]}],
+               "shares": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "percent": "33.33", "amount": "30.00",
+                           "agreed": true},
+                          {"organization_id": "01930000-0000-7000-8000-00000000000b", "percent": "66.67", "amount": "60.00",
+                           "agreed": true}]}],
     "organizers": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "amount": "30.00"},
                    {"organization_id": "01930000-0000-7000-8000-00000000000b", "amount": "60.00"}]}))]
 pub struct CostAllocation {

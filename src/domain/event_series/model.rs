@@ -581,7 +581,7 @@ pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result
     }
     let derived: Vec<_> = instances
         .into_iter()
-        .map(|i| crate::repo::event_series::occurrences::Derived {
+        .map(|i| crate::repo::event_series::occurrences::DerivedOccurrenceWrite {
             id: Uuid::now_v7(),
             instance_date: i.date,
             start: i.start,

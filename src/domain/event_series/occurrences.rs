@@ -230,7 +230,7 @@ pub async fn update(
         if fields == current {
             return Ok(before);
         }
-        let o = repo::Override {
+        let o = repo::OccurrenceOverrideWrite {
             starts_at: fields.start,
             ends_at: fields.end,
             moved: fields.start != before.scheduled_start || fields.end != before.scheduled_end,

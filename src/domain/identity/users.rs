@@ -12,7 +12,7 @@ use crate::domain::identity::passwords;
 use crate::domain::types::formats;
 use crate::domain::types::names::from_stored;
 use crate::error::{AppError, FieldError};
-use crate::repo::identity::users::{self as repo, NewUserRow, UserRow};
+use crate::repo::identity::users::{self as repo, UserRow, UserWrite};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
@@ -120,7 +120,7 @@ pub async fn create(
         return Err(AppError::Validation(errors));
     }
     let hash = passwords::hash_bounded(password).await?;
-    let row = NewUserRow {
+    let row = UserWrite {
         id: Uuid::now_v7(),
         email: formats::normalized_email(email),
         display_name: display_name.trim().to_owned(),

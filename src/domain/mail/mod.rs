@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::db::{Conn, Db};
 use crate::error::AppError;
 use crate::mail::Mailer;
-use crate::repo::mail::{self as repo, NewMessageRow};
+use crate::repo::mail::{self as repo, MessageWrite};
 
 /// Messages one delivery round takes.
 const BATCH: i64 = 20;
@@ -29,7 +29,7 @@ pub struct Outgoing {
 /// Queues a message in the caller's transaction.
 pub async fn enqueue(tx: &mut Conn, message: Outgoing) -> Result<(), AppError> {
     let row =
-        NewMessageRow { id: Uuid::now_v7(), recipient: message.to, subject: message.subject, body: Some(message.body) };
+        MessageWrite { id: Uuid::now_v7(), recipient: message.to, subject: message.subject, body: Some(message.body) };
     Ok(repo::insert(tx, &row).await?)
 }
 

@@ -133,7 +133,7 @@ pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid) -> Resul
 #[derive(Clone, Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "uusi.tyontekija@example.fi", "role": "member", "display_name": "Uusi Työntekijä"}))]
-pub struct NewMember {
+pub struct MemberInvitationInput {
     #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     #[validate(custom(function = "formats::email"))]
     pub email: String,
@@ -154,7 +154,7 @@ pub async fn add(
     cx: &mut Cx<'_>,
     mail: &MailConfig,
     organization_id: Uuid,
-    new: NewMember,
+    new: MemberInvitationInput,
 ) -> Result<Invitation, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
@@ -359,7 +359,7 @@ pub async fn remove(cx: &mut Cx<'_>, organization_id: Uuid, user_id: Uuid, if_ma
 #[derive(Clone, Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "a long passphrase of my own"}))]
-pub struct AcceptInvitation {
+pub struct InvitationAcceptanceInput {
     /// The password of the new account, 12 to 1024 characters. Leave it out when accepting
     /// signed in with an account of the invited address.
     #[serde(default)]
@@ -389,7 +389,7 @@ pub async fn accept_invitation(
     limiter: &LoginLimiter,
     client: Option<IpAddr>,
     token: &str,
-    body: AcceptInvitation,
+    body: InvitationAcceptanceInput,
 ) -> Result<Accepted, AppError> {
     limiter.request_from(client)?;
     validation::check(&body)?;
@@ -438,7 +438,7 @@ pub async fn accept_invitation(
         if user_repo::by_email(tx, &invitation.email).await?.is_some() {
             return Err(AppError::Conflict { detail: "the invited address has an account: sign in".into() });
         }
-        let row = user_repo::NewUserRow {
+        let row = user_repo::UserWrite {
             id: Uuid::now_v7(),
             email: invitation.email.clone(),
             display_name: invitation.display_name.clone(),

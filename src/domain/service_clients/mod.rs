@@ -20,7 +20,7 @@ use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
 use crate::error::AppError;
-use crate::repo::service_clients::{self as repo, NewServiceClientRow, ServiceClientRow};
+use crate::repo::service_clients::{self as repo, ServiceClientRow, ServiceClientWrite};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceClient {
@@ -119,7 +119,7 @@ pub async fn create(cx: &mut Cx<'_>, fields: ServiceClientFields) -> Result<With
         scopes.sort();
         scopes.dedup();
         let secret = random_token()?;
-        let row = NewServiceClientRow {
+        let row = ServiceClientWrite {
             id: Uuid::now_v7(),
             name: fields.name.trim().to_owned(),
             organization_id: fields.organization_id,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::agreements::{
-    self, Agreement, AgreementFields, AgreementQuery, Amendment, AmendmentInput, Status, Transition,
+    self, Agreement, AgreementFields, AgreementQuery, Amendment, AmendmentInput, Status, TransitionInput,
 };
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
@@ -150,12 +150,16 @@ pub async fn update(
     operation_id = "transition_agreement",
     tag = "agreements",
     params(("id" = Uuid, Path, description = "Agreement id")),
-    request_body = Transition,
+    request_body = TransitionInput,
     responses((status = 200, description = "The agreement in its new state", body = AgreementView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
 #[post("/api/v1/agreements/{id}/transitions")]
-pub async fn transition(mut cx: Cx<'static>, id: web::Path<Uuid>, body: Body<Transition>) -> Result<Tagged, AppError> {
+pub async fn transition(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    body: Body<TransitionInput>,
+) -> Result<Tagged, AppError> {
     Tagged::of(&AgreementView::from(agreements::transition(&mut cx, id.into_inner(), body.into_inner()).await?))
 }
 

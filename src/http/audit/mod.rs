@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::audit::{self, Entry, EntryQuery};
+use crate::domain::audit::{self, AuditQuery, Entry};
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
@@ -58,12 +58,12 @@ impl From<Entry> for AuditEntryView {
 #[utoipa::path(
     operation_id = "list_audit_log",
     tag = "audit",
-    params(EntryQuery, ListQuery),
+    params(AuditQuery, ListQuery),
     responses((status = 200, description = "A page of entries", body = ListResponse<AuditEntryView>), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/audit-log")]
-pub async fn list(mut cx: Cx<'static>, query: Listing<EntryQuery>) -> Result<Listed<AuditEntryView>, AppError> {
+pub async fn list(mut cx: Cx<'static>, query: Listing<AuditQuery>) -> Result<Listed<AuditEntryView>, AppError> {
     let page = audit::list(&mut cx, query.filters, &query.list).await?;
     Ok(Listed::from_page(page, AuditEntryView::from))
 }

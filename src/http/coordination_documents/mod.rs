@@ -9,10 +9,11 @@ pub mod revisions;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::access::AcceptanceInput;
 use crate::domain::context::Cx;
 use crate::domain::coordination_documents::{
     self as documents, Author, CoordinationDocument, DocumentFields, DocumentQuery, DocumentScope, Editor, Section,
@@ -186,14 +187,6 @@ pub async fn undelete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatc
     Tagged::of(&DocumentView::from(
         or_stale(result, async || documents::deleted(&mut cx, id).await.map(DocumentView::from)).await?,
     ))
-}
-
-/// The body of an acceptance.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AcceptanceInput {
-    /// The listed organisation that accepts; you coordinate or administer it.
-    pub organization_id: Uuid,
 }
 
 /// Accept your organisation's place among the editors: from now on its coordinators and org

@@ -3,10 +3,11 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::access::AcceptanceInput;
 use crate::domain::context::Cx;
 use crate::domain::event_series::costs::{self, AllocationQuery, CostAllocation};
 use crate::domain::event_series::{CostItem, CostItemBasis, CostItemFields};
@@ -140,21 +141,13 @@ pub async fn update(
     Tagged::of(&or_stale(result, async || current(&mut cx, series, id).await).await?)
 }
 
-/// The body of an acceptance of a share.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ShareAcceptance {
-    /// The organisation whose share this is; you coordinate or administer it.
-    pub organization_id: Uuid,
-}
-
 /// Agree to your organisation's share of a cost item: from now on it binds the organisation.
 #[utoipa::path(
     operation_id = "accept_event_series_cost_item",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), ("item_id" = Uuid, Path, description = "Cost item id"),
            IfMatchRequired),
-    request_body = ShareAcceptance,
+    request_body = AcceptanceInput,
     responses((status = 200, description = "Agreed", body = CostItemView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
@@ -163,7 +156,7 @@ pub async fn accept(
     mut cx: Cx<'static>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: Body<ShareAcceptance>,
+    body: Body<AcceptanceInput>,
 ) -> Result<Tagged, AppError> {
     let (series, id) = path.into_inner();
     let result =

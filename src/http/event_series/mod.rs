@@ -7,10 +7,11 @@ pub mod occurrences;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::access::AcceptanceInput;
 use crate::domain::context::Cx;
 use crate::domain::event_series::schedule::Schedule;
 use crate::domain::event_series::{
@@ -222,21 +223,13 @@ pub async fn delete(mut cx: Cx<'static>, id: web::Path<Uuid>, if_match: IfMatch)
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The body of an acceptance.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizerAcceptance {
-    /// The named organisation that accepts; you coordinate or administer it.
-    pub organization_id: Uuid,
-}
-
 /// Accept your organisation's place among the organisers: from now on it is shown as one,
 /// its coordinators edit, and it can carry cost shares.
 #[utoipa::path(
     operation_id = "accept_event_series",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id"), IfMatchRequired),
-    request_body = OrganizerAcceptance,
+    request_body = AcceptanceInput,
     responses((status = 200, description = "Accepted", body = SeriesView, headers(("ETag" = String))), WriteErrors),
     security(("bearer" = []))
 )]
@@ -245,7 +238,7 @@ pub async fn accept(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: Body<OrganizerAcceptance>,
+    body: Body<AcceptanceInput>,
 ) -> Result<Tagged, AppError> {
     let id = id.into_inner();
     let result = series::accept(&mut cx, id, body.into_inner().organization_id, if_match).await;

@@ -10,7 +10,9 @@ use crate::config::MailConfig;
 use crate::domain::access::Role;
 use crate::domain::context::Cx;
 use crate::domain::identity::rate_limit::LoginLimiter;
-use crate::domain::members::{self, AcceptInvitation, Invitation, Member, MemberFields, NewMember};
+use crate::domain::members::{
+    self, Invitation, InvitationAcceptanceInput, Member, MemberFields, MemberInvitationInput,
+};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
 use crate::error::{AppError, Problem};
@@ -133,7 +135,7 @@ impl From<Invitation> for InvitationView {
     operation_id = "add_member",
     tag = "members",
     params(("id" = Uuid, Path, description = "Organisation id")),
-    request_body = NewMember,
+    request_body = MemberInvitationInput,
     responses(
         (status = 202, description = "Invited: the invitation was sent to the address", body = InvitationView),
         WriteErrors,
@@ -145,7 +147,7 @@ pub async fn add(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
     mail: web::Data<MailConfig>,
-    body: Body<NewMember>,
+    body: Body<MemberInvitationInput>,
 ) -> Result<HttpResponse, AppError> {
     let invitation = members::add(&mut cx, &mail, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(InvitationView::from(invitation)))
@@ -254,7 +256,7 @@ pub struct AcceptedView {
     operation_id = "accept_invitation",
     tag = "members",
     params(("token" = String, Path, description = "The invitation token", max_length = 128)),
-    request_body = AcceptInvitation,
+    request_body = InvitationAcceptanceInput,
     responses(
         (status = 201, description = "Account created and joined", body = AcceptedView),
         (status = 200, description = "Joined with your account", body = AcceptedView),
@@ -269,7 +271,7 @@ pub async fn accept(
     mut cx: Cx<'static>,
     token: web::Path<String>,
     limiter: web::Data<LoginLimiter>,
-    body: Body<AcceptInvitation>,
+    body: Body<InvitationAcceptanceInput>,
 ) -> Result<HttpResponse, AppError> {
     let client = client_address(&req);
     let accepted = members::accept_invitation(&mut cx, &limiter, client, &token, body.into_inner()).await?;

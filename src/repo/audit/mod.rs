@@ -25,7 +25,7 @@ pub struct AuditRow {
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = audit_log)]
-pub struct NewAuditRow<'a> {
+pub struct AuditWrite<'a> {
     pub actor_kind: &'a str,
     pub actor_id: Option<Uuid>,
     pub action: &'a str,
@@ -36,7 +36,7 @@ pub struct NewAuditRow<'a> {
     pub request_id: Option<&'a str>,
 }
 
-pub async fn insert(conn: &mut Conn, row: &NewAuditRow<'_>) -> QueryResult<usize> {
+pub async fn insert(conn: &mut Conn, row: &AuditWrite<'_>) -> QueryResult<usize> {
     diesel::insert_into(audit_log::table).values(row).execute(conn).await
 }
 

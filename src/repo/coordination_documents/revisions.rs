@@ -23,7 +23,7 @@ pub struct RevisionRow {
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = revisions)]
-pub struct NewRevision<'a> {
+pub struct RevisionWrite<'a> {
     pub document_id: Uuid,
     pub revision: i64,
     pub actor_id: Option<Uuid>,
@@ -34,7 +34,7 @@ pub struct NewRevision<'a> {
     pub etags: serde_json::Value,
 }
 
-pub async fn insert(conn: &mut Conn, row: &NewRevision<'_>) -> QueryResult<usize> {
+pub async fn insert(conn: &mut Conn, row: &RevisionWrite<'_>) -> QueryResult<usize> {
     diesel::insert_into(revisions::table).values(row).execute(conn).await
 }
 

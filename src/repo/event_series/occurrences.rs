@@ -32,7 +32,7 @@ pub struct OccurrenceRow {
 }
 
 /// An occurrence as the schedule places it.
-pub struct Derived {
+pub struct DerivedOccurrenceWrite {
     pub id: Uuid,
     pub instance_date: NaiveDate,
     pub start: DateTime<Utc>,
@@ -50,7 +50,7 @@ pub async fn materialise(
     series_id: Uuid,
     venue_id: Option<Uuid>,
     from: NaiveDate,
-    derived: &[Derived],
+    derived: &[DerivedOccurrenceWrite],
 ) -> QueryResult<usize> {
     // An occurrence that has begun is history and keeps its time and venue; one overridden
     // keeps its override: `o.moved OR o.starts_at <= now()` and `o.venue_overridden OR …`.
@@ -186,7 +186,7 @@ pub async fn series_of(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Uuid>> {
 
 /// The override of one occurrence.
 #[derive(Clone, Debug)]
-pub struct Override {
+pub struct OccurrenceOverrideWrite {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub moved: bool,
@@ -195,7 +195,7 @@ pub struct Override {
     pub venue_overridden: bool,
 }
 
-pub async fn set_override(conn: &mut Conn, id: Uuid, o: &Override) -> QueryResult<OccurrenceRow> {
+pub async fn set_override(conn: &mut Conn, id: Uuid, o: &OccurrenceOverrideWrite) -> QueryResult<OccurrenceRow> {
     diesel::sql_query(
         "UPDATE event_occurrences SET starts_at = $2, ends_at = $3, moved = $4, cancelled = $5, venue_id = $6, \
                 venue_overridden = $7, \

@@ -24,7 +24,7 @@ pub struct UserRow {
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = users)]
-pub struct NewUserRow {
+pub struct UserWrite {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
@@ -49,12 +49,12 @@ pub async fn by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserRo
     users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).await.optional()
 }
 
-pub async fn insert(conn: &mut Conn, row: &NewUserRow) -> QueryResult<UserRow> {
+pub async fn insert(conn: &mut Conn, row: &UserWrite) -> QueryResult<UserRow> {
     diesel::insert_into(users::table).values(row).returning(UserRow::as_returning()).get_result(conn).await
 }
 
 /// Inserts users whose id or e-mail is not taken yet.
-pub async fn insert_missing(conn: &mut Conn, rows: &[NewUserRow]) -> QueryResult<usize> {
+pub async fn insert_missing(conn: &mut Conn, rows: &[UserWrite]) -> QueryResult<usize> {
     diesel::insert_into(users::table).values(rows).on_conflict_do_nothing().execute(conn).await
 }
 

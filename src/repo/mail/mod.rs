@@ -10,7 +10,7 @@ use crate::repo::schema::mail_outbox;
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = mail_outbox)]
-pub struct NewMessageRow {
+pub struct MessageWrite {
     pub id: Uuid,
     pub recipient: String,
     pub subject: String,
@@ -27,7 +27,7 @@ pub struct MessageRow {
     pub attempts: i32,
 }
 
-pub async fn insert(conn: &mut Conn, row: &NewMessageRow) -> QueryResult<()> {
+pub async fn insert(conn: &mut Conn, row: &MessageWrite) -> QueryResult<()> {
     diesel::insert_into(mail_outbox::table).values(row).execute(conn).await.map(drop)
 }
 

@@ -24,7 +24,7 @@ pub struct ServiceClientRow {
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = service_clients)]
-pub struct NewServiceClientRow {
+pub struct ServiceClientWrite {
     pub id: Uuid,
     pub name: String,
     pub organization_id: Uuid,
@@ -61,7 +61,7 @@ pub async fn list(
     query.order(service_clients::id).limit(limit).load(conn).await
 }
 
-pub async fn insert(conn: &mut Conn, row: &NewServiceClientRow) -> QueryResult<ServiceClientRow> {
+pub async fn insert(conn: &mut Conn, row: &ServiceClientWrite) -> QueryResult<ServiceClientRow> {
     diesel::insert_into(service_clients::table)
         .values(row)
         .returning(ServiceClientRow::as_returning())
@@ -70,7 +70,7 @@ pub async fn insert(conn: &mut Conn, row: &NewServiceClientRow) -> QueryResult<S
 }
 
 /// Inserts the clients whose id is not taken yet (idempotent seeding).
-pub async fn insert_missing(conn: &mut Conn, rows: &[NewServiceClientRow]) -> QueryResult<usize> {
+pub async fn insert_missing(conn: &mut Conn, rows: &[ServiceClientWrite]) -> QueryResult<usize> {
     diesel::insert_into(service_clients::table).values(rows).on_conflict_do_nothing().execute(conn).await
 }
 
