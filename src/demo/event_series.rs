@@ -41,9 +41,7 @@ fn time(h: u32) -> Result<NaiveTime, AppError> {
     NaiveTime::from_hms_opt(h, 0, 0).ok_or_else(|| AppError::internal("demo time"))
 }
 
-fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate, AppError> {
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| AppError::internal("demo date"))
-}
+use super::event_date as date;
 
 #[allow(clippy::too_many_arguments)]
 fn venue(
@@ -138,7 +136,7 @@ fn schedule(
     start: NaiveDate,
     from: u32,
     to: u32,
-    rrule: Option<&str>,
+    rrule: Option<String>,
     exdates: Vec<NaiveDate>,
 ) -> Result<Schedule, AppError> {
     Ok(Schedule {
@@ -149,7 +147,7 @@ fn schedule(
         duration_minutes: None,
         all_day: false,
         duration_days: None,
-        rrule: rrule.map(str::to_owned),
+        rrule,
         rdates: vec![],
         exdates,
     })
@@ -263,7 +261,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
                 date(2026, 9, 1)?,
                 10,
                 12,
-                Some("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270525T215959Z"),
+                Some(format!("FREQ=WEEKLY;BYDAY=TU;UNTIL={}T215959Z", date(2027, 5, 25)?.format("%Y%m%d"))),
                 vec![date(2026, 12, 22)?, date(2026, 12, 29)?],
             )?,
         );
@@ -281,9 +279,10 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
         )
         .await?;
         // 13 October: cancelled (illness); 27 October: an hour later.
-        for (o, patch) in page.items.iter().filter_map(|o| match o.instance_date.to_string().as_str() {
-            "2026-10-13" => Some((o, json!({"status": "cancelled"}))),
-            "2026-10-27" => Some((
+        let (ill, later) = (date(2026, 10, 13)?, date(2026, 10, 27)?);
+        for (o, patch) in page.items.iter().filter_map(|o| match o.instance_date {
+            d if d == ill => Some((o, json!({"status": "cancelled"}))),
+            d if d == later => Some((
                 o,
                 json!({"start": o.start + chrono::Duration::hours(1), "end": o.end + chrono::Duration::hours(1)}),
             )),
@@ -323,7 +322,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             &[JYVASKYLA],
             olotila.id,
             &[TargetGroup::OlderPeople, TargetGroup::AllResidents],
-            schedule(date(2026, 9, 3)?, 14, 15, Some("FREQ=MONTHLY;BYDAY=1TH;COUNT=10"), vec![])?,
+            schedule(date(2026, 9, 3)?, 14, 15, Some("FREQ=MONTHLY;BYDAY=1TH;COUNT=10".into()), vec![])?,
         );
         digital.themes = vec!["digital_skills".into()];
         let digital = series::create(&mut Cx::acting(tx, jyvaskyla()), digital).await?;
@@ -342,7 +341,8 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
         let fair = series::create(&mut Cx::acting(tx, demo_coordinator(KESKI_SUOMI_COUNTY)), fair).await?;
         attendance(tx, &fair, KESKI_SUOMI_COUNTY, 64).await?;
         let start =
-            Utc.with_ymd_and_hms(2026, 10, 7, 6, 0, 0).single().ok_or_else(|| AppError::internal("demo time"))?;
+            Utc.with_ymd_and_hms(2026, 10, 7, 6, 0, 0).single().ok_or_else(|| AppError::internal("demo time"))?
+                + super::event_shift();
         bookings::create(
             &mut Cx::acting(tx, demo_coordinator(KESKI_SUOMI_COUNTY)),
             olotila.id,
@@ -365,7 +365,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             &[PIRKANMAA_COUNTY, NAAPURIAPU],
             hervanta.id,
             &[TargetGroup::AllResidents],
-            schedule(date(2026, 9, 2)?, 12, 15, Some("FREQ=WEEKLY;BYDAY=WE"), vec![])?,
+            schedule(date(2026, 9, 2)?, 12, 15, Some("FREQ=WEEKLY;BYDAY=WE".into()), vec![])?,
         );
         let drop_in = series::create(&mut Cx::acting(tx, demo_coordinator(PIRKANMAA_COUNTY)), drop_in).await?;
         series::accept(&mut Cx::acting(tx, demo_coordinator(NAAPURIAPU)), drop_in.id, NAAPURIAPU, IfMatch::Any).await?;

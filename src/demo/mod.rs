@@ -40,6 +40,19 @@ pub fn agreement_date(y: i32, m: u32, d: u32) -> Result<chrono::NaiveDate, AppEr
         .ok_or_else(|| AppError::internal("demo date"))
 }
 
+/// Demo event dates keep their weekday and their distance from today: they move on by the
+/// whole weeks passed since the demo was written (2026-12-04), so a Tuesday group stays on
+/// Tuesdays, what had been held is held, and what was ahead is ahead, whenever it is seeded.
+pub fn event_shift() -> chrono::Duration {
+    let written = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default();
+    chrono::Duration::weeks((chrono::Utc::now().date_naive() - written).num_days().max(0) / 7)
+}
+
+/// A demo event date as written, moved on by [`event_shift`].
+pub fn event_date(y: i32, m: u32, d: u32) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).map(|d| d + event_shift()).ok_or_else(|| AppError::internal("demo date"))
+}
+
 pub use identity::{DEMO_ADMIN_EMAIL, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, demo_users};
 
 /// Fixed ids of the demo organisations, for tests and documentation.

@@ -152,8 +152,11 @@ async fn demo_meeting_places_have_series_occurrences_attendance_and_costs() {
     // The county is invited, not an organiser yet.
     assert_eq!(cafe["organizers"].as_array().unwrap().iter().filter(|o| o["accepted"] == true).count(), 2);
     // What is on in Keski-Suomi in the autumn: the café weekly, one cancelled and one moved.
+    // The demo's events move on with the weeks since it was written.
+    let (from, to) =
+        (yhdyspinta::demo::event_date(2026, 9, 1).unwrap(), yhdyspinta::demo::event_date(2026, 11, 1).unwrap());
     let autumn = app
-        .get("/api/v1/occurrences?wellbeing_county=15&from=2026-09-01T00:00:00Z&to=2026-11-01T00:00:00Z&limit=200")
+        .get(&format!("/api/v1/occurrences?wellbeing_county=15&from={from}T00:00:00Z&to={to}T00:00:00Z&limit=200"))
         .await
         .json();
     let rows = autumn["data"].as_array().unwrap();
@@ -187,7 +190,7 @@ async fn demo_meeting_places_have_series_occurrences_attendance_and_costs() {
     let res = app
         .call(
             TestRequest::get()
-                .uri(&format!("/api/v1/event-series/{cafe_id}/cost-allocation?from=2026-09-01&to=2026-11-01"))
+                .uri(&format!("/api/v1/event-series/{cafe_id}/cost-allocation?from={from}&to={to}"))
                 .insert_header(("authorization", format!("Bearer {token}"))),
         )
         .await;
