@@ -294,8 +294,16 @@ async fn overrides_and_attendance_survive_a_schedule_change() {
         ))
         .await;
     res.assert_status(201);
-    let res = app.call(p.request(As::Member, put(json!({"participants": 23, "by_age_group": {"65+": 20}})))).await;
-    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "by_age_group");
+    let stranger = uuid::Uuid::now_v7();
+    let res = app
+        .call(p.request(
+            As::Member,
+            put(json!({"participants": 23, "by_age_group": {"65+": 20}, "by_organizer": {stranger.to_string(): 23}})),
+        ))
+        .await;
+    let errors = res.assert_problem(422)["errors"].clone();
+    let fields: Vec<&str> = errors.as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["by_age_group".to_owned(), format!("by_organizer.{stranger}")]);
     let res =
         app.call(p.request(As::Member, put(json!({"participants": 24})).insert_header(("if-match", "\"7\"")))).await;
     assert_eq!(res.assert_problem(412)["current"]["participants"], 23);
@@ -761,11 +769,19 @@ async fn a_schedule_change_keeps_what_happened_and_odd_inputs_are_422() {
             As::Coordinator,
             patch(
                 &format!("{SERIES}/{id}/occurrences/{first}"),
-                json!({"start": "0001-01-01T00:00:00Z", "end": "0001-01-01T02:00:00Z"}),
+                json!({"start": "0001-01-01T02:00:00Z", "end": "0001-01-01T00:00:00Z"}),
             ),
         ))
         .await;
-    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "out_of_range");
+    // Every broken rule at once: both times out of range, and the end before the start.
+    let errors = res.assert_problem(422)["errors"].clone();
+    let broken: Vec<(&str, &str)> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(broken, [("end", "out_of_range"), ("end", "before_start"), ("start", "out_of_range")]);
     // A booking names an occurrence during its time only.
     let res = app
         .call(p.request(

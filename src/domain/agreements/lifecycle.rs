@@ -28,7 +28,8 @@ pub async fn create(cx: &mut Cx<'_>, content: AgreementFields) -> Result<Agreeme
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         access::can_create(actor, &content)?;
-        content.check(tx).await?;
+        validation::check_with(&content, content.rules())?;
+        content.check_references(tx).await?;
         // The creating organisation: the first party the creator coordinates.
         let created_by =
             content.parties.iter().map(|p| p.organization_id).find(|p| actor.has_role(*p, Role::Coordinator));
@@ -86,7 +87,8 @@ pub async fn update(
                 access::can_remove_party(actor, &before, party, anything_signed)?;
             }
         }
-        content.check(tx).await?;
+        validation::check_with(&content, content.rules())?;
+        content.check_references(tx).await?;
         let after = write_content(tx, id, &content).await?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
         Ok(after)

@@ -18,7 +18,7 @@ use crate::domain::types::formats;
 use crate::domain::types::integers;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{all_from_stored, from_stored, name_of};
-use crate::domain::types::validation::{self, rule};
+use crate::domain::types::validation::rule;
 use crate::error::{AppError, FieldError};
 use crate::repo::agreements::versions::{self as version_repo, SignatureRow, VersionRow};
 use crate::repo::agreements::{self as repo, AgreementRow, AgreementWrite, PartyRow};
@@ -513,18 +513,6 @@ pub(crate) async fn open_amendment(
 }
 
 impl AgreementFields {
-    /// Every rule the content must pass: the field rules, the rules between fields (dates,
-    /// parties, sums), and that contact persons are the parties' own.
-    pub(super) async fn check(&self, conn: &mut Conn) -> Result<(), AppError> {
-        let mut errors = match self.validate() {
-            Ok(()) => Vec::new(),
-            Err(e) => validation::field_errors(&e),
-        };
-        errors.extend(self.rules());
-        errors.extend(self.contacts_owned(conn).await?);
-        if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
-    }
-
     /// Rules between fields: dates, parties, sums.
     pub fn rules(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -632,8 +620,9 @@ impl AgreementFields {
         required
     }
 
-    /// A party's contact persons must be that party's own, and not erased.
-    async fn contacts_owned(&self, conn: &mut Conn) -> Result<Vec<FieldError>, AppError> {
+    /// References, once the fields pass: a party's contact persons must be that party's own,
+    /// and not erased (422 naming each one that is not).
+    pub(super) async fn check_references(&self, conn: &mut Conn) -> Result<(), AppError> {
         let mut errors = Vec::new();
         for (i, party) in self.parties.iter().enumerate() {
             for (j, contact) in party.contact_ids.iter().enumerate() {
@@ -649,7 +638,7 @@ impl AgreementFields {
                 }
             }
         }
-        Ok(errors)
+        if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
     }
 
     pub(super) fn to_row(&self) -> Result<AgreementWrite, AppError> {
@@ -976,7 +965,7 @@ mod tests {
         let mut c = content(vec![(Uuid::now_v7(), "100")]);
         c.parties[0].roles.clear();
         c.code = "x".into();
-        let errors = validation::field_errors(&c.validate().unwrap_err());
+        let errors = crate::domain::types::validation::field_errors(&c.validate().unwrap_err());
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["code", "parties[0].roles"]);
     }

@@ -24,7 +24,7 @@ use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::search::TextSearch;
 use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::{self, rule};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::repo::event_series::occurrences::{self as repo, AttendanceRow, AttendanceWrite, OccurrenceFilter};
 
 /// A window `from`–`to` (overlap) of one series' occurrences.
@@ -194,6 +194,24 @@ pub struct OccurrenceFields {
     pub venue_id: Option<Uuid>,
 }
 
+impl OccurrenceFields {
+    /// The rules between fields, all reported at once.
+    fn rules(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, at) in [("start", self.start), ("end", self.end)] {
+            if formats::plausible_instant(&at).is_err() {
+                errors.push(FieldError::new(field, "out_of_range", "use a time in the years 1900-2199"));
+            }
+        }
+        if self.end <= self.start {
+            errors.push(FieldError::new("end", "before_start", "the end is not after the start"));
+        } else if self.end - self.start > chrono::Duration::days(super::schedule::MAX_LENGTH_DAYS) {
+            errors.push(FieldError::new("end", "too_long", "an occurrence lasts at most 31 days"));
+        }
+        errors
+    }
+}
+
 /// Cancels, moves or relocates one occurrence (an override that survives re-derivation). The
 /// series' calendar SEQUENCE goes up.
 pub async fn update(
@@ -212,15 +230,7 @@ pub async fn update(
         let current =
             OccurrenceFields { status: before.status, start: before.start, end: before.end, venue_id: before.venue_id };
         let fields: OccurrenceFields = crate::domain::types::merge_patch::apply(&current, &patch)?;
-        formats::time_window(Some(fields.start), Some(fields.end)).map_err(|_| {
-            AppError::invalid("start", "out_of_range", "use times in the years 1900-2199, the end after the start")
-        })?;
-        if fields.end <= fields.start {
-            return Err(AppError::invalid("end", "before_start", "the end is not after the start"));
-        }
-        if fields.end - fields.start > chrono::Duration::days(super::schedule::MAX_LENGTH_DAYS) {
-            return Err(AppError::invalid("end", "too_long", "an occurrence lasts at most 31 days"));
-        }
+        validation::check_with(&fields, fields.rules())?;
         if fields.venue_id != before.venue_id
             && let Some(venue) = fields.venue_id
             && crate::repo::venues::get(tx, venue).await?.is_none()
@@ -366,8 +376,7 @@ pub async fn put_attendance(
             None if matches!(if_match, IfMatch::Absent | IfMatch::Any) => {}
             None => return Err(AppError::PreconditionFailed { current_etag: None, current: None }),
         }
-        validation::check(&fields)?;
-        check_attendance(&fields, &series)?;
+        validation::check_with(&fields, fields.rules(&series))?;
         if occurrence.status == OccurrenceStatus::Cancelled {
             return Err(AppError::Conflict { detail: "the occurrence was cancelled".into() });
         }
@@ -397,31 +406,35 @@ pub async fn put_attendance(
     .await
 }
 
-fn check_attendance(fields: &AttendanceFields, series: &EventSeries) -> Result<(), AppError> {
-    let sum = |values: &mut dyn Iterator<Item = i32>| values.map(i64::from).sum::<i64>();
-    if !fields.by_age_group.is_empty()
-        && sum(&mut fields.by_age_group.values().copied()) != i64::from(fields.participants)
-    {
-        return Err(AppError::invalid(
-            "by_age_group",
-            "sum_mismatch",
-            "the groups add up to participants (use `unknown` for the rest)",
-        ));
+impl AttendanceFields {
+    /// The rules between fields and against the series' organisers, all reported at once.
+    fn rules(&self, series: &EventSeries) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let sum = |values: &mut dyn Iterator<Item = i32>| values.map(i64::from).sum::<i64>();
+        if !self.by_age_group.is_empty()
+            && sum(&mut self.by_age_group.values().copied()) != i64::from(self.participants)
+        {
+            errors.push(FieldError::new(
+                "by_age_group",
+                "sum_mismatch",
+                "the groups add up to participants (use `unknown` for the rest)",
+            ));
+        }
+        if !self.by_organizer.is_empty()
+            && sum(&mut self.by_organizer.values().copied()) != i64::from(self.participants)
+        {
+            errors.push(FieldError::new("by_organizer", "sum_mismatch", "the counts add up to participants"));
+        }
+        let accepted = series.accepted_organizers();
+        for org in self.by_organizer.keys().filter(|o| !accepted.contains(o)) {
+            errors.push(FieldError::new(
+                format!("by_organizer.{org}"),
+                "not_an_organizer",
+                "not an organiser of the series",
+            ));
+        }
+        errors
     }
-    if !fields.by_organizer.is_empty()
-        && sum(&mut fields.by_organizer.values().copied()) != i64::from(fields.participants)
-    {
-        return Err(AppError::invalid("by_organizer", "sum_mismatch", "the counts add up to participants"));
-    }
-    let accepted = series.accepted_organizers();
-    if let Some(org) = fields.by_organizer.keys().find(|o| !accepted.contains(o)) {
-        return Err(AppError::invalid(
-            format!("by_organizer.{org}"),
-            "not_an_organizer",
-            "not an organiser of the series",
-        ));
-    }
-    Ok(())
 }
 
 /// A booking may name an occurrence of a series the booking organisation organises (422).
