@@ -2,58 +2,8 @@ use actix_web::test::TestRequest;
 use yhdyspinta::domain::access::Scope;
 use yhdyspinta::domain::organizations::OrganizationKind;
 
+use crate::resources::agreements::{activate, amend, body, create, sign, transition, version_hash};
 use crate::support::{As, Personas, TestApp, fixtures, json};
-
-pub(crate) fn body(code: &str, parties: &[uuid::Uuid]) -> serde_json::Value {
-    let share = format!("{}", 100 / parties.len());
-    serde_json::json!({
-        "code": code,
-        "title": {"fi": "Kohtaamispaikan kumppanuussopimus"},
-        "purpose": {"fi": "Ikääntyneiden yksinäisyyden vähentäminen"},
-        "period": {"start_date": "2026-01-01", "end_date": "2099-12-31"},
-        "parties": parties.iter().map(|p| serde_json::json!({"organization_id": p, "roles": ["partner"], "must_sign": true})).collect::<Vec<_>>(),
-        "tasks": [{"description": {"fi": "Kahvilan järjestäminen"}, "responsible_party_ids": [parties[0]]}],
-        "ground_rules": {"contact_persons": {"fi": "Nimetyt yhdyshenkilöt"}, "premises_use": {"fi": "Tilat maksutta"}},
-        "ci_principles": [{"principle": "common_agenda", "commitment": {"fi": "Yhteinen tavoite"}}],
-        "cost_sharing": [{"category": "rent", "basis": "percentage", "amount": "4800", "amount_period": "annual",
-                          "shares": parties.iter().map(|p| serde_json::json!({"organization_id": p, "percent": share})).collect::<Vec<_>>()}]
-    })
-}
-
-pub(crate) async fn create(app: &TestApp, p: &Personas, who: As, body: serde_json::Value) -> serde_json::Value {
-    let res = app.call(json(p.request(who, TestRequest::post().uri("/api/v1/agreements")), body)).await;
-    res.assert_status(201).json()
-}
-
-pub(crate) async fn transition(
-    app: &TestApp,
-    p: &Personas,
-    who: As,
-    id: &str,
-    to: &str,
-) -> crate::support::TestResponse {
-    app.call(json(
-        p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/transitions"))),
-        serde_json::json!({"to": to, "comment": "siirto"}),
-    ))
-    .await
-}
-
-pub(crate) async fn sign(
-    app: &TestApp,
-    p: &Personas,
-    who: As,
-    id: &str,
-    n: i64,
-    hash: &str,
-) -> crate::support::TestResponse {
-    app.call(json(
-        p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/versions/{n}/signatures"))),
-        serde_json::json!({"content_hash": hash, "signatory_name": "Aino Esimerkki", "signatory_title": "Puheenjohtaja",
-                           "method": "board_decision", "decision_ref": "Hallitus 1.2.2026 §4"}),
-    ))
-    .await
-}
 
 #[actix_web::test]
 async fn coordinators_of_a_party_create_agreements() {
@@ -475,41 +425,6 @@ async fn no_sequence_of_calls_activates_without_all_signatures() {
     let last = sign(&app, &p, As::OrgAdmin, &id, 2, &h2).await.assert_status(201).json();
     assert_eq!(last["agreement_status"], "active");
     assert_eq!(last["current_version"], 2);
-}
-
-pub(crate) async fn activate(app: &TestApp, p: &Personas, code: &str) -> String {
-    let a = create(app, p, As::PlatformAdmin, body(code, &[p.org, p.other_org])).await;
-    let id = a["id"].as_str().unwrap().to_owned();
-    transition(app, p, As::PlatformAdmin, &id, "awaiting_signatures").await.assert_status(200);
-    let hash = version_hash(app, p, &id, 1).await;
-    sign(app, p, As::OrgAdmin, &id, 1, &hash).await.assert_status(201);
-    sign(app, p, As::Outsider, &id, 1, &hash).await.assert_status(201);
-    id
-}
-
-pub(crate) async fn version_hash(app: &TestApp, p: &Personas, id: &str, n: i64) -> String {
-    let v = app
-        .call(
-            TestRequest::get()
-                .uri(&format!("/api/v1/agreements/{id}/versions/{n}"))
-                .insert_header(p.bearer(As::PlatformAdmin)),
-        )
-        .await;
-    v.assert_status(200).json()["content_hash"].as_str().unwrap().to_owned()
-}
-
-pub(crate) async fn amend(
-    app: &TestApp,
-    p: &Personas,
-    who: As,
-    id: &str,
-    rationale: &str,
-) -> crate::support::TestResponse {
-    app.call(json(
-        p.request(who, TestRequest::post().uri(&format!("/api/v1/agreements/{id}/amendments"))),
-        serde_json::json!({"rationale": rationale}),
-    ))
-    .await
 }
 
 #[actix_web::test]

@@ -11,50 +11,8 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use yhdyspinta::domain::access::Scope;
 
-use crate::support::{As, Personas, TestApp, json};
-
-const DOCS: &str = "/api/v1/coordination-documents";
-
-fn with_if_match(req: TestRequest, etag: &str) -> TestRequest {
-    req.insert_header(("if-match", etag.to_owned()))
-}
-
-/// Creates a document owned by the personas' organisation, listing `others` too.
-async fn document(app: &TestApp, p: &Personas, others: &[uuid::Uuid]) -> (String, String) {
-    let mut editors = vec![p.org];
-    editors.extend_from_slice(others);
-    let res = app
-        .call(p.request(
-            As::Coordinator,
-            json(
-                TestRequest::post().uri(DOCS),
-                json!({"title": "Kevään kohtaamispaikkasuunnitelma", "editors": editors,
-                       "sections": [{"heading": "Tavoitteet", "body": "Yksi\nKaksi\nKolme"}]}),
-            ),
-        ))
-        .await;
-    res.assert_status(201);
-    let id = res.json()["id"].as_str().unwrap().to_owned();
-    (id, res.header("etag").unwrap().to_owned())
-}
-
-async fn entry(app: &TestApp, p: &Personas, doc: &str, title: &str) -> (String, String) {
-    let res = app
-        .call(p.request(
-            As::Coordinator,
-            with_if_match(
-                json(
-                    TestRequest::post().uri(&format!("{DOCS}/{doc}/entries")),
-                    json!({"date": "2026-04-01", "start_time": "10:00", "end_time": "12:00", "title": title,
-                           "content": "Ohjelma", "responsible": {"organization_ids": [p.org]}}),
-                ),
-                "*",
-            ),
-        ))
-        .await;
-    res.assert_status(201);
-    (res.json()["id"].as_str().unwrap().to_owned(), res.header("etag").unwrap().to_owned())
-}
+use crate::resources::coordination_documents::{DOCS, document, entry, with_if_match};
+use crate::support::{As, TestApp, json};
 
 #[actix_web::test]
 async fn only_members_of_listed_organisations_see_a_document_and_its_parts() {

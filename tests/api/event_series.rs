@@ -7,42 +7,9 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use yhdyspinta::domain::access::Scope;
 
-use crate::support::{As, Personas, TestApp, TestResponse, all, json};
-use crate::venues::{VENUES, venue, venue_body};
-
-const SERIES: &str = "/api/v1/event-series";
-const OCCURRENCES: &str = "/api/v1/occurrences";
-
-fn cafe(p: &Personas, venue: &str, status: &str) -> Value {
-    json!({"title": {"fi": "Seniorikahvila", "sv": "Seniorcafé"}, "kind": "recurring",
-           "activity_type": "ongoing_activity", "organizer_ids": [p.org], "publisher_id": p.org,
-           "venue_id": venue, "target_groups": ["older_people"], "languages": ["fi", "sv"],
-           "price": {"is_free": true}, "publication_status": status,
-           "schedule": {"timezone": "Europe/Helsinki", "start_date": "2026-03-03", "start_time": "10:00",
-                        "end_time": "12:00", "rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-03-17"]}})
-}
-
-async fn create(app: &TestApp, p: &Personas, body: Value) -> Value {
-    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body))).await;
-    res.assert_status(201);
-    res.json()
-}
-
-fn data(res: &TestResponse) -> Vec<Value> {
-    res.json()["data"].as_array().unwrap().clone()
-}
-
-async fn occurrences(app: &TestApp, p: &Personas, series: &str) -> Vec<Value> {
-    let res = app
-        .call(p.request(As::Member, TestRequest::get().uri(&format!("{SERIES}/{series}/occurrences?limit=200"))))
-        .await;
-    res.assert_status(200);
-    data(&res)
-}
-
-fn patch(uri: &str, body: Value) -> TestRequest {
-    json(TestRequest::patch().uri(uri), body).insert_header(("if-match", "*"))
-}
+use crate::resources::event_series::{OCCURRENCES, SERIES, cafe, create, data, occurrences, patch};
+use crate::resources::venues::{VENUES, venue, venue_body};
+use crate::support::{As, TestApp, TestResponse, all, json};
 
 #[actix_web::test]
 async fn a_weekly_series_becomes_occurrences_in_local_time_across_the_clock_change() {
@@ -834,6 +801,24 @@ async fn every_cost_and_booking_endpoint_refuses_outsiders() {
         (As::Coordinator, 200),
     ];
     app.access_matrix(&p, &writers, || patch(&item, json!({"amount": "6.00"}))).await;
+    let creators: Vec<(As, u16)> = writers.iter().map(|(w, s)| (*w, if *s == 200 { 201 } else { *s })).collect();
+    app.access_matrix(&p, &creators, || {
+        json(
+            TestRequest::post().uri(&items),
+            json!({"category": "other", "basis": "lump_sum", "amount": "1.00",
+                   "shares": [{"organization_id": p.org, "percent": "100"}]}),
+        )
+    })
+    .await;
+    // Agreeing to a share is the sharing organisation's own act; platform admins do not act
+    // for it.
+    app.access_matrix(&p, &writers, || {
+        json(TestRequest::post().uri(&format!("{item}/acceptances")), json!({"organization_id": p.org}))
+            .insert_header(("if-match", "*"))
+    })
+    .await;
+    let allocation = format!("{SERIES}/{id}/cost-allocation?from=2026-01-01&to=2027-01-01");
+    app.access_matrix(&p, &readers, || TestRequest::get().uri(&allocation)).await;
     let deleters: Vec<(As, u16)> = writers.iter().map(|(w, s)| (*w, if *s == 200 { 204 } else { *s })).collect();
     app.access_matrix(&p, &deleters, || TestRequest::delete().uri(&item).insert_header(("if-match", "*"))).await;
     // A booking reads as free/busy for everyone; its details as the venue test shows.
@@ -850,6 +835,16 @@ async fn every_cost_and_booking_endpoint_refuses_outsiders() {
     app.access_matrix(&p, &all(200), || TestRequest::get().uri(&booking)).await;
     let res = app.get(&booking).await;
     assert!(res.json()["organization_id"].is_null());
+    // Cancelling is for the booking organisation's (here also the owner's) coordinators.
+    let cancellers = [
+        (As::Anonymous, 401),
+        (As::Outsider, 403),
+        (As::Client, 403),
+        (As::Member, 403),
+        (As::PlatformAdmin, 403),
+        (As::Coordinator, 200),
+    ];
+    app.access_matrix(&p, &cancellers, || TestRequest::delete().uri(&booking).insert_header(("if-match", "*"))).await;
 }
 
 #[actix_web::test]

@@ -18,6 +18,7 @@ mod members;
 mod migrations;
 mod openapi;
 mod organizations;
+mod resources;
 mod security;
 mod server;
 mod service_clients;

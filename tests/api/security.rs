@@ -8,8 +8,8 @@ use diesel_async::RunQueryDsl;
 use yhdyspinta::domain::access::Scope;
 use yhdyspinta::domain::identity::rate_limit::{Limits, LoginLimiter};
 
-use crate::agreements::{activate, amend, body, create, sign, transition, version_hash};
 use crate::mail_sink::SmtpSink;
+use crate::resources::agreements::{activate, amend, body, create, sign, transition, version_hash};
 use crate::support::{As, Personas, TestApp, captured_logs, json, token_request, user_with_password};
 
 const PASSWORD: &str = "oikein pitkä salasana";

@@ -5,25 +5,8 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use yhdyspinta::domain::access::Scope;
 
+use crate::resources::venues::{VENUES, venue, venue_body};
 use crate::support::{As, Personas, TestApp, all, json};
-
-pub const VENUES: &str = "/api/v1/venues";
-
-pub fn venue_body(p: &Personas, name: &str, municipality: &str, lon: f64, lat: f64) -> Value {
-    json!({"name": {"fi": name}, "kind": "meeting_place", "owner_organization_id": p.org,
-           "address": {"street": "Kauppakatu 1", "postal_code": "40100", "locality": "Jyväskylä",
-                       "municipality_code": municipality},
-           "position": {"lon": lon, "lat": lat}, "accessibility": ["wheelchair", "induction_loop"],
-           "premises_terms": "free_for_ngos", "rent_amount": "40.00", "capacity": 40,
-           "opening_hours": {"rules": [{"weekdays": ["mo", "tu"], "opens": "09:00", "closes": "16:00"}],
-                             "exceptions": [{"date": "2026-12-24", "closed": true}]}})
-}
-
-pub async fn venue(app: &TestApp, p: &Personas, body: Value) -> (String, String) {
-    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(VENUES), body))).await;
-    res.assert_status(201);
-    (res.json()["id"].as_str().unwrap().to_owned(), res.header("etag").unwrap().to_owned())
-}
 
 fn ids(res: &crate::support::TestResponse) -> Vec<String> {
     res.json()["data"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
