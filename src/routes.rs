@@ -448,8 +448,15 @@ fn close_flattened(doc: &mut serde_json::Value) {
             None => Some(part.clone()),
         }
     };
+    let nullable = |schema: &Value| {
+        schema.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&Value::from("null")))
+            || schema
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .is_some_and(|o| o.iter().any(|b| b.get("type") == Some(&Value::from("null"))))
+    };
     let Some(targets) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
-    for schema in targets.values_mut() {
+    for (name, schema) in targets.iter_mut() {
         let Some(parts) = schema.get("allOf").and_then(Value::as_array) else { continue };
         let Some(parts) = parts.iter().map(resolve).collect::<Option<Vec<Value>>>() else { continue };
         let plain = parts.iter().all(|p| p.get("properties").is_some() && p.get("allOf").is_none());
@@ -459,11 +466,17 @@ fn close_flattened(doc: &mut serde_json::Value) {
         }
         let mut properties = Map::new();
         let mut required: Vec<Value> = Vec::new();
+        // A view carries every field it flattens, defaulted in a request or not: only a field
+        // that may be null is left out of `required` (as a view's own optional fields are).
+        let view = name.ends_with("View");
         for part in &parts {
-            properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
-            for name in part.get("required").and_then(Value::as_array).into_iter().flatten() {
-                if !required.contains(name) {
-                    required.push(name.clone());
+            let own = part["properties"].as_object().cloned().unwrap_or_default();
+            let always: Vec<Value> =
+                own.iter().filter(|(_, p)| view && !nullable(p)).map(|(n, _)| Value::from(n.as_str())).collect();
+            properties.extend(own);
+            for field in part.get("required").and_then(Value::as_array).into_iter().flatten().chain(&always) {
+                if !required.contains(field) {
+                    required.push(field.clone());
                 }
             }
         }

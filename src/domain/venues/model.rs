@@ -223,40 +223,49 @@ pub struct Venue {
 impl TryFrom<VenueRow> for Venue {
     type Error = AppError;
     fn try_from(r: VenueRow) -> Result<Self, AppError> {
-        let position = match (r.lon, r.lat) {
-            (Some(lon), Some(lat)) => Some(Position { lon, lat }),
-            _ => None,
-        };
         Ok(Venue {
             id: r.id,
-            fields: VenueFields {
-                name: from_json(r.name)?,
-                description: r.description.map(from_json).transpose()?,
-                kind: from_stored("venue kind", &r.kind)?,
-                owner_organization_id: r.owner_organization_id,
-                operator_organization_id: r.operator_organization_id,
-                address: Address {
-                    street: r.street,
-                    postal_code: r.postal_code,
-                    locality: r.locality,
-                    municipality_code: r.municipality_code,
-                },
-                position,
-                accessibility: all_from_stored("accessibility", &r.accessibility)?,
-                accessibility_info: r.accessibility_info.map(from_json).transpose()?,
-                interpretation_services: r.interpretation_services.into_iter().flatten().collect(),
-                opening_hours: from_json(r.opening_hours)?,
-                capacity: r.capacity,
-                premises_terms: from_stored("premises terms", &r.premises_terms)?,
-                rent_amount: r.rent_cents.map(Decimal2::from_hundredths),
-                contact: r.contact.map(from_json).transpose()?,
-                images: from_json(r.images)?,
-                external_ids: from_json(r.external_ids)?,
-            },
+            fields: VenueFields::try_from(r.written)?,
             wellbeing_county_code: r.wellbeing_county_code,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
+        })
+    }
+}
+
+/// The fields as stored, read back: the one conversion from columns, as `into_row` is the one
+/// to them.
+impl TryFrom<VenueWrite> for VenueFields {
+    type Error = AppError;
+    fn try_from(r: VenueWrite) -> Result<Self, AppError> {
+        let position = match (r.lon, r.lat) {
+            (Some(lon), Some(lat)) => Some(Position { lon, lat }),
+            _ => None,
+        };
+        Ok(VenueFields {
+            name: from_json(r.name)?,
+            description: r.description.map(from_json).transpose()?,
+            kind: from_stored("venue kind", &r.kind)?,
+            owner_organization_id: r.owner_organization_id,
+            operator_organization_id: r.operator_organization_id,
+            address: Address {
+                street: r.street,
+                postal_code: r.postal_code,
+                locality: r.locality,
+                municipality_code: r.municipality_code,
+            },
+            position,
+            accessibility: all_from_stored("accessibility", &r.accessibility)?,
+            accessibility_info: r.accessibility_info.map(from_json).transpose()?,
+            interpretation_services: r.interpretation_services.into_iter().flatten().collect(),
+            opening_hours: from_json(r.opening_hours)?,
+            capacity: r.capacity,
+            premises_terms: from_stored("premises terms", &r.premises_terms)?,
+            rent_amount: r.rent_cents.map(Decimal2::from_hundredths),
+            contact: r.contact.map(from_json).transpose()?,
+            images: from_json(r.images)?,
+            external_ids: from_json(r.external_ids)?,
         })
     }
 }

@@ -13,13 +13,9 @@ use uuid::Uuid;
 
 use crate::domain::access::AcceptanceInput;
 use crate::domain::context::Cx;
-use crate::domain::event_series::schedule::Schedule;
 use crate::domain::event_series::{
-    self as series, ActivityType, AttendanceMode, EventSeries, EventStatus, Organizer, Price, PublicationStatus,
-    Registration, SeriesFields, SeriesKind, SeriesQuery, TargetGroup,
+    self as series, EventSeries, Organizer, SeriesFields, SeriesQuery,
 };
-use crate::domain::types::images::Image;
-use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
@@ -35,6 +31,7 @@ use crate::http::common::{
     "publisher_id": "01930000-0000-7000-8000-00000000000c",
     "organizers": [{"organization_id": "01930000-0000-7000-8000-00000000000c", "accepted": true},
                    {"organization_id": "01930000-0000-7000-8000-00000000000b", "accepted": false}],
+    "organizer_ids": ["01930000-0000-7000-8000-00000000000c", "01930000-0000-7000-8000-00000000000b"],
     "agreement_id": null, "venue_id": "01938000-0000-7000-8000-000000000001", "attendance_mode": "in_person",
     "online_url": null, "target_groups": ["older_people"], "min_age": null, "max_age": null, "themes": [],
     "languages": ["fi", "sv"], "interpretation": [], "keywords": [], "images": [], "price": {"is_free": true},
@@ -45,35 +42,12 @@ use crate::http::common::{
     "occurrences_until": "2028-05-30", "created_at": "2026-02-01T08:00:00Z", "updated_at": "2026-02-01T08:00:00Z", "version": 1}))]
 pub struct SeriesView {
     pub id: Uuid,
-    pub title: LocalizedText,
-    pub summary: Option<LocalizedText>,
-    pub description: Option<LocalizedText>,
-    pub kind: SeriesKind,
-    pub activity_type: ActivityType,
-    pub parent_id: Option<Uuid>,
-    pub publisher_id: Uuid,
+    #[serde(flatten)]
+    pub fields: SeriesFields,
     /// Named organisers; `accepted: false` ones are invited and not yet organisers.
     pub organizers: Vec<Organizer>,
-    pub agreement_id: Option<Uuid>,
-    pub venue_id: Option<Uuid>,
-    pub attendance_mode: AttendanceMode,
-    pub online_url: Option<String>,
-    pub target_groups: Vec<TargetGroup>,
-    pub min_age: Option<i32>,
-    pub max_age: Option<i32>,
-    pub themes: Vec<String>,
-    pub languages: Vec<String>,
-    pub interpretation: Vec<String>,
-    pub keywords: Vec<String>,
-    pub images: Vec<Image>,
-    pub price: Price,
-    pub registration: Option<Registration>,
-    pub responsible_contact_ids: Vec<Uuid>,
-    pub publication_status: PublicationStatus,
-    pub event_status: EventStatus,
     /// RFC 5545 SEQUENCE: goes up with every change of time, place or status.
     pub sequence: i32,
-    pub schedule: Option<Schedule>,
     /// Occurrences are listed up to this local day (the rolling horizon).
     pub occurrences_until: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
@@ -86,36 +60,11 @@ pub struct SeriesView {
 
 impl From<EventSeries> for SeriesView {
     fn from(s: EventSeries) -> Self {
-        let f = s.fields;
         SeriesView {
             id: s.id,
-            title: f.title,
-            summary: f.summary,
-            description: f.description,
-            kind: f.kind,
-            activity_type: f.activity_type,
-            parent_id: f.parent_id,
-            publisher_id: f.publisher_id,
+            fields: s.fields,
             organizers: s.organizers,
-            agreement_id: f.agreement_id,
-            venue_id: f.venue_id,
-            attendance_mode: f.attendance_mode,
-            online_url: f.online_url,
-            target_groups: f.target_groups,
-            min_age: f.min_age,
-            max_age: f.max_age,
-            themes: f.themes,
-            languages: f.languages,
-            interpretation: f.interpretation,
-            keywords: f.keywords,
-            images: f.images,
-            price: f.price,
-            registration: f.registration,
-            responsible_contact_ids: f.responsible_contact_ids,
-            publication_status: f.publication_status,
-            event_status: f.event_status,
             sequence: s.sequence,
-            schedule: f.schedule,
             occurrences_until: s.materialized_until,
             created_at: s.created_at,
             updated_at: s.updated_at,

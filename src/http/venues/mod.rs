@@ -3,7 +3,6 @@
 
 pub mod bookings;
 
-use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -12,14 +11,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::context::Cx;
-use crate::domain::types::decimal::Decimal2;
-use crate::domain::types::images::Image;
-use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::venues::{
-    self as venues, Accessibility, Address, OpeningHours, Position, PremisesTerms, Venue, VenueContact, VenueFields,
-    VenueKind, VenueQuery,
+    self as venues, Venue, VenueFields, VenueQuery,
 };
 use crate::error::AppError;
 use crate::http::common::IfMatchRequired;
@@ -40,27 +35,10 @@ use crate::http::common::{
     "external_ids": {}, "created_at": "2026-02-01T08:00:00Z", "updated_at": "2026-02-01T08:00:00Z", "version": 1}))]
 pub struct VenueView {
     pub id: Uuid,
-    pub name: LocalizedText,
-    pub description: Option<LocalizedText>,
-    pub kind: VenueKind,
-    pub owner_organization_id: Uuid,
-    /// Runs the premises (information given by the owner).
-    pub operator_organization_id: Option<Uuid>,
-    pub address: Address,
+    #[serde(flatten)]
+    pub fields: VenueFields,
     /// From the municipality, per the area register.
     pub wellbeing_county_code: String,
-    pub position: Option<Position>,
-    pub accessibility: Vec<Accessibility>,
-    pub accessibility_info: Option<LocalizedText>,
-    pub interpretation_services: Vec<String>,
-    pub opening_hours: OpeningHours,
-    pub capacity: Option<i32>,
-    pub premises_terms: PremisesTerms,
-    /// Rent of one booking in euros.
-    pub rent_amount: Option<Decimal2>,
-    pub contact: Option<VenueContact>,
-    pub images: Vec<Image>,
-    pub external_ids: BTreeMap<String, String>,
     /// With `near=`: metres from that point.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
@@ -71,27 +49,10 @@ pub struct VenueView {
 
 impl VenueView {
     fn of(v: Venue, distance_m: Option<f64>) -> Self {
-        let f = v.fields;
         VenueView {
             id: v.id,
-            name: f.name,
-            description: f.description,
-            kind: f.kind,
-            owner_organization_id: f.owner_organization_id,
-            operator_organization_id: f.operator_organization_id,
-            address: f.address,
+            fields: v.fields,
             wellbeing_county_code: v.wellbeing_county_code,
-            position: f.position,
-            accessibility: f.accessibility,
-            accessibility_info: f.accessibility_info,
-            interpretation_services: f.interpretation_services,
-            opening_hours: f.opening_hours,
-            capacity: f.capacity,
-            premises_terms: f.premises_terms,
-            rent_amount: f.rent_amount,
-            contact: f.contact,
-            images: f.images,
-            external_ids: f.external_ids,
             distance_m,
             created_at: v.created_at,
             updated_at: v.updated_at,

@@ -11,40 +11,23 @@ use uuid::Uuid;
 use crate::db::Conn;
 use crate::repo::schema::venues;
 
+/// A venue as read: the columns it is written with, and what the database keeps itself.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = venues, check_for_backend(diesel::pg::Pg))]
 pub struct VenueRow {
     pub id: Uuid,
-    pub name: serde_json::Value,
-    pub description: Option<serde_json::Value>,
-    pub kind: String,
-    pub owner_organization_id: Uuid,
-    pub operator_organization_id: Option<Uuid>,
-    pub street: Option<String>,
-    pub postal_code: Option<String>,
-    pub locality: Option<String>,
-    pub municipality_code: String,
+    #[diesel(embed)]
+    pub written: VenueWrite,
+    /// Derived from the municipality by the database.
     pub wellbeing_county_code: String,
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
-    pub accessibility: Vec<Option<String>>,
-    pub accessibility_info: Option<serde_json::Value>,
-    pub interpretation_services: Vec<Option<String>>,
-    pub opening_hours: serde_json::Value,
-    pub capacity: Option<i32>,
-    pub premises_terms: String,
-    pub rent_cents: Option<i64>,
-    pub contact: Option<serde_json::Value>,
-    pub images: serde_json::Value,
-    pub external_ids: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
 
 /// The writable fields; `None` writes NULL.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = venues, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = venues, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct VenueWrite {
     pub name: serde_json::Value,
     pub description: Option<serde_json::Value>,
