@@ -423,20 +423,20 @@ impl Agreement {
 pub(super) use crate::domain::types::stored::{from_json, to_json};
 
 pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveDate) -> Result<Agreement, AppError> {
-    let ci_principles: Vec<CiPrinciple> = from_json(row.ci_principles)?;
+    let ci_principles: Vec<CiPrinciple> = from_json(row.written.ci_principles)?;
     let complete = ci_principles.iter().map(|p| p.principle).collect::<HashSet<_>>().len() == 5;
     Ok(Agreement {
         id: row.id,
         content: AgreementFields {
-            code: row.code,
-            title: from_json(row.title)?,
-            purpose: from_json(row.purpose)?,
+            code: row.written.code,
+            title: from_json(row.written.title)?,
+            purpose: from_json(row.written.purpose)?,
             period: Period {
-                start_date: row.start_date,
-                end_date: row.end_date,
-                max_extension_date: row.max_extension_date,
+                start_date: row.written.start_date,
+                end_date: row.written.end_date,
+                max_extension_date: row.written.max_extension_date,
             },
-            visibility: from_stored("agreement visibility", &row.visibility)?,
+            visibility: from_stored("agreement visibility", &row.written.visibility)?,
             parties: parties
                 .into_iter()
                 .map(|p| {
@@ -448,18 +448,18 @@ pub(super) fn from_rows(row: AgreementRow, parties: Vec<PartyRow>, today: NaiveD
                     })
                 })
                 .collect::<Result<_, AppError>>()?,
-            tasks: from_json(row.tasks)?,
-            ground_rules: from_json(row.ground_rules)?,
+            tasks: from_json(row.written.tasks)?,
+            ground_rules: from_json(row.written.ground_rules)?,
             ci_principles,
-            cost_sharing: from_json(row.cost_sharing)?,
-            review: Review { cycle_months: row.review_cycle_months, next_due: row.review_next_due },
+            cost_sharing: from_json(row.written.cost_sharing)?,
+            review: Review { cycle_months: row.written.review_cycle_months, next_due: row.written.review_next_due },
         },
-        status: Status::from_row(&row.status, row.end_date, today)?,
+        status: Status::from_row(&row.status, row.written.end_date, today)?,
         status_comment: row.status_comment,
         current_version: row.current_version,
         amendment: match (row.amendment_status, row.amendment_rationale) {
             (Some(status), Some(rationale)) => {
-                Some(Amendment { status: Status::from_row(&status, row.end_date, today)?, rationale })
+                Some(Amendment { status: Status::from_row(&status, row.written.end_date, today)?, rationale })
             }
             _ => None,
         },

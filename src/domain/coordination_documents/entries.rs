@@ -103,7 +103,8 @@ pub async fn list(
     };
     let rows = repo::list(conn, document_id, &filter).await?;
     let editors = doc.editor_ids();
-    let page = Page::from_rows(rows, &page, |r| r.position.clone()).try_map(|r| Entry::from_row(r, editors.clone()))?;
+    let page = Page::from_rows(rows, &page, |r| r.written.position.clone())
+        .try_map(|r| Entry::from_row(r, editors.clone()))?;
     let items = named_entries(conn, page.items).await?;
     Ok(Page { items, ..page })
 }
@@ -187,6 +188,7 @@ async fn position_after(
             repo::get(conn, document_id, id)
                 .await?
                 .ok_or_else(|| AppError::invalid("after_entry_id", "not_found", "no such entry in this document"))?
+                .written
                 .position,
         ),
         None => None,

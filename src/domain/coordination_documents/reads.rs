@@ -32,7 +32,7 @@ pub async fn list(
     let rows = repo::list(conn, &filter).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut editors = repo::editors_of(conn, &ids).await?;
-    let names = authors(conn, rows.iter().map(|r| r.updated_by)).await?;
+    let names = authors(conn, rows.iter().map(|r| r.written.updated_by)).await?;
     Page::from_rows(rows, &page, |r| r.id).try_map(|row| {
         let mine: Vec<EditorRow> = editors.iter().filter(|(d, _)| *d == row.id).map(|(_, e)| e.clone()).collect();
         editors.retain(|(d, _)| *d != row.id);

@@ -55,7 +55,7 @@ async fn complete(
             let venue = crate::domain::venues::Venue::try_from(row)?;
             let publisher_is_ngo = crate::repo::organizations::get(conn, series.fields.publisher_id)
                 .await?
-                .is_some_and(|o| o.kind == "ngo");
+                .is_some_and(|o| o.written.kind == "ngo");
             fields.amount = Some(match venue.fields.premises_terms {
                 PremisesTerms::Free => Decimal2::default(),
                 PremisesTerms::FreeForNgos if publisher_is_ngo => Decimal2::default(),

@@ -189,7 +189,7 @@ pub async fn add(
             .await?;
         repo::insert_invitation(tx, &row).await?;
         let organization = organization_repo::get(tx, organization_id).await?.ok_or(AppError::NotFound)?;
-        let name: LocalizedText = serde_json::from_value(organization.name).map_err(AppError::internal)?;
+        let name: LocalizedText = serde_json::from_value(organization.written.name).map_err(AppError::internal)?;
         mail::enqueue(tx, invitation_message(mail, &row, &name, &token)).await?;
         let invitation = Invitation {
             id: row.id,

@@ -68,18 +68,18 @@ impl TryFrom<OrganizationRow> for Organization {
 
     fn try_from(row: OrganizationRow) -> Result<Self, AppError> {
         Ok(Organization {
-            id: row.id,
-            name: serde_json::from_value(row.name).map_err(AppError::internal)?,
-            kind: from_stored("organisation kind", &row.kind)?,
-            business_id: row.business_id,
-            parent_id: row.parent_id,
-            municipality_codes: row.municipality_codes.into_iter().flatten().collect(),
-            wellbeing_county_code: row.wellbeing_county_code,
-            description: row.description.map(serde_json::from_value).transpose().map_err(AppError::internal)?,
-            website: row.website,
-            email: row.email,
-            phone: row.phone,
-            external_ids: serde_json::from_value(row.external_ids).map_err(AppError::internal)?,
+            id: row.written.id,
+            name: serde_json::from_value(row.written.name).map_err(AppError::internal)?,
+            kind: from_stored("organisation kind", &row.written.kind)?,
+            business_id: row.written.business_id,
+            parent_id: row.written.parent_id,
+            municipality_codes: row.written.municipality_codes.into_iter().flatten().collect(),
+            wellbeing_county_code: row.written.wellbeing_county_code,
+            description: row.written.description.map(serde_json::from_value).transpose().map_err(AppError::internal)?,
+            website: row.written.website,
+            email: row.written.email,
+            phone: row.written.phone,
+            external_ids: serde_json::from_value(row.written.external_ids).map_err(AppError::internal)?,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -153,7 +153,7 @@ pub async fn list(
         limit: page.fetch_limit(),
     };
     let rows = repo::list(cx.conn().await?, &filter).await?;
-    Page::from_rows(rows, &page, |r| r.id).try_map(Organization::try_from)
+    Page::from_rows(rows, &page, |r| r.written.id).try_map(Organization::try_from)
 }
 
 pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Organization, AppError> {

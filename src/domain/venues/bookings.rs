@@ -51,15 +51,15 @@ impl TryFrom<BookingRow> for Booking {
     type Error = AppError;
     fn try_from(r: BookingRow) -> Result<Self, AppError> {
         Ok(Booking {
-            id: r.id,
-            venue_id: r.venue_id,
-            organization_id: r.organization_id,
-            occurrence_id: r.occurrence_id,
-            start: r.starts_at,
-            end: r.ends_at,
+            id: r.written.id,
+            venue_id: r.written.venue_id,
+            organization_id: r.written.organization_id,
+            occurrence_id: r.written.occurrence_id,
+            start: r.written.starts_at,
+            end: r.written.ends_at,
             status: from_stored("booking status", &r.status)?,
-            rent: Decimal2::from_hundredths(r.rent_cents),
-            note: r.note,
+            rent: Decimal2::from_hundredths(r.written.rent_cents),
+            note: r.written.note,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
@@ -158,7 +158,8 @@ pub async fn list(
     };
     let rows = repo::list(conn, &filter).await?;
     let owner = venue.fields.owner_organization_id;
-    Page::from_rows(rows, &page, |r| (r.starts_at, r.id)).try_map(|r| Ok(seen(actor, owner, Booking::try_from(r)?)))
+    Page::from_rows(rows, &page, |r| (r.written.starts_at, r.written.id))
+        .try_map(|r| Ok(seen(actor, owner, Booking::try_from(r)?)))
 }
 
 /// The booking as `actor` may see it.
@@ -196,7 +197,7 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
         access::can_book(actor, fields.organization_id)?;
         validation::check_with(&fields, fields.rules())?;
         let kind: OrganizationKind = match crate::repo::organizations::get(tx, fields.organization_id).await? {
-            Some(org) => from_stored("organisation kind", &org.kind)?,
+            Some(org) => from_stored("organisation kind", &org.written.kind)?,
             None => return Err(AppError::invalid("organization_id", "not_found", "no such organisation")),
         };
         if let Some(occurrence) = fields.occurrence_id {
@@ -226,11 +227,11 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
                 Some(other) => AppError::ConflictWith {
                     detail: format!(
                         "the venue is booked from {} to {} (booking {}); choose another time",
-                        other.starts_at.to_rfc3339(),
-                        other.ends_at.to_rfc3339(),
-                        other.id
+                        other.written.starts_at.to_rfc3339(),
+                        other.written.ends_at.to_rfc3339(),
+                        other.written.id
                     ),
-                    resource: format!("/api/v1/venues/{venue_id}/bookings/{}", other.id),
+                    resource: format!("/api/v1/venues/{venue_id}/bookings/{}", other.written.id),
                 },
                 None => AppError::Conflict { detail: "the venue was booked for this time meanwhile; retry".into() },
             });

@@ -13,9 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::access::AcceptanceInput;
 use crate::domain::context::Cx;
-use crate::domain::event_series::{
-    self as series, EventSeries, Organizer, SeriesFields, SeriesQuery,
-};
+use crate::domain::event_series::{self as series, EventSeries, Organizer, SeriesFields, SeriesQuery};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;

@@ -3,7 +3,6 @@
 
 pub mod bookings;
 
-
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -13,9 +12,7 @@ use uuid::Uuid;
 use crate::domain::context::Cx;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
-use crate::domain::venues::{
-    self as venues, Venue, VenueFields, VenueQuery,
-};
+use crate::domain::venues::{self as venues, Venue, VenueFields, VenueQuery};
 use crate::error::AppError;
 use crate::http::common::IfMatchRequired;
 use crate::http::common::{

@@ -17,24 +17,13 @@ use crate::repo::schema::{agreement_parties, agreements};
 #[diesel(table_name = agreements, check_for_backend(diesel::pg::Pg))]
 pub struct AgreementRow {
     pub id: Uuid,
-    pub code: String,
-    pub title: serde_json::Value,
-    pub purpose: serde_json::Value,
-    pub start_date: NaiveDate,
-    pub end_date: NaiveDate,
-    pub max_extension_date: Option<NaiveDate>,
+    #[diesel(embed)]
+    pub written: AgreementWrite,
     pub status: String,
     pub status_comment: Option<String>,
     pub current_version: Option<i32>,
     pub amendment_status: Option<String>,
     pub amendment_rationale: Option<String>,
-    pub visibility: String,
-    pub tasks: serde_json::Value,
-    pub ground_rules: serde_json::Value,
-    pub ci_principles: serde_json::Value,
-    pub cost_sharing: serde_json::Value,
-    pub review_cycle_months: i32,
-    pub review_next_due: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -42,8 +31,8 @@ pub struct AgreementRow {
 }
 
 /// The editable columns.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = agreements, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = agreements, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct AgreementWrite {
     pub code: String,
     pub title: serde_json::Value,

@@ -13,14 +13,8 @@ use crate::repo::schema::contacts;
 pub struct ContactRow {
     pub id: Uuid,
     pub organization_id: Uuid,
-    pub name: Option<String>,
-    pub title: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub topics: Vec<Option<String>>,
-    pub languages: Vec<Option<String>>,
-    pub user_id: Option<Uuid>,
-    pub visibility: String,
+    #[diesel(embed)]
+    pub written: ContactWrite,
     pub erased_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -28,8 +22,8 @@ pub struct ContactRow {
 }
 
 /// The writable fields; `None` writes NULL.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = contacts, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = contacts, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct ContactWrite {
     pub name: Option<String>,
     pub title: Option<String>,

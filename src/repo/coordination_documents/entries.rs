@@ -13,26 +13,16 @@ use crate::repo::schema::coordination_entries as entries;
 pub struct EntryRow {
     pub id: Uuid,
     pub document_id: Uuid,
-    pub position: String,
-    pub date: NaiveDate,
-    pub start_time: Option<NaiveTime>,
-    pub end_time: Option<NaiveTime>,
-    pub title: String,
-    pub content: String,
-    pub responsible_organization_ids: Vec<Option<Uuid>>,
-    pub responsible_contact_ids: Vec<Option<Uuid>>,
-    pub status: String,
-    pub updated_by: Option<Uuid>,
+    #[diesel(embed)]
+    pub written: EntryWrite,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
-    pub event_series_id: Option<Uuid>,
-    pub venue_id: Option<Uuid>,
 }
 
 /// The editable columns.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = entries, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = entries, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct EntryWrite {
     pub position: String,
     pub date: NaiveDate,

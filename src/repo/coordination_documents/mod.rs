@@ -16,22 +16,18 @@ use crate::repo::schema::{coordination_document_editors as editors, coordination
 pub struct DocumentRow {
     pub id: Uuid,
     pub owner_organization_id: Uuid,
-    pub title: String,
-    pub timezone: String,
-    pub agreement_id: Option<Uuid>,
-    pub sections: serde_json::Value,
+    #[diesel(embed)]
+    pub written: DocumentWrite,
     pub revision: i64,
-    pub updated_by: Option<Uuid>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
-    pub event_series_id: Option<Uuid>,
 }
 
 /// The editable columns.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = documents, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = documents, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct DocumentWrite {
     pub title: String,
     pub timezone: String,

@@ -13,19 +13,15 @@ use crate::repo::schema::event_series_cost_items as items;
 pub struct CostItemRow {
     pub id: Uuid,
     pub series_id: Uuid,
-    pub category: String,
-    pub basis: String,
-    pub amount_cents: i64,
-    pub shares: serde_json::Value,
-    pub description: Option<String>,
-    pub agreed_by: Vec<Option<Uuid>>,
+    #[diesel(embed)]
+    pub written: CostItemWrite,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
 
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = items, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = items, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct CostItemWrite {
     pub category: String,
     pub basis: String,

@@ -16,29 +16,8 @@ use crate::repo::schema::{event_series, event_series_organizers};
 #[diesel(table_name = event_series, check_for_backend(diesel::pg::Pg))]
 pub struct SeriesRow {
     pub id: Uuid,
-    pub parent_id: Option<Uuid>,
-    pub title: serde_json::Value,
-    pub summary: Option<serde_json::Value>,
-    pub description: Option<serde_json::Value>,
-    pub kind: String,
-    pub activity_type: String,
-    pub publisher_id: Uuid,
-    pub agreement_id: Option<Uuid>,
-    pub venue_id: Option<Uuid>,
-    pub attendance_mode: String,
-    pub online_url: Option<String>,
-    pub target_groups: Vec<Option<String>>,
-    pub min_age: Option<i32>,
-    pub max_age: Option<i32>,
-    pub themes: Vec<Option<String>>,
-    pub languages: Vec<Option<String>>,
-    pub is_free: bool,
-    pub details: serde_json::Value,
-    pub publication_status: String,
-    pub event_status: String,
-    pub sequence: i32,
-    pub schedule: Option<serde_json::Value>,
-    pub timezone: String,
+    #[diesel(embed)]
+    pub written: SeriesWrite,
     pub materialized_until: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -46,8 +25,8 @@ pub struct SeriesRow {
 }
 
 /// The writable fields; `None` writes NULL.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = event_series, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = event_series, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct SeriesWrite {
     pub parent_id: Option<Uuid>,
     pub title: serde_json::Value,

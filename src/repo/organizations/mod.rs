@@ -12,26 +12,16 @@ use crate::repo::schema::organizations;
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
 pub struct OrganizationRow {
-    pub id: Uuid,
-    pub name: serde_json::Value,
-    pub kind: String,
-    pub business_id: Option<String>,
-    pub parent_id: Option<Uuid>,
-    pub municipality_codes: Vec<Option<String>>,
-    pub wellbeing_county_code: Option<String>,
-    pub description: Option<serde_json::Value>,
-    pub website: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub external_ids: serde_json::Value,
+    #[diesel(embed)]
+    pub written: OrganizationWrite,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
 
 /// The writable fields (with the id); on update, `None` writes NULL.
-#[derive(Clone, Debug, Insertable, AsChangeset)]
-#[diesel(table_name = organizations, treat_none_as_null = true)]
+#[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = organizations, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct OrganizationWrite {
     pub id: Uuid,
     pub name: serde_json::Value,

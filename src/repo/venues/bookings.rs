@@ -11,23 +11,16 @@ use crate::repo::schema::venue_bookings;
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = venue_bookings, check_for_backend(diesel::pg::Pg))]
 pub struct BookingRow {
-    pub id: Uuid,
-    pub venue_id: Uuid,
-    pub organization_id: Uuid,
-    pub occurrence_id: Option<Uuid>,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
+    #[diesel(embed)]
+    pub written: BookingWrite,
     pub status: String,
-    pub rent_cents: i64,
-    pub note: Option<String>,
-    pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
 
-#[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = venue_bookings)]
+#[derive(Clone, Debug, Insertable, Queryable, Selectable)]
+#[diesel(table_name = venue_bookings, check_for_backend(diesel::pg::Pg))]
 pub struct BookingWrite {
     pub id: Uuid,
     pub venue_id: Uuid,
