@@ -283,8 +283,10 @@ fn close_tagged_unions(doc: &mut serde_json::Value, names: &[&str]) {
 }
 
 /// The request headers every resource shares, stated once: `Idempotency-Key` on every POST
-/// the idempotency middleware honours (all but [`crate::http::idempotency::NO_KEY`]), and no
-/// header typed as possibly `null` (a header is absent or has a value).
+/// the idempotency middleware honours (all but [`crate::http::idempotency::NO_KEY`]),
+/// `If-None-Match` on every read that answers 304, and no header typed as possibly `null` (a
+/// header is absent or has a value). With them the answers they bring: 412 and 428 only where
+/// `If-Match` is taken, and the `ETag` and `Location` the server always sends, as required.
 fn shared_headers(doc: &mut serde_json::Value) {
     use serde_json::{Value, json};
     let idempotency_key = json!({
@@ -301,6 +303,39 @@ fn shared_headers(doc: &mut serde_json::Value) {
         let Some(item) = item.as_object_mut() else { continue };
         for (method, operation) in item.iter_mut() {
             let has_not_modified = operation.pointer("/responses/304").is_some();
+            let if_match = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .and_then(|ps| ps.iter().find(|p| p["in"] == "header" && p["name"] == "If-Match"))
+                .map(|p| p["required"] == true);
+            if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
+                // Precondition answers only where a precondition is taken: 428 where If-Match
+                // is required, 412 where it is taken at all.
+                if if_match != Some(true) {
+                    responses.remove("428");
+                }
+                if if_match.is_none() {
+                    responses.remove("412");
+                }
+                // What the server always sends is required: the ETag of a 2xx and a 304, the
+                // Location of a 201.
+                if let Some(not_modified) = responses.get_mut("304").and_then(Value::as_object_mut) {
+                    not_modified.insert(
+                        "headers".into(),
+                        json!({"ETag": {"schema": {"type": "string"},
+                        "description": "The ETag of the copy you hold, still current"}}),
+                    );
+                }
+                for response in responses.values_mut() {
+                    for (name, header) in
+                        response.get_mut("headers").and_then(Value::as_object_mut).into_iter().flatten()
+                    {
+                        if name == "ETag" || name == "Location" {
+                            header["required"] = Value::Bool(true);
+                        }
+                    }
+                }
+            }
             let parameters = operation
                 .as_object_mut()
                 .map(|o| o.entry("parameters").or_insert_with(|| json!([])))

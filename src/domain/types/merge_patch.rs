@@ -36,9 +36,44 @@ pub fn apply<T: Serialize + DeserializeOwned>(current: &T, patch: &Value) -> Res
     if !patch.is_object() {
         return Err(AppError::bad_request("A merge patch is a JSON object."));
     }
-    let mut merged = serde_json::to_value(current).map_err(AppError::internal)?;
+    let current = serde_json::to_value(current).map_err(AppError::internal)?;
+    // A member set to `null` that the resource does not have removes nothing, but it must
+    // still be a member the type knows: read back with it kept, an unknown one is 422.
+    let mut probe = current.clone();
+    merge_keeping_absent_nulls(&mut probe, patch);
+    if let Err(e) = serde_path_to_error::deserialize::<_, T>(probe)
+        && e.inner().to_string().starts_with("unknown field")
+    {
+        return Err(super::validation::shape_error(e));
+    }
+    let mut merged = current;
     merge(&mut merged, patch);
     super::validation::from_json(merged)
+}
+
+/// [`merge`], except that a member set to `null` where the target has none is kept as `null`.
+fn merge_keeping_absent_nulls(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(members) => {
+            if !target.is_object() {
+                *target = Value::Object(serde_json::Map::new());
+            }
+            if let Value::Object(t) = target {
+                for (key, value) in members {
+                    match (value.is_null(), t.contains_key(key)) {
+                        (true, true) => {
+                            t.remove(key);
+                        }
+                        (true, false) => {
+                            t.insert(key.clone(), Value::Null);
+                        }
+                        (false, _) => merge_keeping_absent_nulls(t.entry(key.clone()).or_insert(Value::Null), value),
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
 }
 
 /// Most operations one JSON Patch may carry.
@@ -159,13 +194,17 @@ mod tests {
         let thing = Thing { name: "a".into(), phone: Some("1".into()) };
         let patched = apply(&thing, &serde_json::json!({"phone": null})).unwrap();
         assert_eq!(patched, Thing { name: "a".into(), phone: None });
-        for patch in [serde_json::json!({"nmae": "b"}), serde_json::json!({"name": null})] {
+        // Removing a member the type does not have is as unknown as setting it.
+        let unknown = [serde_json::json!({"nmae": null}), serde_json::json!({"name": "b", "": null})];
+        for patch in [serde_json::json!({"nmae": "b"}), serde_json::json!({"name": null})].into_iter().chain(unknown) {
             match apply(&thing, &patch) {
                 Err(AppError::Validation(errors)) => assert_eq!(errors[0].code, "invalid_value"),
                 other => panic!("{other:?}"),
             }
         }
         assert!(matches!(apply(&thing, &serde_json::json!([1])), Err(AppError::BadRequest { .. })));
+        let bare = Thing { name: "a".into(), phone: None };
+        assert_eq!(apply(&bare, &serde_json::json!({"phone": null})).unwrap(), bare);
     }
 
     #[test]
