@@ -1,13 +1,17 @@
 """Independent check of the served calendars: expand each demo series' calendar.ics with
 the recurring-ical-events library and compare with the occurrences the API lists (same
-starts and ends, same cancelled and moved ones).
+starts and ends, same cancelled and moved ones). Given a token of an org admin, it first
+publishes a series whose title is hostile to iCalendar text (component keywords, separators,
+quotes, emoji) and checks a title with a line break is refused, so that calendar is read
+back too.
 
-Usage: python3 .ci/calendar_check.py BASE_URL
+Usage: python3 .ci/calendar_check.py BASE_URL [TOKEN]
 """
 
 import datetime as dt
 import json
 import sys
+import urllib.error
 import urllib.request
 
 import icalendar
@@ -17,9 +21,44 @@ BASE = sys.argv[1].rstrip("/")
 UTC = dt.timezone.utc
 
 
+TOKEN = sys.argv[2] if len(sys.argv) > 2 else None
+
+
 def get(path):
     with urllib.request.urlopen(BASE + path, timeout=30) as res:
         return res.read()
+
+
+def send(method, path, body):
+    request = urllib.request.Request(BASE + path, data=json.dumps(body).encode(), method=method, headers={
+        "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as res:
+            return res.status, json.loads(res.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def hostile_series():
+    me = json.loads(urllib.request.urlopen(urllib.request.Request(
+        BASE + "/api/v1/me", headers={"Authorization": f"Bearer {TOKEN}"}), timeout=30).read())
+    org = next(m["organization_id"] for m in me["memberships"] if m["role"] in ("org_admin", "coordinator"))
+    start = dt.date.today() + dt.timedelta(days=7)
+    body = {"title": {"fi": "Kahvila BEGIN:VEVENT END:VCALENDAR; NAME:x, \\ \"lainaus\" ääkköset 😀"},
+            "kind": "recurring", "activity_type": "ongoing_activity", "publisher_id": org,
+            "organizer_ids": [org], "attendance_mode": "online", "online_url": "https://example.fi/kahvila",
+            "target_groups": ["all_residents"], "price": {"is_free": True}, "publication_status": "published",
+            "schedule": {"timezone": "Europe/Helsinki", "start_date": start.isoformat(), "start_time": "10:00",
+                         "end_time": "11:00", "rrule": "FREQ=WEEKLY;COUNT=5"}}
+    broken = json.loads(json.dumps(body))
+    broken["title"]["fi"] = "Kahvila\r\nBEGIN:VEVENT"
+    status, problem = send("POST", "/api/v1/event-series", broken)
+    if status != 422 or not any(e["field"] == "title.fi" for e in problem.get("errors", [])):
+        sys.exit(f"a title with a line break was not refused with 422 naming title.fi: {status} {problem}")
+    status, created = send("POST", "/api/v1/event-series", body)
+    if status != 201:
+        sys.exit(f"the hostile-titled series was not created: {status} {created}")
+    print(f"hostile title published as series {created['id']}")
 
 
 def pages(path):
@@ -40,6 +79,8 @@ def utc(value):
     return value
 
 
+if TOKEN:
+    hostile_series()
 checked = 0
 for series in pages("/api/v1/event-series?limit=200"):
     if series["schedule"] is None:
@@ -76,6 +117,6 @@ for series in pages("/api/v1/event-series?limit=200"):
     print(f"{series['title'].get('fi')}: {len(listed)} occurrences agree ({cancelled} cancelled, {moved} moved)")
     checked += 1
 
-if checked < 4:
-    sys.exit(f"only {checked} series with a schedule: the demo should have at least 4")
+if checked < (5 if TOKEN else 4):
+    sys.exit(f"only {checked} series with a schedule: the demo has 4, and the hostile one is added")
 print(f"calendar check: {checked} series agree with recurring-ical-events")

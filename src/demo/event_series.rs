@@ -43,6 +43,13 @@ fn time(h: u32) -> Result<NaiveTime, AppError> {
 
 use super::event_date as date;
 
+/// The first Thursday of a month, on or after `day`: a monthly first-Thursday rule starts on
+/// one, however many weeks the demo's dates have moved on.
+fn first_thursday_from(day: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    day.iter_days().find(|d| d.weekday() == chrono::Weekday::Thu && d.day() <= 7).unwrap_or(day)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn venue(
     name: &str,
@@ -322,7 +329,13 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             &[JYVASKYLA],
             olotila.id,
             &[TargetGroup::OlderPeople, TargetGroup::AllResidents],
-            schedule(date(2026, 9, 3)?, 14, 15, Some("FREQ=MONTHLY;BYDAY=1TH;COUNT=10".into()), vec![])?,
+            schedule(
+                first_thursday_from(date(2026, 9, 3)?),
+                14,
+                15,
+                Some("FREQ=MONTHLY;BYDAY=1TH;COUNT=10".into()),
+                vec![],
+            )?,
         );
         digital.themes = vec!["digital_skills".into()];
         let digital = series::create(&mut Cx::acting(tx, jyvaskyla()), digital).await?;

@@ -916,3 +916,45 @@ async fn what_leaves_view_is_in_the_removals_for_those_who_saw_it() {
     );
     assert!(removals(As::Anonymous, "updated_since=2100-01-01T00:00:00Z").await.is_empty());
 }
+
+#[actix_web::test]
+async fn titles_that_would_break_a_calendar_and_contradictory_rules_are_422() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let post = |body: Value| p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body));
+    // A line break in a title would start a new calendar line: refused in every language.
+    let mut broken = cafe(&p, &venue_id, "published");
+    broken["title"] = json!({"fi": "Kahvila\r\nBEGIN:VEVENT", "sv": "Café\nEND:VCALENDAR"});
+    let errors = app.call(post(broken)).await.assert_problem(422)["errors"].clone();
+    let fields: Vec<&str> = errors.as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["title.fi", "title.sv"]);
+    // RFC 5545: COUNT and UNTIL never together.
+    let mut both = cafe(&p, &venue_id, "published");
+    both["schedule"]["rrule"] = json!("FREQ=WEEKLY;BYDAY=TU;COUNT=10;UNTIL=20260601T000000Z");
+    assert_eq!(app.call(post(both)).await.assert_problem(422)["errors"][0]["code"], "count_with_until");
+    // A one-line title made of calendar keywords stays text: the zone is a component of its own.
+    let mut hostile = cafe(&p, &venue_id, "published");
+    hostile["title"] = json!({"fi": "Kahvila BEGIN:VEVENT END:VCALENDAR; NAME:x, \\ \"lainaus\""});
+    let id = create(&app, &p, hostile).await["id"].as_str().unwrap().to_owned();
+    let ics = app.get(&format!("{SERIES}/{id}/calendar.ics")).await;
+    let text = String::from_utf8(ics.assert_status(200).body.to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines.iter().filter(|l| **l == "BEGIN:VTIMEZONE").count(), 1, "{text}");
+    assert_eq!(lines.iter().filter(|l| **l == "BEGIN:VEVENT").count(), 1, "{text}");
+    let zone = lines.iter().position(|l| *l == "BEGIN:VTIMEZONE").unwrap();
+    let event = lines.iter().position(|l| *l == "BEGIN:VEVENT").unwrap();
+    assert!(zone < event && lines[zone - 1].starts_with(|c: char| c.is_ascii_uppercase()), "{text}");
+    // Unknown members of a cost share are refused like everywhere else.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{SERIES}/{id}/cost-items")),
+                json!({"category": "other", "basis": "lump_sum", "amount": "5.00",
+                       "shares": [{"organization_id": p.org, "percent": "100", "agreed": true}]}),
+            ),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "shares[0].agreed");
+}

@@ -25,9 +25,11 @@ async fn venues_are_public_and_kept_by_the_owners_coordinators() {
         (As::Member, 403),
         (As::Client, 403),
         (As::ClientWithoutScope, 403),
+        // A platform admin acts for an organisation only through a membership: it neither
+        // edits, creates (with someone else as owner) nor deletes a venue.
+        (As::PlatformAdmin, 403),
         (As::Coordinator, 200),
         (As::OrgAdmin, 200),
-        (As::PlatformAdmin, 200),
     ];
     app.access_matrix(&p, &writers, || {
         json(TestRequest::patch().uri(&format!("{VENUES}/{id}")), json!({"capacity": 30}))
@@ -60,13 +62,12 @@ async fn venues_are_public_and_kept_by_the_owners_coordinators() {
         )
         .await;
     res.assert_status(403);
-    let res = app
-        .call(p.request(
-            As::Outsider,
-            TestRequest::delete().uri(&format!("{VENUES}/{id}")).insert_header(("if-match", "*")),
-        ))
-        .await;
-    res.assert_status(403);
+    for who in [As::Outsider, As::PlatformAdmin] {
+        let res = app
+            .call(p.request(who, TestRequest::delete().uri(&format!("{VENUES}/{id}")).insert_header(("if-match", "*"))))
+            .await;
+        res.assert_status(403);
+    }
     let res = app
         .call(p.request(
             As::Coordinator,
@@ -258,7 +259,7 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let mut theirs = booking(&p, "2026-11-01T10:00:00Z", "2026-11-01T12:00:00Z");
     theirs["organization_id"] = json!(p.other_org);
     app.call(p.request(As::Coordinator, json(TestRequest::post().uri(&url), theirs))).await.assert_status(403);
-    // Platform admins keep venue records but do not book for organisations.
+    // Platform admins do not book for organisations either.
     let res = app
         .call(p.request(
             As::PlatformAdmin,

@@ -183,10 +183,11 @@ pub fn write(
         calendar.push(event.done());
     }
     let text = calendar.done().to_string();
-    // The crate has no VTIMEZONE component: it goes before the first event.
+    // The crate has no VTIMEZONE component: it goes before the first event, found as a
+    // component line (property values are escaped and folded, so never start a line).
     let zone = vtimezone(tz, s.start_date.year().max(Utc::now().year()));
-    Ok(match text.find("BEGIN:VEVENT") {
-        Some(i) => format!("{}{}{}", &text[..i], zone, &text[i..]),
+    Ok(match text.find("\r\nBEGIN:VEVENT\r\n") {
+        Some(i) => format!("{}{}{}", &text[..i + 2], zone, &text[i + 2..]),
         None => text,
     })
 }

@@ -455,7 +455,7 @@ impl SeriesFields {
     /// Rules between fields, each a field error; a schedule that passes its own field rules
     /// must also expand (its RRULE parts, zone and dates).
     pub(crate) fn rules(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
+        let mut errors = self.title.line_breaks("title");
         let mut push = |f: &str, c: &str, m: &str| errors.push(FieldError::new(f, c, m));
         match (self.kind, &self.schedule) {
             (SeriesKind::Umbrella, Some(_)) => {
@@ -665,6 +665,7 @@ pub enum CostItemBasis {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CostShare {
     /// An organiser that has accepted.
     pub organization_id: Uuid,

@@ -169,6 +169,9 @@ impl Schedule {
             None | Some("") => (None, None),
             Some(text) => (Some(parse_rule(text)?), until_of(text, self.all_day, tz)?),
         };
+        if until.is_some() && rule.as_ref().is_some_and(|r| r.get_count().is_some()) {
+            return Err(invalid("rrule", "count_with_until", "give COUNT or UNTIL, not both (RFC 5545)"));
+        }
         for (i, d) in self.rdates.iter().chain(&self.exdates).enumerate() {
             if formats::plausible_date(d).is_err() {
                 let (field, at) =

@@ -95,6 +95,20 @@ impl LocalizedText {
     }
 }
 
+impl LocalizedText {
+    /// A name or title is one line in every language (calendars, CSV and list views show it as
+    /// one): each language that breaks a line is an error naming `field.<lang>`.
+    pub fn line_breaks(&self, field: &str) -> Vec<crate::error::FieldError> {
+        [("fi", &self.fi), ("sv", &self.sv), ("en", &self.en)]
+            .into_iter()
+            .filter(|(_, t)| t.as_deref().is_some_and(|t| t.contains(['\r', '\n'])))
+            .map(|(lang, _)| {
+                crate::error::FieldError::new(format!("{field}.{lang}"), "multi_line", "keep it to one line")
+            })
+            .collect()
+    }
+}
+
 /// At least one language carries non-blank text, and none is longer than [`MAX_CHARS`].
 impl Validate for LocalizedText {
     fn validate(&self) -> Result<(), ValidationErrors> {
@@ -124,6 +138,14 @@ mod tests {
         assert!(LocalizedText::fi("Tampere").validate().is_ok());
         let errors = LocalizedText::fi("x".repeat(10_001)).validate().unwrap_err();
         assert!(errors.field_errors().contains_key("fi"));
+    }
+
+    #[test]
+    fn names_are_one_line_in_every_language() {
+        assert!(LocalizedText::fi_sv("Kahvila", "Café").line_breaks("title").is_empty());
+        let broken = LocalizedText::fi_sv("Kahvila\r\nBEGIN:VEVENT", "Café\n");
+        let fields: Vec<String> = broken.line_breaks("title").into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["title.fi", "title.sv"]);
     }
 
     #[test]

@@ -1,16 +1,17 @@
 //! Who may keep venue records and book venues. Venues are public directory data; the owner
-//! organisation's coordinators and org admins keep the record (and platform admins, as they
-//! keep organisations). An organisation books only for itself, and a booking is cancelled by
-//! the booking organisation or the venue's owner: platform admins do not act for them.
+//! organisation's coordinators and org admins keep the record. An organisation books only
+//! for itself, and a booking is cancelled by the booking organisation or the venue's owner.
+//! Platform admins act for an organisation only through a membership in it, here as on series,
+//! documents and bookings.
 
 use uuid::Uuid;
 
-use crate::domain::access::{Actor, Role, admin_or, allow};
+use crate::domain::access::{Actor, Role, allow};
 use crate::error::AppError;
 
 /// Create, change or delete a venue record owned by `owner`.
 pub fn can_keep(actor: &Actor, owner: Uuid) -> Result<(), AppError> {
-    admin_or(actor, actor.has_role(owner, Role::Coordinator))
+    allow(actor, actor.has_role(owner, Role::Coordinator))
 }
 
 /// Book for `organization`: its own coordinators and org admins.
@@ -53,6 +54,11 @@ mod tests {
         let member = user(vec![Membership { organization_id: owner, role: Role::Member }]);
         let ngo_coordinator = user(vec![Membership { organization_id: ngo, role: Role::Coordinator }]);
         assert!(can_keep(&coordinator, owner).is_ok());
+        let platform_admin = Actor {
+            principal: Principal::User { id: Uuid::now_v7(), platform_admin: true, memberships: vec![] },
+            request_id: None,
+        };
+        assert!(matches!(can_keep(&platform_admin, owner), Err(AppError::Forbidden)));
         assert!(matches!(can_keep(&member, owner), Err(AppError::Forbidden)));
         assert!(matches!(can_keep(&Actor::anonymous(), owner), Err(AppError::Unauthorized { .. })));
         assert!(can_book(&ngo_coordinator, ngo).is_ok());

@@ -378,7 +378,9 @@ impl VenueFields {
                 )),
             }
         }
-        errors.into_iter().map(|(f, c, m)| crate::error::FieldError::new(f, c, m)).collect()
+        let mut errors: Vec<_> = errors.into_iter().map(|(f, c, m)| crate::error::FieldError::new(f, c, m)).collect();
+        errors.extend(self.name.line_breaks("name"));
+        errors
     }
 
     pub(crate) fn into_row(self) -> Result<VenueWrite, AppError> {
