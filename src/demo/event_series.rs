@@ -353,8 +353,10 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
         );
         let fair = series::create(&mut Cx::acting(tx, demo_coordinator(KESKI_SUOMI_COUNTY)), fair).await?;
         attendance(tx, &fair, KESKI_SUOMI_COUNTY, 64).await?;
+        // The county has booked the meeting place for its spring service day (a booking is
+        // for time still to come).
         let start =
-            Utc.with_ymd_and_hms(2026, 10, 7, 6, 0, 0).single().ok_or_else(|| AppError::internal("demo time"))?
+            Utc.with_ymd_and_hms(2027, 1, 13, 8, 0, 0).single().ok_or_else(|| AppError::internal("demo time"))?
                 + super::event_shift();
         bookings::create(
             &mut Cx::acting(tx, demo_coordinator(KESKI_SUOMI_COUNTY)),
@@ -364,7 +366,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
                 occurrence_id: None,
                 start,
                 end: start + chrono::Duration::hours(5),
-                note: Some("Hyvinvointitori".into()),
+                note: Some("Palveluohjauksen päivä".into()),
             },
         )
         .await?;

@@ -7,6 +7,7 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use yhdyspinta::domain::access::Scope;
 
+use crate::resources::agreements::{self as agreements, activate};
 use crate::resources::event_series::{OCCURRENCES, SERIES, cafe, create, data, occurrences, patch};
 use crate::resources::venues::{VENUES, venue, venue_body};
 use crate::support::{As, TestApp, TestResponse, all, json};
@@ -755,7 +756,7 @@ async fn a_schedule_change_keeps_what_happened_and_odd_inputs_are_422() {
             As::Coordinator,
             json(
                 TestRequest::post().uri(&format!("{VENUES}/{venue_id}/bookings")),
-                json!({"organization_id": p.org, "occurrence_id": first, "start": "2027-07-06T10:00:00Z", "end": "2027-07-06T12:00:00Z"}),
+                json!({"organization_id": p.org, "occurrence_id": first, "start": "2099-07-07T10:00:00Z", "end": "2099-07-07T12:00:00Z"}),
             ),
         ))
         .await;
@@ -827,7 +828,7 @@ async fn every_cost_and_booking_endpoint_refuses_outsiders() {
             As::Coordinator,
             json(
                 TestRequest::post().uri(&format!("{VENUES}/{venue_id}/bookings")),
-                json!({"organization_id": p.org, "start": "2026-09-01T10:00:00Z", "end": "2026-09-01T12:00:00Z"}),
+                json!({"organization_id": p.org, "start": "2099-09-01T10:00:00Z", "end": "2099-09-01T12:00:00Z"}),
             ),
         ))
         .await;
@@ -957,4 +958,70 @@ async fn titles_that_would_break_a_calendar_and_contradictory_rules_are_422() {
         ))
         .await;
     assert_eq!(res.assert_problem(422)["errors"][0]["field"], "shares[0].agreed");
+}
+
+#[actix_web::test]
+async fn an_agreement_link_binds_no_one_beyond_what_its_parties_signed() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    // An agreement in force between the other organisation alone and no one else, public.
+    let mut theirs = agreements::body("KS-2026-050", &[p.other_org]);
+    theirs["visibility"] = json!("public");
+    let a = agreements::create(&app, &p, As::PlatformAdmin, theirs).await;
+    let theirs = a["id"].as_str().unwrap().to_owned();
+    agreements::transition(&app, &p, As::PlatformAdmin, &theirs, "awaiting_signatures").await.assert_status(200);
+    let hash = agreements::version_hash(&app, &p, &theirs, 1).await;
+    agreements::sign(&app, &p, As::Outsider, &theirs, 1, &hash).await.assert_status(201);
+    // Linking it, a non-party would lend itself the agreement's cost sharing: 422.
+    let mut body = cafe(&p, &venue_id, "published");
+    body["agreement_id"] = json!(theirs);
+    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_a_party");
+    // Nor is an agreement that is not in force linked.
+    let draft = agreements::create(&app, &p, As::Coordinator, agreements::body("KS-2026-051", &[p.org])).await;
+    let mut body = cafe(&p, &venue_id, "published");
+    body["agreement_id"] = draft["id"].clone();
+    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_in_force");
+
+    // A party links its agreement in force (rent 4,800.00 a year, half each).
+    let ours = activate(&app, &p, "KS-2026-052").await;
+    let mut body = cafe(&p, &venue_id, "published");
+    body["agreement_id"] = json!(ours);
+    body["organizer_ids"] = json!([p.org, p.other_org]);
+    let id = create(&app, &p, body).await["id"].as_str().unwrap().to_owned();
+    app.call(
+        p.request(
+            As::Outsider,
+            json(
+                TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")),
+                json!({"organization_id": p.other_org}),
+            )
+            .insert_header(("if-match", "*")),
+        ),
+    )
+    .await
+    .assert_status(200);
+    let items = format!("{SERIES}/{id}/cost-items");
+    let add = |body: Value| p.request(As::Coordinator, json(TestRequest::post().uri(&items), body));
+    // The cost the parties signed is agreed by both from the agreement.
+    let signed = app.call(add(json!({"category": "rent", "basis": "lump_sum", "amount": "4800.00"}))).await;
+    let agreed: Vec<bool> =
+        signed.assert_status(201).json()["shares"].as_array().unwrap().iter().map(|s| s["agreed"] == true).collect();
+    assert_eq!(agreed, [true, true]);
+    // Any other amount or basis takes the agreement's shares as a proposal only: the other
+    // party has not agreed to carry 5,000.00 per occurrence.
+    let more = app.call(add(json!({"category": "rent", "basis": "per_occurrence", "amount": "5000.00"}))).await;
+    let shares = more.assert_status(201).json()["shares"].clone();
+    let carried: Vec<(String, bool)> = shares
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["organization_id"].as_str().unwrap().to_owned(), s["agreed"] == true))
+        .collect();
+    assert_eq!(carried, [(p.org.to_string(), true), (p.other_org.to_string(), false)]);
+    let allocation = format!("{SERIES}/{id}/cost-allocation?from=2026-01-01&to=2027-01-01");
+    let a = app.call(p.request(As::Member, TestRequest::get().uri(&allocation))).await.json();
+    assert_eq!(a["binding"], false);
 }

@@ -140,6 +140,8 @@ async fn venues_are_found_by_area_kind_accessibility_box_and_distance() {
     let (centre, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
     let mut near = venue_body(&p, "Kirjasto", "179", 25.7350, 62.2350);
     near["kind"] = json!("library");
+    // The owner names another organisation as operator, without that organisation's say.
+    near["operator_organization_id"] = json!(p.other_org);
     near["accessibility"] = json!(["wheelchair"]);
     let (library, _) = venue(&app, &p, near).await;
     let (tampere, _) = venue(&app, &p, venue_body(&p, "Yhteistyöaula", "837", 23.7610, 61.4978)).await;
@@ -158,6 +160,11 @@ async fn venues_are_found_by_area_kind_accessibility_box_and_distance() {
     assert_eq!(found("municipality=837").await, vec![tampere.clone()]);
     assert_eq!(found("wellbeing_county=15").await, vec![centre.clone(), library.clone(), unplaced.clone()]);
     assert_eq!(found("kind=library").await, vec![library.clone()]);
+    // Naming is not consent: the venue is listed under its owner, not under the named operator.
+    let owned = app.get(&format!("{VENUES}?organization={}", p.org)).await.assert_status(200).json()["data"].clone();
+    assert_eq!(owned.as_array().unwrap().len(), 4);
+    let operated = app.get(&format!("{VENUES}?organization={}", p.other_org)).await;
+    assert!(operated.assert_status(200).json()["data"].as_array().unwrap().is_empty());
     assert_eq!(
         found("accessibility=wheelchair,induction_loop").await,
         vec![centre.clone(), tampere.clone(), unplaced.clone()]
@@ -199,7 +206,7 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let res = app
         .call(p.request(
             As::Coordinator,
-            json(TestRequest::post().uri(&url), booking(&p, "2026-09-01T10:00:00Z", "2026-09-01T12:00:00Z")),
+            json(TestRequest::post().uri(&url), booking(&p, "2099-09-01T10:00:00Z", "2099-09-01T12:00:00Z")),
         ))
         .await;
     res.assert_status(201);
@@ -222,7 +229,7 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let res = app
         .call(p.request(
             As::Coordinator,
-            json(TestRequest::post().uri(&url), booking(&p, "2026-09-01T11:00:00Z", "2026-09-01T13:00:00Z")),
+            json(TestRequest::post().uri(&url), booking(&p, "2099-09-01T11:00:00Z", "2099-09-01T13:00:00Z")),
         ))
         .await;
     let problem = res.assert_problem(409);
@@ -231,7 +238,7 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let res = app
         .call(p.request(
             As::Coordinator,
-            json(TestRequest::post().uri(&url), booking(&p, "2026-09-01T12:00:00Z", "2026-09-01T13:00:00Z")),
+            json(TestRequest::post().uri(&url), booking(&p, "2099-09-01T12:00:00Z", "2099-09-01T13:00:00Z")),
         ))
         .await;
     res.assert_status(201);
@@ -240,7 +247,7 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let attempts = (0..12).map(|_| {
         app.call(p.request(
             As::Coordinator,
-            json(TestRequest::post().uri(&url), booking(&p, "2026-10-01T10:00:00Z", "2026-10-01T12:00:00Z")),
+            json(TestRequest::post().uri(&url), booking(&p, "2099-10-01T10:00:00Z", "2099-10-01T12:00:00Z")),
         ))
     });
     let statuses: Vec<u16> = futures_util::future::join_all(attempts).await.iter().map(|r| r.status.as_u16()).collect();
@@ -256,14 +263,14 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     assert_eq!(mine.json()["data"][0]["organization_id"], json!(p.org));
 
     // Booking for another organisation is refused; cancelling frees the time.
-    let mut theirs = booking(&p, "2026-11-01T10:00:00Z", "2026-11-01T12:00:00Z");
+    let mut theirs = booking(&p, "2099-11-01T10:00:00Z", "2099-11-01T12:00:00Z");
     theirs["organization_id"] = json!(p.other_org);
     app.call(p.request(As::Coordinator, json(TestRequest::post().uri(&url), theirs))).await.assert_status(403);
     // Platform admins do not book for organisations either.
     let res = app
         .call(p.request(
             As::PlatformAdmin,
-            json(TestRequest::post().uri(&url), booking(&p, "2026-11-02T10:00:00Z", "2026-11-02T12:00:00Z")),
+            json(TestRequest::post().uri(&url), booking(&p, "2099-11-02T10:00:00Z", "2099-11-02T12:00:00Z")),
         ))
         .await;
     res.assert_status(403);
@@ -280,14 +287,17 @@ async fn overlapping_bookings_are_refused_even_when_concurrent_and_name_the_hold
     let res = app
         .call(p.request(
             As::Coordinator,
-            json(TestRequest::post().uri(&url), booking(&p, "2026-09-01T10:30:00Z", "2026-09-01T11:30:00Z")),
+            json(TestRequest::post().uri(&url), booking(&p, "2099-09-01T10:30:00Z", "2099-09-01T11:30:00Z")),
         ))
         .await;
     res.assert_status(201);
-    // Broken ranges are 422.
+    // Broken ranges are 422, and so is a booking dated in the past (it would only lock the
+    // venue's record).
     for (start, end, field) in [
-        ("2026-09-02T12:00:00Z", "2026-09-02T10:00:00Z", "end"),
-        ("2026-09-02T12:00:00Z", "2026-12-02T10:00:00Z", "end"),
+        ("2020-01-01T10:00:00Z", "2020-01-01T12:00:00Z", "start"),
+        ("1900-01-01T10:00:00Z", "1900-01-01T12:00:00Z", "start"),
+        ("2099-09-02T12:00:00Z", "2099-09-02T10:00:00Z", "end"),
+        ("2099-09-02T12:00:00Z", "2026-12-02T10:00:00Z", "end"),
     ] {
         let res =
             app.call(p.request(As::Coordinator, json(TestRequest::post().uri(&url), booking(&p, start, end)))).await;
@@ -312,11 +322,47 @@ async fn rent_follows_the_venue_terms() {
         .call(
             json(
                 TestRequest::post().uri(&format!("{VENUES}/{id}/bookings")),
-                json!({"organization_id": city_id, "start": "2026-09-01T10:00:00Z", "end": "2026-09-01T12:00:00Z"}),
+                json!({"organization_id": city_id, "start": "2099-09-01T10:00:00Z", "end": "2099-09-01T12:00:00Z"}),
             )
             .insert_header(("authorization", format!("Bearer {coordinator}"))),
         )
         .await;
     res.assert_status(201);
     assert_eq!(res.json()["rent"], "40.00");
+}
+
+#[actix_web::test]
+async fn what_holds_a_venue_is_named_and_cancelled_bookings_do_not() {
+    use crate::resources::event_series::{SERIES, cafe};
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    // Another organisation's draft at the venue, which the owner cannot see.
+    let mut draft = cafe(&p, &id, "draft");
+    draft["publisher_id"] = json!(p.other_org);
+    draft["organizer_ids"] = json!([p.other_org]);
+    let res = app.call(p.request(As::Outsider, json(TestRequest::post().uri(SERIES), draft))).await;
+    let series = format!("{SERIES}/{}", res.assert_status(201).json()["id"].as_str().unwrap());
+    app.call(p.request(As::Coordinator, TestRequest::get().uri(&series))).await.assert_problem(404);
+    let delete = || TestRequest::delete().uri(&format!("{VENUES}/{id}")).insert_header(("if-match", "*"));
+    let held = app.call(p.request(As::Coordinator, delete())).await.assert_problem(409);
+    assert!(held["detail"].as_str().unwrap().contains("1 event series of Muu ry"), "{held}");
+    app.call(p.request(As::Outsider, TestRequest::delete().uri(&series).insert_header(("if-match", "*"))))
+        .await
+        .assert_status(204);
+    // A cancelled booking holds no time and no venue.
+    let url = format!("{VENUES}/{id}/bookings");
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(TestRequest::post().uri(&url), booking(&p, "2099-09-01T10:00:00Z", "2099-09-01T12:00:00Z")),
+        ))
+        .await;
+    let booked = format!("{url}/{}", res.assert_status(201).json()["id"].as_str().unwrap());
+    let held = app.call(p.request(As::Coordinator, delete())).await.assert_problem(409);
+    assert!(held["detail"].as_str().unwrap().contains("1 confirmed bookings"), "{held}");
+    app.call(p.request(As::Coordinator, TestRequest::delete().uri(&booked).insert_header(("if-match", "*"))))
+        .await
+        .assert_status(200);
+    app.call(p.request(As::Coordinator, delete())).await.assert_status(204);
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::access;
 use super::model::{CostItem, CostItemBasis, CostItemFields, CostShare, EventSeries, load};
-use crate::domain::agreements::{CostBasis as AgreementBasis, CostCategory};
+use crate::domain::agreements::{AmountPeriod, CostBasis as AgreementBasis, CostCategory};
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::decimal::Decimal2;
@@ -83,9 +83,18 @@ async fn complete(
                 .iter()
                 .filter_map(|s| s.percent.map(|percent| CostShare { organization_id: s.organization_id, percent }))
                 .collect();
-            // Agreed only as signed: in force, and not an amendment's working copy.
-            from_agreement =
-                agreement.status == crate::domain::agreements::Status::Active && agreement.amendment.is_none();
+            // Agreed only as signed: in force, not an amendment's working copy, and the cost the
+            // parties signed (its amount per event, or per year as a lump sum). Any other
+            // amount or basis needs each carrier's own acceptance.
+            let signed_cost = match item.amount_period {
+                Some(AmountPeriod::PerEvent) => fields.basis == CostItemBasis::PerOccurrence,
+                Some(AmountPeriod::Annual) => fields.basis == CostItemBasis::LumpSum,
+                None => false,
+            } && item.amount.is_some()
+                && item.amount == fields.amount;
+            from_agreement = signed_cost
+                && agreement.status == crate::domain::agreements::Status::Active
+                && agreement.amendment.is_none();
         }
     }
     if fields.shares.is_empty() {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::access;
 use super::model::*;
 use crate::db::Conn;
-use crate::domain::access::accepted_as_listed;
+use crate::domain::access::{Role, accepted_as_listed};
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::types::merge_patch;
@@ -77,9 +77,24 @@ async fn check_references(
     }
     if let Some(agreement) = fields.agreement_id
         && changed(|f| f.agreement_id)
-        && crate::domain::agreements::get(cx, agreement).await.is_err()
     {
-        return Err(AppError::invalid("agreement_id", "not_found", "no such agreement visible to you"));
+        let Ok(agreement) = crate::domain::agreements::get(cx, agreement).await else {
+            return Err(AppError::invalid("agreement_id", "not_found", "no such agreement visible to you"));
+        };
+        // A link lends the agreement's cost sharing to the series: only a party links, and
+        // only to an agreement in force.
+        if agreement.status != crate::domain::agreements::Status::Active {
+            return Err(AppError::invalid("agreement_id", "not_in_force", "link an agreement in force"));
+        }
+        let parties: Vec<Uuid> = agreement.content.parties.iter().map(|p| p.organization_id).collect();
+        let (_, actor) = cx.parts().await?;
+        if !actor.has_role_in_any(&parties, Role::Coordinator) {
+            return Err(AppError::invalid(
+                "agreement_id",
+                "not_a_party",
+                "link an agreement to which an organisation you coordinate is a party",
+            ));
+        }
     }
     Ok(())
 }

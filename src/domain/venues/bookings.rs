@@ -4,15 +4,15 @@
 //! venue's terms at the time of booking.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::access;
-use super::model::{PremisesTerms, Venue, load};
+use super::model::{Booking, BookingStatus, PremisesTerms, Venue, load};
 use crate::domain::access::Actor;
-use crate::domain::audit::{self, Audited, Change};
+use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::organizations::OrganizationKind;
 use crate::domain::types::decimal::Decimal2;
@@ -22,60 +22,7 @@ use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
 use crate::error::AppError;
-use crate::repo::venues::bookings::{self as repo, BookingFilter, BookingRow, BookingWrite};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BookingStatus {
-    Confirmed,
-    Cancelled,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Booking {
-    pub id: Uuid,
-    pub venue_id: Uuid,
-    pub organization_id: Uuid,
-    pub occurrence_id: Option<Uuid>,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub status: BookingStatus,
-    pub rent: Decimal2,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl TryFrom<BookingRow> for Booking {
-    type Error = AppError;
-    fn try_from(r: BookingRow) -> Result<Self, AppError> {
-        Ok(Booking {
-            id: r.written.id,
-            venue_id: r.written.venue_id,
-            organization_id: r.written.organization_id,
-            occurrence_id: r.written.occurrence_id,
-            start: r.written.starts_at,
-            end: r.written.ends_at,
-            status: from_stored("booking status", &r.status)?,
-            rent: Decimal2::from_hundredths(r.written.rent_cents),
-            note: r.written.note,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            version: r.version,
-        })
-    }
-}
-
-impl Audited for Booking {
-    const RESOURCE_TYPE: &'static str = "venue_booking";
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-    fn audit_organizations(&self) -> Vec<Uuid> {
-        vec![self.organization_id]
-    }
-}
+use crate::repo::venues::bookings::{self as repo, BookingFilter, BookingWrite};
 
 /// A booking as its reader may see it: outsiders see when the venue is taken, not by whom.
 #[derive(Clone, Debug)]
@@ -114,15 +61,23 @@ impl BookingFields {
     /// Rules between fields, each a field error.
     fn rules(&self) -> Vec<crate::error::FieldError> {
         use crate::error::FieldError;
-        if self.end <= self.start {
-            vec![FieldError::new("end", "before_start", "the end is not after the start")]
-        } else if self.end - self.start > chrono::Duration::days(31) {
-            vec![FieldError::new("end", "too_long", "a booking lasts at most 31 days")]
-        } else {
-            Vec::new()
+        let mut errors = Vec::new();
+        // A booking takes time still to come (a day's grace for one made late): one dated in
+        // the past would only lock the venue's record.
+        if self.start < Utc::now() - chrono::Duration::days(PAST_GRACE_DAYS) {
+            errors.push(FieldError::new("start", "in_past", "a booking starts today or later"));
         }
+        if self.end <= self.start {
+            errors.push(FieldError::new("end", "before_start", "the end is not after the start"));
+        } else if self.end - self.start > chrono::Duration::days(31) {
+            errors.push(FieldError::new("end", "too_long", "a booking lasts at most 31 days"));
+        }
+        errors
     }
 }
+
+/// How far back a booking may start: a day, for one entered after the fact.
+const PAST_GRACE_DAYS: i64 = 1;
 
 /// Filters of a venue's bookings.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]

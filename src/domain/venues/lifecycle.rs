@@ -9,8 +9,10 @@ use super::model::*;
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
 use crate::domain::organizations::first_missing;
+use crate::domain::types::localized::{Lang, LocalizedText};
 use crate::domain::types::merge_patch;
 use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::stored::from_json;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::venues as repo;
@@ -70,13 +72,38 @@ pub async fn update(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch, patch: serde_j
     .await
 }
 
-/// Deletes a venue that no series uses and no booking names (409 otherwise).
+/// Deletes a venue that no series is held at and no confirmed booking holds; its cancelled
+/// bookings go with it. Otherwise 409 saying what holds it, drafts of other organisations
+/// included (how many series of whom, not what they are), so the owner knows whom to ask.
 pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
         access::can_keep(actor, before.fields.owner_organization_id)?;
         if_match.check_required(before.version)?;
+        let (series, bookings) = repo::in_use(tx, id).await?;
+        if !series.is_empty() || bookings > 0 {
+            let mut by_publisher: Vec<(String, usize)> = Vec::new();
+            for (_, name) in &series {
+                let name = from_json::<LocalizedText>(name.clone())?.display(Lang::Fi).to_owned();
+                match by_publisher.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => by_publisher.push((name, 1)),
+                }
+            }
+            let mut held =
+                by_publisher.iter().map(|(name, n)| format!("{n} event series of {name}")).collect::<Vec<_>>();
+            if bookings > 0 {
+                held.push(format!("{bookings} confirmed bookings"));
+            }
+            return Err(AppError::Conflict {
+                detail: format!("the venue is in use: {}; those must move or end first", held.join(", ")),
+            });
+        }
+        for row in crate::repo::venues::bookings::delete_cancelled(tx, id).await? {
+            let cancelled = Booking::try_from(row)?;
+            audit::record(tx, actor, "delete", Change::Deleted(&cancelled)).await?;
+        }
         repo::delete(tx, id).await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
         Ok(())

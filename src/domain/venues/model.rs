@@ -19,6 +19,7 @@ use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::rule;
 use crate::error::AppError;
+use crate::repo::venues::bookings::BookingRow;
 use crate::repo::venues::{self as repo, VenueRow, VenueWrite};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -429,7 +430,8 @@ pub struct VenueQuery {
     #[validate(custom(function = "formats::county_code"))]
     pub wellbeing_county: Option<String>,
     pub kind: Option<VenueKind>,
-    /// Owned or operated by this organisation.
+    /// Owned by this organisation. (An operator is named by the owner without the operator's
+    /// say, so naming one does not list the venue under it.)
     pub organization: Option<Uuid>,
     /// Comma-separated accessibility codes; a venue must have all of them.
     #[param(example = "wheelchair,induction_loop", max_length = 300)]
@@ -456,4 +458,57 @@ pub struct VenueQuery {
 pub async fn load(conn: &mut Conn, id: Uuid, locked: bool) -> Result<Venue, AppError> {
     let row = if locked { repo::lock(conn, id).await? } else { repo::get(conn, id).await? };
     row.ok_or(AppError::NotFound).and_then(Venue::try_from)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Confirmed,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Booking {
+    pub id: Uuid,
+    pub venue_id: Uuid,
+    pub organization_id: Uuid,
+    pub occurrence_id: Option<Uuid>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub rent: Decimal2,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = AppError;
+    fn try_from(r: BookingRow) -> Result<Self, AppError> {
+        Ok(Booking {
+            id: r.written.id,
+            venue_id: r.written.venue_id,
+            organization_id: r.written.organization_id,
+            occurrence_id: r.written.occurrence_id,
+            start: r.written.starts_at,
+            end: r.written.ends_at,
+            status: from_stored("booking status", &r.status)?,
+            rent: Decimal2::from_hundredths(r.written.rent_cents),
+            note: r.written.note,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+impl Audited for Booking {
+    const RESOURCE_TYPE: &'static str = "venue_booking";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audit_organizations(&self) -> Vec<Uuid> {
+        vec![self.organization_id]
+    }
 }

@@ -11,7 +11,8 @@ use crate::domain::context::Cx;
 use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
-use crate::domain::venues::bookings::{self, BookingFields, BookingQuery, BookingStatus, SeenBooking};
+use crate::domain::venues::bookings::{self, BookingFields, BookingQuery, SeenBooking};
+use crate::domain::venues::{Booking, BookingStatus};
 use crate::error::AppError;
 use crate::http::common::IfMatchRequired;
 use crate::http::common::{
@@ -66,8 +67,8 @@ impl From<SeenBooking> for BookingView {
     }
 }
 
-impl From<bookings::Booking> for BookingView {
-    fn from(booking: bookings::Booking) -> Self {
+impl From<Booking> for BookingView {
+    fn from(booking: Booking) -> Self {
         BookingView::from(SeenBooking { booking, details_visible: true, redaction: None })
     }
 }

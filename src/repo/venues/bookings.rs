@@ -141,3 +141,15 @@ pub async fn cancel(conn: &mut Conn, id: Uuid) -> QueryResult<BookingRow> {
         .get_result(conn)
         .await
 }
+
+/// Deletes a venue's cancelled bookings (with the venue: they hold no time); returns them.
+pub async fn delete_cancelled(conn: &mut Conn, venue_id: Uuid) -> QueryResult<Vec<BookingRow>> {
+    diesel::delete(
+        venue_bookings::table
+            .filter(venue_bookings::venue_id.eq(venue_id))
+            .filter(venue_bookings::status.ne("confirmed")),
+    )
+    .returning(BookingRow::as_returning())
+    .get_results(conn)
+    .await
+}

@@ -104,7 +104,7 @@ pub async fn list(conn: &mut Conn, f: &VenueFilter) -> QueryResult<Vec<(VenueRow
         query = query.filter(venues::kind.eq(kind.clone()));
     }
     if let Some(org) = f.organization_id {
-        query = query.filter(venues::owner_organization_id.eq(org).or(venues::operator_organization_id.eq(org)));
+        query = query.filter(venues::owner_organization_id.eq(org));
     }
     if !f.accessibility.is_empty() {
         query =
@@ -200,4 +200,31 @@ pub async fn update(conn: &mut Conn, id: Uuid, fields: &VenueWrite) -> QueryResu
 
 pub async fn delete(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
     diesel::delete(venues::table.find(id)).execute(conn).await
+}
+
+/// What keeps a venue from being deleted: the publisher of every series held there (one per
+/// series, those with an occurrence relocated there included) with its name, and how many
+/// confirmed bookings it has.
+pub async fn in_use(conn: &mut Conn, id: Uuid) -> QueryResult<(Vec<(Uuid, serde_json::Value)>, i64)> {
+    use crate::repo::schema::{event_occurrences, event_series, organizations, venue_bookings};
+    let relocated =
+        event_occurrences::table.filter(event_occurrences::venue_id.eq(id)).select(event_occurrences::series_id);
+    let publishers: Vec<Uuid> = event_series::table
+        .filter(event_series::venue_id.eq(id).or(event_series::id.eq_any(relocated)))
+        .select(event_series::publisher_id)
+        .load(conn)
+        .await?;
+    let names: Vec<(Uuid, serde_json::Value)> = organizations::table
+        .filter(organizations::id.eq_any(&publishers))
+        .select((organizations::id, organizations::name))
+        .load(conn)
+        .await?;
+    let series = publishers.iter().filter_map(|p| names.iter().find(|(id, _)| id == p).cloned()).collect();
+    let bookings = venue_bookings::table
+        .filter(venue_bookings::venue_id.eq(id))
+        .filter(venue_bookings::status.eq("confirmed"))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok((series, bookings))
 }
