@@ -134,6 +134,9 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     assert_eq!(reuse.assert_status(400).json()["error"], "invalid_grant");
     let after = token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", &r2)]).await;
     assert_eq!(after.assert_status(400).json()["error"], "invalid_grant");
+    // Every access token of the stolen sign-in dies with it.
+    me_with(&app, second["access_token"].as_str().unwrap()).await.assert_status(401);
+    me_with(&app, first["access_token"].as_str().unwrap()).await.assert_status(401);
 }
 
 #[actix_web::test]
@@ -145,6 +148,8 @@ async fn revocation_ends_the_sign_in() {
             .await
             .json();
     let refresh = tokens["refresh_token"].as_str().unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    me_with(&app, access).await.assert_status(200);
     let res = app
         .call(
             TestRequest::post()
@@ -156,6 +161,8 @@ async fn revocation_ends_the_sign_in() {
     res.assert_status(200);
     let again = token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
     assert_eq!(again.assert_status(400).json()["error"], "invalid_grant");
+    // The sign-in's access token stops working at once, not when it expires.
+    me_with(&app, access).await.assert_status(401);
     // Unknown tokens are not an error (RFC 7009).
     let res = app
         .call(
@@ -274,6 +281,7 @@ async fn the_verifier_refuses_forged_and_stale_tokens() {
         jti: "x".into(),
         scope: String::new(),
         kind: SubjectKind::User,
+        sid: None,
     };
     let parts: Vec<&str> = good.split('.').collect();
     let mut bad_signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();

@@ -1025,3 +1025,43 @@ async fn an_agreement_link_binds_no_one_beyond_what_its_parties_signed() {
     let a = app.call(p.request(As::Member, TestRequest::get().uri(&allocation))).await.json();
     assert_eq!(a["binding"], false);
 }
+
+#[actix_web::test]
+async fn cost_items_are_capped_per_series_and_listed_in_pages() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let id = create(&app, &p, cafe(&p, &venue_id, "published")).await["id"].as_str().unwrap().to_owned();
+    let items = format!("{SERIES}/{id}/cost-items");
+    let add = || {
+        p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&items),
+                json!({"category": "other", "basis": "lump_sum", "amount": "1.00",
+                       "shares": [{"organization_id": p.org, "percent": "100"}]}),
+            ),
+        )
+    };
+    app.call(add()).await.assert_status(201);
+    // 198 more written straight to the table, as many creates would.
+    let fill = format!(
+        "INSERT INTO event_series_cost_items (id, series_id, category, basis, amount_cents, shares, agreed_by) \
+         SELECT gen_random_uuid(), '{id}', 'other', 'lump_sum', 100, \
+                '[{{\"organization_id\": \"{org}\", \"percent\": \"100.00\"}}]', ARRAY['{org}'::uuid] \
+         FROM generate_series(1, 198)",
+        org = p.org
+    );
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut *app.conn().await, &fill).await.unwrap();
+    app.call(add()).await.assert_status(201);
+    assert!(app.call(add()).await.assert_problem(409)["detail"].as_str().unwrap().contains("at most 200"));
+    // The list pages with the shared clamp instead of answering all at once.
+    let first = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{items}?limit=1000")))).await.json();
+    assert_eq!(first["data"].as_array().unwrap().len(), 200);
+    assert_eq!(first["meta"]["limit"], 200);
+    let page = app.call(p.request(As::Member, TestRequest::get().uri(&format!("{items}?limit=150")))).await.json();
+    let cursor = page["meta"]["next_cursor"].as_str().unwrap();
+    let rest =
+        app.call(p.request(As::Member, TestRequest::get().uri(&format!("{items}?limit=150&cursor={cursor}")))).await;
+    assert_eq!(rest.assert_status(200).json()["data"].as_array().unwrap().len(), 50);
+}

@@ -25,6 +25,7 @@ use crate::domain::types::decimal::Decimal2;
 use crate::domain::types::formats;
 use crate::domain::types::merge_patch;
 use crate::domain::types::names::name_of;
+use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::stored::to_json;
 use crate::domain::types::validation;
@@ -32,11 +33,25 @@ use crate::domain::venues::PremisesTerms;
 use crate::error::{AppError, FieldError};
 use crate::repo::event_series::costs::{self as repo, CostItemWrite};
 
-pub async fn list(cx: &mut Cx<'_>, series_id: Uuid) -> Result<Vec<CostItem>, AppError> {
+/// Most cost items one series carries: its allocation reads them all.
+pub const MAX_COST_ITEMS: i64 = 200;
+
+/// A page of the series' cost items, in creation order.
+pub async fn list(cx: &mut Cx<'_>, series_id: Uuid, list: &ListQuery) -> Result<Page<CostItem, Uuid>, AppError> {
+    let page = list.page::<Uuid>()?;
     let (conn, actor) = cx.parts().await?;
     let series = access::visible(actor, load(conn, series_id, false).await?)?;
     access::can_read_costs(actor, &series)?;
-    repo::of_series(conn, series_id).await?.into_iter().map(CostItem::try_from).collect()
+    let rows = repo::page_of_series(conn, series_id, page.after, page.fetch_limit()).await?;
+    Page::from_rows(rows, &page, |r| r.id).try_map(CostItem::try_from)
+}
+
+/// One cost item of the series.
+pub async fn get(cx: &mut Cx<'_>, series_id: Uuid, id: Uuid) -> Result<CostItem, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = access::visible(actor, load(conn, series_id, false).await?)?;
+    access::can_read_costs(actor, &series)?;
+    CostItem::try_from(repo::get(conn, series_id, id).await?.ok_or(AppError::NotFound)?)
 }
 
 /// Fills the defaults (venue rent, the agreement's shares) and checks the shares: 422. Says
@@ -160,6 +175,12 @@ pub async fn create(cx: &mut Cx<'_>, series_id: Uuid, fields: CostItemFields) ->
         access::can_edit(actor, &series)?;
         let (fields, from_agreement) = complete(cx, &series, fields).await?;
         let (tx, actor) = cx.parts().await?;
+        // Counted under the series' lock: concurrent creates cannot pass the cap together.
+        if repo::count_of_series(tx, series_id).await? >= MAX_COST_ITEMS {
+            return Err(AppError::Conflict {
+                detail: format!("a series carries at most {MAX_COST_ITEMS} cost items; combine some first"),
+            });
+        }
         let row = write_of(&fields, access::agreed_after(actor, &fields, from_agreement, None))?;
         let created = CostItem::try_from(repo::insert(tx, Uuid::now_v7(), series_id, &row).await?)?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;

@@ -108,11 +108,12 @@ async fn password_grant(
     };
     limiter.succeeded(attempt);
     let refresh_token = random_token()?;
-    let row = new_refresh_row(keys, &refresh_token, Uuid::now_v7(), user.id)?;
+    let sign_in = Uuid::now_v7();
+    let row = new_refresh_row(keys, &refresh_token, sign_in, user.id)?;
     let mut conn = db.conn().await?;
     token_repo::insert_refresh_token(&mut conn, &row).await?;
     Ok(IssuedTokens {
-        access_token: keys.issue(user.id, SubjectKind::User, USER_SCOPE)?,
+        access_token: keys.issue_for_sign_in(sign_in, user.id, USER_SCOPE)?,
         expires_in: keys.access_ttl_secs(),
         refresh_token: Some(refresh_token),
         scope: USER_SCOPE.into(),
@@ -161,7 +162,7 @@ async fn refresh_grant(conn: &mut Conn, keys: &KeySet, presented: &str) -> Resul
             let next = random_token()?;
             token_repo::insert_refresh_token(tx, &new_refresh_row(keys, &next, row.family_id, row.user_id)?).await?;
             Ok(Rotation::Rotated(IssuedTokens {
-                access_token: keys.issue(row.user_id, SubjectKind::User, &row.scope)?,
+                access_token: keys.issue_for_sign_in(row.family_id, row.user_id, &row.scope)?,
                 expires_in: keys.access_ttl_secs(),
                 refresh_token: Some(next),
                 scope: row.scope,
@@ -243,6 +244,11 @@ async fn principal_of(conn: &mut Conn, claims: &Claims) -> Result<Principal, App
             // The account and its memberships in one query.
             let rows = user_repo::with_memberships(conn, id).await?;
             let Some(first) = rows.first().filter(|r| r.active) else { return Err(gone()) };
+            if let Some(sign_in) = claims.sid
+                && token_repo::family_revoked(conn, sign_in).await?
+            {
+                return Err(AppError::unauthorized("The sign-in was revoked; sign in again."));
+            }
             let platform_admin = first.platform_admin;
             let memberships = rows
                 .iter()

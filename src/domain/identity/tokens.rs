@@ -48,6 +48,10 @@ pub struct Claims {
     #[serde(default)]
     pub scope: String,
     pub kind: SubjectKind,
+    /// The sign-in (refresh-token family) a person's token was issued in: revoking the sign-in
+    /// ends its access tokens at once, not when they expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// What the caller presented, after signature and claim checks.
@@ -196,6 +200,15 @@ impl KeySet {
 
     /// Signs an access token for `subject`.
     pub fn issue(&self, subject: Uuid, kind: SubjectKind, scope: &str) -> Result<String, AppError> {
+        self.issue_in(None, subject, kind, scope)
+    }
+
+    /// An access token of a person's sign-in `sid`.
+    pub fn issue_for_sign_in(&self, sid: Uuid, subject: Uuid, scope: &str) -> Result<String, AppError> {
+        self.issue_in(Some(sid), subject, SubjectKind::User, scope)
+    }
+
+    fn issue_in(&self, sid: Option<Uuid>, subject: Uuid, kind: SubjectKind, scope: &str) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         self.sign(&Claims {
             iss: self.config.issuer.clone(),
@@ -207,6 +220,7 @@ impl KeySet {
             jti: Uuid::now_v7().to_string(),
             scope: scope.to_owned(),
             kind,
+            sid,
         })
     }
 

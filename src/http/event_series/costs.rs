@@ -11,11 +11,13 @@ use crate::domain::access::AcceptanceInput;
 use crate::domain::context::Cx;
 use crate::domain::event_series::costs::{self, AllocationQuery, CostAllocation};
 use crate::domain::event_series::{CostItem, CostItemBasis, CostItemFields};
-use crate::domain::types::pagination::Page;
+use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
 use crate::error::AppError;
 use crate::http::common::IfMatchRequired;
-use crate::http::common::{Body, ListResponse, Listed, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale};
+use crate::http::common::{
+    Body, ListResponse, Listed, Listing, NoFilters, ReadErrors, Tagged, Versioned, WriteErrors, created, or_stale,
+};
 
 /// A cost item.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -78,22 +80,25 @@ impl Versioned for CostItemView {
 }
 
 async fn current(cx: &mut Cx<'static>, series: Uuid, id: Uuid) -> Result<CostItemView, AppError> {
-    costs::list(cx, series).await?.into_iter().find(|c| c.id == id).map(CostItemView::from).ok_or(AppError::NotFound)
+    costs::get(cx, series, id).await.map(CostItemView::from)
 }
 
-/// The series' cost items (at most a few dozen: one page).
+/// The series' cost items, in creation order (a series carries at most 200).
 #[utoipa::path(
     operation_id = "list_event_series_cost_items",
     tag = "event-series",
-    params(("id" = Uuid, Path, description = "Series id")),
+    params(("id" = Uuid, Path, description = "Series id"), ListQuery),
     responses((status = 200, description = "The cost items", body = ListResponse<CostItemView>), ReadErrors),
     security(("bearer" = []))
 )]
 #[get("/api/v1/event-series/{id}/cost-items")]
-pub async fn list(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Listed<CostItemView>, AppError> {
-    let items = costs::list(&mut cx, id.into_inner()).await?;
-    let limit = i64::try_from(items.len()).unwrap_or(i64::MAX).max(1);
-    Ok(Listed::from_page(Page { items, next: None::<Uuid>, limit }, CostItemView::from))
+pub async fn list(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    query: Listing<NoFilters>,
+) -> Result<Listed<CostItemView>, AppError> {
+    let page = costs::list(&mut cx, id.into_inner(), &query.list).await?;
+    Ok(Listed::from_page(page, CostItemView::from))
 }
 
 /// Add a cost item. Rent defaults to the venue's terms; shares default to the linked

@@ -40,6 +40,25 @@ pub async fn of_series(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<Cost
         .await
 }
 
+/// A page of a series' cost items in id order after `after`.
+pub async fn page_of_series(
+    conn: &mut Conn,
+    series_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<CostItemRow>> {
+    let mut query = items::table.filter(items::series_id.eq(series_id)).select(CostItemRow::as_select()).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(items::id.gt(after));
+    }
+    query.order(items::id).limit(limit).load(conn).await
+}
+
+/// How many cost items the series has.
+pub async fn count_of_series(conn: &mut Conn, series_id: Uuid) -> QueryResult<i64> {
+    items::table.filter(items::series_id.eq(series_id)).count().get_result(conn).await
+}
+
 pub async fn get(conn: &mut Conn, series_id: Uuid, id: Uuid) -> QueryResult<Option<CostItemRow>> {
     items::table
         .filter(items::series_id.eq(series_id))
