@@ -670,3 +670,34 @@ async fn deleted_documents_are_purged_after_the_restore_window_with_an_audit_ent
         count("SELECT count(*) AS n FROM audit_log WHERE action = 'purge'").get_result(&mut conn).await.unwrap();
     assert_eq!(purges.n, 1);
 }
+
+#[actix_web::test]
+async fn a_difference_too_large_to_answer_is_refused_not_built() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    // 120 entries of 10,000 characters: the difference from the first revision to the last is
+    // about 2.4 MB, over what one answer carries.
+    for i in 0..120 {
+        let res = app
+            .call(p.request(
+                As::Coordinator,
+                with_if_match(
+                    json(
+                        TestRequest::post().uri(&format!("{DOCS}/{doc}/entries")),
+                        json!({"date": "2026-04-01", "title": format!("Rivi {i}"), "content": "x".repeat(10_000)}),
+                    ),
+                    "*",
+                ),
+            ))
+            .await;
+        res.assert_status(201);
+    }
+    let diff =
+        |a: i64, b: i64| p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/revisions/{a}/diff/{b}")));
+    let problem = app.call(diff(1, 121)).await.assert_problem(422);
+    assert_eq!(problem["errors"][0]["code"], "too_large");
+    assert!(problem["detail"].as_str().unwrap_or_default().len() < 1000);
+    // Revisions closer together still compare.
+    app.call(diff(100, 121)).await.assert_status(200);
+}

@@ -1065,3 +1065,57 @@ async fn cost_items_are_capped_per_series_and_listed_in_pages() {
         app.call(p.request(As::Member, TestRequest::get().uri(&format!("{items}?limit=150&cursor={cursor}")))).await;
     assert_eq!(rest.assert_status(200).json()["data"].as_array().unwrap().len(), 50);
 }
+
+#[actix_web::test]
+async fn a_booked_occurrence_does_not_move_away_from_its_booking_nor_into_anothers_room() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut theirs = venue_body(&p, "Toisen sali", "179", 25.74, 62.24);
+    theirs["owner_organization_id"] = json!(p.other_org);
+    let res = app.call(p.request(As::Outsider, json(TestRequest::post().uri(VENUES), theirs))).await;
+    let their_venue = res.assert_status(201).json()["id"].as_str().unwrap().to_owned();
+    let mut body = cafe(&p, &venue_id, "published");
+    let start = (chrono::Utc::now() + chrono::Duration::days(14)).date_naive();
+    body["schedule"] = json!({"timezone": "Europe/Helsinki", "start_date": start, "start_time": "10:00",
+                              "end_time": "12:00", "rrule": "FREQ=WEEKLY;COUNT=3"});
+    let id = create(&app, &p, body).await["id"].as_str().unwrap().to_owned();
+    let list = occurrences(&app, &p, &id).await;
+    let (booked, free) = (&list[0], &list[1]);
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{VENUES}/{venue_id}/bookings")),
+                json!({"organization_id": p.org, "occurrence_id": booked["id"], "start": booked["start"], "end": booked["end"]}),
+            ),
+        ))
+        .await;
+    let booking = res.assert_status(201).json()["id"].as_str().unwrap().to_owned();
+    // Moving the booked occurrence a day on would leave its booking behind: 409 naming it.
+    let url = |o: &Value| format!("{SERIES}/{id}/occurrences/{}", o["id"].as_str().unwrap());
+    let later = |t: &Value| {
+        (chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap() + chrono::Duration::days(1)).to_rfc3339()
+    };
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            patch(&url(booked), json!({"start": later(&booked["start"]), "end": later(&booked["end"])})),
+        ))
+        .await;
+    assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains(&booking));
+    // Relocating to another organisation's room takes a booking of it for the time.
+    let res = app.call(p.request(As::Coordinator, patch(&url(free), json!({"venue_id": their_venue})))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_booked");
+    app.call(p.request(
+        As::Coordinator,
+        json(
+            TestRequest::post().uri(&format!("{VENUES}/{their_venue}/bookings")),
+            json!({"organization_id": p.org, "start": free["start"], "end": free["end"]}),
+        ),
+    ))
+    .await
+    .assert_status(201);
+    let res = app.call(p.request(As::Coordinator, patch(&url(free), json!({"venue_id": their_venue})))).await;
+    assert_eq!(res.assert_status(200).json()["venue_id"], json!(their_venue));
+}

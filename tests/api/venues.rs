@@ -366,3 +366,54 @@ async fn what_holds_a_venue_is_named_and_cancelled_bookings_do_not() {
         .assert_status(200);
     app.call(p.request(As::Coordinator, delete())).await.assert_status(204);
 }
+
+#[actix_web::test]
+async fn the_audit_log_hides_a_bookings_occurrence_from_the_venue_owner_as_the_booking_does() {
+    use crate::resources::event_series::{SERIES, cafe};
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    // The other organisation's draft meets at the venue in two weeks; it books the room for it.
+    let mut draft = cafe(&p, &id, "draft");
+    draft["publisher_id"] = json!(p.other_org);
+    draft["organizer_ids"] = json!([p.other_org]);
+    let start = (chrono::Utc::now() + chrono::Duration::days(14)).date_naive();
+    draft["schedule"] = json!({"timezone": "Europe/Helsinki", "start_date": start, "start_time": "10:00",
+                               "end_time": "12:00", "rrule": "FREQ=WEEKLY;COUNT=2"});
+    let res = app.call(p.request(As::Outsider, json(TestRequest::post().uri(SERIES), draft))).await;
+    let series = res.assert_status(201).json()["id"].as_str().unwrap().to_owned();
+    let occurrences = app
+        .call(p.request(As::Outsider, TestRequest::get().uri(&format!("{SERIES}/{series}/occurrences"))))
+        .await
+        .json();
+    let first = &occurrences["data"][0];
+    let res = app
+        .call(p.request(
+            As::Outsider,
+            json(
+                TestRequest::post().uri(&format!("{VENUES}/{id}/bookings")),
+                json!({"organization_id": p.other_org, "occurrence_id": first["id"], "start": first["start"], "end": first["end"]}),
+            ),
+        ))
+        .await;
+    let booking = res.assert_status(201).json()["id"].as_str().unwrap().to_owned();
+    let entry = |who: As| {
+        let app = &app;
+        let p = &p;
+        let booking = booking.clone();
+        async move {
+            let log = app
+                .call(p.request(who, TestRequest::get().uri("/api/v1/audit-log?resource_type=venue_booking")))
+                .await
+                .json();
+            log["data"].as_array().unwrap().iter().find(|e| e["resource_id"] == booking.as_str()).cloned().unwrap()
+        }
+    };
+    // The venue owner's admin reads the entry (it concerns the venue) but not the occurrence.
+    let owners = entry(As::OrgAdmin).await;
+    assert!(owners["diff"]["after"].get("occurrence_id").is_none(), "{owners}");
+    assert_eq!(owners["diff"]["after"]["organization_id"], json!(p.other_org));
+    // The booking organisation's admin sees it, as the booking view shows it.
+    let bookers = entry(As::Outsider).await;
+    assert_eq!(bookers["diff"]["after"]["occurrence_id"], first["id"]);
+}

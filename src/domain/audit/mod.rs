@@ -207,6 +207,7 @@ pub async fn list(cx: &mut Cx<'_>, query: AuditQuery, list: &ListQuery) -> Resul
     )
     .await?;
     Ok(Page::from_rows(rows, &page, |r| r.seq).map(|r| Entry {
+        diff: access::redact(actor, &r.resource_type, r.diff),
         seq: r.seq,
         at: r.at,
         actor_kind: r.actor_kind,
@@ -215,7 +216,6 @@ pub async fn list(cx: &mut Cx<'_>, query: AuditQuery, list: &ListQuery) -> Resul
         resource_type: r.resource_type,
         resource_id: r.resource_id,
         organization_ids: r.organization_ids.into_iter().flatten().collect(),
-        diff: r.diff,
         request_id: r.request_id,
     }))
 }

@@ -128,15 +128,35 @@ fn text_changes(a: &Value, b: &Value) -> Vec<TextChange> {
         .collect()
 }
 
+/// The largest difference answered (its patch and text changes, serialised): more is asked
+/// for by comparing revisions closer together, or by reading revisions whole.
+pub const MAX_DIFF_BYTES: usize = 2 * 1024 * 1024;
+
 pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Result<RevisionDiff, AppError> {
     let (doc, _permit) = for_heavy_work(cx, document_id, access::can_read).await?;
     let conn = cx.conn().await?;
     let (a, b) = (state_at(conn, &doc, from).await?, state_at(conn, &doc, to).await?);
     cx.release();
     // Off the request threads: whole documents are compared.
-    let (patch, text_changes) = tokio::task::spawn_blocking(move || (json_patch::diff(&a, &b), text_changes(&a, &b)))
-        .await
-        .map_err(AppError::internal)?;
+    let (patch, text_changes, size) = tokio::task::spawn_blocking(move || {
+        let patch = json_patch::diff(&a, &b);
+        let text_changes = text_changes(&a, &b);
+        let size = serde_json::to_vec(&patch).map_or(usize::MAX, |p| p.len())
+            + text_changes.iter().map(|t| t.path.len() + t.unified_diff.len()).sum::<usize>();
+        (patch, text_changes, size)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    if size > MAX_DIFF_BYTES {
+        return Err(AppError::invalid(
+            "to",
+            "too_large",
+            format!(
+                "the difference is over {} MiB: compare revisions closer together, or read revision {to} whole",
+                MAX_DIFF_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
     Ok(RevisionDiff { from, to, patch: to_json(&patch)?, text_changes })
 }
 

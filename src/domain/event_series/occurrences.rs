@@ -231,14 +231,38 @@ pub async fn update(
             OccurrenceFields { status: before.status, start: before.start, end: before.end, venue_id: before.venue_id };
         let fields: OccurrenceFields = crate::domain::types::merge_patch::apply(&current, &patch)?;
         validation::check_with(&fields, fields.rules())?;
-        if fields.venue_id != before.venue_id
-            && let Some(venue) = fields.venue_id
-            && crate::repo::venues::get(tx, venue).await?.is_none()
-        {
-            return Err(AppError::invalid("venue_id", "not_found", "no such venue"));
-        }
         if fields == current {
             return Ok(before);
+        }
+        // A booked occurrence keeps its booking's time and place: the booking is changed first
+        // (its room may be taken at the new time by someone else).
+        let moves = (fields.start, fields.end, fields.venue_id) != (before.start, before.end, before.venue_id);
+        if moves && let Some(booking) = crate::repo::venues::bookings::confirmed_for_occurrence(tx, id).await? {
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "booking {booking} holds the venue for this occurrence; cancel it or book the new time first"
+                ),
+            });
+        }
+        // Another organisation's venue takes a booking there by an organiser, for the time.
+        if let Some(venue) = fields.venue_id
+            && moves
+            && fields.venue_id != series.fields.venue_id
+        {
+            let Some(row) = crate::repo::venues::get(tx, venue).await? else {
+                return Err(AppError::invalid("venue_id", "not_found", "no such venue"));
+            };
+            let organizers = series.accepted_organizers();
+            let owns = organizers.contains(&row.written.owner_organization_id);
+            if !owns
+                && !crate::repo::venues::bookings::held_by_any(tx, venue, &organizers, fields.start, fields.end).await?
+            {
+                return Err(AppError::invalid(
+                    "venue_id",
+                    "not_booked",
+                    "book the venue for the occurrence's time first (it is another organisation's)",
+                ));
+            }
         }
         let o = repo::OccurrenceOverrideWrite {
             starts_at: fields.start,

@@ -127,7 +127,9 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, i64)>) -> Result<Ta
     Tagged::by_content(&RevisionStateView { revision: state.revision.into(), document: state.document })
 }
 
-/// What changed from one revision to another: a JSON Patch and line diffs of the markdown.
+/// What changed from one revision to another: a JSON Patch and line diffs of the markdown. A
+/// difference over 2 MiB is 422 (`too_large`): compare revisions closer together, or read
+/// them whole.
 #[utoipa::path(
     operation_id = "diff_coordination_revisions",
     tag = "coordination-documents",

@@ -175,7 +175,8 @@ pub async fn get(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<T
 
 /// Cancel, move or relocate one occurrence (`{"status": "cancelled"}`, new `start`/`end`,
 /// another `venue_id`). The override survives schedule changes; giving the scheduled values
-/// again undoes it.
+/// again undoes it. A booked occurrence does not move (409 naming the booking: change the
+/// booking first), and another organisation's venue takes a booking there for the time (422).
 #[utoipa::path(
     operation_id = "update_event_series_occurrence",
     tag = "event-series",

@@ -153,3 +153,35 @@ pub async fn delete_cancelled(conn: &mut Conn, venue_id: Uuid) -> QueryResult<Ve
     .get_results(conn)
     .await
 }
+
+/// The confirmed booking that names an occurrence, if one does.
+pub async fn confirmed_for_occurrence(conn: &mut Conn, occurrence_id: Uuid) -> QueryResult<Option<Uuid>> {
+    venue_bookings::table
+        .filter(venue_bookings::occurrence_id.eq(occurrence_id))
+        .filter(venue_bookings::status.eq("confirmed"))
+        .select(venue_bookings::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Whether one of `organizations` holds a confirmed booking of the venue over the whole of
+/// `starts_at`..`ends_at`.
+pub async fn held_by_any(
+    conn: &mut Conn,
+    venue_id: Uuid,
+    organizations: &[Uuid],
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        venue_bookings::table
+            .filter(venue_bookings::venue_id.eq(venue_id))
+            .filter(venue_bookings::status.eq("confirmed"))
+            .filter(venue_bookings::organization_id.eq_any(organizations))
+            .filter(venue_bookings::starts_at.le(starts_at))
+            .filter(venue_bookings::ends_at.ge(ends_at)),
+    ))
+    .get_result(conn)
+    .await
+}
