@@ -1104,6 +1104,13 @@ async fn a_booked_occurrence_does_not_move_away_from_its_booking_nor_into_anothe
         ))
         .await;
     assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains(&booking));
+    // Nor does the series' schedule or venue carry it away from the booking.
+    let mut later_schedule = json!({"timezone": "Europe/Helsinki", "start_date": start, "start_time": "14:00",
+                                    "end_time": "16:00", "rrule": "FREQ=WEEKLY;COUNT=3"});
+    for change in [json!({"schedule": later_schedule.take()}), json!({"venue_id": their_venue})] {
+        let res = app.call(p.request(As::Coordinator, patch(&format!("{SERIES}/{id}"), change))).await;
+        assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains(&booking));
+    }
     // Relocating to another organisation's room takes a booking of it for the time.
     let res = app.call(p.request(As::Coordinator, patch(&url(free), json!({"venue_id": their_venue})))).await;
     assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_booked");

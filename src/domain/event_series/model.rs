@@ -588,8 +588,25 @@ pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result
             end: i.end,
         })
         .collect();
+    let booked = crate::repo::event_series::occurrences::booked(conn, series.id, from).await?;
     crate::repo::event_series::occurrences::materialise(conn, series.id, series.fields.venue_id, from, &derived)
         .await?;
+    // A booked occurrence keeps its booking's place and time: a schedule or venue change that
+    // would take it away is 409 (in the same transaction, so nothing changes).
+    let ids: Vec<Uuid> = booked.iter().filter_map(|b| b.1).collect();
+    let placed = crate::repo::event_series::occurrences::placed(conn, &ids).await?;
+    for (booking, occurrence, venue, start, end) in &booked {
+        let kept =
+            placed.iter().any(|(id, v, s, e)| Some(*id) == *occurrence && *v == Some(*venue) && s < end && e > start);
+        if !kept {
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "schedule: booking {booking} holds a venue for an occurrence this change would move or \
+                     remove; change the booking first"
+                ),
+            });
+        }
+    }
     repo::set_materialized_until(conn, series.id, until).await?;
     Ok(())
 }

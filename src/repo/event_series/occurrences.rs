@@ -431,3 +431,39 @@ pub async fn held(
         .load(conn)
         .await
 }
+
+/// A confirmed booking of one of a series' occurrences: the booking, its occurrence, and the
+/// venue and time it holds.
+pub type BookedOccurrence = (Uuid, Option<Uuid>, Uuid, DateTime<Utc>, DateTime<Utc>);
+
+/// The confirmed bookings naming occurrences of the series from `from` on.
+pub async fn booked(conn: &mut Conn, series_id: Uuid, from: NaiveDate) -> QueryResult<Vec<BookedOccurrence>> {
+    use crate::repo::schema::venue_bookings as b;
+    let occurrences = event_occurrences::table
+        .filter(event_occurrences::series_id.eq(series_id))
+        .filter(event_occurrences::instance_date.ge(from))
+        .select(event_occurrences::id);
+    b::table
+        .filter(b::status.eq("confirmed"))
+        .filter(b::occurrence_id.eq_any(occurrences.nullable()))
+        .select((b::id, b::occurrence_id, b::venue_id, b::starts_at, b::ends_at))
+        .load(conn)
+        .await
+}
+
+/// Where and when these occurrences are: id, venue, start, end.
+pub async fn placed(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, Option<Uuid>, DateTime<Utc>, DateTime<Utc>)>> {
+    event_occurrences::table
+        .filter(event_occurrences::id.eq_any(ids))
+        .select((
+            event_occurrences::id,
+            event_occurrences::venue_id,
+            event_occurrences::starts_at,
+            event_occurrences::ends_at,
+        ))
+        .load(conn)
+        .await
+}
