@@ -976,6 +976,21 @@ async fn an_agreement_link_binds_no_one_beyond_what_its_parties_signed() {
     // Linking it, a non-party would lend itself the agreement's cost sharing: 422.
     let mut body = cafe(&p, &venue_id, "published");
     body["agreement_id"] = json!(theirs);
+    let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body.clone()))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_a_party");
+    // An unsigned amendment naming the organisation as a party does not make it one.
+    agreements::amend(&app, &p, As::Outsider, &theirs, "Uusi osapuoli").await.assert_status(200);
+    let mut parties = a["parties"].clone();
+    parties.as_array_mut().unwrap().push(json!({"organization_id": p.org, "roles": ["partner"], "must_sign": true}));
+    app.call(
+        p.request(
+            As::Outsider,
+            json(TestRequest::patch().uri(&format!("/api/v1/agreements/{theirs}")), json!({"parties": parties}))
+                .insert_header(("if-match", "*")),
+        ),
+    )
+    .await
+    .assert_status(200);
     let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(SERIES), body))).await;
     assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_a_party");
     // Nor is an agreement that is not in force linked.
@@ -1107,7 +1122,10 @@ async fn a_booked_occurrence_does_not_move_away_from_its_booking_nor_into_anothe
     // Nor does the series' schedule or venue carry it away from the booking.
     let mut later_schedule = json!({"timezone": "Europe/Helsinki", "start_date": start, "start_time": "14:00",
                                     "end_time": "16:00", "rrule": "FREQ=WEEKLY;COUNT=3"});
-    for change in [json!({"schedule": later_schedule.take()}), json!({"venue_id": their_venue})] {
+    let all_day = json!({"all_day": true, "start_time": null, "end_time": null});
+    for change in
+        [json!({"schedule": later_schedule.take()}), json!({"schedule": all_day}), json!({"venue_id": their_venue})]
+    {
         let res = app.call(p.request(As::Coordinator, patch(&format!("{SERIES}/{id}"), change))).await;
         assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains(&booking));
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::access;
-use super::model::{Agreement, Signature, SignatureMethod, Status, Version, load, version_of};
+use super::model::{Agreement, AgreementFields, Signature, SignatureMethod, Status, Version, load, version_of};
 use crate::db::Conn;
 use crate::domain::access::Actor;
 use crate::domain::audit::{self, Change};
@@ -50,6 +50,17 @@ pub async fn version(cx: &mut Cx<'_>, id: Uuid, number: i32) -> Result<Version, 
     let a = load(conn, id, false).await?;
     access::can_read(actor, &a)?;
     frozen(conn, actor, &a, number).await
+}
+
+/// What the parties signed and is in force now (not an amendment's working copy), for an
+/// agreement the actor may read; `None` when nothing is in force.
+pub async fn in_force(cx: &mut Cx<'_>, id: Uuid) -> Result<Option<AgreementFields>, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let a = load(conn, id, false).await?;
+    access::can_read(actor, &a)?;
+    let (Status::Active, Some(number)) = (a.status, a.current_version) else { return Ok(None) };
+    let version = frozen(conn, actor, &a, number).await?;
+    crate::domain::types::validation::from_json(version.snapshot).map(Some).map_err(AppError::internal)
 }
 
 /// One signature of a version, redacted for the actor as the version is.

@@ -141,8 +141,9 @@ pub async fn diff(cx: &mut Cx<'_>, document_id: Uuid, from: i64, to: i64) -> Res
     let (patch, text_changes, size) = tokio::task::spawn_blocking(move || {
         let patch = json_patch::diff(&a, &b);
         let text_changes = text_changes(&a, &b);
+        // Measured as sent: JSON escaping can make text several times its length.
         let size = serde_json::to_vec(&patch).map_or(usize::MAX, |p| p.len())
-            + text_changes.iter().map(|t| t.path.len() + t.unified_diff.len()).sum::<usize>();
+            + serde_json::to_vec(&text_changes).map_or(usize::MAX, |t| t.len());
         (patch, text_changes, size)
     })
     .await

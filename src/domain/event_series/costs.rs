@@ -85,10 +85,10 @@ async fn complete(
     if fields.shares.is_empty()
         && let Some(agreement) = series.fields.agreement_id
     {
-        // An agreement the editor may not read gives no default (the shares are then asked for).
-        if let Ok(agreement) = crate::domain::agreements::get(cx, agreement).await
-            && let Some(item) = agreement
-                .content
+        // An agreement the editor may not read gives no default (the shares are then asked
+        // for); the default is what the parties signed, never an amendment's working copy.
+        if let Ok(Some(signed)) = crate::domain::agreements::versions::in_force(cx, agreement).await
+            && let Some(item) = signed
                 .cost_sharing
                 .iter()
                 .find(|c| c.category == fields.category && c.basis == AgreementBasis::Percentage)
@@ -98,18 +98,15 @@ async fn complete(
                 .iter()
                 .filter_map(|s| s.percent.map(|percent| CostShare { organization_id: s.organization_id, percent }))
                 .collect();
-            // Agreed only as signed: in force, not an amendment's working copy, and the cost the
-            // parties signed (its amount per event, or per year as a lump sum). Any other
-            // amount or basis needs each carrier's own acceptance.
-            let signed_cost = match item.amount_period {
+            // Agreed from the agreement only for the cost the parties signed: its amount per
+            // event, or per year as a lump sum. Any other amount or basis needs each carrier's
+            // own acceptance.
+            from_agreement = match item.amount_period {
                 Some(AmountPeriod::PerEvent) => fields.basis == CostItemBasis::PerOccurrence,
                 Some(AmountPeriod::Annual) => fields.basis == CostItemBasis::LumpSum,
                 None => false,
             } && item.amount.is_some()
                 && item.amount == fields.amount;
-            from_agreement = signed_cost
-                && agreement.status == crate::domain::agreements::Status::Active
-                && agreement.amendment.is_none();
         }
     }
     if fields.shares.is_empty() {

@@ -78,15 +78,15 @@ async fn check_references(
     if let Some(agreement) = fields.agreement_id
         && changed(|f| f.agreement_id)
     {
-        let Ok(agreement) = crate::domain::agreements::get(cx, agreement).await else {
+        // A link lends the agreement's cost sharing to the series: only a party to what is in
+        // force links (not one an unsigned amendment would add), and only while it is in force.
+        let Ok(signed) = crate::domain::agreements::versions::in_force(cx, agreement).await else {
             return Err(AppError::invalid("agreement_id", "not_found", "no such agreement visible to you"));
         };
-        // A link lends the agreement's cost sharing to the series: only a party links, and
-        // only to an agreement in force.
-        if agreement.status != crate::domain::agreements::Status::Active {
+        let Some(signed) = signed else {
             return Err(AppError::invalid("agreement_id", "not_in_force", "link an agreement in force"));
-        }
-        let parties: Vec<Uuid> = agreement.content.parties.iter().map(|p| p.organization_id).collect();
+        };
+        let parties: Vec<Uuid> = signed.parties.iter().map(|p| p.organization_id).collect();
         let (_, actor) = cx.parts().await?;
         if !actor.has_role_in_any(&parties, Role::Coordinator) {
             return Err(AppError::invalid(
