@@ -1129,6 +1129,17 @@ async fn a_booked_occurrence_does_not_move_away_from_its_booking_nor_into_anothe
         let res = app.call(p.request(As::Coordinator, patch(&format!("{SERIES}/{id}"), change))).await;
         assert!(res.assert_problem(409)["detail"].as_str().unwrap().contains(&booking));
     }
+    // A booking names only an occurrence held at the booked venue.
+    let res = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{VENUES}/{their_venue}/bookings")),
+                json!({"organization_id": p.org, "occurrence_id": free["id"], "start": free["start"], "end": free["end"]}),
+            ),
+        ))
+        .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "elsewhere");
     // Relocating to another organisation's room takes a booking of it for the time.
     let res = app.call(p.request(As::Coordinator, patch(&url(free), json!({"venue_id": their_venue})))).await;
     assert_eq!(res.assert_problem(422)["errors"][0]["code"], "not_booked");

@@ -461,13 +461,14 @@ impl AttendanceFields {
     }
 }
 
-/// A booking may name an occurrence of a series the booking organisation organises (422).
-/// The booked time must overlap the occurrence (422).
+/// A booking may name an occurrence of a series the booking organisation organises (422),
+/// held at the booked venue during the booked time (422).
 pub async fn check_bookable(
     conn: &mut Conn,
     actor: &Actor,
     organization: Uuid,
     occurrence: Uuid,
+    venue: Uuid,
     (start, end): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), AppError> {
     let not_found = || {
@@ -479,6 +480,9 @@ pub async fn check_bookable(
         return Err(not_found());
     }
     let o = repo::get(conn, series_id, occurrence).await?.ok_or_else(not_found)?;
+    if o.venue_id != Some(venue) {
+        return Err(AppError::invalid("occurrence_id", "elsewhere", "the occurrence is held at another venue"));
+    }
     if o.starts_at < end && o.ends_at > start {
         Ok(())
     } else {

@@ -161,6 +161,7 @@ pub async fn create(cx: &mut Cx<'_>, venue_id: Uuid, fields: BookingFields) -> R
                 actor,
                 fields.organization_id,
                 occurrence,
+                venue_id,
                 (fields.start, fields.end),
             )
             .await?;
