@@ -87,9 +87,9 @@ pub fn can_accept_share(actor: &Actor, series: &EventSeries, organization: Uuid)
     can_accept_listing(actor, organization)
 }
 
-/// The cost rule: who has agreed to their share after this write: organisations the actor coordinates,
-/// all of them for the agreement's shares, and those who agreed before when neither their
-/// percentage nor what the item costs changed.
+/// The cost rule: who has agreed to their share after this write. Organisations the actor
+/// coordinates, all of them for the cost the agreement signed, and those who agreed before
+/// when neither their percentage nor what the item costs changed.
 pub fn agreed_after(
     actor: &Actor,
     fields: &CostItemFields,

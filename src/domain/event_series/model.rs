@@ -596,7 +596,7 @@ pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result
     // A booked occurrence keeps the place and time it was booked for: a schedule or venue
     // change that would move or remove it is 409 (in the same transaction, so nothing changes).
     let after = crate::repo::event_series::occurrences::placed(conn, &ids).await?;
-    for (booking, occurrence, ..) in &booked {
+    for (booking, occurrence) in &booked {
         let kept = before.iter().find(|p| Some(p.0) == *occurrence).is_some_and(|was| after.contains(was));
         if !kept {
             return Err(AppError::Conflict {

@@ -31,7 +31,8 @@ pub struct AuditEntryView {
     pub resource_id: String,
     /// The organisations the resource belongs to.
     pub organization_ids: Vec<Uuid>,
-    /// `{"before": {...}, "after": {...}}` with the fields that changed.
+    /// The fields that changed.
+    #[schema(value_type = AuditDiff)]
     pub diff: serde_json::Value,
     pub request_id: Option<String>,
 }
@@ -66,4 +67,14 @@ impl From<Entry> for AuditEntryView {
 pub async fn list(mut cx: Cx<'static>, query: Listing<AuditQuery>) -> Result<Listed<AuditEntryView>, AppError> {
     let page = audit::list(&mut cx, query.filters, &query.list).await?;
     Ok(Listed::from_page(page, AuditEntryView::from))
+}
+
+/// The fields a write changed, with their values before and after: a creation has only
+/// `after`, a deletion only `before`; an entry about an erased person says only `erased`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AuditDiff {
+    before: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    after: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    erased: Option<bool>,
 }

@@ -432,12 +432,9 @@ pub async fn held(
         .await
 }
 
-/// A confirmed booking of one of a series' occurrences: the booking, its occurrence, and the
-/// venue and time it holds.
-pub type BookedOccurrence = (Uuid, Option<Uuid>, Uuid, DateTime<Utc>, DateTime<Utc>);
-
-/// The confirmed bookings naming occurrences of the series from `from` on.
-pub async fn booked(conn: &mut Conn, series_id: Uuid, from: NaiveDate) -> QueryResult<Vec<BookedOccurrence>> {
+/// The confirmed bookings naming occurrences of the series from `from` on: each booking with
+/// its occurrence.
+pub async fn booked(conn: &mut Conn, series_id: Uuid, from: NaiveDate) -> QueryResult<Vec<(Uuid, Option<Uuid>)>> {
     use crate::repo::schema::venue_bookings as b;
     let occurrences = event_occurrences::table
         .filter(event_occurrences::series_id.eq(series_id))
@@ -446,7 +443,7 @@ pub async fn booked(conn: &mut Conn, series_id: Uuid, from: NaiveDate) -> QueryR
     b::table
         .filter(b::status.eq("confirmed"))
         .filter(b::occurrence_id.eq_any(occurrences.nullable()))
-        .select((b::id, b::occurrence_id, b::venue_id, b::starts_at, b::ends_at))
+        .select((b::id, b::occurrence_id))
         .load(conn)
         .await
 }
