@@ -59,8 +59,9 @@ pub async fn in_force(cx: &mut Cx<'_>, id: Uuid) -> Result<Option<AgreementField
     let a = load(conn, id, false).await?;
     access::can_read(actor, &a)?;
     let (Status::Active, Some(number)) = (a.status, a.current_version) else { return Ok(None) };
-    let version = frozen(conn, actor, &a, number).await?;
-    crate::domain::types::validation::from_json(version.snapshot).map(Some).map_err(AppError::internal)
+    // The snapshot alone: parties and cost sharing are for every reader, signatures not needed.
+    let row = repo::version(conn, id, number).await?.ok_or(AppError::NotFound)?;
+    crate::domain::types::stored::from_json(row.snapshot).map(Some)
 }
 
 /// One signature of a version, redacted for the actor as the version is.

@@ -18,7 +18,7 @@ pub fn readable_organizations(actor: &Actor) -> Result<Option<Vec<Uuid>>, AppErr
 /// the reader is hidden here too. A booking's occurrence is its booking organisation's (the
 /// series may be a draft the venue's owner cannot see).
 pub fn redact(actor: &Actor, resource_type: &str, mut diff: Value) -> Value {
-    if resource_type == "venue_booking" {
+    if resource_type == <crate::domain::venues::Booking as super::Audited>::RESOURCE_TYPE {
         for side in ["before", "after"] {
             let Some(snapshot) = diff.get_mut(side).and_then(Value::as_object_mut) else { continue };
             let organization = snapshot.get("organization_id").and_then(Value::as_str).and_then(|o| o.parse().ok());

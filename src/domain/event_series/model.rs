@@ -590,12 +590,14 @@ pub(crate) async fn materialise(conn: &mut Conn, series: &EventSeries) -> Result
         .collect();
     let booked = crate::repo::event_series::occurrences::booked(conn, series.id, from).await?;
     let ids: Vec<Uuid> = booked.iter().filter_map(|b| b.1).collect();
-    let before = crate::repo::event_series::occurrences::placed(conn, &ids).await?;
+    let before =
+        if ids.is_empty() { Vec::new() } else { crate::repo::event_series::occurrences::placed(conn, &ids).await? };
     crate::repo::event_series::occurrences::materialise(conn, series.id, series.fields.venue_id, from, &derived)
         .await?;
     // A booked occurrence keeps the place and time it was booked for: a schedule or venue
     // change that would move or remove it is 409 (in the same transaction, so nothing changes).
-    let after = crate::repo::event_series::occurrences::placed(conn, &ids).await?;
+    let after =
+        if ids.is_empty() { Vec::new() } else { crate::repo::event_series::occurrences::placed(conn, &ids).await? };
     for (booking, occurrence) in &booked {
         let kept = before.iter().find(|p| Some(p.0) == *occurrence).is_some_and(|was| after.contains(was));
         if !kept {

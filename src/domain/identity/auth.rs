@@ -241,12 +241,10 @@ async fn principal_of(conn: &mut Conn, claims: &Claims) -> Result<Principal, App
     let id = Uuid::parse_str(&claims.sub).map_err(|_| gone())?;
     match claims.kind {
         SubjectKind::User => {
-            // The account and its memberships in one query.
-            let rows = user_repo::with_memberships(conn, id).await?;
+            // The account, whether this sign-in was revoked, and its memberships: one query.
+            let rows = user_repo::with_memberships(conn, id, claims.sid).await?;
             let Some(first) = rows.first().filter(|r| r.active) else { return Err(gone()) };
-            if let Some(sign_in) = claims.sid
-                && token_repo::family_revoked(conn, sign_in).await?
-            {
+            if first.sign_in_revoked {
                 return Err(AppError::unauthorized("The sign-in was revoked; sign in again."));
             }
             let platform_admin = first.platform_admin;

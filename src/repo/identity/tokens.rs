@@ -78,17 +78,6 @@ pub async fn revoke_family(conn: &mut Conn, family_id: Uuid) -> QueryResult<usiz
         .await
 }
 
-/// Whether the sign-in (refresh-token family) was revoked.
-pub async fn family_revoked(conn: &mut Conn, family_id: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_not_null()),
-    ))
-    .get_result(conn)
-    .await
-}
-
 /// The family of the token with this hash, if it exists.
 pub async fn family_of(conn: &mut Conn, hash: &[u8]) -> QueryResult<Option<Uuid>> {
     refresh_tokens::table.find(hash).select(refresh_tokens::family_id).first(conn).await.optional()

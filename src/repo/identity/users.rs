@@ -64,18 +64,32 @@ pub async fn insert_missing(conn: &mut Conn, rows: &[UserWrite]) -> QueryResult<
 pub struct UserWithMembership {
     pub active: bool,
     pub platform_admin: bool,
+    /// The sign-in the token was issued in has been revoked.
+    pub sign_in_revoked: bool,
     pub organization_id: Option<Uuid>,
     pub role: Option<String>,
 }
 
-/// The user and their memberships in one query; empty when there is no such user.
-pub async fn with_memberships(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<UserWithMembership>> {
+/// The user, whether the sign-in `sign_in` (a refresh-token family) was revoked, and their
+/// memberships, in one query; empty when there is no such user.
+pub async fn with_memberships(
+    conn: &mut Conn,
+    user_id: Uuid,
+    sign_in: Option<Uuid>,
+) -> QueryResult<Vec<UserWithMembership>> {
+    use crate::repo::schema::refresh_tokens;
+    let revoked = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.nullable().eq(sign_in))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    );
     users::table
         .left_join(memberships::table)
         .filter(users::id.eq(user_id))
         .select((
             users::active,
             users::platform_admin,
+            revoked,
             memberships::organization_id.nullable(),
             memberships::role.nullable(),
         ))
