@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use yhdyspinta::domain::access::Scope;
 
 use crate::resources::agreements::{self as agreements, activate};
-use crate::resources::event_series::{OCCURRENCES, SERIES, cafe, create, data, occurrences, patch};
+use crate::resources::event_series::{OCCURRENCES, SERIES, accept, cafe, create, data, occurrences, patch};
 use crate::resources::venues::{VENUES, venue, venue_body};
 use crate::support::{As, TestApp, TestResponse, all, json};
 
@@ -472,18 +472,7 @@ async fn costs_are_allocated_to_the_cent_and_default_from_the_venue_and_agreemen
     let mut body = cafe(&p, &venue_id, "published");
     body["organizer_ids"] = json!([p.org, p.other_org]);
     let id = create(&app, &p, body).await["id"].as_str().unwrap().to_owned();
-    app.call(
-        p.request(
-            As::Outsider,
-            json(
-                TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")),
-                json!({"organization_id": p.other_org}),
-            )
-            .insert_header(("if-match", "*")),
-        ),
-    )
-    .await
-    .assert_status(200);
+    accept(&app, &p, As::Outsider, &id, p.other_org).await.assert_status(200);
     let items = format!("{SERIES}/{id}/cost-items");
     let add = |body: Value| json(TestRequest::post().uri(&items), body);
     app.access_matrix(&p, &[(As::Anonymous, 401), (As::Member, 403), (As::Client, 403)], || {
@@ -623,18 +612,7 @@ async fn only_the_publisher_hands_over_and_shares_bind_once_agreed() {
     // Before accepting, the invited organisation is not shown to the public as an organiser.
     let public = app.get(&format!("{SERIES}/{id}")).await.json();
     assert_eq!(public["organizers"], json!([{"organization_id": p.org, "accepted": true}]));
-    app.call(
-        p.request(
-            As::Outsider,
-            json(
-                TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")),
-                json!({"organization_id": p.other_org}),
-            )
-            .insert_header(("if-match", "*")),
-        ),
-    )
-    .await
-    .assert_status(200);
+    accept(&app, &p, As::Outsider, &id, p.other_org).await.assert_status(200);
     // An organiser that accepted cannot make itself the publisher.
     let res =
         app.call(p.request(As::Outsider, patch(&format!("{SERIES}/{id}"), json!({"publisher_id": p.other_org})))).await;
@@ -1006,18 +984,7 @@ async fn an_agreement_link_binds_no_one_beyond_what_its_parties_signed() {
     body["agreement_id"] = json!(ours);
     body["organizer_ids"] = json!([p.org, p.other_org]);
     let id = create(&app, &p, body).await["id"].as_str().unwrap().to_owned();
-    app.call(
-        p.request(
-            As::Outsider,
-            json(
-                TestRequest::post().uri(&format!("{SERIES}/{id}/acceptances")),
-                json!({"organization_id": p.other_org}),
-            )
-            .insert_header(("if-match", "*")),
-        ),
-    )
-    .await
-    .assert_status(200);
+    accept(&app, &p, As::Outsider, &id, p.other_org).await.assert_status(200);
     let items = format!("{SERIES}/{id}/cost-items");
     let add = |body: Value| p.request(As::Coordinator, json(TestRequest::post().uri(&items), body));
     // The cost the parties signed is agreed by both from the agreement.

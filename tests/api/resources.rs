@@ -152,6 +152,21 @@ pub mod event_series {
     pub fn patch(uri: &str, body: Value) -> TestRequest {
         json(TestRequest::patch().uri(uri), body).insert_header(("if-match", "*"))
     }
+
+    /// `who` accepts `organization`'s place among the series' organisers.
+    pub async fn accept(app: &TestApp, p: &Personas, who: As, series: &str, organization: uuid::Uuid) -> TestResponse {
+        app.call(
+            p.request(
+                who,
+                json(
+                    TestRequest::post().uri(&format!("{SERIES}/{series}/acceptances")),
+                    json!({"organization_id": organization}),
+                )
+                .insert_header(("if-match", "*")),
+            ),
+        )
+        .await
+    }
 }
 
 pub mod coordination_documents {
