@@ -1,7 +1,9 @@
 //! Framework errors as [`AppError`]s: malformed or oversized bodies, wrong content types,
 //! bad path and query parameters, unknown routes (404) and wrong methods (405).
 
-use actix_router::ResourceDef;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 use utoipa::openapi::OpenApi;
@@ -81,18 +83,74 @@ pub fn path_config() -> web::PathConfig {
 /// The documented paths with their methods, and which operations the contract declares for
 /// signed-in callers only: 405 is told from 404 with it, and the request context refuses an
 /// anonymous caller of such an operation before anything else.
+///
+/// It also tells the request-context middleware which route a path belongs to, before the
+/// router runs: documented paths are matched segment by segment here (a few comparisons),
+/// where asking the router would run its regular expressions over every route a second time.
 pub struct KnownPaths {
-    paths: Vec<(ResourceDef, Vec<String>)>,
-    token_required: std::collections::HashMap<String, Vec<&'static str>>,
-    /// Media types other than JSON that an operation's success answers are declared in.
-    produces: std::collections::HashMap<(String, &'static str), Vec<String>>,
+    /// The documented patterns by segment: a request path is matched one segment at a time,
+    /// a literal segment before a parameter, as the router prefers it.
+    tree: PathNode,
+    patterns: Vec<(Arc<str>, Vec<String>)>,
+    token_required: HashMap<String, Vec<&'static str>>,
+    /// Media types other than JSON that an operation's success answers are declared in, by
+    /// path and method.
+    produces: HashMap<String, Vec<(&'static str, Vec<String>)>>,
+}
+
+/// One segment position of the documented patterns.
+#[derive(Default)]
+struct PathNode {
+    /// A handful per position: comparing them beats hashing the segment.
+    literals: Vec<(String, PathNode)>,
+    parameter: Option<Box<PathNode>>,
+    /// The pattern that ends here, as an index into `patterns`.
+    pattern: Option<usize>,
+}
+
+impl PathNode {
+    fn insert(&mut self, pattern: &str, index: usize) {
+        let node = pattern.split('/').fold(self, |node, segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                node.parameter.get_or_insert_with(Default::default)
+            } else {
+                match node.literals.iter().position(|(literal, _)| literal == segment) {
+                    Some(i) => &mut node.literals[i].1,
+                    None => {
+                        node.literals.push((segment.to_owned(), PathNode::default()));
+                        let last = node.literals.len() - 1;
+                        &mut node.literals[last].1
+                    }
+                }
+            }
+        });
+        node.pattern = Some(index);
+    }
+
+    /// A parameter matches any non-empty segment, as the router's default `[^/]+` does.
+    fn find(&self, path: &str) -> Option<usize> {
+        let (segment, rest) = match path.split_once('/') {
+            Some((segment, rest)) => (segment, Some(rest)),
+            None => (path, None),
+        };
+        let next = |node: &PathNode| match rest {
+            Some(rest) => node.find(rest),
+            None => node.pattern,
+        };
+        self.literals
+            .iter()
+            .find(|(literal, _)| literal == segment)
+            .and_then(|(_, node)| next(node))
+            .or_else(|| self.parameter.as_deref().filter(|_| !segment.is_empty()).and_then(next))
+    }
 }
 
 impl KnownPaths {
     pub fn from_openapi(api: &OpenApi) -> Self {
-        let mut paths = Vec::new();
-        let mut token_required: std::collections::HashMap<String, Vec<&'static str>> = Default::default();
-        let mut produces: std::collections::HashMap<(String, &'static str), Vec<String>> = Default::default();
+        let mut tree = PathNode::default();
+        let mut patterns = Vec::new();
+        let mut token_required: HashMap<String, Vec<&'static str>> = HashMap::new();
+        let mut produces: HashMap<String, Vec<(&'static str, Vec<String>)>> = HashMap::new();
         for (path, item) in &api.paths.paths {
             let operations = [
                 ("GET", item.get.as_ref()),
@@ -127,22 +185,31 @@ impl KnownPaths {
                     .cloned()
                     .collect();
                 if !other.is_empty() {
-                    produces.insert((path.clone(), method), other);
+                    produces.entry(path.clone()).or_default().push((method, other));
                 }
             }
-            paths.push((ResourceDef::new(path.as_str()), methods));
+            tree.insert(path, patterns.len());
+            patterns.push((Arc::from(path.as_str()), methods));
         }
-        KnownPaths { paths, token_required, produces }
+        KnownPaths { tree, patterns, token_required, produces }
+    }
+
+    /// The documented route pattern a request path belongs to (`/api/v1/venues/{id}`).
+    pub fn pattern(&self, path: &str) -> Option<&Arc<str>> {
+        self.tree.find(path).and_then(|i| self.patterns.get(i)).map(|(pattern, _)| pattern)
     }
 
     fn methods_for(&self, path: &str) -> Option<&[String]> {
-        self.paths.iter().find(|(def, _)| def.is_match(path)).map(|(_, m)| m.as_slice())
+        self.tree.find(path).and_then(|i| self.patterns.get(i)).map(|(_, methods)| methods.as_slice())
     }
 
     /// The media types besides JSON that the operation at route `pattern` answers with, as
     /// the contract declares them (exports, event streams).
     pub fn produces(&self, pattern: &str, method: &str) -> &[String] {
-        self.produces.iter().find(|((p, m), _)| p == pattern && *m == method).map_or(&[], |(_, media)| media.as_slice())
+        self.produces
+            .get(pattern)
+            .and_then(|by_method| by_method.iter().find(|(m, _)| *m == method))
+            .map_or(&[], |(_, media)| media.as_slice())
     }
 
     /// Whether the operation at route `pattern` requires an access token.
@@ -162,6 +229,35 @@ pub async fn fallback(req: HttpRequest, known: web::Data<KnownPaths>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_paths_find_their_documented_pattern() {
+        let known = KnownPaths::from_openapi(&crate::routes::openapi());
+        for (pattern, _) in &known.patterns {
+            let path = pattern
+                .split('/')
+                .map(|s| if s.starts_with('{') { "0193a2b4-aaaa-7bbb-8ccc-123456789abc" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            assert_eq!(known.pattern(&path).map(|p| &**p), Some(&**pattern), "{path}");
+        }
+        let pattern = |path: &str| known.pattern(path).map(|p| p.to_string());
+        assert_eq!(pattern("/api/v1/organizations/x/members").as_deref(), Some("/api/v1/organizations/{id}/members"));
+        assert_eq!(pattern("/api/v1/areas/municipality/179").as_deref(), Some("/api/v1/areas/{kind}/{code}"));
+        for unknown in ["/api/v1/organizations/", "/api/v1/organizations//members", "/api/v1/nothing", "/", ""] {
+            assert_eq!(pattern(unknown), None, "{unknown}");
+        }
+        let mut tree = PathNode::default();
+        for (i, pattern) in ["/a/{id}", "/a/new", "/a/{id}/b"].into_iter().enumerate() {
+            tree.insert(pattern, i);
+        }
+        // A literal segment wins; where it leads nowhere, the parameter is tried.
+        assert_eq!([tree.find("/a/new"), tree.find("/a/x"), tree.find("/a/new/b")], [Some(1), Some(0), Some(2)]);
+        assert_eq!(
+            known.methods_for("/api/v1/organizations/x"),
+            Some(&["GET".to_owned(), "PATCH".into(), "DELETE".into()][..])
+        );
+    }
 
     #[test]
     fn json_errors_name_the_field() {

@@ -53,7 +53,7 @@ pub async fn idempotency(
             }
         };
     let route = req.extensions().get::<RoutePattern>().and_then(|r| r.0.clone()).unwrap_or_default();
-    if NO_KEY.contains(&route.as_str()) {
+    if NO_KEY.contains(&&*route) {
         return Ok(req.error_response(AppError::bad_request(
             "This operation takes no Idempotency-Key (its answer carries a secret shown only once, or it is anonymous).",
         )));
