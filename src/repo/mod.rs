@@ -21,9 +21,87 @@ pub mod schema;
 pub mod service_clients;
 pub mod venues;
 
+use std::any::TypeId;
+use std::marker::PhantomData;
+use std::sync::RwLock;
+
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryBuilder, QueryFragment, QueryId};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{QueryResult, Selectable};
 
 use crate::error::{AppError, FieldError};
+
+/// The select list of row type `T` (`"venues"."id", "venues"."name", ...`), rendered by
+/// diesel from `T`'s own `Selectable` once per process and then sent as that text.
+///
+/// diesel-async renders a query's SQL on every call, before it looks the prepared statement
+/// up, and a `Selectable` renders each column as two quoted identifiers, each a new string:
+/// on the hot public reads that was the largest single cost the service added to the query
+/// (see `bench/profile.sh`). This expression checks like `T::as_select()` (it appears on the
+/// same tables), sends the same text, is read by position as before, and keeps a static query
+/// id, so the prepared statement is still found by type rather than by text.
+pub fn select_list<T>() -> QueryResult<SelectList<T>>
+where
+    T: Selectable<Pg> + 'static,
+    T::SelectExpression: QueryFragment<Pg>,
+{
+    // One list for every row type (a static in a generic function is shared), keyed by type.
+    static RENDERED: RwLock<Vec<(TypeId, &'static str)>> = RwLock::new(Vec::new());
+    let key = TypeId::of::<T>();
+    let cached = |list: &[(TypeId, &'static str)]| list.iter().find(|(k, _)| *k == key).map(|(_, sql)| *sql);
+    if let Some(sql) = RENDERED.read().ok().and_then(|list| cached(&list)) {
+        return Ok(SelectList(sql, PhantomData));
+    }
+    let mut builder = diesel::pg::PgQueryBuilder::default();
+    T::construct_selection().to_sql(&mut builder, &Pg)?;
+    let mut list = RENDERED.write().map_err(|_| DieselError::BrokenTransactionManager)?;
+    let sql = match cached(&list) {
+        Some(sql) => sql,
+        None => {
+            // Leaked once per row type: a bounded, process-long cache.
+            let sql: &'static str = Box::leak(builder.finish().into_boxed_str());
+            list.push((key, sql));
+            sql
+        }
+    };
+    Ok(SelectList(sql, PhantomData))
+}
+
+/// See [`select_list`].
+#[derive(Debug, Clone, Copy)]
+pub struct SelectList<T>(&'static str, PhantomData<T>);
+
+impl<T: Selectable<Pg>> Expression for SelectList<T> {
+    type SqlType = <T::SelectExpression as Expression>::SqlType;
+}
+
+impl<T: Selectable<Pg>, QS> AppearsOnTable<QS> for SelectList<T> where T::SelectExpression: AppearsOnTable<QS> {}
+
+impl<T: Selectable<Pg>, QS> SelectableExpression<QS> for SelectList<T> where
+    T::SelectExpression: SelectableExpression<QS>
+{
+}
+
+impl<T: Selectable<Pg>, GB> ValidGrouping<GB> for SelectList<T>
+where
+    T::SelectExpression: ValidGrouping<GB>,
+{
+    type IsAggregate = <T::SelectExpression as ValidGrouping<GB>>::IsAggregate;
+}
+
+impl<T: 'static> QueryId for SelectList<T> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<T> QueryFragment<Pg> for SelectList<T> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(self.0);
+        Ok(())
+    }
+}
 
 /// Constraints whose violation is the client's doing: (constraint, field, code, message).
 const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db::Conn;
 use crate::repo::schema::organizations;
+use crate::repo::select_list;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
@@ -54,11 +55,11 @@ pub struct OrganizationFilter {
 }
 
 pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrganizationRow>> {
-    organizations::table.find(id).select(OrganizationRow::as_select()).first(conn).await.optional()
+    organizations::table.find(id).select(select_list::<OrganizationRow>()?).first(conn).await.optional()
 }
 
 pub async fn list(conn: &mut Conn, filter: &OrganizationFilter) -> QueryResult<Vec<OrganizationRow>> {
-    let mut query = organizations::table.select(OrganizationRow::as_select()).into_boxed();
+    let mut query = organizations::table.select(select_list::<OrganizationRow>()?).into_boxed();
     if let Some(kind) = &filter.kind {
         query = query.filter(organizations::kind.eq(kind.clone()));
     }

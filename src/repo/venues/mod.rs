@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::db::Conn;
 use crate::repo::schema::venues;
+use crate::repo::select_list;
 
 /// A venue as read: the columns it is written with, and what the database keeps itself.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -154,7 +155,7 @@ pub async fn list(conn: &mut Conn, f: &VenueFilter) -> QueryResult<Vec<(VenueRow
                 query = query.filter(distance_mm(near).gt(d).or(distance_mm(near).eq(d).and(venues::id.gt(id))));
             }
             query
-                .select((VenueRow::as_select(), distance_mm(near).nullable()))
+                .select((select_list::<VenueRow>()?, distance_mm(near).nullable()))
                 .order((distance_mm(near), venues::id))
                 .limit(f.limit)
                 .load(conn)
@@ -166,7 +167,7 @@ pub async fn list(conn: &mut Conn, f: &VenueFilter) -> QueryResult<Vec<(VenueRow
             }
             query
                 .select((
-                    VenueRow::as_select(),
+                    select_list::<VenueRow>()?,
                     diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>("NULL::bigint"),
                 ))
                 .order(venues::id)
@@ -178,7 +179,7 @@ pub async fn list(conn: &mut Conn, f: &VenueFilter) -> QueryResult<Vec<(VenueRow
 }
 
 pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<VenueRow>> {
-    venues::table.find(id).select(VenueRow::as_select()).first(conn).await.optional()
+    venues::table.find(id).select(select_list::<VenueRow>()?).first(conn).await.optional()
 }
 
 /// The venue, locked for the rest of the transaction.
