@@ -12,11 +12,13 @@ use crate::db::PoolStatus;
 /// carry `request_id`, so every line logged while serving a request names it.
 ///
 /// Lines are written by a background thread, so a request never waits for stdout; keep the
-/// returned guard alive until the process ends, it flushes what is still buffered.
+/// returned guard alive until the process ends, it flushes what is still buffered. That
+/// thread writes what has queued up in one system call and flushes whenever the queue is
+/// empty: under load one write carries many lines, and an idle service holds none back.
 pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
-    let (writer, guard) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stdout());
+    let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(stdout);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only for a person at a terminal: a log file or collector gets plain text, and
     // every request's line is cheaper to write.
@@ -24,10 +26,117 @@ pub fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::Worker
     let builder =
         tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(writer);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text if ansi => builder.try_init(),
+        LogFormat::Text => builder.fmt_fields(PlainFields).event_format(PlainLine).try_init(),
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
     };
     guard
+}
+
+/// The plain-text log line, as the default format writes it without colours
+/// (`2026-12-05T04:09:12.123456Z  INFO request{request_id=…}: request method=GET status=200`),
+/// written straight into the line: the default format goes through its styling layer for
+/// every part of every line even when colours are off, which made the request log line a
+/// quarter of the work of a `/healthz` answer.
+struct PlainLine;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainLine
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'w> tracing_subscriber::fmt::FormatFields<'w> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        write!(writer, "{now} {:>5} ", event.metadata().level().as_str())?;
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                writer.write_str(span.name())?;
+                let extensions = span.extensions();
+                if let Some(fields) =
+                    extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>().filter(|f| !f.is_empty())
+                {
+                    write!(writer, "{{{fields}}}")?;
+                }
+                writer.write_str(": ")?;
+            }
+        }
+        tracing_subscriber::fmt::FormatFields::format_fields(ctx, writer.by_ref(), event)?;
+        writer.write_char('\n')
+    }
+}
+
+/// Fields as `message key=value key="text"`, like the default format's.
+struct PlainFields;
+
+impl<'w> tracing_subscriber::fmt::FormatFields<'w> for PlainFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        mut writer: tracing_subscriber::fmt::format::Writer<'w>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut visitor = PlainVisitor { writer: &mut writer, result: Ok(()), first: true };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct PlainVisitor<'a, 'w> {
+    writer: &'a mut tracing_subscriber::fmt::format::Writer<'w>,
+    result: std::fmt::Result,
+    first: bool,
+}
+
+impl PlainVisitor<'_, '_> {
+    fn write(&mut self, field: &tracing::field::Field, value: std::fmt::Arguments<'_>) {
+        if self.result.is_err() {
+            return;
+        }
+        let separator = if std::mem::take(&mut self.first) { "" } else { " " };
+        let name = match field.name() {
+            "message" => None,
+            name => Some(name.strip_prefix("r#").unwrap_or(name)),
+        };
+        self.result = self.writer.write_str(separator).and_then(|()| match name {
+            Some(name) => self.writer.write_str(name).and_then(|()| self.writer.write_char('=')),
+            None => Ok(()),
+        });
+        self.result = self.result.and_then(|()| self.writer.write_fmt(value));
+    }
+}
+
+impl tracing::field::Visit for PlainVisitor<'_, '_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "message" {
+            self.write(field, format_args!("{value}"));
+        } else {
+            self.write(field, format_args!("{value:?}"));
+        }
+    }
+
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.write(field, format_args!("{value}"));
+    }
+
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.write(field, format_args!("{value}"));
+    }
+
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        self.write(field, format_args!("{value}"));
+    }
+
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        self.write(field, format_args!("{value}"));
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.write(field, format_args!("{value:?}"));
+    }
 }
 
 /// Upper bounds (seconds) of the latency histogram buckets.
