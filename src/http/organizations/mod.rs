@@ -48,7 +48,9 @@ pub struct OrganizationView {
     pub phone: Option<String>,
     /// Identifiers in outside registers, e.g. `{"ptv": "...", "lahella": "..."}`.
     pub external_ids: BTreeMap<String, String>,
+    #[serde(serialize_with = "crate::http::common::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::common::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the ETag is derived from it.
     pub version: i64,

@@ -39,7 +39,9 @@ pub struct VenueView {
     /// With `near=`: metres from that point.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
+    #[serde(serialize_with = "crate::http::common::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::common::timestamp")]
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
