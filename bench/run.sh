@@ -13,9 +13,9 @@
 # one row more than the page, to know whether there is a next one).
 # Prints req/s, p99 latency and the ratios. Needs wrk and pgbench.
 #
-# The runs are repeated BENCH_ROUNDS times, interleaved, and the medians of each round's
-# ratios are reported: on a small shared machine one sample moves by ±20%, and a ratio of two
-# runs taken a few seconds apart moves much less than either.
+# The runs are repeated BENCH_ROUNDS times, each API run followed at once by pgbench on its
+# statement, and the medians of each round's ratios are reported: on a small shared machine
+# one sample moves by ±20% and more, and a ratio of two runs seconds apart moves less.
 # `bench/profile.sh` counts the instructions the service spends per request instead, which
 # does not depend on what else the machine is doing.
 #
@@ -150,16 +150,18 @@ median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 api=http://127.0.0.1:$port
 for round in $(seq 1 "$rounds"); do
   echo "== round $round/$rounds: API (pool $pool) and pgbench ($pool connections), by id, organisation page, venue page, /healthz"
+  # Each API run is followed at once by pgbench on its statement (the idle server stays up),
+  # so the two runs of a ratio are seconds apart.
   start_api
   wrk -t2 -c"$connections" -d3s -s "$out/random_org.lua" "$api" > /dev/null
   read -r id_rps id_p99 < <(wrk_run api -s "$out/random_org.lua" "$api")
+  read -r pg_id pg_id_p99 < <(pgbench_run select.sql)
   read -r orgs_rps orgs_p99 < <(wrk_run orgs "$api/api/v1/organizations?limit=50")
+  read -r pg_orgs pg_orgs_p99 < <(pgbench_run organizations_page.sql)
   read -r venues_rps venues_p99 < <(wrk_run venues "$api/api/v1/venues?limit=50")
+  read -r pg_venues pg_venues_p99 < <(pgbench_run venues_page.sql)
   read -r hello_rps hello_p99 < <(wrk_run hello "$api/healthz")
   stop_api
-  read -r pg_id pg_id_p99 < <(pgbench_run select.sql)
-  read -r pg_orgs pg_orgs_p99 < <(pgbench_run organizations_page.sql)
-  read -r pg_venues pg_venues_p99 < <(pgbench_run venues_page.sql)
   echo "$id_rps $id_p99 $orgs_rps $orgs_p99 $venues_rps $venues_p99 $hello_rps $hello_p99 $pg_id $pg_id_p99 $pg_orgs $pg_orgs_p99 $pg_venues $pg_venues_p99" >> "$out/rounds.txt"
   ratio() { awk -v a="$1" -v p="$2" 'BEGIN {printf "%.2f", a / p}'; }
   printf '   by id %s req/s / %s tps = %s   organisations %s / %s = %s   venues %s / %s = %s   healthz %s\n' \
