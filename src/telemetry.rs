@@ -97,15 +97,15 @@ impl PlainVisitor<'_, '_> {
             return;
         }
         let separator = if std::mem::take(&mut self.first) { "" } else { " " };
-        let name = match field.name() {
-            "message" => None,
-            name => Some(name.strip_prefix("r#").unwrap_or(name)),
-        };
-        self.result = self.writer.write_str(separator).and_then(|()| match name {
-            Some(name) => self.writer.write_str(name).and_then(|()| self.writer.write_char('=')),
-            None => Ok(()),
-        });
-        self.result = self.result.and_then(|()| self.writer.write_fmt(value));
+        let writer = &mut *self.writer;
+        self.result = (|| {
+            writer.write_str(separator)?;
+            if field.name() != "message" {
+                writer.write_str(field.name().strip_prefix("r#").unwrap_or(field.name()))?;
+                writer.write_char('=')?;
+            }
+            writer.write_fmt(value)
+        })();
     }
 }
 

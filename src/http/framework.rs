@@ -194,13 +194,17 @@ impl KnownPaths {
         KnownPaths { tree, patterns, token_required, produces }
     }
 
+    fn find(&self, path: &str) -> Option<&(Arc<str>, Vec<String>)> {
+        self.tree.find(path).and_then(|i| self.patterns.get(i))
+    }
+
     /// The documented route pattern a request path belongs to (`/api/v1/venues/{id}`).
     pub fn pattern(&self, path: &str) -> Option<&Arc<str>> {
-        self.tree.find(path).and_then(|i| self.patterns.get(i)).map(|(pattern, _)| pattern)
+        self.find(path).map(|(pattern, _)| pattern)
     }
 
     fn methods_for(&self, path: &str) -> Option<&[String]> {
-        self.tree.find(path).and_then(|i| self.patterns.get(i)).map(|(_, methods)| methods.as_slice())
+        self.find(path).map(|(_, methods)| methods.as_slice())
     }
 
     /// The media types besides JSON that the operation at route `pattern` answers with, as

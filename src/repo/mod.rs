@@ -23,7 +23,7 @@ pub mod venues;
 
 use std::any::TypeId;
 use std::marker::PhantomData;
-use std::sync::RwLock;
+use std::sync::{PoisonError, RwLock};
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
@@ -51,12 +51,13 @@ where
     static RENDERED: RwLock<Vec<(TypeId, &'static str)>> = RwLock::new(Vec::new());
     let key = TypeId::of::<T>();
     let cached = |list: &[(TypeId, &'static str)]| list.iter().find(|(k, _)| *k == key).map(|(_, sql)| *sql);
-    if let Some(sql) = RENDERED.read().ok().and_then(|list| cached(&list)) {
+    // A poisoned lock still holds whole entries: each is pushed in one step.
+    if let Some(sql) = cached(&RENDERED.read().unwrap_or_else(PoisonError::into_inner)) {
         return Ok(SelectList(sql, PhantomData));
     }
     let mut builder = diesel::pg::PgQueryBuilder::default();
     T::construct_selection().to_sql(&mut builder, &Pg)?;
-    let mut list = RENDERED.write().map_err(|_| DieselError::BrokenTransactionManager)?;
+    let mut list = RENDERED.write().unwrap_or_else(PoisonError::into_inner);
     let sql = match cached(&list) {
         Some(sql) => sql,
         None => {
