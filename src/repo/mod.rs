@@ -13,6 +13,7 @@ pub mod coordination_documents;
 pub mod event_series;
 pub mod idempotency;
 pub mod identity;
+mod json;
 pub mod mail;
 pub mod members;
 pub mod organizations;
@@ -32,6 +33,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{QueryResult, Selectable};
 
 use crate::error::{AppError, FieldError};
+
+pub use json::{JsonColumn, JsonText};
 
 /// The select list of row type `T` (`"venues"."id", "venues"."name", ...`), rendered by
 /// diesel from `T`'s own `Selectable` once per process and then sent as that text.

@@ -758,7 +758,7 @@ impl AgreementFields {
     /// without the parties' contact persons: they are personal data that only party members
     /// may see, and every reader of a version must be able to recompute its hash.
     pub(super) fn signed_content(&self) -> Result<(Value, Vec<PartyContacts>), AppError> {
-        let mut snapshot = to_json(self)?;
+        let mut snapshot: Value = to_json(self)?;
         if let Some(Value::Array(parties)) = snapshot.get_mut("parties") {
             for party in parties.iter_mut().filter_map(Value::as_object_mut) {
                 party.remove("contact_ids");

@@ -24,6 +24,7 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
+use crate::domain::types::stored::to_json;
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::agreements::reviews::{self as repo, AcknowledgementRow, ReviewRow};
@@ -247,9 +248,9 @@ pub async fn record_review(
             held_on: input.held_on,
             participant_organization_ids: input.participant_organization_ids.iter().copied().map(Some).collect(),
             participant_contact_ids: input.participant_contact_ids.iter().copied().map(Some).collect(),
-            agenda: input.agenda.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
-            findings: input.findings.as_ref().map(serde_json::to_value).transpose().map_err(AppError::internal)?,
-            decisions: serde_json::to_value(&input.decisions).map_err(AppError::internal)?,
+            agenda: input.agenda.as_ref().map(to_json).transpose()?,
+            findings: input.findings.as_ref().map(to_json).transpose()?,
+            decisions: to_json(&input.decisions)?,
             outcome: name_of(&input.outcome),
             next_review_due: next_due,
             recorded_by: actor.user_id(),

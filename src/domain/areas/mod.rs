@@ -12,6 +12,7 @@ use crate::domain::types::formats;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::stored::from_json;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::areas::{self as repo, AreaFilter, AreaRow};
@@ -55,7 +56,7 @@ impl TryFrom<AreaRow> for Area {
     fn try_from(row: AreaRow) -> Result<Self, AppError> {
         Ok(Area {
             kind: from_stored("area kind", &row.kind)?,
-            name: serde_json::from_value(row.name).map_err(AppError::internal)?,
+            name: from_json(row.name)?,
             code: row.code,
             wellbeing_county_code: row.wellbeing_county_code,
             short_id: row.short_id,

@@ -16,6 +16,7 @@ use crate::domain::context::Cx;
 use crate::domain::types::formats::{ics_escaped, ics_text};
 use crate::domain::types::localized::{Lang, LocalizedText};
 use crate::domain::types::names::name_of;
+use crate::domain::types::stored::from_json;
 use crate::error::AppError;
 
 /// CSV flavour.
@@ -70,7 +71,7 @@ pub async fn csv(cx: &mut Cx<'_>, id: Uuid, query: CsvQuery) -> Result<Vec<u8>, 
         .await?
         .into_iter()
         .map(|(id, name)| {
-            let name: LocalizedText = serde_json::from_value(name).unwrap_or_default();
+            let name: LocalizedText = from_json(name).unwrap_or_default();
             (id, name.display(Lang::Fi).to_owned())
         })
         .collect();

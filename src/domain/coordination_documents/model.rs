@@ -17,7 +17,7 @@ use crate::domain::context::Cx;
 use crate::domain::types::formats;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::precondition::version_etag;
-use crate::domain::types::stored::to_json;
+use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation::rule;
 use crate::error::{AppError, FieldError};
 use crate::repo::coordination_documents::entries::{self as entry_repo, EntryFilter, EntryRow, EntryWrite};
@@ -186,7 +186,7 @@ impl CoordinationDocument {
                 (None, Some(event_series_id)) => DocumentScope::EventSeries { event_series_id },
                 (None, None) => DocumentScope::Organizations,
             },
-            sections: serde_json::from_value(r.written.sections).map_err(AppError::internal)?,
+            sections: from_json(r.written.sections)?,
             editors: editors
                 .into_iter()
                 .map(|e| Editor { organization_id: e.organization_id, accepted: e.accepted_at.is_some() })
@@ -534,7 +534,7 @@ pub struct DocumentState {
 
 /// The document's own fields in history form (no entries).
 pub(crate) fn fields_state(doc: &CoordinationDocument) -> Result<Value, AppError> {
-    let mut state = to_json(&DocumentState {
+    let mut state: serde_json::Value = to_json(&DocumentState {
         title: doc.title.clone(),
         timezone: doc.timezone.clone(),
         scope: doc.scope,

@@ -11,6 +11,7 @@ use crate::domain::context::Cx;
 use crate::domain::identity::passwords;
 use crate::domain::types::formats;
 use crate::domain::types::names::from_stored;
+use crate::domain::types::stored::from_json;
 use crate::error::{AppError, FieldError};
 use crate::repo::identity::users::{self as repo, UserRow, UserWrite};
 
@@ -89,11 +90,7 @@ pub async fn me(cx: &mut Cx<'_>) -> Result<Me, AppError> {
         .await?
         .into_iter()
         .map(|(organization_id, role, name)| {
-            Ok(MyMembership {
-                organization_id,
-                organization_name: serde_json::from_value(name).map_err(AppError::internal)?,
-                role: from_stored("role", &role)?,
-            })
+            Ok(MyMembership { organization_id, organization_name: from_json(name)?, role: from_stored("role", &role)? })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Me::Person { user: user.into(), memberships })

@@ -29,6 +29,7 @@ use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::pagination::Page;
 use crate::domain::types::precondition::{IMMUTABLE_VERSION, IfMatch};
+use crate::domain::types::stored::from_json;
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
 use crate::repo::identity::users as user_repo;
@@ -189,7 +190,7 @@ pub async fn add(
             .await?;
         repo::insert_invitation(tx, &row).await?;
         let organization = organization_repo::get(tx, organization_id).await?.ok_or(AppError::NotFound)?;
-        let name: LocalizedText = serde_json::from_value(organization.written.name).map_err(AppError::internal)?;
+        let name: LocalizedText = from_json(organization.written.name)?;
         mail::enqueue(tx, invitation_message(mail, &row, &name, &token)).await?;
         let invitation = Invitation {
             id: row.id,

@@ -22,6 +22,7 @@ use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::search::TextSearch;
+use crate::domain::types::stored::{from_json, to_json};
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::organizations::{self as repo, OrganizationFilter, OrganizationRow, OrganizationWrite};
@@ -69,17 +70,17 @@ impl TryFrom<OrganizationRow> for Organization {
     fn try_from(row: OrganizationRow) -> Result<Self, AppError> {
         Ok(Organization {
             id: row.written.id,
-            name: serde_json::from_value(row.written.name).map_err(AppError::internal)?,
+            name: from_json(row.written.name)?,
             kind: from_stored("organisation kind", &row.written.kind)?,
             business_id: row.written.business_id,
             parent_id: row.written.parent_id,
             municipality_codes: row.written.municipality_codes.into_iter().flatten().collect(),
             wellbeing_county_code: row.written.wellbeing_county_code,
-            description: row.written.description.map(serde_json::from_value).transpose().map_err(AppError::internal)?,
+            description: row.written.description.map(from_json).transpose()?,
             website: row.written.website,
             email: row.written.email,
             phone: row.written.phone,
-            external_ids: serde_json::from_value(row.written.external_ids).map_err(AppError::internal)?,
+            external_ids: from_json(row.written.external_ids)?,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -215,17 +216,17 @@ impl OrganizationFields {
     fn into_row(self, id: Uuid) -> Result<OrganizationWrite, AppError> {
         Ok(OrganizationWrite {
             id,
-            name: serde_json::to_value(&self.name).map_err(AppError::internal)?,
+            name: to_json(&self.name)?,
             kind: name_of(&self.kind),
             business_id: self.business_id.map(|b| BusinessId::parse(&b).map(BusinessId::into_string).unwrap_or(b)),
             parent_id: self.parent_id,
             municipality_codes: self.municipality_codes.into_iter().map(Some).collect(),
             wellbeing_county_code: self.wellbeing_county_code,
-            description: self.description.map(|d| serde_json::to_value(&d)).transpose().map_err(AppError::internal)?,
+            description: self.description.as_ref().map(to_json).transpose()?,
             website: self.website,
             email: self.email,
             phone: self.phone,
-            external_ids: serde_json::to_value(&self.external_ids).map_err(AppError::internal)?,
+            external_ids: to_json(&self.external_ids)?,
         })
     }
 }

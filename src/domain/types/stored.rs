@@ -5,19 +5,20 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::error::AppError;
+use crate::repo::JsonColumn;
 
 /// Now, to the microsecond a `timestamptz` column keeps.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6)
 }
 
-pub fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
-    serde_json::from_value(value).map_err(AppError::internal)
+/// A column read into its type; the column is text or a tree as the row says (`repo::json`).
+pub fn from_json<T: DeserializeOwned, C: JsonColumn>(column: C) -> Result<T, AppError> {
+    column.parse().map_err(AppError::internal)
 }
 
-pub fn to_json<T: Serialize>(value: &T) -> Result<Value, AppError> {
-    serde_json::to_value(value).map_err(AppError::internal)
+pub fn to_json<T: Serialize, C: JsonColumn>(value: &T) -> Result<C, AppError> {
+    C::of(value).map_err(AppError::internal)
 }

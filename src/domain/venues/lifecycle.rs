@@ -85,7 +85,8 @@ pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), 
         if !series.is_empty() || bookings > 0 {
             let mut by_publisher: Vec<(String, usize)> = Vec::new();
             for (_, name) in &series {
-                let name = from_json::<LocalizedText>(name.clone())?.display(Lang::Fi).to_owned();
+                let name: LocalizedText = from_json(name.clone())?;
+                let name = name.display(Lang::Fi).to_owned();
                 match by_publisher.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, count)) => *count += 1,
                     None => by_publisher.push((name, 1)),

@@ -11,6 +11,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::{agreement_parties, agreements};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -35,16 +36,16 @@ pub struct AgreementRow {
 #[diesel(table_name = agreements, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct AgreementWrite {
     pub code: String,
-    pub title: serde_json::Value,
-    pub purpose: serde_json::Value,
+    pub title: JsonText,
+    pub purpose: JsonText,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub max_extension_date: Option<NaiveDate>,
     pub visibility: String,
-    pub tasks: serde_json::Value,
-    pub ground_rules: serde_json::Value,
-    pub ci_principles: serde_json::Value,
-    pub cost_sharing: serde_json::Value,
+    pub tasks: JsonText,
+    pub ground_rules: JsonText,
+    pub ci_principles: JsonText,
+    pub cost_sharing: JsonText,
     pub review_cycle_months: i32,
     pub review_next_due: Option<NaiveDate>,
 }

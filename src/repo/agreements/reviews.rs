@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::agreements;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -17,9 +18,9 @@ pub struct ReviewRow {
     pub held_on: Option<NaiveDate>,
     pub participant_organization_ids: Vec<Option<Uuid>>,
     pub participant_contact_ids: Vec<Option<Uuid>>,
-    pub agenda: Option<serde_json::Value>,
-    pub findings: Option<serde_json::Value>,
-    pub decisions: serde_json::Value,
+    pub agenda: Option<JsonText>,
+    pub findings: Option<JsonText>,
+    pub decisions: JsonText,
     pub outcome: String,
     pub next_review_due: Option<NaiveDate>,
     pub recorded_by: Option<Uuid>,

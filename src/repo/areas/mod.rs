@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::areas;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -12,7 +13,7 @@ use crate::repo::schema::areas;
 pub struct AreaRow {
     pub kind: String,
     pub code: String,
-    pub name: serde_json::Value,
+    pub name: JsonText,
     pub wellbeing_county_code: Option<String>,
     pub short_id: Option<String>,
     pub sotkanet_region_id: Option<i32>,

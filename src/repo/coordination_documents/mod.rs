@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::{coordination_document_editors as editors, coordination_documents as documents};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -33,7 +34,7 @@ pub struct DocumentWrite {
     pub timezone: String,
     pub agreement_id: Option<Uuid>,
     pub event_series_id: Option<Uuid>,
-    pub sections: serde_json::Value,
+    pub sections: JsonText,
     pub updated_by: Option<Uuid>,
 }
 

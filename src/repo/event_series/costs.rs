@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::event_series_cost_items as items;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -26,7 +27,7 @@ pub struct CostItemWrite {
     pub category: String,
     pub basis: String,
     pub amount_cents: i64,
-    pub shares: serde_json::Value,
+    pub shares: JsonText,
     pub description: Option<String>,
     pub agreed_by: Vec<Option<Uuid>>,
 }

@@ -10,6 +10,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::{event_series, event_series_organizers};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -29,9 +30,9 @@ pub struct SeriesRow {
 #[diesel(table_name = event_series, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct SeriesWrite {
     pub parent_id: Option<Uuid>,
-    pub title: serde_json::Value,
-    pub summary: Option<serde_json::Value>,
-    pub description: Option<serde_json::Value>,
+    pub title: JsonText,
+    pub summary: Option<JsonText>,
+    pub description: Option<JsonText>,
     pub kind: String,
     pub activity_type: String,
     pub publisher_id: Uuid,
@@ -45,11 +46,11 @@ pub struct SeriesWrite {
     pub themes: Vec<Option<String>>,
     pub languages: Vec<Option<String>>,
     pub is_free: bool,
-    pub details: serde_json::Value,
+    pub details: JsonText,
     pub publication_status: String,
     pub event_status: String,
     pub sequence: i32,
-    pub schedule: Option<serde_json::Value>,
+    pub schedule: Option<JsonText>,
     pub timezone: String,
 }
 

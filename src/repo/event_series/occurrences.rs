@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{SeriesRow, accepted_organizer, visible_clause};
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::{event_occurrences, event_series, occurrence_attendance};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -366,8 +367,8 @@ pub struct AttendanceRow {
     pub occurrence_id: Uuid,
     pub participants: i32,
     pub volunteers: i32,
-    pub by_age_group: serde_json::Value,
-    pub by_organizer: serde_json::Value,
+    pub by_age_group: JsonText,
+    pub by_organizer: JsonText,
     pub notes: Option<String>,
     pub recorded_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -381,8 +382,8 @@ pub struct AttendanceWrite {
     pub occurrence_id: Uuid,
     pub participants: i32,
     pub volunteers: i32,
-    pub by_age_group: serde_json::Value,
-    pub by_organizer: serde_json::Value,
+    pub by_age_group: JsonText,
+    pub by_organizer: JsonText,
     pub notes: Option<String>,
     pub recorded_by: Option<Uuid>,
 }

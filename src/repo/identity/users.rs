@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::{memberships, organizations, users};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -102,10 +103,7 @@ pub async fn insert_memberships_missing(conn: &mut Conn, rows: &[MembershipRow])
 }
 
 /// A user's memberships with the organisations' names, in one query.
-pub async fn memberships_with_names(
-    conn: &mut Conn,
-    user_id: Uuid,
-) -> QueryResult<Vec<(Uuid, String, serde_json::Value)>> {
+pub async fn memberships_with_names(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<(Uuid, String, JsonText)>> {
     memberships::table
         .inner_join(organizations::table)
         .filter(memberships::user_id.eq(user_id))

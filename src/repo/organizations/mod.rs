@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db::Conn;
 use crate::repo::schema::organizations;
-use crate::repo::select_list;
+use crate::repo::{JsonText, select_list};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
@@ -25,17 +25,17 @@ pub struct OrganizationRow {
 #[diesel(table_name = organizations, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct OrganizationWrite {
     pub id: Uuid,
-    pub name: serde_json::Value,
+    pub name: JsonText,
     pub kind: String,
     pub business_id: Option<String>,
     pub parent_id: Option<Uuid>,
     pub municipality_codes: Vec<Option<String>>,
     pub wellbeing_county_code: Option<String>,
-    pub description: Option<serde_json::Value>,
+    pub description: Option<JsonText>,
     pub website: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub external_ids: serde_json::Value,
+    pub external_ids: JsonText,
 }
 
 /// List filters; every field narrows the result. Rows come in `id` order (UUIDv7, so
@@ -159,7 +159,7 @@ pub async fn ancestry(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<Uuid>> {
 }
 
 /// The names of these organisations.
-pub async fn names(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, serde_json::Value)>> {
+pub async fn names(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, JsonText)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::Conn;
 use crate::repo::schema::venues;
-use crate::repo::select_list;
+use crate::repo::{JsonText, select_list};
 
 /// A venue as read: the columns it is written with, and what the database keeps itself.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -30,8 +30,8 @@ pub struct VenueRow {
 #[derive(Clone, Debug, Insertable, AsChangeset, Queryable, Selectable)]
 #[diesel(table_name = venues, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct VenueWrite {
-    pub name: serde_json::Value,
-    pub description: Option<serde_json::Value>,
+    pub name: JsonText,
+    pub description: Option<JsonText>,
     pub kind: String,
     pub owner_organization_id: Uuid,
     pub operator_organization_id: Option<Uuid>,
@@ -42,15 +42,15 @@ pub struct VenueWrite {
     pub lon: Option<f64>,
     pub lat: Option<f64>,
     pub accessibility: Vec<Option<String>>,
-    pub accessibility_info: Option<serde_json::Value>,
+    pub accessibility_info: Option<JsonText>,
     pub interpretation_services: Vec<Option<String>>,
-    pub opening_hours: serde_json::Value,
+    pub opening_hours: JsonText,
     pub capacity: Option<i32>,
     pub premises_terms: String,
     pub rent_cents: Option<i64>,
-    pub contact: Option<serde_json::Value>,
-    pub images: serde_json::Value,
-    pub external_ids: serde_json::Value,
+    pub contact: Option<JsonText>,
+    pub images: JsonText,
+    pub external_ids: JsonText,
 }
 
 /// A circle on the earth: its centre and radius in metres.
@@ -206,7 +206,7 @@ pub async fn delete(conn: &mut Conn, id: Uuid) -> QueryResult<usize> {
 /// What keeps a venue from being deleted: the publisher of every series held there (one per
 /// series, those with an occurrence relocated there included) with its name, and how many
 /// confirmed bookings it has.
-pub async fn in_use(conn: &mut Conn, id: Uuid) -> QueryResult<(Vec<(Uuid, serde_json::Value)>, i64)> {
+pub async fn in_use(conn: &mut Conn, id: Uuid) -> QueryResult<(Vec<(Uuid, JsonText)>, i64)> {
     use crate::repo::schema::{event_occurrences, event_series, organizations, venue_bookings};
     let relocated =
         event_occurrences::table.filter(event_occurrences::venue_id.eq(id)).select(event_occurrences::series_id);
@@ -215,7 +215,7 @@ pub async fn in_use(conn: &mut Conn, id: Uuid) -> QueryResult<(Vec<(Uuid, serde_
         .select(event_series::publisher_id)
         .load(conn)
         .await?;
-    let names: Vec<(Uuid, serde_json::Value)> = organizations::table
+    let names: Vec<(Uuid, JsonText)> = organizations::table
         .filter(organizations::id.eq_any(&publishers))
         .select((organizations::id, organizations::name))
         .load(conn)
