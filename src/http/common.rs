@@ -183,8 +183,24 @@ impl<T: Serialize + ToSchema> Responder for Listed<T> {
         if let Some(cursor) = &self.next_cursor {
             res.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_page_url(req, cursor))));
         }
-        res.json(ListResponse { data: self.data, meta: ListMeta { next_cursor: self.next_cursor, limit: self.limit } })
+        let expected = VIEW_BYTES * (self.data.len() + 1);
+        let list =
+            ListResponse { data: self.data, meta: ListMeta { next_cursor: self.next_cursor, limit: self.limit } };
+        match json_bytes(&list, expected) {
+            Ok(body) => res.content_type("application/json").body(body),
+            Err(e) => HttpResponse::from_error(AppError::internal(e)),
+        }
     }
+}
+
+/// About what one view takes as JSON; a buffer grown from empty instead copied a list page
+/// several times over while it was written.
+const VIEW_BYTES: usize = 1024;
+
+fn json_bytes<T: Serialize + ?Sized>(value: &T, expected: usize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut body = Vec::with_capacity(expected);
+    serde_json::to_writer(&mut body, value)?;
+    Ok(body)
 }
 
 /// The request's own path and query with `cursor` replaced.
@@ -224,12 +240,12 @@ pub struct Tagged {
 impl Tagged {
     /// The view with its version's ETag.
     pub fn of<T: Serialize + Versioned>(view: &T) -> Result<Self, AppError> {
-        Ok(Tagged { body: serde_json::to_vec(view).map_err(AppError::internal)?, etag: version_tag(view) })
+        Ok(Tagged { body: json_bytes(view, VIEW_BYTES).map_err(AppError::internal)?, etag: version_tag(view) })
     }
 
     /// ETag from the representation itself, for resources without a version column.
     pub fn by_content<T: Serialize>(body: &T) -> Result<Self, AppError> {
-        let body = serde_json::to_vec(body).map_err(AppError::internal)?;
+        let body = json_bytes(body, VIEW_BYTES).map_err(AppError::internal)?;
         let digest = Sha256::digest(&body);
         let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         Ok(Tagged { body, etag: EntityTag::new_strong(tag) })
