@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Concurrent editing of coordination documents, measured against PostgreSQL's own speed.
 #
-# Starts `serve --demo` (release build) on its own database and creates 50 documents with one
+# Starts `serve --demo` (production build) on its own database and creates 50 documents with one
 # entry each. Then 50 writers (wrk, one connection each) run two phases of BENCH_DURATION
 # seconds (default 30); every request PATCHes an entry with the ETag the writer last saw of it
 # and a content unique to that request, and a 412 teaches the writer the current ETag:
@@ -37,9 +37,8 @@ for tool in wrk pgbench psql curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk postgresql-contrib)" >&2; exit 1; }
 done
 
-echo "== building release binary"
-cargo build --release --quiet
-bin=target/release/yhdyspinta
+. bench/binary.sh
+bin=$(bench_binary)
 
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
 DATABASE_URL=$db_url YHDYSPINTA_BIND=127.0.0.1:$port RUST_LOG=$log_level "$bin" serve --demo > "$out/server.log" 2>&1 &

@@ -4,11 +4,11 @@
 # 100 concurrent sign-ins from distinct clients (each one an Argon2 hash, 19 MiB), and prints
 # the server's resident memory after each burst. Hashing should hold about cores x 19 MiB.
 #
-# Usage: bash bench/credential_flood.sh [BIN]   (default target/release/yhdyspinta, built if missing)
+# Usage: bash bench/credential_flood.sh [BIN]   (default: BENCH_BIN, or the production build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-target/release/yhdyspinta}
-[[ -x $BIN ]] || cargo build --release
+. bench/binary.sh
+BIN=${1:-$(bench_binary)}
 ADMIN=${YHDYSPINTA_TEST_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 DB=${ADMIN%/*}/yhdyspinta_flood
 PORT=18095

@@ -34,9 +34,8 @@ for tool in wrk pgbench psql curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk postgresql-contrib)" >&2; exit 1; }
 done
 
-echo "== building release binary"
-cargo build --release --quiet
-bin=target/release/yhdyspinta
+. bench/binary.sh
+bin=$(bench_binary)
 
 echo "== preparing $database: $series series, $((series * weeks)) occurrences"
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null

@@ -2,7 +2,7 @@
 # Where the service spends its time on the hot public reads, in figures that do not depend on
 # what else the machine is doing.
 #
-# 1. Instructions per request (valgrind's callgrind, release build): the server runs under
+# 1. Instructions per request (valgrind's callgrind, production build): the server runs under
 #    callgrind on the database `bench/run.sh` seeds, 300 requests warm it up, the counters are
 #    zeroed, BENCH_REQUESTS requests (default 2000) go over four keep-alive connections, and
 #    the user-space instructions of every thread of the server are divided by the requests.
@@ -29,7 +29,8 @@ for tool in valgrind callgrind_control python3 curl psql; do
 done
 
 BENCH_PREPARE_ONLY=1 bench/run.sh
-bin=${BENCH_BIN:-target/release/yhdyspinta}
+. bench/binary.sh
+bin=$(bench_binary)
 
 # Sends `count` GETs of `path` over four keep-alive connections; `{id}` takes a random seeded id.
 drive() {

@@ -23,7 +23,7 @@
 # per run, default 15), BENCH_ROUNDS (default 3), BENCH_PORT (default 18080), RUST_LOG (the
 # server's log level: default `info`, the service's default, one access-log line a request),
 # YHDYSPINTA_POOL_SIZE / _WORKERS as usual, BENCH_PREPARE_ONLY (seed and stop), BENCH_BIN (a
-# binary to measure instead of building target/release, e.g. an earlier commit's).
+# binary to measure instead of the production build, e.g. an earlier commit's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,13 +46,8 @@ for tool in wrk pgbench psql; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk postgresql-contrib)" >&2; exit 1; }
 done
 
-if [ -n "${BENCH_BIN:-}" ]; then
-  bin=$BENCH_BIN
-else
-  echo "== building release binary"
-  cargo build --release --quiet
-  bin=target/release/yhdyspinta
-fi
+. bench/binary.sh
+bin=$(bench_binary)
 
 echo "== preparing $database with $rows organisations"
 DATABASE_URL=$db_url RUST_LOG=warn "$bin" migrate
