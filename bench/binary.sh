@@ -8,6 +8,6 @@ bench_binary() {
     return
   fi
   echo "== building the production binary (cargo build --profile production)" >&2
-  cargo build --profile production --quiet >&2
+  cargo build --profile production --quiet >&2 || return 1
   echo target/production/yhdyspinta
 }

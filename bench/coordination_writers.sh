@@ -17,7 +17,8 @@
 #
 # Needs wrk, pgbench, psql, curl, python3. Environment: BENCH_ADMIN_URL (a role that may create
 # databases), BENCH_DURATION, BENCH_PORT (default 18081), RUST_LOG (server log level, default
-# info: one access-log line a request, as in production).
+# info: one access-log line a request, as in production), BENCH_BIN (a binary to measure instead
+# of the production build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -11,7 +11,8 @@
 #
 # Needs wrk, pgbench, psql, curl. Environment: BENCH_ADMIN_URL (a role that may create
 # databases), BENCH_DURATION (seconds per run, default 15), BENCH_ROUNDS (default 3),
-# BENCH_PORT (default 18082), RUST_LOG (default info), YHDYSPINTA_POOL_SIZE as usual.
+# BENCH_PORT (default 18082), RUST_LOG (default info), YHDYSPINTA_POOL_SIZE as usual, BENCH_BIN
+# (a binary to measure instead of the production build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -200,6 +200,10 @@ const VIEW_BYTES: usize = 1024;
 fn json_bytes<T: Serialize + ?Sized>(value: &T, expected: usize) -> Result<Vec<u8>, serde_json::Error> {
     let mut body = Vec::with_capacity(expected);
     serde_json::to_writer(&mut body, value)?;
+    // The answer keeps its buffer while it is sent: a page of small views gives back the rest.
+    if body.capacity() > 2 * body.len() {
+        body.shrink_to_fit();
+    }
     Ok(body)
 }
 

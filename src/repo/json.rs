@@ -22,7 +22,9 @@ use serde::de::DeserializeOwned;
 const JSONB_VERSION: u8 = 1;
 
 /// A `jsonb` value as JSON text.
-#[derive(Clone, Debug, PartialEq, Eq, AsExpression, FromSqlRow)]
+/// Not comparable: PostgreSQL sends its own spacing and key order, so equal values can differ
+/// as text.
+#[derive(Clone, Debug, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Jsonb)]
 pub struct JsonText(String);
 

@@ -19,6 +19,7 @@ use crate::domain::types::canonical_json;
 use crate::domain::types::merge_patch;
 use crate::domain::types::names::name_of;
 use crate::domain::types::precondition::IfMatch;
+use crate::domain::types::stored::to_json;
 use crate::domain::types::validation;
 use crate::error::AppError;
 use crate::repo::agreements as repo;
@@ -199,7 +200,7 @@ pub async fn transition(cx: &mut Cx<'_>, id: Uuid, t: TransitionInput) -> Result
             let number = version_repo::latest_number(tx, id).await?.unwrap_or(0) + 1;
             let (snapshot, contacts) = before.content.signed_content()?;
             let content_hash = canonical_json::content_hash(&snapshot);
-            let party_contacts = serde_json::to_value(contacts).map_err(AppError::internal)?;
+            let party_contacts = to_json(&contacts)?;
             let rationale =
                 if amending { before.amendment.as_ref().map(|a| a.rationale.clone()) } else { comment.clone() };
             let row = VersionRow {

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
+use crate::repo::JsonText;
 use crate::repo::schema::{agreement_seals, agreement_signatures, agreement_versions};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -18,7 +19,7 @@ pub struct VersionRow {
     pub rationale: Option<String>,
     pub created_at: DateTime<Utc>,
     /// The parties' contact persons at the time, kept beside the signed snapshot.
-    pub party_contacts: serde_json::Value,
+    pub party_contacts: JsonText,
     /// The organisations whose signatures put the version in force.
     pub required_signers: Vec<Option<Uuid>>,
 }
