@@ -21,18 +21,11 @@ use serde::de::DeserializeOwned;
 /// The binary `jsonb` format's only version: one byte, then the JSON text.
 const JSONB_VERSION: u8 = 1;
 
-/// A `jsonb` value as JSON text.
-/// Not comparable: PostgreSQL sends its own spacing and key order, so equal values can differ
-/// as text.
+/// A `jsonb` value as JSON text. Not comparable: PostgreSQL sends its own spacing and key
+/// order, so equal values can differ as text.
 #[derive(Clone, Debug, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Jsonb)]
 pub struct JsonText(String);
-
-impl JsonText {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 impl FromSql<Jsonb, Pg> for JsonText {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
