@@ -17,4 +17,5 @@ USER yhdyspinta
 ENV YHDYSPINTA_BIND=0.0.0.0:8080
 EXPOSE 8080
 ENTRYPOINT ["yhdyspinta"]
-CMD ["serve", "--demo"]
+# Production data only; `docker compose` (and anyone who asks) adds `--demo`.
+CMD ["serve"]

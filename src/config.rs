@@ -29,6 +29,14 @@ pub struct Config {
     /// How long a request waits for a pooled connection before it is answered 503.
     pub pool_wait_timeout: Duration,
     pub statement_timeout: Duration,
+    /// `YHDYSPINTA_BODY_TIMEOUT_MS`: how long a request body may take to arrive before the
+    /// request is answered 408 (default 10 s).
+    pub body_timeout: Duration,
+    /// `YHDYSPINTA_SHUTDOWN_DRAIN_MS`: after SIGTERM, how long the server goes on answering
+    /// (every answer with `Connection: close`, `/readyz` 503) before it stops accepting and
+    /// finishes what is in flight (default 5 s, the keep-alive timeout: by then every idle
+    /// keep-alive connection has been used once more and closed, or has timed out).
+    pub shutdown_drain: Duration,
     pub log_format: LogFormat,
     pub cors_origins: CorsOrigins,
     /// Run embedded migrations when `serve` starts.
@@ -159,6 +167,8 @@ impl Config {
         let pool_size = parse_number(&get, "YHDYSPINTA_POOL_SIZE", 2 * cores + 2, 1, 1000)?;
         let pool_wait_ms = parse_number(&get, "YHDYSPINTA_POOL_TIMEOUT_MS", 2000, 1, 600_000)?;
         let statement_ms = parse_number(&get, "YHDYSPINTA_STATEMENT_TIMEOUT_MS", 5000, 1, 3_600_000)?;
+        let body_ms = parse_number(&get, "YHDYSPINTA_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?;
+        let drain_ms = parse_number(&get, "YHDYSPINTA_SHUTDOWN_DRAIN_MS", 5_000, 0, 60_000)?;
         let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -279,6 +289,8 @@ impl Config {
             pool_size,
             pool_wait_timeout: Duration::from_millis(pool_wait_ms as u64),
             statement_timeout: Duration::from_millis(statement_ms as u64),
+            body_timeout: Duration::from_millis(body_ms as u64),
+            shutdown_drain: Duration::from_millis(drain_ms as u64),
             log_format,
             cors_origins,
             migrate_on_start,
@@ -334,6 +346,7 @@ mod tests {
             ("YHDYSPINTA_BIND", "localhost"),
             ("YHDYSPINTA_WORKERS", "0"),
             ("YHDYSPINTA_POOL_SIZE", "many"),
+            ("YHDYSPINTA_BODY_TIMEOUT_MS", "5"),
             ("YHDYSPINTA_LOG_FORMAT", "xml"),
             ("YHDYSPINTA_CORS_ORIGINS", "app.example.fi"),
             ("DATABASE_URL", "mysql://x"),

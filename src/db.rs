@@ -4,6 +4,7 @@
 //! passes it down; nothing below the handler checks out a second one.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deadpool::Runtime;
@@ -76,13 +77,20 @@ impl Db {
     /// Checks out the request's connection. A saturated pool or an unreachable database is
     /// a 503 with `Retry-After`, never a hang.
     pub async fn conn(&self) -> Result<PooledConn, AppError> {
-        self.pool.get().await.map_err(|e| {
-            match &e {
-                PoolError::Timeout(_) => tracing::warn!("connection pool exhausted: {e}"),
-                _ => tracing::error!("cannot get a database connection: {e}"),
+        match self.pool.get().await {
+            Ok(conn) => {
+                DATABASE_OUTAGE.ended();
+                POOL_EXHAUSTION.ended();
+                Ok(conn)
             }
-            AppError::Unavailable { retry_after_secs: RETRY_AFTER_SECS }
-        })
+            Err(e) => {
+                match &e {
+                    PoolError::Timeout(_) => POOL_EXHAUSTION.began(&e),
+                    _ => DATABASE_OUTAGE.began(&e),
+                }
+                Err(AppError::Unavailable { retry_after_secs: RETRY_AFTER_SECS })
+            }
+        }
     }
 
     /// Occupancy summed over every pool of the process.
@@ -138,9 +146,66 @@ fn build_pool(
 /// Runs a trivial query: is the database answering?
 pub async fn ping(conn: &mut Conn) -> Result<(), AppError> {
     conn.batch_execute("SELECT 1").await.map_err(|e| {
-        tracing::warn!("database ping failed: {e}");
+        DATABASE_OUTAGE.began(&e);
         AppError::Unavailable { retry_after_secs: RETRY_AFTER_SECS }
     })
+}
+
+/// The database is unreachable, shutting down or has dropped connections.
+pub static DATABASE_OUTAGE: Episode = Episode::new("the database is unavailable", "the database is available again");
+/// Every pooled connection is busy for longer than the pool's wait timeout.
+pub static POOL_EXHAUSTION: Episode =
+    Episode::new("the connection pool is exhausted", "the connection pool has connections again");
+
+/// A condition that answers many requests 503 at once (an outage, an exhausted pool), logged
+/// at WARN when it begins and when it ends with the number of requests it refused: one line
+/// per request would bury everything else (and fill the disk) during the very minutes an
+/// operator reads the log. Each refused request still has its access-log line with status 503.
+pub struct Episode {
+    began: &'static str,
+    ended: &'static str,
+    /// Unix milliseconds when the current episode began; 0 when there is none.
+    since_ms: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Episode {
+    const fn new(began: &'static str, ended: &'static str) -> Self {
+        Episode { began, ended, since_ms: AtomicU64::new(0), refused: AtomicU64::new(0) }
+    }
+
+    /// One more request refused; the first of an episode logs its cause.
+    pub fn began(&self, cause: &dyn std::fmt::Display) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        let now = unix_millis().max(1);
+        if self.since_ms.compare_exchange(0, now, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            tracing::warn!(cause = %cause, "{}: answering 503 with Retry-After until it is over", self.began);
+        }
+    }
+
+    /// A request succeeded: an episode in progress is over. One atomic load when there is none.
+    pub fn ended(&self) {
+        if self.since_ms.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let since = self.since_ms.swap(0, Ordering::AcqRel);
+        if since != 0 {
+            let refused = self.refused.swap(0, Ordering::AcqRel);
+            let lasted_ms = unix_millis().saturating_sub(since);
+            tracing::warn!(lasted_ms, refused, "{}", self.ended);
+        }
+    }
+
+    /// Whether an episode is in progress.
+    pub fn ongoing(&self) -> bool {
+        self.since_ms.load(Ordering::Relaxed) != 0
+    }
+}
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A failure that stops the process at start-up, with a message meant for a person.

@@ -63,6 +63,17 @@ pub enum AppError {
     PreconditionRequired,
     /// 503: the database is unreachable or the pool is exhausted; retry later.
     Unavailable { retry_after_secs: u32 },
+    /// 503: this instance is already doing as much expensive work (large pages, searches,
+    /// exports, password hashing, live streams) as it takes at once; retry later.
+    Busy { retry_after_secs: u32 },
+    /// 503 from `/readyz` while the server stops: balancers send the next request elsewhere.
+    Stopping,
+    /// 408: the request body did not arrive in time; the connection is closed.
+    RequestTimeout { limit_secs: u64 },
+    /// 414: the request target is longer than `limit` bytes.
+    UriTooLong { limit: usize },
+    /// 431: too many request header fields, or too many bytes of them.
+    HeadersTooLarge { detail: String },
     /// 500: logged with its cause; the response says nothing about it.
     Internal(String),
 }
@@ -131,6 +142,26 @@ impl AppError {
                 "The service is temporarily unable to reach its database; retry shortly.".into(),
                 None,
             ),
+            AppError::Busy { retry_after_secs } => (
+                "service-busy",
+                format!(
+                    "The service is doing as much of this kind of work as it takes at once; retry in \
+                     {retry_after_secs} seconds."
+                ),
+                None,
+            ),
+            AppError::Stopping => {
+                ("service-stopping", "This instance is shutting down; send new requests to another.".into(), None)
+            }
+            AppError::RequestTimeout { limit_secs } => (
+                "request-timeout",
+                format!("The request body did not arrive within {limit_secs} seconds; the connection is closed."),
+                None,
+            ),
+            AppError::UriTooLong { limit } => {
+                ("uri-too-long", format!("The request target is longer than {limit} bytes."), None)
+            }
+            AppError::HeadersTooLarge { detail } => ("request-header-fields-too-large", detail.clone(), None),
             AppError::Internal(_) => {
                 ("internal-error", "An unexpected error occurred; quote the request id when reporting it.".into(), None)
             }
@@ -172,7 +203,12 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable { .. } | AppError::Busy { .. } | AppError::Stopping => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -189,8 +225,17 @@ impl ResponseError for AppError {
             AppError::Unauthorized { .. } => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"yhdyspinta\""));
             }
-            AppError::Unavailable { retry_after_secs } | AppError::TooManyRequests { retry_after_secs } => {
+            AppError::Unavailable { retry_after_secs }
+            | AppError::Busy { retry_after_secs }
+            | AppError::TooManyRequests { retry_after_secs } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Stopping => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            AppError::RequestTimeout { .. } => {
+                res.force_close();
             }
             AppError::PreconditionFailed { current_etag: Some(etag), .. } => {
                 res.insert_header((header::ETAG, etag.clone()));

@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::KeySet;
 use crate::http::framework::{self, KnownPaths};
-use crate::http::middleware::{REQUEST_ID, request_context};
+use crate::http::middleware::{BodyTimeout, REQUEST_ID, request_context};
 use crate::http::{
     agreements, areas, audit, contacts, coordination_documents, event_series, health, identity, members, organizations,
     removals, service_clients, venues,
@@ -142,6 +142,7 @@ pub struct Shared {
     pub metrics_access: web::Data<health::MetricsAccess>,
     /// Fan-out of new document revisions to this process's open event streams.
     pub live: web::Data<crate::domain::coordination_documents::live::LiveHub>,
+    pub body_timeout: web::Data<BodyTimeout>,
 }
 
 #[derive(OpenApi)]
@@ -554,6 +555,7 @@ pub fn app(
         .app_data(shared.mail.clone())
         .app_data(shared.metrics_access.clone())
         .app_data(shared.live.clone())
+        .app_data(shared.body_timeout.clone())
         .app_data(known_paths)
         .app_data(framework::json_config())
         .app_data(framework::query_config())

@@ -11,12 +11,15 @@ use crate::demo;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::KeySet;
 use crate::http::health::MetricsAccess;
+use crate::http::middleware::BodyTimeout;
 use crate::mail::Mailer;
 use crate::routes::{self, Shared};
 use crate::telemetry::Metrics;
 
-/// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+/// How long in-flight requests may take to finish once the server stops accepting.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// How long an idle keep-alive connection stays open.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How often coordination documents deleted past their restore window are purged.
 const DOCUMENT_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 /// How often expired login-limiter windows are dropped.
@@ -83,6 +86,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
             None => MetricsAccess::Closed,
         }),
         live: web::Data::new(crate::domain::coordination_documents::live::LiveHub::default()),
+        body_timeout: web::Data::new(BodyTimeout(config.body_timeout)),
     };
     start_background_tasks(&config, &shared)?;
     if let Some(metrics_bind) = &config.metrics_bind {
@@ -96,9 +100,12 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     })
     .workers(config.workers)
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .keep_alive(KEEP_ALIVE)
+    .disable_signals()
     .bind(&bind)
     .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}")))?
     .run();
+    actix_web::rt::spawn(stop_on_signal(server.handle(), config.shutdown_drain));
     println!("Yhdyspinta API listening on http://{bind}");
     println!("  API documentation: http://{bind}/docs   OpenAPI: http://{bind}/openapi.json");
     if options.demo {
@@ -116,6 +123,32 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     let result = server.await;
     pools.iter().for_each(Db::close);
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
+}
+
+/// On SIGTERM or SIGINT, drain, then stop: for `drain` every answer carries `Connection:
+/// close` and `/readyz` says 503, so balancers move on and each keep-alive connection ends
+/// with an answer rather than being cut while a request may be on its way; then the server
+/// stops accepting, lets the requests in flight finish within the grace period, and exits 0.
+/// (Stopping at once would drop idle keep-alive connections: the server counts them as idle.)
+async fn stop_on_signal(server: actix_web::dev::ServerHandle, drain: std::time::Duration) {
+    use actix_web::rt::signal;
+    match signal::unix::signal(signal::unix::SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM: stop the server with SIGINT");
+            let _ = signal::ctrl_c().await;
+        }
+    }
+    crate::http::middleware::begin_draining();
+    tracing::info!(drain_ms = drain.as_millis(), "stopping: answering with Connection: close, then finishing");
+    tokio::time::sleep(drain).await;
+    tracing::info!(grace_secs = SHUTDOWN_GRACE_SECS, "no longer accepting; finishing the requests in flight");
+    server.stop(true).await;
 }
 
 /// The mail outbox worker, the revision listener, the hourly housekeeping (purging deleted

@@ -28,19 +28,22 @@ pub async fn healthz() -> web::Json<HealthStatus> {
     web::Json(HealthStatus { status: "ok" })
 }
 
-/// Readiness: the database answers a query.
+/// Readiness: the database answers a query, and the server is not stopping.
 #[utoipa::path(
     operation_id = "readyz",
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = HealthStatus),
-        (status = 503, description = "The database is unreachable", body = Problem,
+        (status = 503, description = "The database is unreachable, or the server is stopping", body = Problem,
          content_type = "application/problem+json"),
     ),
     security()
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<HealthStatus>, AppError> {
+    if crate::http::middleware::draining() {
+        return Err(AppError::Stopping);
+    }
     let mut conn = db.conn().await?;
     db::ping(&mut conn).await?;
     Ok(web::Json(HealthStatus { status: "ready" }))

@@ -5,11 +5,18 @@
 //! security headers, and renders every error response as problem+json carrying the request
 //! id, whether the error came from a handler or from the framework.
 
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
@@ -20,6 +27,35 @@ use crate::http::framework::KnownPaths;
 use crate::telemetry::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Longest request target (path and query) served; longer ones are answered 414. Every
+/// documented query fits in a fraction of it.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most request header fields served; more are answered 431.
+pub const MAX_HEADERS: usize = 64;
+/// Most bytes of header names and values served; more are answered 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// How long a request body may take to arrive (`YHDYSPINTA_BODY_TIMEOUT_MS`), in app data.
+/// The framework times out slow headers itself; without this a client sending its body a byte
+/// a second would hold a worker's connection slot for as long as it liked.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyTimeout(pub Duration);
+
+/// Set once the server has been told to stop: from then on every answer carries
+/// `Connection: close`, so no client sends another request on a connection that is about to
+/// be closed, and keep-alive connections end with an answer rather than in a race with one.
+static DRAINING: AtomicBool = AtomicBool::new(false);
+
+/// The server is stopping (SIGTERM/SIGINT): see [`DRAINING`].
+pub fn begin_draining() {
+    DRAINING.store(true, Ordering::Relaxed);
+}
+
+/// Whether the server is stopping; `/readyz` answers 503 then, so balancers stop routing here.
+pub fn draining() -> bool {
+    DRAINING.load(Ordering::Relaxed)
+}
 
 /// The id of the current request, in request extensions.
 #[derive(Clone, Debug)]
@@ -76,6 +112,20 @@ pub async fn request_context(
         req.head_mut().method = actix_web::http::Method::GET;
     }
     let request_id = req.headers().get(&REQUEST_ID).and_then(acceptable_request_id).unwrap_or_else(new_request_id);
+    let oversized = oversized_head(&req);
+    let body_timeout = req.app_data::<web::Data<BodyTimeout>>().map(|t| t.0);
+    let body_deadline = body_timeout.filter(|_| has_body(&req)).map(|limit| {
+        let expired = Rc::new(Cell::new(false));
+        let payload = req.take_payload();
+        req.set_payload(Payload::Stream {
+            payload: Box::pin(BodyDeadline {
+                payload,
+                deadline: Box::pin(tokio::time::sleep(limit)),
+                expired: expired.clone(),
+            }),
+        });
+        (expired, limit)
+    });
     let known = req.app_data::<web::Data<KnownPaths>>().cloned();
     let route = match known.as_ref().and_then(|known| known.pattern(req.path())) {
         Some(pattern) => Some(pattern.clone()),
@@ -89,10 +139,21 @@ pub async fn request_context(
     let started = Instant::now();
 
     let api = req.path().starts_with("/api/");
-    let res = if api && !acceptable(&req, known.as_ref().map(|k| k.get_ref()), route.as_deref()) {
+    let res = if let Some(error) = oversized {
+        req.error_response(error)
+    } else if api && !acceptable(&req, known.as_ref().map(|k| k.get_ref()), route.as_deref()) {
         req.error_response(AppError::NotAcceptable)
     } else {
         next.call(req).instrument(span.clone()).await?.map_into_boxed_body()
+    };
+    // Whatever the handler made of a body that stopped arriving, the answer is 408.
+    let res = match body_deadline {
+        Some((expired, limit)) if expired.get() => {
+            let (req, _) = res.into_parts();
+            let error = AppError::RequestTimeout { limit_secs: limit.as_secs().max(1) };
+            ServiceResponse::new(req, actix_web::ResponseError::error_response(&error))
+        }
+        _ => res,
     };
 
     let status = res.status();
@@ -111,6 +172,9 @@ pub async fn request_context(
     if api {
         // What an operation answers depends on who asks: caches must keep callers apart.
         headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+    }
+    if draining() {
+        res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
     }
     // A path that carries a secret (an invitation token) is logged as its route pattern.
     let logged_path = match route.as_deref() {
@@ -133,6 +197,59 @@ pub async fn request_context(
         )
     });
     Ok(res)
+}
+
+/// 414 for a request target over [`MAX_URI_BYTES`], 431 for headers over [`MAX_HEADERS`] or
+/// [`MAX_HEADER_BYTES`]. Heads beyond the HTTP codec's own hard limits (a target over 64 KiB,
+/// more than 96 fields, a head over 128 KiB) never get this far: the codec answers them with
+/// an empty 400 or 431 and closes the connection.
+fn oversized_head(req: &ServiceRequest) -> Option<AppError> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Some(AppError::UriTooLong { limit: MAX_URI_BYTES });
+    }
+    let headers = req.headers();
+    if headers.len() > MAX_HEADERS {
+        return Some(AppError::HeadersTooLarge {
+            detail: format!("The request has more than {MAX_HEADERS} header fields."),
+        });
+    }
+    let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    (bytes > MAX_HEADER_BYTES).then(|| AppError::HeadersTooLarge {
+        detail: format!("The request's header fields are longer than {MAX_HEADER_BYTES} bytes in all."),
+    })
+}
+
+/// Whether a body follows the head: only those requests get a read deadline.
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
+}
+
+/// A request body that ends in an error once its deadline has passed, and says so in
+/// `expired`; the middleware then answers 408 and closes the connection.
+struct BodyDeadline {
+    payload: Payload,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    expired: Rc<Cell<bool>>,
+}
+
+impl futures_util::Stream for BodyDeadline {
+    type Item = Result<actix_web::web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(item) = Pin::new(&mut self.payload).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.expired.set(true);
+                Poll::Ready(Some(Err(PayloadError::Io(std::io::ErrorKind::TimedOut.into()))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// Whether the `Accept` header allows what the operation answers with: JSON, or a media type

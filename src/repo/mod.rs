@@ -189,6 +189,32 @@ fn constraint_field_error(constraint: &str) -> FieldError {
     }
 }
 
+/// Texts of PostgreSQL errors that mean the database went away or takes no work now, rather
+/// than anything about the request: the server shutting down, restarting or crashing
+/// (57P01–57P03), a lost connection (08…), too many connections (53300). diesel does not pass
+/// SQLSTATE on, so they are known by PostgreSQL's (English) message.
+const UNAVAILABLE_MESSAGES: &[&str] = &[
+    "terminating connection",
+    "the database system is",
+    "server closed the connection",
+    "connection closed",
+    "connection reset",
+    "no connection to the server",
+    "could not connect",
+    "too many clients",
+    "remaining connection slots",
+    "canceling statement due to conflict with recovery",
+];
+
+/// The answer to a request whose database went away under it: 503 with `Retry-After`, as
+/// when it could not get a connection at all; the outage is logged once (see
+/// [`crate::db::Episode`]). The broken connection is not reused: the pool checks each one
+/// it gets back and drops those that are closed or inside a broken transaction.
+fn unavailable(cause: &dyn std::fmt::Display) -> AppError {
+    crate::db::DATABASE_OUTAGE.began(cause);
+    AppError::Unavailable { retry_after_secs: 2 }
+}
+
 impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
         match e {
@@ -212,9 +238,13 @@ impl From<DieselError> for AppError {
                     DatabaseErrorKind::SerializationFailure => {
                         AppError::Conflict { detail: "the resource was changed concurrently; retry the request".into() }
                     }
-                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                        tracing::error!("database connection lost: {}", info.message());
-                        AppError::Unavailable { retry_after_secs: 2 }
+                    // A server that has become read-only has failed over: writes wait for the
+                    // new primary.
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand
+                    | DatabaseErrorKind::ReadOnlyTransaction => unavailable(&info.message()),
+                    _ if UNAVAILABLE_MESSAGES.iter().any(|m| info.message().contains(m)) => {
+                        unavailable(&info.message())
                     }
                     // PostgreSQL text cannot hold U+0000 (`\u0000` in JSON): the client's to fix.
                     _ if info.message().contains("invalid byte sequence")
@@ -226,9 +256,16 @@ impl From<DieselError> for AppError {
                         tracing::warn!("statement timeout: {}", info.message());
                         AppError::Unavailable { retry_after_secs: 2 }
                     }
+                    _ if info.message().contains("deadlock detected") => {
+                        AppError::Conflict { detail: "the resource was changed concurrently; retry the request".into() }
+                    }
                     _ => AppError::internal(format!("database error: {}", info.message())),
                 }
             }
+            // A failed COMMIT is what the commit said, not its rollback's echo.
+            DieselError::RollbackErrorOnCommit { commit_error, .. } => AppError::from(*commit_error),
+            // The transaction could not be ended: the connection is gone with it.
+            DieselError::BrokenTransactionManager => unavailable(&"the transaction manager is broken"),
             other => AppError::internal(format!("database error: {other}")),
         }
     }

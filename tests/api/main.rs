@@ -13,6 +13,7 @@ mod coordination_documents;
 mod demo;
 mod errors;
 mod event_series;
+mod faults;
 mod health;
 mod members;
 mod migrations;

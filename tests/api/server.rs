@@ -47,6 +47,33 @@ impl Server {
         Server::start(&["serve", "--demo"], &[]).await
     }
 
+    pub(crate) async fn start_demo_with(env: &[(&str, String)]) -> Server {
+        Server::start(&["serve", "--demo"], env).await
+    }
+
+    /// The name of the server's database.
+    pub(crate) fn database_name(&self) -> &str {
+        self.database_url.rsplit('/').next().unwrap_or_default()
+    }
+
+    /// Sends the process a signal (`TERM`, `INT`).
+    pub(crate) fn signal(&self, name: &str) {
+        let sent = std::process::Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status();
+        assert!(sent.is_ok_and(|s| s.success()));
+    }
+
+    /// How the process exited, if it did within `limit`.
+    pub(crate) fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     async fn start_on(
         args: &[&str],
         env: &[(&str, String)],
@@ -78,7 +105,7 @@ impl Server {
         server
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }

@@ -24,6 +24,7 @@ use yhdyspinta::domain::coordination_documents::live::LiveHub;
 use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
 use yhdyspinta::domain::identity::tokens::KeySet;
 use yhdyspinta::http::health::MetricsAccess;
+use yhdyspinta::http::middleware::BodyTimeout;
 use yhdyspinta::routes::Shared;
 use yhdyspinta::telemetry::Metrics;
 
@@ -244,6 +245,7 @@ impl TestApp {
             mail: web::Data::new(MailConfig { from: DEFAULT_MAIL_FROM.into(), ..MailConfig::default() }),
             metrics_access: web::Data::new(MetricsAccess::Token(METRICS_TOKEN.into())),
             live,
+            body_timeout: web::Data::new(BodyTimeout(Duration::from_secs(10))),
         };
         let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));
         boxed::service(actix_web::test::init_service(app).await)

@@ -1,0 +1,205 @@
+//! Faults and hostile input against the real server binary: the database going away under
+//! requests in flight and for new ones, bodies that stop arriving, oversized heads, and
+//! stopping under keep-alive connections.
+
+use std::time::{Duration, Instant};
+
+use actix_web::test::TestRequest;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::server::{Server, get};
+use crate::support::TestApp;
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Terminates the service's backends that wait for a lock; how many there were.
+async fn terminate_waiting_backends(admin: &mut AsyncPgConnection) -> i64 {
+    let terminated: Count = diesel::sql_query(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'yhdyspinta' \
+         AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+    )
+    .get_result(admin)
+    .await
+    .unwrap();
+    terminated.n
+}
+
+#[actix_web::test]
+async fn a_database_lost_under_requests_answers_503_logs_the_outage_once_and_recovers() {
+    let server = Server::start_demo().await;
+    let mut locker = AsyncPgConnection::establish(&server.database_url).await.unwrap();
+    let mut admin = AsyncPgConnection::establish(&server.database_url).await.unwrap();
+
+    // In flight: the request waits on a lock when its backend is terminated (as on a fast
+    // shutdown or a failover).
+    locker.batch_execute("BEGIN; LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let (in_flight, terminated) = tokio::join!(get(&server.addr, "/api/v1/organizations", None), async {
+        for _ in 0..100 {
+            let n = terminate_waiting_backends(&mut admin).await;
+            if n > 0 {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        0
+    });
+    locker.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(terminated, 1);
+    assert_eq!(in_flight.0, 503, "{}", in_flight.1);
+    let problem: serde_json::Value = serde_json::from_str(&in_flight.1).unwrap();
+    assert_eq!(problem["type"], "/problems/service-unavailable");
+    // The broken connection went back to no one: every later request is served.
+    for _ in 0..6 {
+        assert_eq!(get(&server.addr, "/api/v1/organizations", None).await.0, 200);
+    }
+
+    // New requests during an outage: the database refuses connections and drops those open.
+    let mut admin = AsyncPgConnection::establish(&crate::support::admin_url()).await.unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{db}\" WITH ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND application_name = 'yhdyspinta'",
+            db = server.database_name()
+        ))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        statuses.push(get(&server.addr, "/api/v1/organizations", None).await.0);
+    }
+    assert!(statuses.iter().all(|s| *s == 503), "{statuses:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "503s are fast: {:?}", started.elapsed());
+    admin
+        .batch_execute(&format!("ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true", server.database_name()))
+        .await
+        .unwrap();
+    let back = Instant::now();
+    while get(&server.addr, "/api/v1/organizations", None).await.0 != 200 {
+        assert!(back.elapsed() < Duration::from_secs(5), "the service is back within 5 s of the database");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let log = server.log_text();
+    let began = log.lines().filter(|l| l.contains("the database is unavailable")).count();
+    let ended = log.lines().filter(|l| l.contains("the database is available again")).count();
+    assert_eq!((began, ended), (2, 2), "one line as each outage begins and one as it ends:\n{log}");
+    assert!(
+        log.lines().filter(|l| l.contains("WARN") && l.contains("available again")).any(|l| l.contains("refused="))
+    );
+    assert!(!log.contains("ERROR"), "no request logged as an error:\n{log}");
+    assert!(!log.contains("status=500"), "{log}");
+}
+
+/// Sends `head` and then nothing more; what arrives before the server closes, and how long
+/// that took.
+async fn send_and_wait_for_close(addr: &str, head: &str) -> (String, Duration) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw)).await;
+    assert!(read.is_ok(), "the server closes the connection");
+    (String::from_utf8_lossy(&raw).into_owned(), started.elapsed())
+}
+
+#[actix_web::test]
+async fn a_body_that_stops_arriving_is_answered_408_and_the_connection_closed() {
+    let server = Server::start_demo_with(&[("YHDYSPINTA_BODY_TIMEOUT_MS", "1000".into())]).await;
+    let head = format!(
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: 1000\r\n\r\ngrant_type=password&username=",
+        server.addr
+    );
+    let (answer, took) = send_and_wait_for_close(&server.addr, &head).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("content-type: application/problem+json"), "{answer}");
+    assert!(answer.contains("/problems/request-timeout"), "{answer}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    // A body that arrives in time is unaffected.
+    let (status, _) = crate::server::post(
+        &server.addr,
+        "/api/v1/auth/token",
+        "application/x-www-form-urlencoded",
+        "grant_type=password&username=nobody%40example.fi&password=wrong",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[actix_web::test]
+async fn oversized_request_heads_are_answered_as_problems() {
+    let app = TestApp::spawn().await;
+    let long = format!("/api/v1/organizations?q={}", "a".repeat(9000));
+    let res = app.call(TestRequest::get().uri(&long)).await;
+    assert_eq!(res.assert_problem(414)["type"], "/problems/uri-too-long");
+
+    let mut many = TestRequest::get().uri("/api/v1/organizations");
+    for i in 0..70 {
+        many = many.insert_header((format!("x-filler-{i}"), "1"));
+    }
+    assert_eq!(app.call(many).await.assert_problem(431)["type"], "/problems/request-header-fields-too-large");
+    let big = TestRequest::get().uri("/api/v1/organizations").insert_header(("x-filler", "b".repeat(17 * 1024)));
+    app.call(big).await.assert_problem(431);
+    // Just under the limits is served.
+    let fits = format!("/api/v1/organizations?q={}", "a".repeat(100));
+    app.call(TestRequest::get().uri(&fits)).await.assert_status(200);
+}
+
+/// Reads one response (head and `Content-Length` body) off a keep-alive connection.
+async fn read_response(stream: &mut TcpStream) -> String {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await.unwrap().unwrap();
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            if body.len() >= length {
+                return text;
+            }
+        }
+        assert!(n > 0, "the connection closed mid-response: {text}");
+    }
+}
+
+#[actix_web::test]
+async fn on_sigterm_keep_alive_connections_get_their_answer_with_connection_close_and_the_server_exits_0() {
+    let mut server = Server::start_demo_with(&[("YHDYSPINTA_SHUTDOWN_DRAIN_MS", "1500".into())]).await;
+    let mut idle = TcpStream::connect(&server.addr).await.unwrap();
+    let request = format!("GET /readyz HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr);
+    idle.write_all(request.as_bytes()).await.unwrap();
+    let first = read_response(&mut idle).await;
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(!first.to_ascii_lowercase().contains("connection: close"), "{first}");
+
+    server.signal("TERM");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The connection was idle at the signal: its next request is answered, with
+    // `Connection: close`, and readiness says the instance is going.
+    idle.write_all(request.as_bytes()).await.unwrap();
+    let last = read_response(&mut idle).await;
+    assert!(last.starts_with("HTTP/1.1 503"), "{last}");
+    assert!(last.to_ascii_lowercase().contains("connection: close"), "{last}");
+    assert!(last.contains("/problems/service-stopping"), "{last}");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), idle.read_to_end(&mut rest)).await;
+    assert!(matches!(closed, Ok(Ok(0))), "the server closes the connection after that answer");
+
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.log_text());
+}
