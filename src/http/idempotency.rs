@@ -18,6 +18,7 @@ use crate::db::Db;
 use crate::domain::idempotency::{self, Answer, Claim};
 use crate::domain::identity::tokens::{KeySet, SubjectKind};
 use crate::error::AppError;
+use crate::http::framework::JSON_BODY_LIMIT;
 use crate::http::middleware::RoutePattern;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -58,8 +59,19 @@ pub async fn idempotency(
             "This operation takes no Idempotency-Key (its answer carries a secret shown only once, or it is anonymous).",
         )));
     }
-    let db = req.app_data::<web::Data<Db>>().cloned().ok_or_else(|| AppError::internal("no database"))?;
-    let body = req.extract::<web::Bytes>().await?;
+    // From here on every failure is answered, not returned: an error returned past the
+    // request-context layer would miss its problem body, headers and log line.
+    let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
+        return Ok(req.error_response(AppError::internal("no database")));
+    };
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(body) if body.len() <= JSON_BODY_LIMIT => body,
+        Ok(_) => return Ok(req.error_response(AppError::PayloadTooLarge { limit: JSON_BODY_LIMIT })),
+        Err(e) if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(req.error_response(AppError::PayloadTooLarge { limit: JSON_BODY_LIMIT }));
+        }
+        Err(e) => return Ok(req.error_response(e)),
+    };
     // The query string is part of the request (where a new row goes, say).
     let hash = Sha256::new()
         .chain_update(req.path())
@@ -71,14 +83,15 @@ pub async fn idempotency(
     req.set_payload(Payload::from(body));
 
     // The connection is held for the claim only, not while the handler runs (it takes its own).
-    let claim = {
-        let mut conn = db.conn().await?;
-        idempotency::claim(&mut conn, &caller, &key, &hash).await
+    let claim = match db.conn().await {
+        Ok(mut conn) => idempotency::claim(&mut conn, &caller, &key, &hash).await,
+        Err(e) => Err(e),
     };
     match claim {
         Err(e) => Ok(req.error_response(e)),
         Ok(Claim::Replay(answer)) => {
-            let mut res = HttpResponse::build(StatusCode::from_u16(answer.status).map_err(AppError::internal)?);
+            // Only successful answers are kept.
+            let mut res = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK));
             res.content_type("application/json").insert_header((REPLAYED, "true"));
             if let Some(location) = answer.location {
                 res.insert_header((header::LOCATION, location));
@@ -91,14 +104,21 @@ pub async fn idempotency(
         }
         Ok(Claim::Fresh) => {
             let res = next.call(req).await?.map_into_boxed_body();
-            let mut conn = db.conn().await?;
             if !res.status().is_success() {
-                idempotency::release(&mut conn, &caller, &key).await?;
+                let released = match db.conn().await {
+                    Ok(mut conn) => idempotency::release(&mut conn, &caller, &key).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = released {
+                    tracing::warn!(error = %e, "an idempotency key could not be released; it expires with its window");
+                }
                 return Ok(res);
             }
             let (http_req, res) = res.into_parts();
             let (head, body) = res.into_parts();
-            let body = actix_web::body::to_bytes(body).await.map_err(|e| AppError::internal(e.to_string()))?;
+            let Ok(body) = actix_web::body::to_bytes(body).await else {
+                return Ok(ServiceResponse::new(http_req, HttpResponse::from_error(AppError::internal("answer body"))));
+            };
             let text = |name: HeaderName| head.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
             let answer = Answer {
                 status: head.status().as_u16(),
@@ -106,7 +126,15 @@ pub async fn idempotency(
                 etag: text(header::ETAG),
                 body: body.to_vec(),
             };
-            idempotency::keep(&mut conn, &caller, &key, &answer).await?;
+            // The write is done: its answer goes to the caller even if it cannot be kept for a
+            // retry (which then finds the key still claimed and is told so).
+            let kept = match db.conn().await {
+                Ok(mut conn) => idempotency::keep(&mut conn, &caller, &key, &answer).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = kept {
+                tracing::warn!(error = %e, "the answer to an idempotent request could not be kept for retries");
+            }
             Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(body))))
         }
     }

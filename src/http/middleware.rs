@@ -151,7 +151,7 @@ pub async fn request_context(
         Some((expired, limit)) if expired.get() => {
             let (req, _) = res.into_parts();
             let error = AppError::RequestTimeout { limit_secs: limit.as_secs().max(1) };
-            ServiceResponse::new(req, actix_web::ResponseError::error_response(&error))
+            ServiceResponse::new(req, actix_web::HttpResponse::from_error(error))
         }
         _ => res,
     };

@@ -123,6 +123,7 @@ async fn a_body_that_stops_arriving_is_answered_408_and_the_connection_closed() 
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("content-type: application/problem+json"), "{answer}");
     assert!(answer.contains("/problems/request-timeout"), "{answer}");
+    assert!(answer.contains("\"request_id\""), "{answer}");
     assert!(took < Duration::from_secs(4), "{took:?}");
     // A body that arrives in time is unaffected.
     let (status, _) = crate::server::post(

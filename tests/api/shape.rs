@@ -277,6 +277,25 @@ async fn service_clients_read_as_their_organisations_members_with_the_read_scope
 }
 
 #[actix_web::test]
+async fn an_oversized_body_with_an_idempotency_key_is_a_problem_like_any_other() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let res = app
+        .call(
+            TestRequest::post()
+                .uri(&format!("/api/v1/organizations/{}/contacts", p.org))
+                .insert_header(p.bearer(As::Coordinator))
+                .insert_header(("idempotency-key", "big-1"))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(vec![b' '; 2 * 1024 * 1024]),
+        )
+        .await;
+    let problem = res.assert_problem(413);
+    assert!(problem["request_id"].is_string(), "{problem}");
+    assert!(res.header("x-request-id").is_some());
+}
+
+#[actix_web::test]
 async fn an_idempotency_key_makes_a_retried_create_return_the_first_answer() {
     let app = TestApp::spawn().await;
     let p = app.personas(Scope::DirectoryRead).await;
