@@ -20,6 +20,7 @@ mod migrations;
 mod openapi;
 mod organizations;
 mod resources;
+mod scaling;
 mod security;
 mod server;
 mod service_clients;

@@ -179,14 +179,20 @@ pub struct AgreementFilter {
 
 pub async fn list(conn: &mut Conn, f: &AgreementFilter) -> QueryResult<Vec<AgreementRow>> {
     let mut q = agreements::table.select(AgreementRow::as_select()).into_boxed();
-    if let Some(orgs) = &f.viewer_organizations {
+    // A caller with no organisation sees public agreements alone: one condition the partial
+    // index `agreements_public_idx` answers, rather than an OR that reads every row; written
+    // out rather than bound, so that a prepared statement's generic plan can use it too.
+    let public = || diesel::dsl::sql::<Bool>("agreements.visibility = 'public'");
+    if let Some([]) = f.viewer_organizations.as_deref() {
+        q = q.filter(public());
+    } else if let Some(orgs) = &f.viewer_organizations {
         let concerned = diesel::dsl::sql::<Bool>(
             "agreements.id IN (SELECT agreement_id FROM agreement_concerned_organizations \
              WHERE organization_id = ANY(",
         )
         .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(orgs.clone())
         .sql("))");
-        q = q.filter(agreements::visibility.eq("public").or(concerned));
+        q = q.filter(public().or(concerned));
     }
     if let Some(party) = f.party {
         let parties = agreement_parties::table

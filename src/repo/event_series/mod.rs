@@ -87,9 +87,9 @@ pub async fn list(conn: &mut Conn, f: &SeriesFilter) -> QueryResult<Vec<SeriesRo
     let mut query = event_series::table.select(SeriesRow::as_select()).into_boxed();
     if !f.all_visible {
         if f.visible_to.is_empty() {
-            query = query.filter(event_series::publication_status.eq("published"));
+            query = query.filter(published());
         } else {
-            query = query.filter(event_series::publication_status.eq("published").or(visible_clause(&f.visible_to)));
+            query = query.filter(published().or(visible_clause(&f.visible_to)));
         }
     }
     if let Some(org) = f.organization_id {
@@ -128,6 +128,12 @@ pub async fn list(conn: &mut Conn, f: &SeriesFilter) -> QueryResult<Vec<SeriesRo
 
 /// A condition on `event_series` in a query over `QS` (the series alone, or joined).
 pub(crate) type SeriesCondition<QS> = Box<dyn BoxableExpression<QS, diesel::pg::Pg, SqlType = Bool>>;
+
+/// The series is published. Written out rather than bound, so that a prepared statement's
+/// generic plan can still use the partial index `event_series_published_idx`.
+pub(crate) fn published<QS: 'static>() -> SeriesCondition<QS> {
+    Box::new(diesel::dsl::sql::<Bool>("event_series.publication_status = 'published'"))
+}
 
 /// The series is published or organised (named) by one of `orgs`.
 pub(crate) fn visible_clause<QS: 'static>(orgs: &[Uuid]) -> SeriesCondition<QS> {

@@ -261,9 +261,9 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
     }
     if !f.all_visible {
         if f.visible_to.is_empty() {
-            query = query.filter(event_series::publication_status.eq("published"));
+            query = query.filter(super::published());
         } else {
-            query = query.filter(event_series::publication_status.eq("published").or(visible_clause(&f.visible_to)));
+            query = query.filter(super::published().or(visible_clause(&f.visible_to)));
         }
     }
     if let Some(code) = &f.municipality_code {

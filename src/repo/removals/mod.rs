@@ -34,7 +34,10 @@ pub struct RemovalFilter {
 
 pub async fn list(conn: &mut Conn, f: &RemovalFilter) -> QueryResult<Vec<RemovalRow>> {
     let mut query = removals::table.select(RemovalRow::as_select()).into_boxed();
-    if let Some(orgs) = &f.organizations {
+    // Public ones alone for a caller with no organisation: the partial index answers that.
+    if let Some([]) = f.organizations.as_deref() {
+        query = query.filter(removals::public);
+    } else if let Some(orgs) = &f.organizations {
         let orgs: Vec<Option<Uuid>> = orgs.iter().copied().map(Some).collect();
         query = query.filter(removals::public.or(removals::organization_ids.overlaps_with(orgs)));
     }

@@ -1,0 +1,85 @@
+//! Anonymous first pages read public rows alone, however many private ones there are: each
+//! list is run on a connection whose own statistics (`pg_stat_xact_user_tables`) then say how
+//! the table was read.
+
+use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+use yhdyspinta::db::Conn;
+use yhdyspinta::domain::access::Actor;
+use yhdyspinta::domain::context::Cx;
+use yhdyspinta::domain::organizations::OrganizationKind;
+use yhdyspinta::domain::types::pagination::ListQuery;
+use yhdyspinta::domain::{agreements, event_series, removals};
+
+use crate::support::{TestApp, fixtures};
+
+/// Private rows in each table, and the page size asked for.
+const PRIVATE_ROWS: i64 = 20_000;
+const PAGE: i64 = 20;
+
+#[derive(diesel::QueryableByName, Debug)]
+struct TableReads {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq_tup_read: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    idx_tup_fetch: i64,
+}
+
+/// How `table` was read so far in this transaction.
+async fn reads(conn: &mut Conn, table: &str) -> TableReads {
+    diesel::sql_query("SELECT seq_tup_read, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = $1")
+        .bind::<diesel::sql_types::Text, _>(table)
+        .get_result(conn)
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn().await;
+    let (publisher, fields) = fixtures::organization("Julkaisija ry", OrganizationKind::Ngo);
+    fixtures::insert(&mut conn, vec![(publisher, fields)]).await;
+    conn.batch_execute(&format!(
+        "INSERT INTO agreements (id, code, title, purpose, start_date, end_date, visibility)
+         SELECT gen_random_uuid(), 'P-' || n, '{{\"fi\": \"Sopimus\"}}', '{{\"fi\": \"Tarkoitus\"}}',
+                DATE '2026-01-01', DATE '2027-01-01', CASE WHEN n % 4000 = 0 THEN 'public' ELSE 'parties' END
+         FROM generate_series(1, {PRIVATE_ROWS}) n;
+         INSERT INTO event_series (id, title, kind, activity_type, publisher_id, publication_status)
+         SELECT gen_random_uuid(), '{{\"fi\": \"Sarja\"}}', 'umbrella', 'event', '{publisher}',
+                CASE WHEN n % 4000 = 0 THEN 'published' ELSE 'draft' END
+         FROM generate_series(1, {PRIVATE_ROWS}) n;
+         INSERT INTO removals (resource_type, resource_id, reason, public)
+         SELECT 'venue', gen_random_uuid(), 'deleted', n % 4000 = 0 FROM generate_series(1, {PRIVATE_ROWS}) n;
+         ANALYZE agreements; ANALYZE event_series; ANALYZE removals;"
+    ))
+    .await
+    .unwrap();
+
+    let list = ListQuery { limit: Some(PAGE), ..ListQuery::default() };
+    conn.begin_test_transaction().await.unwrap();
+    {
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = agreements::list(&mut cx, agreements::AgreementQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+    }
+    let agreements_read = reads(&mut conn, "agreements").await;
+    {
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = event_series::list(&mut cx, event_series::SeriesQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+    }
+    let series_read = reads(&mut conn, "event_series").await;
+    {
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = removals::list(&mut cx, removals::RemovalQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+    }
+    let removals_read = reads(&mut conn, "removals").await;
+
+    let all = [("agreements", agreements_read), ("event_series", series_read), ("removals", removals_read)];
+    for (table, read) in &all {
+        // The five public rows (and what the page's own lookups fetch again), not thousands.
+        let rows = read.seq_tup_read + read.idx_tup_fetch;
+        assert!(rows <= 2 * PAGE, "{table}: {rows} rows read for a page of public ones: {all:?}");
+    }
+}
