@@ -93,6 +93,11 @@ impl Db {
         }
     }
 
+    /// How many connections this pool (this worker's) holds at most.
+    pub fn max_size(&self) -> usize {
+        self.pool.status().max_size
+    }
+
     /// Occupancy summed over every pool of the process.
     pub fn status(&self) -> PoolStatus {
         let zero = PoolStatus { max_size: 0, size: 0, available: 0, waiting: 0 };

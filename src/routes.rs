@@ -17,6 +17,7 @@ use crate::config::{CorsOrigins, MailConfig, TrustedProxies};
 use crate::db::Db;
 use crate::domain::identity::rate_limit::LoginLimiter;
 use crate::domain::identity::tokens::KeySet;
+use crate::http::admission::{Admission, admission};
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{BodyTimeout, REQUEST_ID, request_context};
 use crate::http::{
@@ -547,7 +548,9 @@ pub fn app(
 > {
     let (app, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts();
     let known_paths = web::Data::new(KnownPaths::from_openapi(&api));
+    let gate = web::Data::new(Admission::for_pool(db.max_size()));
     app.app_data(web::Data::new(db))
+        .app_data(gate)
         .app_data(shared.metrics.clone())
         .app_data(shared.keys.clone())
         .app_data(shared.limiter.clone())
@@ -567,6 +570,7 @@ pub fn app(
         }))
         .default_service(web::to(framework::fallback))
         .wrap(from_fn(crate::http::idempotency::idempotency))
+        .wrap(from_fn(admission))
         .wrap(cors(&shared.cors_origins))
         .wrap(from_fn(request_context))
 }

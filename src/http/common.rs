@@ -338,7 +338,8 @@ pub enum ReadErrors {
     /// A filter value is invalid (`errors[]` names it).
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(crate::error::Problem),
-    /// The database is unavailable; retry after `Retry-After` seconds.
+    /// The database is unavailable, or this instance is already running as many searches,
+    /// large pages and exports as it takes at once; retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(crate::error::Problem),
 }

@@ -5,6 +5,7 @@
 //! no error bodies built by hand: errors are [`AppError`](crate::error::AppError)s, rendered
 //! by [`middleware::request_context`].
 
+pub mod admission;
 pub mod agreements;
 pub mod areas;
 pub mod audit;

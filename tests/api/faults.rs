@@ -204,3 +204,33 @@ async fn on_sigterm_keep_alive_connections_get_their_answer_with_connection_clos
     let status = server.wait_for_exit(Duration::from_secs(30));
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.log_text());
 }
+
+#[actix_web::test]
+async fn expensive_requests_beyond_their_permits_are_refused_quickly_and_cheap_reads_go_on() {
+    // A pool of 4: 2 permits for expensive requests.
+    let app = TestApp::spawn().await;
+    let mut locker = app.conn().await;
+    locker.batch_execute("BEGIN; LOCK TABLE agreements IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let search = "/api/v1/agreements?q=sopimus";
+    let (first, second, (third, third_took, cheap, cheap_took)) =
+        tokio::join!(app.get(search), app.get(search), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let started = Instant::now();
+            let third = app.get(search).await;
+            let third_took = started.elapsed();
+            let started = Instant::now();
+            let cheap = app.get("/api/v1/organizations/01930000-0000-7000-8000-000000000001").await;
+            let cheap_took = started.elapsed();
+            locker.batch_execute("COMMIT").await.unwrap();
+            (third, third_took, cheap, cheap_took)
+        });
+    first.assert_status(200);
+    second.assert_status(200);
+    assert_eq!(third.assert_problem(503)["type"], "/problems/service-busy");
+    assert_eq!(third.header("retry-after"), Some("1"));
+    assert!(third_took < Duration::from_secs(1), "{third_took:?}");
+    cheap.assert_status(404);
+    assert!(cheap_took < Duration::from_secs(1), "{cheap_took:?}");
+    // With the permits back, searches are served again.
+    app.get(search).await.assert_status(200);
+}

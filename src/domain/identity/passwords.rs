@@ -9,6 +9,7 @@
 //! its turn instead of taking memory, and never runs on the event loop.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -135,10 +136,29 @@ fn hashing_queue() -> &'static Sender<Job> {
     })
 }
 
+/// Hashes queued or running per core at most. Each takes tens of milliseconds: a longer queue
+/// would only make every sign-in wait seconds; past it, a sign-in is answered 503 with
+/// `Retry-After` at once.
+const QUEUED_PER_CORE: usize = 16;
+
 /// Runs `work` on a hashing thread and waits for it without blocking the event loop.
 async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static QUEUED: AtomicUsize = AtomicUsize::new(0);
+    /// Takes its job off the count however the wait ends (a client that goes away drops it).
+    struct Queued;
+    impl Drop for Queued {
+        fn drop(&mut self) {
+            QUEUED.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let queued = Queued;
+    if QUEUED.fetch_add(1, Ordering::Relaxed) >= cores * QUEUED_PER_CORE {
+        return Err(AppError::Busy { retry_after_secs: 1 });
+    }
     let (done, result) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
+        let _queued = queued;
         let _ = done.send(work());
     });
     hashing_queue().send(job).map_err(AppError::internal)?;
