@@ -37,7 +37,7 @@ for _ in $(seq 1 50); do curl -sf "$api/readyz" >/dev/null && break; sleep 0.2; 
 
 # p50 and p99 in milliseconds from wrk --latency output.
 percentiles() {
-  awk '$1 == "50%" || $1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; printf "%s ", v}' "$1"
+  awk '$1 == "50%" || $1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; printf "%s ", v} END {print ""}' "$1"
 }
 
 echo "== by id alone ($cheap connections, ${duration}s)"
@@ -64,7 +64,7 @@ rm -f "$out"/pgbench_log.*
 (cd "$out" && pgbench -n -h 127.0.0.1 -U postgres -c "$cheap" -j 1 -T "$duration" -M prepared \
    -f select.sql -l --log-prefix=pgbench_log "$database" > pgbench.txt 2>&1)
 read -r pg_p50 pg_p99 < <(cat "$out"/pgbench_log.* | awk '{print $3}' | sort -n \
-  | awk '{a[NR] = $1} END {printf "%s %s", a[int(NR * 0.5)] / 1000, a[int(NR * 0.99)] / 1000}')
+  | awk '{a[NR] = $1} END {printf "%s %s\n", a[int(NR * 0.5)] / 1000, a[int(NR * 0.99)] / 1000}')
 
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo

@@ -37,6 +37,13 @@ pub struct Config {
     /// finishes what is in flight (default 5 s, the keep-alive timeout: by then every idle
     /// keep-alive connection has been used once more and closed, or has timed out).
     pub shutdown_drain: Duration,
+    /// `YHDYSPINTA_EXPENSIVE_CONCURRENCY`: searches, large pages and exports the process runs
+    /// at once (default half the cores, at least one; at most half the pool).
+    pub expensive_concurrency: usize,
+    /// `YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE`: credential requests per client address (30).
+    pub login_requests_per_minute: usize,
+    /// `YHDYSPINTA_EXPORTS_PER_MINUTE`: exports per client address (60).
+    pub exports_per_minute: usize,
     pub log_format: LogFormat,
     pub cors_origins: CorsOrigins,
     /// Run embedded migrations when `serve` starts.
@@ -169,6 +176,11 @@ impl Config {
         let statement_ms = parse_number(&get, "YHDYSPINTA_STATEMENT_TIMEOUT_MS", 5000, 1, 3_600_000)?;
         let body_ms = parse_number(&get, "YHDYSPINTA_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?;
         let drain_ms = parse_number(&get, "YHDYSPINTA_SHUTDOWN_DRAIN_MS", 5_000, 0, 60_000)?;
+        let expensive_concurrency =
+            parse_number(&get, "YHDYSPINTA_EXPENSIVE_CONCURRENCY", (cores / 2).max(1), 1, 1000)?
+                .min((pool_size / 2).max(1));
+        let login_requests_per_minute = parse_number(&get, "YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", 30, 1, 100_000)?;
+        let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
         let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -291,6 +303,9 @@ impl Config {
             statement_timeout: Duration::from_millis(statement_ms as u64),
             body_timeout: Duration::from_millis(body_ms as u64),
             shutdown_drain: Duration::from_millis(drain_ms as u64),
+            expensive_concurrency,
+            login_requests_per_minute,
+            exports_per_minute,
             log_format,
             cors_origins,
             migrate_on_start,
@@ -347,6 +362,8 @@ mod tests {
             ("YHDYSPINTA_WORKERS", "0"),
             ("YHDYSPINTA_POOL_SIZE", "many"),
             ("YHDYSPINTA_BODY_TIMEOUT_MS", "5"),
+            ("YHDYSPINTA_EXPENSIVE_CONCURRENCY", "0"),
+            ("YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", "none"),
             ("YHDYSPINTA_LOG_FORMAT", "xml"),
             ("YHDYSPINTA_CORS_ORIGINS", "app.example.fi"),
             ("DATABASE_URL", "mysql://x"),

@@ -93,11 +93,6 @@ impl Db {
         }
     }
 
-    /// How many connections this pool (this worker's) holds at most.
-    pub fn max_size(&self) -> usize {
-        self.pool.status().max_size
-    }
-
     /// Occupancy summed over every pool of the process.
     pub fn status(&self) -> PoolStatus {
         let zero = PoolStatus { max_size: 0, size: 0, available: 0, waiting: 0 };
@@ -154,6 +149,24 @@ pub async fn ping(conn: &mut Conn) -> Result<(), AppError> {
         DATABASE_OUTAGE.began(&e);
         AppError::Unavailable { retry_after_secs: RETRY_AFTER_SECS }
     })
+}
+
+thread_local! {
+    /// Connections this thread has seen lost (their server gone mid-query), ever.
+    static LOST_CONNECTIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A query on this thread found its connection lost: the request context that holds it takes
+/// it out of the pool instead of returning it (see `Cx::release`). Counted per thread because
+/// a connection is only ever used on the thread that opened it; another request's loss on the
+/// same thread costs a healthy connection at most, and only during an outage.
+pub fn connection_lost() {
+    LOST_CONNECTIONS.with(|n| n.set(n.get().wrapping_add(1)));
+}
+
+/// How many connections this thread has seen lost so far.
+pub fn lost_connections() -> u64 {
+    LOST_CONNECTIONS.with(std::cell::Cell::get)
 }
 
 /// The database is unreachable, shutting down or has dropped connections.

@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{CorsOrigins, MailConfig, TrustedProxies};
 use crate::db::Db;
-use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::rate_limit::RateLimiter;
 use crate::domain::identity::tokens::KeySet;
 use crate::http::admission::{Admission, admission};
 use crate::http::framework::{self, KnownPaths};
@@ -136,7 +136,7 @@ pub fn api(cfg: &mut ServiceConfig) {
 pub struct Shared {
     pub metrics: web::Data<Metrics>,
     pub keys: web::Data<KeySet>,
-    pub limiter: web::Data<LoginLimiter>,
+    pub limiter: web::Data<RateLimiter>,
     pub cors_origins: CorsOrigins,
     pub trusted_proxies: web::Data<TrustedProxies>,
     pub mail: web::Data<MailConfig>,
@@ -144,6 +144,7 @@ pub struct Shared {
     /// Fan-out of new document revisions to this process's open event streams.
     pub live: web::Data<crate::domain::coordination_documents::live::LiveHub>,
     pub body_timeout: web::Data<BodyTimeout>,
+    pub admission: web::Data<Admission>,
 }
 
 #[derive(OpenApi)]
@@ -548,9 +549,8 @@ pub fn app(
 > {
     let (app, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts();
     let known_paths = web::Data::new(KnownPaths::from_openapi(&api));
-    let gate = web::Data::new(Admission::for_pool(db.max_size()));
     app.app_data(web::Data::new(db))
-        .app_data(gate)
+        .app_data(shared.admission.clone())
         .app_data(shared.metrics.clone())
         .app_data(shared.keys.clone())
         .app_data(shared.limiter.clone())

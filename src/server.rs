@@ -8,8 +8,10 @@ use actix_web::{HttpServer, web};
 use crate::config::Config;
 use crate::db::{self, Db, StartupError};
 use crate::demo;
-use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::rate_limit::{Limits, RateLimiter};
 use crate::domain::identity::tokens::KeySet;
+use crate::error::AppError;
+use crate::http::admission::Admission;
 use crate::http::health::MetricsAccess;
 use crate::http::middleware::BodyTimeout;
 use crate::mail::Mailer;
@@ -22,7 +24,7 @@ const SHUTDOWN_GRACE_SECS: u64 = 30;
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How often coordination documents deleted past their restore window are purged.
 const DOCUMENT_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
-/// How often expired login-limiter windows are dropped.
+/// How often ended rate-limit windows are deleted.
 const LIMITER_PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct ServeOptions {
@@ -77,7 +79,11 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     let shared = Shared {
         metrics: web::Data::new(Metrics::default()),
         keys: web::Data::new(keys),
-        limiter: web::Data::new(LoginLimiter::default()),
+        limiter: web::Data::new(RateLimiter::new(Limits {
+            ip_requests: u32::try_from(config.login_requests_per_minute).unwrap_or(u32::MAX),
+            exports_per_minute: u32::try_from(config.exports_per_minute).unwrap_or(u32::MAX),
+            ..Limits::default()
+        })),
         cors_origins: config.cors_origins.clone(),
         trusted_proxies: web::Data::new(config.trusted_proxies.clone()),
         mail: web::Data::new(config.mail.clone()),
@@ -87,6 +93,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         }),
         live: web::Data::new(crate::domain::coordination_documents::live::LiveHub::default()),
         body_timeout: web::Data::new(BodyTimeout(config.body_timeout)),
+        admission: web::Data::new(Admission::new(config.expensive_concurrency)),
     };
     start_background_tasks(&config, &shared)?;
     if let Some(metrics_bind) = &config.metrics_bind {
@@ -152,8 +159,8 @@ async fn stop_on_signal(server: actix_web::dev::ServerHandle, drain: std::time::
 }
 
 /// The mail outbox worker, the revision listener, the hourly housekeeping (purging deleted
-/// documents, moving event series' occurrences along with the horizon) and the login
-/// limiter's pruning, on this (the main) thread.
+/// documents, moving event series' occurrences along with the horizon) and the pruning of
+/// rate-limit windows every minute, on this (the main) thread.
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
     crate::domain::event_series::set_horizon_months(u32::try_from(config.occurrence_horizon_months).unwrap_or(18));
     crate::domain::event_series::set_history_months(u32::try_from(config.occurrence_history_months).unwrap_or(12));
@@ -167,28 +174,19 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
         ),
     }
     let purge_db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+    let prune_db = purge_db.clone();
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(DOCUMENT_PURGE_INTERVAL);
         loop {
             tick.tick().await;
-            let purged = match purge_db.conn().await {
-                Ok(mut conn) => crate::domain::coordination_documents::purge_expired(&mut conn).await,
-                Err(e) => Err(e),
-            };
-            match purged {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(documents = n, "purged deleted coordination documents"),
-                Err(e) => tracing::warn!(error = %e, "purging deleted coordination documents failed"),
-            }
-            let extended = match purge_db.conn().await {
-                Ok(mut conn) => crate::domain::event_series::extend_horizons(&mut conn).await,
-                Err(e) => Err(e),
-            };
-            match extended {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(series = n, "extended the occurrences of event series"),
-                Err(e) => tracing::warn!(error = %e, "extending the occurrences of event series failed"),
-            }
+            housekeep(&purge_db, "purged deleted coordination documents", async |conn| {
+                crate::domain::coordination_documents::purge_expired(conn).await
+            })
+            .await;
+            housekeep(&purge_db, "extended the occurrences of event series", async |conn| {
+                crate::domain::event_series::extend_horizons(conn).await
+            })
+            .await;
         }
     });
     actix_web::rt::spawn(crate::domain::coordination_documents::live::listen(
@@ -200,10 +198,24 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
         let mut tick = tokio::time::interval(LIMITER_PRUNE_INTERVAL);
         loop {
             tick.tick().await;
-            limiter.prune();
+            housekeep(&prune_db, "dropped ended rate-limit windows", async |conn| limiter.prune(conn).await).await;
         }
     });
     Ok(())
+}
+
+/// One housekeeping step on the housekeeping connection: how many rows it changed, at INFO
+/// when there were any; a failure at WARN (the next round tries again).
+async fn housekeep(db: &Db, done: &str, step: impl AsyncFnOnce(&mut crate::db::Conn) -> Result<usize, AppError>) {
+    let result = match db.conn().await {
+        Ok(mut conn) => step(&mut conn).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "{done}"),
+        Err(e) => tracing::warn!(error = %e, "housekeeping failed: {done}"),
+    }
 }
 
 /// `/metrics` alone, on its own address (`YHDYSPINTA_METRICS_BIND`), for the scraper.

@@ -19,6 +19,8 @@ enum Connection<'c> {
     Pooled {
         db: Db,
         conn: Option<Box<PooledConn>>,
+        /// [`crate::db::lost_connections`] at checkout.
+        lost_at: u64,
     },
     Borrowed(&'c mut Conn),
 }
@@ -33,7 +35,7 @@ pub struct Cx<'c> {
 impl Cx<'static> {
     /// A request's context: the connection comes from `db` on first use.
     pub fn new(db: Db, credentials: Credentials, request_id: Option<String>) -> Self {
-        Cx { connection: Connection::Pooled { db, conn: None }, credentials, request_id, actor: None }
+        Cx { connection: Connection::Pooled { db, conn: None, lost_at: 0 }, credentials, request_id, actor: None }
     }
 }
 
@@ -81,16 +83,22 @@ impl<'c> Cx<'c> {
     /// Returns the connection to the pool before slow work that needs none (password
     /// hashing); the next [`Cx::conn`] checks one out again. The actor stays resolved.
     pub fn release(&mut self) {
-        if let Connection::Pooled { conn, .. } = &mut self.connection {
-            *conn = None;
+        if let Connection::Pooled { conn: slot, lost_at, .. } = &mut self.connection
+            && let Some(conn) = slot.take()
+            && crate::db::lost_connections() != *lost_at
+        {
+            // A connection that reported its server gone may still look open for a few
+            // milliseconds: it leaves the pool rather than serve the next request an error.
+            drop(diesel_async::pooled_connection::deadpool::Object::take(*conn));
         }
     }
 
     async fn checkout(&mut self) -> Result<&mut Conn, AppError> {
         match &mut self.connection {
             Connection::Borrowed(conn) => Ok(conn),
-            Connection::Pooled { db, conn } => {
+            Connection::Pooled { db, conn, lost_at } => {
                 if conn.is_none() {
+                    *lost_at = crate::db::lost_connections();
                     *conn = Some(Box::new(db.conn().await?));
                 }
                 conn.as_deref_mut().map(|c| &mut **c).ok_or_else(|| AppError::internal("no connection"))
@@ -143,5 +151,11 @@ impl<'c> Cx<'c> {
             }
         };
         Ok((conn, actor))
+    }
+}
+
+impl Drop for Cx<'_> {
+    fn drop(&mut self) {
+        self.release();
     }
 }

@@ -1,17 +1,21 @@
 //! Admission control: expensive requests take a permit, cheap ones never wait for them.
 //!
-//! A large page, a text search or an export holds its pooled connection far longer than a
-//! read by id. Let enough of them in at once and they take every connection of a worker's
-//! pool, and a read by id that needs a millisecond of database time waits seconds for one.
-//! So each worker admits at most half its pool's connections' worth of expensive requests at
-//! a time; one that finds them all taken waits briefly, then is answered 503 with
-//! `Retry-After` (it has cost nothing yet, and a retry a second later usually gets in). Reads
-//! by id, small pages and writes are never gated.
+//! A large page, a text search or an export holds its pooled connection, and a core of the
+//! database, far longer than a read by id. Let enough of them in at once and they take every
+//! connection of a worker's pool and every core, and a read by id that needs a millisecond of
+//! database time waits seconds for one. So the process admits a few expensive requests at a
+//! time (`YHDYSPINTA_EXPENSIVE_CONCURRENCY`, by default half the cores); one that finds them
+//! all taken waits briefly, then is answered 503 with `Retry-After` (it has cost nothing yet,
+//! and a retry a second later usually gets in). Reads by id, small pages and writes are never
+//! gated.
+//!
+//! Exports are also counted per client address, in the database so that every instance sees
+//! the count (`YHDYSPINTA_EXPORTS_PER_MINUTE`): past it, 429 with `Retry-After`.
 //!
 //! Password hashing has its own bounded queue (`domain::identity::passwords`) and live event
 //! streams their own per-person and per-process caps (`domain::coordination_documents::live`).
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -20,7 +24,10 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use tokio::sync::Semaphore;
 
+use crate::db::Db;
+use crate::domain::identity::rate_limit::RateLimiter;
 use crate::error::AppError;
+use crate::http::common::client_address;
 use crate::http::framework::KnownPaths;
 use crate::http::middleware::RoutePattern;
 
@@ -30,25 +37,40 @@ const LARGE_PAGE: i64 = 50;
 const WAIT: Duration = Duration::from_millis(250);
 const RETRY_AFTER_SECS: u32 = 1;
 
-/// One worker's permits for expensive requests, in app data.
+/// The process's permits for expensive requests, in app data.
 #[derive(Clone)]
-pub struct Admission(Rc<Semaphore>);
+pub struct Admission(Arc<Semaphore>);
 
 impl Admission {
-    /// Permits for a worker whose pool holds `connections`: half of them, at least one.
-    pub fn for_pool(connections: usize) -> Self {
-        Admission(Rc::new(Semaphore::new((connections / 2).max(1))))
+    pub fn new(permits: usize) -> Self {
+        Admission(Arc::new(Semaphore::new(permits.max(1))))
     }
+}
+
+/// What a request costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cost {
+    Cheap,
+    /// A search or a large page.
+    Expensive,
+    /// An export: expensive, and counted per client address too.
+    Export,
 }
 
 pub async fn admission(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cost = cost(&req);
     let gate = match req.app_data::<web::Data<Admission>>() {
-        Some(gate) if expensive(&req) => gate.0.clone(),
+        Some(gate) if cost != Cost::Cheap => gate.0.clone(),
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
+    if cost == Cost::Export
+        && let Err(e) = count_export(&req).await
+    {
+        return Ok(req.error_response(e));
+    }
     let permit = match gate.try_acquire() {
         Ok(permit) => Some(permit),
         Err(_) => tokio::time::timeout(WAIT, gate.acquire()).await.ok().and_then(Result::ok),
@@ -59,10 +81,34 @@ pub async fn admission(
     }
 }
 
-/// A text search, a page over [`LARGE_PAGE`], or an export: an operation whose contract
-/// answers with a document besides JSON (CSV, iCalendar), not counting live event streams and
-/// the metrics text.
-fn expensive(req: &ServiceRequest) -> bool {
+/// One more export by the request's client address (`YHDYSPINTA_EXPORTS_PER_MINUTE`, counted
+/// in the database for every instance); 429 with `Retry-After` past the limit.
+async fn count_export(req: &ServiceRequest) -> Result<(), AppError> {
+    let (Some(db), Some(limiter)) = (req.app_data::<web::Data<Db>>(), req.app_data::<web::Data<RateLimiter>>()) else {
+        return Ok(());
+    };
+    let mut conn = db.conn().await?;
+    limiter.export_by(&mut conn, client_address(req.request())).await
+}
+
+/// An export is an operation whose contract answers with a document besides JSON (CSV,
+/// iCalendar), not counting live event streams and the metrics text; a text search or a page
+/// over [`LARGE_PAGE`] is expensive.
+fn cost(req: &ServiceRequest) -> Cost {
+    let export = {
+        let extensions = req.extensions();
+        let route = extensions.get::<RoutePattern>().and_then(|r| r.0.as_deref());
+        match (route, req.app_data::<web::Data<KnownPaths>>()) {
+            (Some(route), Some(known)) => known
+                .produces(route, req.method().as_str())
+                .iter()
+                .any(|media| !media.starts_with("text/event-stream") && !media.starts_with("text/plain")),
+            _ => false,
+        }
+    };
+    if export {
+        return Cost::Export;
+    }
     let query = req.query_string();
     let searching_or_large = !query.is_empty()
         && query.split('&').any(|pair| match pair.split_once('=') {
@@ -70,20 +116,7 @@ fn expensive(req: &ServiceRequest) -> bool {
             Some(("limit", n)) => n.parse::<i64>().is_ok_and(|n| n > LARGE_PAGE),
             _ => false,
         });
-    if searching_or_large {
-        return true;
-    }
-    let extensions = req.extensions();
-    let Some(route) = extensions.get::<RoutePattern>().and_then(|r| r.0.as_deref()) else {
-        return false;
-    };
-    let Some(known) = req.app_data::<web::Data<KnownPaths>>() else {
-        return false;
-    };
-    known
-        .produces(route, req.method().as_str())
-        .iter()
-        .any(|media| !media.starts_with("text/event-stream") && !media.starts_with("text/plain"))
+    if searching_or_large { Cost::Expensive } else { Cost::Cheap }
 }
 
 #[cfg(test)]
@@ -92,7 +125,7 @@ mod tests {
 
     #[test]
     fn searches_and_large_pages_are_expensive_small_pages_are_not() {
-        let expensive = |uri: &str| super::expensive(&TestRequest::get().uri(uri).to_srv_request());
+        let expensive = |uri: &str| super::cost(&TestRequest::get().uri(uri).to_srv_request()) != super::Cost::Cheap;
         assert!(expensive("/api/v1/organizations?q=yhdistys"));
         assert!(expensive("/api/v1/organizations?kind=ngo&limit=200"));
         assert!(!expensive("/api/v1/organizations?limit=50"));

@@ -208,10 +208,12 @@ const UNAVAILABLE_MESSAGES: &[&str] = &[
 
 /// The answer to a request whose database went away under it: 503 with `Retry-After`, as
 /// when it could not get a connection at all; the outage is logged once (see
-/// [`crate::db::Episode`]). The broken connection is not reused: the pool checks each one
-/// it gets back and drops those that are closed or inside a broken transaction.
+/// [`crate::db::Episode`]). The broken connection is not reused: the request context that
+/// holds it takes it out of the pool ([`crate::db::connection_lost`]), and the pool drops any
+/// it gets back closed or inside a broken transaction.
 fn unavailable(cause: &dyn std::fmt::Display) -> AppError {
     crate::db::DATABASE_OUTAGE.began(cause);
+    crate::db::connection_lost();
     AppError::Unavailable { retry_after_secs: 2 }
 }
 

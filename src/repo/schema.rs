@@ -569,3 +569,11 @@ diesel::table! {
         removed_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    rate_limit_windows (key) {
+        key -> Bytea,
+        started_at -> Timestamptz,
+        hits -> Int4,
+    }
+}

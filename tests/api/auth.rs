@@ -6,7 +6,7 @@ use actix_web::test::TestRequest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yhdyspinta::domain::access::Scope;
-use yhdyspinta::domain::identity::rate_limit::{Limits, LoginLimiter};
+use yhdyspinta::domain::identity::rate_limit::{Limits, RateLimiter};
 use yhdyspinta::domain::identity::tokens::{Claims, SubjectKind};
 
 use crate::support::{As, TestApp, json, token_request, user_with_password};
@@ -356,7 +356,7 @@ async fn jwks_publishes_the_verifying_key() {
 #[actix_web::test]
 async fn sign_in_is_rate_limited_per_account_and_per_ip() {
     let mut app = TestApp::spawn().await;
-    app.use_limiter(LoginLimiter::new(Limits {
+    app.use_limiter(RateLimiter::new(Limits {
         ip_requests: 100,
         client_failures: 3,
         failure_period: Duration::from_secs(600),
@@ -380,7 +380,7 @@ async fn sign_in_is_rate_limited_per_account_and_per_ip() {
     let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=600).contains(&retry));
 
-    app.use_limiter(LoginLimiter::new(Limits { ip_requests: 2, ..Limits::default() })).await;
+    app.use_limiter(RateLimiter::new(Limits { ip_requests: 2, ..Limits::default() })).await;
     let from = |ip: &str| {
         TestRequest::post()
             .uri("/api/v1/auth/token")

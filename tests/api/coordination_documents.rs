@@ -701,3 +701,23 @@ async fn a_difference_too_large_to_answer_is_refused_not_built() {
     // Revisions closer together still compare.
     app.call(diff(100, 121)).await.assert_status(200);
 }
+
+#[actix_web::test]
+async fn exports_are_limited_per_client_address() {
+    use yhdyspinta::domain::identity::rate_limit::{Limits, RateLimiter};
+    let mut app = TestApp::spawn().await;
+    app.use_limiter(RateLimiter::new(Limits { exports_per_minute: 2, ..Limits::default() })).await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let export = |from: &str| {
+        p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/export.csv")))
+            .peer_addr(format!("{from}:40000").parse().unwrap())
+    };
+    app.call(export("192.0.2.7")).await.assert_status(200);
+    app.call(export("192.0.2.7")).await.assert_status(200);
+    let refused = app.call(export("192.0.2.7")).await;
+    refused.assert_problem(429);
+    let retry_after: u32 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    app.call(export("192.0.2.8")).await.assert_status(200);
+}

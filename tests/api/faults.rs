@@ -57,7 +57,8 @@ async fn a_database_lost_under_requests_answers_503_logs_the_outage_once_and_rec
     assert_eq!(problem["type"], "/problems/service-unavailable");
     // The broken connection went back to no one: every later request is served.
     for _ in 0..6 {
-        assert_eq!(get(&server.addr, "/api/v1/organizations", None).await.0, 200);
+        let later = get(&server.addr, "/api/v1/organizations", None).await;
+        assert_eq!(later.0, 200, "{}\n{}", later.1, server.log_text());
     }
 
     // New requests during an outage: the database refuses connections and drops those open.
@@ -207,7 +208,7 @@ async fn on_sigterm_keep_alive_connections_get_their_answer_with_connection_clos
 
 #[actix_web::test]
 async fn expensive_requests_beyond_their_permits_are_refused_quickly_and_cheap_reads_go_on() {
-    // A pool of 4: 2 permits for expensive requests.
+    // The test app admits two expensive requests at a time, and its pool holds four connections.
     let app = TestApp::spawn().await;
     let mut locker = app.conn().await;
     locker.batch_execute("BEGIN; LOCK TABLE agreements IN ACCESS EXCLUSIVE MODE").await.unwrap();

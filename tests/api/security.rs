@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::test::TestRequest;
 use diesel_async::RunQueryDsl;
 use yhdyspinta::domain::access::Scope;
-use yhdyspinta::domain::identity::rate_limit::{Limits, LoginLimiter};
+use yhdyspinta::domain::identity::rate_limit::{Limits, RateLimiter};
 
 use crate::mail_sink::SmtpSink;
 use crate::resources::agreements::{activate, amend, body, create, sign, transition, version_hash};
@@ -365,7 +365,7 @@ async fn a_bogus_invitation_token_is_refused_before_the_password_is_judged_and_a
     // A short password would be 422; an unknown token is 404 before the password matters.
     app.call(bogus("lyhyt", "198.51.100.1")).await.assert_problem(404);
     app.call(bogus(&"x".repeat(1024), "198.51.100.1")).await.assert_problem(404);
-    app.use_limiter(LoginLimiter::new(Limits { ip_requests: 3, ..Limits::default() })).await;
+    app.use_limiter(RateLimiter::new(Limits { ip_requests: 3, ..Limits::default() })).await;
     for _ in 0..3 {
         app.call(bogus("a long enough password", "198.51.100.2")).await.assert_problem(404);
     }
@@ -391,7 +391,7 @@ async fn usernames_over_254_bytes_are_refused_before_anything_else() {
 #[actix_web::test]
 async fn a_look_alike_address_does_not_reach_a_locked_account() {
     let mut app = TestApp::spawn().await;
-    app.use_limiter(LoginLimiter::new(Limits { ip_requests: 100, client_failures: 3, ..Limits::default() })).await;
+    app.use_limiter(RateLimiter::new(Limits { ip_requests: 100, client_failures: 3, ..Limits::default() })).await;
     user_with_password(&app, "koordinaattori@example.fi", PASSWORD, None).await;
     let app = &app;
     let grant = |username: &'static str, password: &'static str| async move {
@@ -409,7 +409,7 @@ async fn a_look_alike_address_does_not_reach_a_locked_account() {
 #[actix_web::test]
 async fn concurrent_wrong_passwords_are_evaluated_at_most_the_limit() {
     let mut app = TestApp::spawn().await;
-    app.use_limiter(LoginLimiter::new(Limits { ip_requests: 1000, client_failures: 5, ..Limits::default() })).await;
+    app.use_limiter(RateLimiter::new(Limits { ip_requests: 1000, client_failures: 5, ..Limits::default() })).await;
     user_with_password(&app, "rinnakkain@example.fi", PASSWORD, None).await;
     let attempts = (0..29).map(|_| {
         token_request(
@@ -428,7 +428,7 @@ async fn concurrent_wrong_passwords_are_evaluated_at_most_the_limit() {
 #[actix_web::test]
 async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
     let mut app = TestApp::spawn().await;
-    app.use_limiter(LoginLimiter::new(Limits {
+    app.use_limiter(RateLimiter::new(Limits {
         ip_requests: 100,
         client_failures: 3,
         account_failures: 20,

@@ -291,3 +291,20 @@ async fn two_server_processes_on_one_database_both_stream_every_revision() {
         read_stream_until(&mut on_b, &expected).await;
     }
 }
+
+#[actix_web::test]
+async fn two_server_processes_share_one_sign_in_budget_per_client_address() {
+    let limit = [("YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", "4".to_owned())];
+    let first = Server::start_demo_with(&limit).await;
+    let second = Server::beside(&first, &limit).await;
+    let sign_in = "grant_type=password&username=nobody%40example.fi&password=wrong";
+    let form = "application/x-www-form-urlencoded";
+    for server in [&first, &second, &first, &second] {
+        assert_eq!(post(&server.addr, "/api/v1/auth/token", form, sign_in, None).await.0, 400);
+    }
+    // The fifth request from this address, through either process, is over the budget.
+    for server in [&first, &second] {
+        let (status, body) = post(&server.addr, "/api/v1/auth/token", form, sign_in, None).await;
+        assert_eq!(status, 429, "{body}");
+    }
+}

@@ -21,8 +21,9 @@ use sha2::{Digest, Sha256};
 use yhdyspinta::config::{CorsOrigins, DEFAULT_MAIL_FROM, MailConfig, TokenConfig, TrustedProxies};
 use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
 use yhdyspinta::domain::coordination_documents::live::LiveHub;
-use yhdyspinta::domain::identity::rate_limit::LoginLimiter;
+use yhdyspinta::domain::identity::rate_limit::RateLimiter;
 use yhdyspinta::domain::identity::tokens::KeySet;
+use yhdyspinta::http::admission::Admission;
 use yhdyspinta::http::health::MetricsAccess;
 use yhdyspinta::http::middleware::BodyTimeout;
 use yhdyspinta::routes::Shared;
@@ -213,7 +214,7 @@ impl TestApp {
             database.url.clone(),
             live.clone().into_inner(),
         ));
-        let service = Self::service(db.clone(), keys.clone(), LoginLimiter::default(), live.clone()).await;
+        let service = Self::service(db.clone(), keys.clone(), RateLimiter::default(), live.clone()).await;
         TestApp { service, db, keys, live, _database: database }
     }
 
@@ -227,15 +228,15 @@ impl TestApp {
         )
         .expect("pool");
         let keys = web::Data::new(KeySet::from_seed_for_tests([7; 32], TokenConfig::default()));
-        (Self::service(db.clone(), keys, LoginLimiter::default(), web::Data::new(LiveHub::default())).await, db)
+        (Self::service(db.clone(), keys, RateLimiter::default(), web::Data::new(LiveHub::default())).await, db)
     }
 
     /// Rebuilds the app on the same database with a login limiter of its own.
-    pub async fn use_limiter(&mut self, limiter: LoginLimiter) {
+    pub async fn use_limiter(&mut self, limiter: RateLimiter) {
         self.service = Self::service(self.db.clone(), self.keys.clone(), limiter, self.live.clone()).await;
     }
 
-    async fn service(db: Db, keys: web::Data<KeySet>, limiter: LoginLimiter, live: web::Data<LiveHub>) -> AppService {
+    async fn service(db: Db, keys: web::Data<KeySet>, limiter: RateLimiter, live: web::Data<LiveHub>) -> AppService {
         let shared = Shared {
             metrics: web::Data::new(Metrics::default()),
             keys,
@@ -246,6 +247,7 @@ impl TestApp {
             metrics_access: web::Data::new(MetricsAccess::Token(METRICS_TOKEN.into())),
             live,
             body_timeout: web::Data::new(BodyTimeout(Duration::from_secs(10))),
+            admission: web::Data::new(Admission::new(2)),
         };
         let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));
         boxed::service(actix_web::test::init_service(app).await)

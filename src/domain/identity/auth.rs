@@ -8,10 +8,10 @@ use diesel_async::AsyncConnection;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::db::{Conn, Db};
+use crate::db::{Conn, Db, PooledConn};
 use crate::domain::access::{Actor, Membership, Principal, Scope};
 use crate::domain::identity::passwords;
-use crate::domain::identity::rate_limit::{AccountKey, LoginLimiter};
+use crate::domain::identity::rate_limit::{AccountKey, RateLimiter};
 use crate::domain::identity::tokens::{Claims, Credentials, KeySet, SubjectKind, random_token, token_hash};
 use crate::domain::types::formats::normalized_email;
 use crate::domain::types::names::{all_from_stored, from_stored};
@@ -67,50 +67,47 @@ const USER_SCOPE: &str = "user";
 pub async fn grant(
     db: &Db,
     keys: &KeySet,
-    limiter: &LoginLimiter,
+    limiter: &RateLimiter,
     client_ip: Option<IpAddr>,
     grant: Grant,
 ) -> Result<IssuedTokens, OAuthError> {
-    limiter.request_from(client_ip)?;
+    let mut conn = db.conn().await?;
+    limiter.request_from(&mut conn, client_ip).await?;
     match grant {
         Grant::Password { username, password } => {
-            password_grant(db, keys, limiter, client_ip, &username, password).await
+            password_grant(db, conn, keys, limiter, client_ip, &username, password).await
         }
-        Grant::RefreshToken { refresh_token } => {
-            let mut conn = db.conn().await?;
-            refresh_grant(&mut conn, keys, &refresh_token).await
-        }
+        Grant::RefreshToken { refresh_token } => refresh_grant(&mut conn, keys, &refresh_token).await,
         Grant::ClientCredentials { client_id, client_secret, scope } => {
-            let mut conn = db.conn().await?;
             client_grant(&mut conn, keys, &client_id, &client_secret, scope.as_deref()).await
         }
     }
 }
 
+/// `conn` is given back to the pool before the password is hashed, and a new one taken after.
 async fn password_grant(
     db: &Db,
+    mut conn: PooledConn,
     keys: &KeySet,
-    limiter: &LoginLimiter,
+    limiter: &RateLimiter,
     client_ip: Option<IpAddr>,
     username: &str,
     password: String,
 ) -> Result<IssuedTokens, OAuthError> {
-    let attempt = limiter.attempt(AccountKey::of(username), client_ip)?;
-    let user = {
-        let mut conn = db.conn().await?;
-        user_repo::by_email(&mut conn, &normalized_email(username)).await?
-    };
+    let attempt = limiter.attempt(&mut conn, AccountKey::of(username), client_ip).await?;
+    let user = user_repo::by_email(&mut conn, &normalized_email(username)).await?;
+    drop(conn);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let matches = passwords::verify_bounded(password, stored).await?;
     let user = match user {
         Some(user) if matches && user.active => user,
         _ => return Err(OAuthError::InvalidGrant("the e-mail address or password is wrong".into())),
     };
-    limiter.succeeded(attempt);
+    let mut conn = db.conn().await?;
+    limiter.succeeded(&mut conn, attempt).await?;
     let refresh_token = random_token()?;
     let sign_in = Uuid::now_v7();
     let row = new_refresh_row(keys, &refresh_token, sign_in, user.id)?;
-    let mut conn = db.conn().await?;
     token_repo::insert_refresh_token(&mut conn, &row).await?;
     Ok(IssuedTokens {
         access_token: keys.issue_for_sign_in(sign_in, user.id, USER_SCOPE)?,

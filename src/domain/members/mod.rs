@@ -17,7 +17,7 @@ use crate::domain::access::{Actor, Principal, Role};
 use crate::domain::audit::{self, Audited, Change};
 use crate::domain::context::Cx;
 use crate::domain::identity::passwords;
-use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::rate_limit::RateLimiter;
 use crate::domain::identity::tokens::{random_token, token_hash};
 use crate::domain::identity::users::User;
 use crate::domain::mail::{self, Outgoing};
@@ -387,12 +387,12 @@ const MAX_TOKEN_CHARS: usize = 128;
 /// valid token, without holding a connection, and under the process-wide hashing bound.
 pub async fn accept_invitation(
     cx: &mut Cx<'_>,
-    limiter: &LoginLimiter,
+    limiter: &RateLimiter,
     client: Option<IpAddr>,
     token: &str,
     body: InvitationAcceptanceInput,
 ) -> Result<Accepted, AppError> {
-    limiter.request_from(client)?;
+    limiter.request_from(cx.conn().await?, client).await?;
     validation::check(&body)?;
     if token.len() > MAX_TOKEN_CHARS {
         return Err(AppError::NotFound);

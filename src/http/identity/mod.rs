@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::domain::access::{Role, Scope};
 use crate::domain::context::Cx;
 use crate::domain::identity::auth::{self, Grant, IssuedTokens, OAuthError};
-use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::rate_limit::RateLimiter;
 use crate::domain::identity::tokens::{Jwk, KeySet};
 use crate::domain::identity::users::{self, Me};
 use crate::domain::types::localized::LocalizedText;
@@ -200,7 +200,7 @@ pub async fn token(
     body: web::Bytes,
     db: web::Data<Db>,
     keys: web::Data<KeySet>,
-    limiter: web::Data<LoginLimiter>,
+    limiter: web::Data<RateLimiter>,
 ) -> Result<HttpResponse, AppError> {
     let grant = match parse_token_request(&req, &body).and_then(into_grant) {
         Ok(grant) => grant,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::config::MailConfig;
 use crate::domain::access::Role;
 use crate::domain::context::Cx;
-use crate::domain::identity::rate_limit::LoginLimiter;
+use crate::domain::identity::rate_limit::RateLimiter;
 use crate::domain::members::{
     self, Invitation, InvitationAcceptanceInput, Member, MemberFields, MemberInvitationInput,
 };
@@ -270,7 +270,7 @@ pub async fn accept(
     req: HttpRequest,
     mut cx: Cx<'static>,
     token: web::Path<String>,
-    limiter: web::Data<LoginLimiter>,
+    limiter: web::Data<RateLimiter>,
     body: Body<InvitationAcceptanceInput>,
 ) -> Result<HttpResponse, AppError> {
     let client = client_address(&req);
