@@ -467,6 +467,38 @@ async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
     app.call(from("198.51.100.66", Some("203.0.113.99"), PASSWORD)).await.assert_problem(429);
 }
 
+// 12. The account's ceiling holds across addresses, and an IPv6 client is one client per /64.
+#[actix_web::test]
+async fn guesses_spread_over_addresses_meet_the_accounts_ceiling_and_a_64_is_one_client() {
+    let mut app = TestApp::spawn().await;
+    app.use_limiter(RateLimiter::new(Limits {
+        ip_requests: 100,
+        client_failures: 2,
+        account_failures: 4,
+        failure_period: Duration::from_secs(600),
+        ..Limits::default()
+    }))
+    .await;
+    user_with_password(&app, "katto@example.fi", PASSWORD, None).await;
+    let from = |peer: &str, password: &str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/token")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("grant_type=password&username=katto%40example.fi&password={password}"))
+    };
+    // Two addresses in one /64 are one client: its lock holds for both.
+    app.call(from("[2001:db8:7:7::1]", "wrong")).await.assert_status(400);
+    app.call(from("[2001:db8:7:7::2]", "wrong")).await.assert_status(400);
+    app.call(from("[2001:db8:7:7::3]", PASSWORD)).await.assert_problem(429);
+    // Two more guesses from elsewhere reach the account's ceiling of four.
+    app.call(from("198.51.100.1", "wrong")).await.assert_status(400);
+    app.call(from("198.51.100.2", "wrong")).await.assert_status(400);
+    let locked = app.call(from("192.0.2.10", PASSWORD)).await;
+    locked.assert_problem(429);
+    assert!(locked.header("retry-after").is_some());
+}
+
 /// Rows anywhere in the database whose text contains `needle`, by table and column.
 async fn copies_of(app: &TestApp, needle: &str) -> Vec<String> {
     #[derive(diesel::QueryableByName)]
