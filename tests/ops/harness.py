@@ -4,8 +4,8 @@ databases, server processes, a private PostgreSQL cluster, and reporting claims.
 Nothing here is specific to one script; `load.py` holds the HTTP client and the traffic.
 
 Environment (all optional):
-  OPS_BIN        the server binary (default target/release/yhdyspinta if it exists, else
-                 target/debug/yhdyspinta; waited for up to OPS_BIN_WAIT seconds, default 180,
+  OPS_BIN        the server binary (default target/production/yhdyspinta, else
+                 target/release/…, else target/debug/…; waited for up to OPS_BIN_WAIT seconds, default 180,
                  if it is missing, say while being rebuilt). It is copied first, so a rebuild
                  during a run changes nothing.
   OPS_ADMIN_URL  a PostgreSQL role that may create databases
@@ -75,13 +75,23 @@ def run_id() -> str:
 # The binary
 
 
-def server_binary(workdir: Path) -> Path:
-    """The binary to run, copied into `workdir` so that a rebuild cannot swap it mid-run."""
+def binary_candidates() -> list[Path]:
+    """OPS_BIN, or the builds in order of preference: the deployed `production` profile, then
+    release, then debug."""
     explicit = os.environ.get("OPS_BIN")
     if explicit:
-        candidates = [Path(explicit)]
-    else:
-        candidates = [REPO / "target" / "release" / "yhdyspinta", REPO / "target" / "debug" / "yhdyspinta"]
+        return [Path(explicit)]
+    return [REPO / "target" / profile / "yhdyspinta" for profile in ("production", "release", "debug")]
+
+
+def first_binary() -> Path | None:
+    """The first of [`binary_candidates`] that exists, without waiting or copying."""
+    return next((c for c in binary_candidates() if c.is_file() and os.access(c, os.X_OK)), None)
+
+
+def server_binary(workdir: Path) -> Path:
+    """The binary to run, copied into `workdir` so that a rebuild cannot swap it mid-run."""
+    candidates = binary_candidates()
     deadline = time.monotonic() + env_int("OPS_BIN_WAIT", 180)
     announced = False
     while True:

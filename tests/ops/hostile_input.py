@@ -38,7 +38,7 @@ After every case the server must still answer /healthz. The server's RSS (VmRSS 
 table (case, expected, got, pass) and exits 1 if a claim fails (2 if the harness itself fails).
 
 Environment:
-  OPS_BIN               the binary (default target/release/yhdyspinta if present, else
+  OPS_BIN               the binary (default target/production/yhdyspinta, then release, else
                         target/debug/yhdyspinta); it is copied first, so a rebuild during the
                         run does not matter
   OPS_ADMIN_URL         a role that may create and drop databases
@@ -69,6 +69,9 @@ import threading
 import time
 import urllib.parse
 
+
+from harness import first_binary, free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_URL = os.environ.get("OPS_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BODY_TIMEOUT_MS = int(os.environ.get("OPS_BODY_TIMEOUT_MS", "2000"))
@@ -95,20 +98,10 @@ class HarnessError(Exception):
 
 
 def binary():
-    configured = os.environ.get("OPS_BIN")
-    if configured:
-        return configured
-    for profile in ("release", "debug"):
-        path = os.path.join(ROOT, "target", profile, "yhdyspinta")
-        if os.path.exists(path):
-            return path
-    raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    found = first_binary()
+    if found is None:
+        raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
+    return str(found)
 
 
 def psql(sql):

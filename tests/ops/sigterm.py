@@ -33,8 +33,8 @@ reconnects, time from the signal to the exit.
 The server's own settings come from the environment as usual: YHDYSPINTA_SHUTDOWN_DRAIN_MS
 (how long it answers with `Connection: close` before it stops accepting) shortens a run.
 
-Environment: OPS_BIN (default target/release/yhdyspinta if present, else
-target/debug/yhdyspinta; copied first), OPS_ADMIN_URL (default
+Environment: OPS_BIN (default target/production/yhdyspinta, else target/release/…,
+else target/debug/…; copied first), OPS_ADMIN_URL (default
 postgres://postgres@127.0.0.1:5432/postgres; needs psql), OPS_RUNS, OPS_BUSY, OPS_PAUSING,
 OPS_LOAD_SECS (load before the signal, default 1.5; each run varies it by ±0.5 s), OPS_KEEP.
 Exit status 1 when a claim fails, 2 when the harness fails.
@@ -52,6 +52,9 @@ import sys
 import tempfile
 import threading
 import time
+
+
+from harness import first_binary, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_URL = os.environ.get("OPS_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -75,20 +78,10 @@ class HarnessError(Exception):
 
 
 def binary():
-    configured = os.environ.get("OPS_BIN")
-    if configured:
-        return configured
-    for profile in ("release", "debug"):
-        path = os.path.join(ROOT, "target", profile, "yhdyspinta")
-        if os.path.exists(path):
-            return path
-    raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    found = first_binary()
+    if found is None:
+        raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
+    return str(found)
 
 
 def psql(sql):
