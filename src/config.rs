@@ -37,9 +37,9 @@ pub struct Config {
     /// finishes what is in flight (default 5 s, the keep-alive timeout: by then every idle
     /// keep-alive connection has been used once more and closed, or has timed out).
     pub shutdown_drain: Duration,
-    /// `YHDYSPINTA_EXPENSIVE_CONCURRENCY`: searches, large pages and exports the process runs
-    /// at once (default half the cores, at least one; at most half the pool).
-    pub expensive_concurrency: usize,
+    /// `YHDYSPINTA_EXPENSIVE_CONCURRENCY`: searches, large pages and exports each worker runs
+    /// at once (default half the worker's share of the pool, at least one).
+    pub expensive_per_worker: usize,
     /// `YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE`: credential requests per client address (30).
     pub login_requests_per_minute: usize,
     /// `YHDYSPINTA_EXPORTS_PER_MINUTE`: exports per client address (60).
@@ -176,9 +176,9 @@ impl Config {
         let statement_ms = parse_number(&get, "YHDYSPINTA_STATEMENT_TIMEOUT_MS", 5000, 1, 3_600_000)?;
         let body_ms = parse_number(&get, "YHDYSPINTA_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?;
         let drain_ms = parse_number(&get, "YHDYSPINTA_SHUTDOWN_DRAIN_MS", 5_000, 0, 60_000)?;
-        let expensive_concurrency =
-            parse_number(&get, "YHDYSPINTA_EXPENSIVE_CONCURRENCY", (cores / 2).max(1), 1, 1000)?
-                .min((pool_size / 2).max(1));
+        let worker_pool = pool_size.div_ceil(workers);
+        let expensive_per_worker =
+            parse_number(&get, "YHDYSPINTA_EXPENSIVE_CONCURRENCY", (worker_pool / 2).max(1), 1, 1000)?;
         let login_requests_per_minute = parse_number(&get, "YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", 30, 1, 100_000)?;
         let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
         let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
@@ -303,7 +303,7 @@ impl Config {
             statement_timeout: Duration::from_millis(statement_ms as u64),
             body_timeout: Duration::from_millis(body_ms as u64),
             shutdown_drain: Duration::from_millis(drain_ms as u64),
-            expensive_concurrency,
+            expensive_per_worker,
             login_requests_per_minute,
             exports_per_minute,
             log_format,

@@ -144,7 +144,8 @@ pub struct Shared {
     /// Fan-out of new document revisions to this process's open event streams.
     pub live: web::Data<crate::domain::coordination_documents::live::LiveHub>,
     pub body_timeout: web::Data<BodyTimeout>,
-    pub admission: web::Data<Admission>,
+    /// Expensive requests each worker runs at once (see [`Admission`]).
+    pub expensive_per_worker: usize,
 }
 
 #[derive(OpenApi)]
@@ -550,7 +551,8 @@ pub fn app(
     let (app, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(api).split_for_parts();
     let known_paths = web::Data::new(KnownPaths::from_openapi(&api));
     app.app_data(web::Data::new(db))
-        .app_data(shared.admission.clone())
+        // Each worker has its own pool, so its own permits: half its pool.
+        .app_data(web::Data::new(Admission::new(shared.expensive_per_worker)))
         .app_data(shared.metrics.clone())
         .app_data(shared.keys.clone())
         .app_data(shared.limiter.clone())

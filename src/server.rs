@@ -11,7 +11,6 @@ use crate::demo;
 use crate::domain::identity::rate_limit::{Limits, RateLimiter};
 use crate::domain::identity::tokens::KeySet;
 use crate::error::AppError;
-use crate::http::admission::Admission;
 use crate::http::health::MetricsAccess;
 use crate::http::middleware::BodyTimeout;
 use crate::mail::Mailer;
@@ -93,7 +92,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         }),
         live: web::Data::new(crate::domain::coordination_documents::live::LiveHub::default()),
         body_timeout: web::Data::new(BodyTimeout(config.body_timeout)),
-        admission: web::Data::new(Admission::new(config.expensive_concurrency)),
+        expensive_per_worker: config.expensive_per_worker,
     };
     start_background_tasks(&config, &shared)?;
     if let Some(metrics_bind) = &config.metrics_bind {

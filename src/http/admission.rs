@@ -1,13 +1,13 @@
 //! Admission control: expensive requests take a permit, cheap ones never wait for them.
 //!
-//! A large page, a text search or an export holds its pooled connection, and a core of the
-//! database, far longer than a read by id. Let enough of them in at once and they take every
-//! connection of a worker's pool and every core, and a read by id that needs a millisecond of
-//! database time waits seconds for one. So the process admits a few expensive requests at a
-//! time (`YHDYSPINTA_EXPENSIVE_CONCURRENCY`, by default half the cores); one that finds them
-//! all taken waits briefly, then is answered 503 with `Retry-After` (it has cost nothing yet,
-//! and a retry a second later usually gets in). Reads by id, small pages and writes are never
-//! gated.
+//! A large page, a text search or an export holds its pooled connection far longer than a
+//! read by id. Let enough of them in at once and they take every connection of a worker's
+//! pool, and a read by id that needs a millisecond of database time waits seconds for one.
+//! So each worker admits as many expensive requests at a time as half its pool holds
+//! connections (`YHDYSPINTA_EXPENSIVE_CONCURRENCY` overrides); one that finds them all taken
+//! waits up to a second, then is answered 503 with `Retry-After` (it has cost nothing yet,
+//! holds no connection while it waits, and is refused sooner than the pool's own wait would
+//! refuse it). Reads by id, small pages and writes are never gated.
 //!
 //! Exports are also counted per client address, in the database so that every instance sees
 //! the count (`YHDYSPINTA_EXPORTS_PER_MINUTE`): past it, 429 with `Retry-After`.
@@ -33,11 +33,12 @@ use crate::http::middleware::RoutePattern;
 
 /// Pages larger than this are expensive (the default page is 50).
 const LARGE_PAGE: i64 = 50;
-/// How long an expensive request waits for a permit before it is refused.
-const WAIT: Duration = Duration::from_millis(250);
+/// How long an expensive request waits for a permit before it is refused: long enough to
+/// ride out a burst, shorter than the pool's own wait (`YHDYSPINTA_POOL_TIMEOUT_MS`).
+const WAIT: Duration = Duration::from_secs(1);
 const RETRY_AFTER_SECS: u32 = 1;
 
-/// The process's permits for expensive requests, in app data.
+/// A worker's permits for expensive requests, in app data.
 #[derive(Clone)]
 pub struct Admission(Arc<Semaphore>);
 

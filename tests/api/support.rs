@@ -23,7 +23,6 @@ use yhdyspinta::db::{DatabaseUrl, Db, PooledConn};
 use yhdyspinta::domain::coordination_documents::live::LiveHub;
 use yhdyspinta::domain::identity::rate_limit::RateLimiter;
 use yhdyspinta::domain::identity::tokens::KeySet;
-use yhdyspinta::http::admission::Admission;
 use yhdyspinta::http::health::MetricsAccess;
 use yhdyspinta::http::middleware::BodyTimeout;
 use yhdyspinta::routes::Shared;
@@ -247,7 +246,7 @@ impl TestApp {
             metrics_access: web::Data::new(MetricsAccess::Token(METRICS_TOKEN.into())),
             live,
             body_timeout: web::Data::new(BodyTimeout(Duration::from_secs(10))),
-            admission: web::Data::new(Admission::new(2)),
+            expensive_per_worker: 2,
         };
         let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));
         boxed::service(actix_web::test::init_service(app).await)
