@@ -488,6 +488,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        published -> Bool,
     }
 }
 

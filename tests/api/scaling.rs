@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
 use yhdyspinta::db::Conn;
 use yhdyspinta::domain::access::Actor;
 use yhdyspinta::domain::context::Cx;
+use yhdyspinta::domain::event_series::occurrences;
 use yhdyspinta::domain::organizations::OrganizationKind;
 use yhdyspinta::domain::types::pagination::ListQuery;
 use yhdyspinta::domain::{agreements, event_series, removals};
@@ -15,6 +16,9 @@ use crate::support::{TestApp, fixtures};
 /// Private rows in each table, and the page size asked for.
 const PRIVATE_ROWS: i64 = 20_000;
 const PAGE: i64 = 20;
+/// A draft series holding most occurrences, and a published one holding five.
+const DRAFT: &str = "01930000-0000-7000-8000-00000000d4af";
+const PUBLISHED: &str = "01930000-0000-7000-8000-0000000000b1";
 
 #[derive(diesel::QueryableByName, Debug)]
 struct TableReads {
@@ -50,7 +54,15 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
          FROM generate_series(1, {PRIVATE_ROWS}) n;
          INSERT INTO removals (resource_type, resource_id, reason, public)
          SELECT 'venue', gen_random_uuid(), 'deleted', n % 4000 = 0 FROM generate_series(1, {PRIVATE_ROWS}) n;
-         ANALYZE agreements; ANALYZE event_series; ANALYZE removals;"
+         INSERT INTO event_series (id, title, kind, activity_type, publisher_id, publication_status)
+         VALUES ('{DRAFT}', '{{\"fi\": \"Luonnos\"}}', 'umbrella', 'event', '{publisher}', 'draft'),
+                ('{PUBLISHED}', '{{\"fi\": \"Julkinen\"}}', 'umbrella', 'event', '{publisher}', 'published');
+         INSERT INTO event_occurrences (id, series_id, instance_date, scheduled_start, scheduled_end, starts_at, ends_at)
+         SELECT gen_random_uuid(), CASE WHEN n % 4000 = 0 THEN '{PUBLISHED}'::uuid ELSE '{DRAFT}'::uuid END,
+                DATE '2030-01-01' + n, now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour',
+                now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour'
+         FROM generate_series(1, {PRIVATE_ROWS}) n;
+         ANALYZE agreements; ANALYZE event_series; ANALYZE removals; ANALYZE event_occurrences;"
     ))
     .await
     .unwrap();
@@ -66,7 +78,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
     {
         let mut cx = Cx::acting(&mut conn, Actor::anonymous());
         let page = event_series::list(&mut cx, event_series::SeriesQuery::default(), &list).await.unwrap();
-        assert_eq!(page.items.len(), 5);
+        assert_eq!(page.items.len(), 6, "five published umbrella series and the one with occurrences");
     }
     let series_read = reads(&mut conn, "event_series").await;
     {
@@ -75,8 +87,30 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
         assert_eq!(page.items.len(), 5);
     }
     let removals_read = reads(&mut conn, "removals").await;
+    {
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = occurrences::list(&mut cx, occurrences::OccurrenceQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+    }
+    let occurrences_read = reads(&mut conn, "event_occurrences").await;
+    // The occurrences follow their series out of (and back into) publication.
+    for (status, visible) in [("draft", 0), ("published", 5)] {
+        conn.batch_execute(&format!(
+            "UPDATE event_series SET publication_status = '{status}' WHERE id = '{PUBLISHED}'"
+        ))
+        .await
+        .unwrap();
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = occurrences::list(&mut cx, occurrences::OccurrenceQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), visible, "{status}");
+    }
 
-    let all = [("agreements", agreements_read), ("event_series", series_read), ("removals", removals_read)];
+    let all = [
+        ("agreements", agreements_read),
+        ("event_series", series_read),
+        ("removals", removals_read),
+        ("event_occurrences", occurrences_read),
+    ];
     for (table, read) in &all {
         // The five public rows (and what the page's own lookups fetch again), not thousands.
         let rows = read.seq_tup_read + read.idx_tup_fetch;

@@ -261,7 +261,9 @@ pub async fn list(conn: &mut Conn, f: &OccurrenceFilter) -> QueryResult<Vec<(Occ
     }
     if !f.all_visible {
         if f.visible_to.is_empty() {
-            query = query.filter(super::published());
+            // The occurrence's own copy of its series' status, which partial indexes hold
+            // (`event_occurrences_published_*`): drafts' occurrences are never read.
+            query = query.filter(event_occurrences::published);
         } else {
             query = query.filter(super::published().or(visible_clause(&f.visible_to)));
         }

@@ -1,0 +1,8 @@
+DROP INDEX event_occurrences_published_municipality_idx;
+DROP INDEX event_occurrences_published_county_idx;
+DROP INDEX event_occurrences_published_start_idx;
+DROP TRIGGER event_series_publication ON event_series;
+DROP FUNCTION event_series_pass_publication();
+DROP TRIGGER event_occurrences_publication ON event_occurrences;
+DROP FUNCTION event_occurrences_take_publication();
+ALTER TABLE event_occurrences DROP COLUMN published;
