@@ -102,7 +102,7 @@ SELECT o.*, s.* FROM event_occurrences o JOIN event_series s ON s.id = o.series_
  WHERE o.ends_at > timestamptz '2026-01-05 00:00Z' + :w * interval '7 days'
    AND o.starts_at >= timestamptz '2026-01-05 00:00Z' + :w * interval '7 days' - interval '31 days'
    AND o.starts_at < timestamptz '2026-01-05 00:00Z' + :w * interval '7 days' + interval '14 days'
-   AND s.publication_status = 'published' AND o.wellbeing_county_code = '15'
+   AND o.published AND o.wellbeing_county_code = '15'
  ORDER BY o.starts_at, o.id LIMIT 51;
 SQL
 

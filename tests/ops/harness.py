@@ -89,6 +89,23 @@ def first_binary() -> Path | None:
     return next((c for c in binary_candidates() if c.is_file() and os.access(c, os.X_OK)), None)
 
 
+class HarnessError(Exception):
+    """The harness itself failed (a script exits 2), as opposed to a claim (exit 1)."""
+
+
+def required_binary() -> str:
+    """The first of [`binary_candidates`] that exists, or a HarnessError."""
+    found = first_binary()
+    if found is None:
+        raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
+    return str(found)
+
+
+def psql_quietly(sql: str) -> None:
+    """Runs `sql` as OPS_ADMIN_URL, ignoring its outcome (dropping what may not exist)."""
+    subprocess.run(["psql", ADMIN_URL, "-qXc", sql], check=False, capture_output=True, timeout=60)
+
+
 def server_binary(workdir: Path) -> Path:
     """The binary to run, copied into `workdir` so that a rebuild cannot swap it mid-run."""
     candidates = binary_candidates()

@@ -70,7 +70,9 @@ import time
 import urllib.parse
 
 
-from harness import first_binary, free_port
+from harness import HarnessError, free_port
+from harness import psql_quietly as psql
+from harness import required_binary as binary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_URL = os.environ.get("OPS_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -89,23 +91,8 @@ FRAMEWORK_MAX_URI = 65534
 FRAMEWORK_MAX_HEADERS = 96
 
 
-class HarnessError(Exception):
-    pass
-
-
 # ---------------------------------------------------------------------------------------------
 # The server under test
-
-
-def binary():
-    found = first_binary()
-    if found is None:
-        raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
-    return str(found)
-
-
-def psql(sql):
-    subprocess.run(["psql", ADMIN_URL, "-qXc", sql], check=False, capture_output=True, timeout=60)
 
 
 class Server:

@@ -54,7 +54,9 @@ import threading
 import time
 
 
-from harness import first_binary, free_port
+from harness import HarnessError, free_port
+from harness import psql_quietly as psql
+from harness import required_binary as binary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_URL = os.environ.get("OPS_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -71,21 +73,6 @@ PATHS = [
     "/api/v1/areas?kind=municipality&limit=50",
     "/api/v1/occurrences?limit=10",
 ]
-
-
-class HarnessError(Exception):
-    pass
-
-
-def binary():
-    found = first_binary()
-    if found is None:
-        raise HarnessError("no binary: set OPS_BIN or build target/debug/yhdyspinta")
-    return str(found)
-
-
-def psql(sql):
-    subprocess.run(["psql", ADMIN_URL, "-qXc", sql], check=False, capture_output=True, timeout=60)
 
 
 def start_server(bin_path, database, log_path, demo):
