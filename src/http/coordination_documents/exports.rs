@@ -16,7 +16,10 @@ use crate::http::common::ReadErrors;
     operation_id = "export_coordination_entries_csv",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"), CsvQuery),
-    responses((status = 200, description = "One row per entry, in order", body = String, content_type = "text/csv"), ReadErrors),
+    responses(
+        (status = 200, description = "One row per entry, in order", body = String, content_type = "text/csv"),
+        (status = 429, description = "This client address has made its exports of the minute (`YHDYSPINTA_EXPORTS_PER_MINUTE`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors),
+
     security(("bearer" = []))
 )]
 #[get("/api/v1/coordination-documents/{id}/export.csv")]
@@ -38,7 +41,10 @@ pub async fn csv(
     operation_id = "export_coordination_entries_calendar",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id")),
-    responses((status = 200, description = "A VCALENDAR", body = String, content_type = "text/calendar"), ReadErrors),
+    responses(
+        (status = 200, description = "A VCALENDAR", body = String, content_type = "text/calendar"),
+        (status = 429, description = "This client address has made its exports of the minute (`YHDYSPINTA_EXPORTS_PER_MINUTE`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors),
+
     security(("bearer" = []))
 )]
 #[get("/api/v1/coordination-documents/{id}/calendar.ics")]

@@ -199,7 +199,10 @@ pub async fn accept(
     operation_id = "get_event_series_calendar",
     tag = "event-series",
     params(("id" = Uuid, Path, description = "Series id")),
-    responses((status = 200, description = "A VCALENDAR", body = String, content_type = "text/calendar"), ReadErrors),
+    responses(
+        (status = 200, description = "A VCALENDAR", body = String, content_type = "text/calendar"),
+        (status = 429, description = "This client address has made its exports of the minute (`YHDYSPINTA_EXPORTS_PER_MINUTE`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors),
+
     security((), ("bearer" = []))
 )]
 #[get("/api/v1/event-series/{id}/calendar.ics")]

@@ -190,7 +190,7 @@ const MAX_USERNAME_BYTES: usize = 254;
         (status = 415, description = "Neither form-encoded nor JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "The `Accept` header allows no JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or password checks queued to capacity; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
     security()
 )]
