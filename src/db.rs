@@ -213,11 +213,6 @@ impl Episode {
             tracing::warn!(lasted_ms, refused, "{}", self.ended);
         }
     }
-
-    /// Whether an episode is in progress.
-    pub fn ongoing(&self) -> bool {
-        self.since_ms.load(Ordering::Relaxed) != 0
-    }
 }
 
 fn unix_millis() -> u64 {

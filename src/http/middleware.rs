@@ -3,7 +3,9 @@
 //! It assigns the request id (accepting a sane `X-Request-Id` from the caller), opens the
 //! tracing span that puts the id on every log line, records metrics by route pattern, adds
 //! security headers, and renders every error response as problem+json carrying the request
-//! id, whether the error came from a handler or from the framework.
+//! id, whether the error came from a handler or from the framework. It also bounds what a
+//! client may send before any handler runs (414/431 for oversized heads, 408 for a body that
+//! stops arriving), and once the server is stopping marks every answer `Connection: close`.
 
 use std::cell::Cell;
 use std::future::Future;
