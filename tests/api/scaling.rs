@@ -46,7 +46,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
     conn.batch_execute(&format!(
         "INSERT INTO agreements (id, code, title, purpose, start_date, end_date, visibility)
          SELECT gen_random_uuid(), 'P-' || n, '{{\"fi\": \"Sopimus\"}}', '{{\"fi\": \"Tarkoitus\"}}',
-                DATE '2026-01-01', DATE '2027-01-01', CASE WHEN n % 4000 = 0 THEN 'public' ELSE 'parties' END
+                current_date - 30, current_date + 335, CASE WHEN n % 4000 = 0 THEN 'public' ELSE 'parties' END
          FROM generate_series(1, {PRIVATE_ROWS}) n;
          INSERT INTO event_series (id, title, kind, activity_type, publisher_id, publication_status)
          SELECT gen_random_uuid(), '{{\"fi\": \"Sarja\"}}', 'umbrella', 'event', '{publisher}',
@@ -59,7 +59,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
                 ('{PUBLISHED}', '{{\"fi\": \"Julkinen\"}}', 'umbrella', 'event', '{publisher}', 'published');
          INSERT INTO event_occurrences (id, series_id, instance_date, scheduled_start, scheduled_end, starts_at, ends_at)
          SELECT gen_random_uuid(), CASE WHEN n % 4000 = 0 THEN '{PUBLISHED}'::uuid ELSE '{DRAFT}'::uuid END,
-                DATE '2030-01-01' + n, now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour',
+                current_date + n, now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour',
                 now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour'
          FROM generate_series(1, {PRIVATE_ROWS}) n;
          ANALYZE agreements; ANALYZE event_series; ANALYZE removals; ANALYZE event_occurrences;"

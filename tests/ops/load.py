@@ -57,6 +57,11 @@ MERGE_PATCH = "application/merge-patch+json"
 NO_ANSWER = 0  # status recorded for a request that got no HTTP answer (timeout, connection lost)
 
 
+def days_from_today(days: int) -> str:
+    """An ISO date relative to today, so that what the scripts create never ages."""
+    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+
+
 # ---------------------------------------------------------------------------------------------
 # HTTP/1.1 client
 
@@ -439,7 +444,7 @@ class Traffic:
         print(f"   statuses: {status_counts(samples)}")
         errors = Counter(s.error for s in samples if s.status == NO_ANSWER)
         if errors:
-            print(f"   no answer: " + ", ".join(f"{k} x{v}" for k, v in errors.most_common()))
+            print("   no answer: " + ", ".join(f"{k} x{v}" for k, v in errors.most_common()))
         by_op: dict[str, list[Sample]] = defaultdict(list)
         for s in samples:
             by_op[s.op].append(s)
@@ -683,45 +688,46 @@ class Worker:
             return await self.create_organization()
         await self.update("update_organization", r)
 
+    async def update_or_create(self, operation: str, kind: str, create) -> None:
+        """Updates one of the resources of `kind` made so far, or makes the first one."""
+        r = self.pick(kind)
+        await (self.update(operation, r) if r else create())
+
     async def create_contact(self) -> None:
         await self.create("create_contact", "contact", f"/api/v1/organizations/{self.org}/contacts", self.org_admin,
                           {"name": "Kuormitus Testaaja", "visibility": "public", "languages": ["fi"]})
 
     async def update_contact(self) -> None:
-        r = self.pick("contact")
-        await (self.update("update_contact", r) if r else self.create_contact())
+        await self.update_or_create("update_contact", "contact", self.create_contact)
 
     async def create_agreement(self) -> None:
         code = f"OPS-{self.t.tag}-{self.t.counter + 1}"
         await self.create("create_agreement", "agreement", "/api/v1/agreements", self.coordinator, {
             "code": code, "title": {"fi": "Kuormitustestin sopimus"}, "visibility": "public",
-            "period": {"start_date": "2026-01-01", "end_date": "2099-12-31"},
+            "period": {"start_date": days_from_today(-30), "end_date": days_from_today(3650)},
             "parties": [{"organization_id": self.org, "roles": ["partner"], "must_sign": True}],
         })
 
     async def update_agreement(self) -> None:
-        r = self.pick("agreement")
-        await (self.update("update_agreement", r) if r else self.create_agreement())
+        await self.update_or_create("update_agreement", "agreement", self.create_agreement)
 
     async def create_document(self) -> None:
         await self.create("create_document", "coordination_document", "/api/v1/coordination-documents",
                           self.coordinator, {"sections": [{"heading": "Tavoitteet", "body": "Kuormitustesti"}]})
 
     async def update_document(self) -> None:
-        r = self.pick("coordination_document")
-        await (self.update("update_document", r) if r else self.create_document())
+        await self.update_or_create("update_document", "coordination_document", self.create_document)
 
     async def create_entry(self) -> None:
         doc = self.pick("coordination_document")
         if doc is None:
             return await self.create_document()
         await self.create("create_entry", "coordination_entry", f"{doc.url}/entries", self.coordinator,
-                          {"date": "2027-01-15", "start_time": "10:00", "end_time": "11:00", "title": "Kuormitus",
+                          {"date": days_from_today(30), "start_time": "10:00", "end_time": "11:00", "title": "Kuormitus",
                            "status": "planned"}, if_match="*", parent=doc)
 
     async def update_entry(self) -> None:
-        r = self.pick("coordination_entry")
-        await (self.update("update_entry", r) if r else self.create_entry())
+        await self.update_or_create("update_entry", "coordination_entry", self.create_entry)
 
     async def create_venue(self) -> None:
         await self.create("create_venue", "venue", "/api/v1/venues", self.coordinator, {
@@ -731,8 +737,7 @@ class Worker:
         })
 
     async def update_venue(self) -> None:
-        r = self.pick("venue")
-        await (self.update("update_venue", r) if r else self.create_venue())
+        await self.update_or_create("update_venue", "venue", self.create_venue)
 
     async def create_booking(self) -> None:
         venue = self.pick("venue")
@@ -750,12 +755,11 @@ class Worker:
         await self.create("create_series", "event_series", "/api/v1/event-series", self.coordinator, {
             "title": {"fi": "Kuormitustestin tapahtuma"}, "kind": "single", "activity_type": "event",
             "publisher_id": self.org, "publication_status": "published", "languages": ["fi"],
-            "schedule": {"start_date": "2027-03-02", "start_time": "10:00", "end_time": "12:00"},
+            "schedule": {"start_date": days_from_today(60), "start_time": "10:00", "end_time": "12:00"},
         })
 
     async def update_series(self) -> None:
-        r = self.pick("event_series")
-        await (self.update("update_series", r) if r else self.create_series())
+        await self.update_or_create("update_series", "event_series", self.create_series)
 
     async def create_cost_item(self) -> None:
         series = [s for s in self.own.get("event_series", []) if s.children < 150]
@@ -767,5 +771,4 @@ class Worker:
                            "shares": [{"organization_id": self.org, "percent": "100"}]}, parent=s)
 
     async def update_cost_item(self) -> None:
-        r = self.pick("event_series_cost_item")
-        await (self.update("update_cost_item", r) if r else self.create_cost_item())
+        await self.update_or_create("update_cost_item", "event_series_cost_item", self.create_cost_item)

@@ -32,7 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness as h  # noqa: E402
-from load import MERGE_PATCH, NO_ANSWER, EventStream, Http, Response, percentile, sign_in  # noqa: E402
+from load import (  # noqa: E402
+    MERGE_PATCH, NO_ANSWER, EventStream, Http, Response, days_from_today, percentile, sign_in)
 
 JYVASKYLA = "01930000-0000-7000-8000-000000000005"
 DOMAIN = "jyvaskyla.example"
@@ -104,7 +105,7 @@ async def scenario(a: h.Server, b: h.Server, tag: str, database_url: str, rounds
     assert res.status == 201, f"creating the document: {res.status} {res.body[:300]!r}"
     doc = res.json()["id"]
     res = await call(setup, "POST", f"/api/v1/coordination-documents/{doc}/entries", coordinator,
-                     {"date": "2027-01-20", "title": "Yhteinen rivi", "content": "alku"}, {"If-Match": "*"})
+                     {"date": days_from_today(30), "title": "Yhteinen rivi", "content": "alku"}, {"If-Match": "*"})
     assert res.status == 201, f"creating the entry: {res.status} {res.body[:300]!r}"
     entry = res.json()["id"]
     targets = [
