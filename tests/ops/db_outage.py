@@ -130,8 +130,7 @@ async def scenario(server: h.Server, cluster: h.PrivateCluster, tag: str, databa
     noisy = [line for line in lines if h.level_of(line) in ("WARN", "ERROR")]
     print(f"   server log from the stop until 3 s after recovery: {len(lines)} lines, "
           f"{len(noisy)} at WARN/ERROR")
-    for message, count in Counter(f"{h.level_of(l)} {h.message_of(l)}" for l in noisy).most_common(8):
-        print(f"      x{count}: {message[:200]}")
+    h.print_warnings(lines, 8, 200)
 
     h.explain_server_errors(traffic.samples, [server])
     h.log("\n== verifying every acknowledged write")

@@ -17,6 +17,7 @@ Environment (all optional):
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import glob
 import json
 import os
@@ -104,6 +105,23 @@ def required_binary() -> str:
 def psql_quietly(sql: str) -> None:
     """Runs `sql` as OPS_ADMIN_URL, ignoring its outcome (dropping what may not exist)."""
     subprocess.run(["psql", ADMIN_URL, "-qXc", sql], check=False, capture_output=True, timeout=60)
+
+
+def run_script(main) -> None:
+    """Exits with `main()`'s status: 1 when a claim failed, 2 when the harness did."""
+    try:
+        sys.exit(main())
+    except HarnessError as e:
+        print(f"HARNESS FAILED: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def print_warnings(lines: list[str], most: int, width: int) -> None:
+    """The commonest WARN and ERROR messages among server log `lines`, with their counts."""
+    noisy = Counter(f"{level_of(line)} {message_of(line)}" for line in lines
+                    if level_of(line) in ("WARN", "ERROR"))
+    for message, count in noisy.most_common(most):
+        print(f"      x{count}: {message[:width]}")
 
 
 def server_binary(workdir: Path) -> Path:

@@ -54,8 +54,6 @@ Environment:
 import http.client
 import json
 import os
-import random
-import re
 import resource
 import selectors
 import shutil
@@ -63,14 +61,13 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 
 
-from harness import HarnessError, free_port
+from harness import HarnessError, free_port, run_script
 from harness import psql_quietly as psql
 from harness import required_binary as binary
 
@@ -916,8 +913,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except HarnessError as e:
-        print(f"HARNESS FAILED: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

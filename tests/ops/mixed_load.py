@@ -45,10 +45,7 @@ async def scenario(server: h.Server, tag: str, database_url: str, duration: floa
     levels = Counter(h.level_of(line) for line in server.log_lines(log_start, log_end))
     print(f"   server log during the load: {levels.get('WARN', 0)} WARN, {levels.get('ERROR', 0)} ERROR lines "
           f"({sum(levels.values())} lines in all)")
-    warn_messages = Counter(h.message_of(line) for line in server.log_lines(log_start, log_end)
-                            if h.level_of(line) in ("WARN", "ERROR"))
-    for message, count in warn_messages.most_common(5):
-        print(f"      x{count}: {message[:160]}")
+    h.print_warnings(server.log_lines(log_start, log_end), 5, 160)
 
     h.explain_server_errors(traffic.samples, [server])
     h.log("\n== verifying every acknowledged write")

@@ -48,13 +48,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
 
-from harness import HarnessError, free_port
+from harness import HarnessError, free_port, run_script
 from harness import psql_quietly as psql
 from harness import required_binary as binary
 
@@ -174,7 +173,7 @@ def closed_by_peer(sock):
         return False
     try:
         sock.setblocking(False)
-        data = sock.recv(1, socket.MSG_PEEK)
+        sock.recv(1, socket.MSG_PEEK)
     except (BlockingIOError, InterruptedError):
         return False
     except OSError:
@@ -375,8 +374,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except HarnessError as e:
-        print(f"HARNESS FAILED: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)
