@@ -77,6 +77,10 @@ pub struct MailConfig {
     pub invitation_url: Option<String>,
 }
 
+/// How long an idle keep-alive connection stays open; the shutdown drain lasts as long by
+/// default, so that every idle connection has been used once more or timed out.
+pub const KEEP_ALIVE_SECS: u64 = 5;
+
 pub const DEFAULT_MAIL_FROM: &str = "Yhdyspinta <no-reply@yhdyspinta.invalid>";
 
 /// Addresses (or networks) of reverse proxies in front of the service.
@@ -175,7 +179,7 @@ impl Config {
         let pool_wait_ms = parse_number(&get, "YHDYSPINTA_POOL_TIMEOUT_MS", 2000, 1, 600_000)?;
         let statement_ms = parse_number(&get, "YHDYSPINTA_STATEMENT_TIMEOUT_MS", 5000, 1, 3_600_000)?;
         let body_ms = parse_number(&get, "YHDYSPINTA_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?;
-        let drain_ms = parse_number(&get, "YHDYSPINTA_SHUTDOWN_DRAIN_MS", 5_000, 0, 60_000)?;
+        let drain_ms = parse_number(&get, "YHDYSPINTA_SHUTDOWN_DRAIN_MS", KEEP_ALIVE_SECS as usize * 1000, 0, 60_000)?;
         let worker_pool = pool_size.div_ceil(workers);
         let expensive_per_worker =
             parse_number(&get, "YHDYSPINTA_EXPENSIVE_CONCURRENCY", (worker_pool / 2).max(1), 1, 1000)?;

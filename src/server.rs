@@ -19,8 +19,6 @@ use crate::telemetry::Metrics;
 
 /// How long in-flight requests may take to finish once the server stops accepting.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
-/// How long an idle keep-alive connection stays open.
-const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How often coordination documents deleted past their restore window are purged.
 const DOCUMENT_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 /// How often ended rate-limit windows are deleted.
@@ -106,7 +104,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     })
     .workers(config.workers)
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
-    .keep_alive(KEEP_ALIVE)
+    .keep_alive(std::time::Duration::from_secs(crate::config::KEEP_ALIVE_SECS))
     .disable_signals()
     .bind(&bind)
     .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}")))?

@@ -438,18 +438,11 @@ async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
     .await;
     user_with_password(&app, "omistaja@example.fi", PASSWORD, None).await;
     let from = |peer: &str, forwarded: Option<&str>, password: &str| {
-        let mut req = TestRequest::post()
-            .uri("/api/v1/auth/token")
-            .peer_addr(format!("{peer}:40000").parse().unwrap())
-            .insert_header(("content-type", "application/x-www-form-urlencoded"))
-            .set_payload(format!(
-                "grant_type=password&username=omistaja%40example.fi&password={}",
-                password.replace(' ', "+")
-            ));
-        if let Some(f) = forwarded {
-            req = req.insert_header(("x-forwarded-for", f.to_owned()));
+        let req = sign_in_from(peer, "omistaja@example.fi", password);
+        match forwarded {
+            Some(f) => req.insert_header(("x-forwarded-for", f.to_owned())),
+            None => req,
         }
-        req
     };
     for _ in 0..3 {
         app.call(from("198.51.100.66", None, "väärä")).await.assert_status(400);
@@ -480,13 +473,7 @@ async fn guesses_spread_over_addresses_meet_the_accounts_ceiling_and_a_64_is_one
     }))
     .await;
     user_with_password(&app, "katto@example.fi", PASSWORD, None).await;
-    let from = |peer: &str, password: &str| {
-        TestRequest::post()
-            .uri("/api/v1/auth/token")
-            .peer_addr(format!("{peer}:40000").parse().unwrap())
-            .insert_header(("content-type", "application/x-www-form-urlencoded"))
-            .set_payload(format!("grant_type=password&username=katto%40example.fi&password={password}"))
-    };
+    let from = |peer: &str, password: &str| sign_in_from(peer, "katto@example.fi", password);
     // Two addresses in one /64 are one client: its lock holds for both.
     app.call(from("[2001:db8:7:7::1]", "wrong")).await.assert_status(400);
     app.call(from("[2001:db8:7:7::2]", "wrong")).await.assert_status(400);
@@ -497,6 +484,16 @@ async fn guesses_spread_over_addresses_meet_the_accounts_ceiling_and_a_64_is_one
     let locked = app.call(from("192.0.2.10", PASSWORD)).await;
     locked.assert_problem(429);
     assert!(locked.header("retry-after").is_some());
+}
+
+/// A password sign-in as `username` from the client address `peer`.
+fn sign_in_from(peer: &str, username: &str, password: &str) -> TestRequest {
+    let form = [("grant_type", "password"), ("username", username), ("password", password)];
+    TestRequest::post()
+        .uri("/api/v1/auth/token")
+        .peer_addr(format!("{peer}:40000").parse().unwrap())
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload(serde_urlencoded::to_string(form).unwrap())
 }
 
 /// Rows anywhere in the database whose text contains `needle`, by table and column.

@@ -109,6 +109,14 @@ async fn hit(conn: &mut Conn, key: &[u8; 32], limit: u32, period: Duration) -> R
     Ok(())
 }
 
+/// One more `kind` of request from `ip`; an unknown address (in-process tests) is not counted.
+async fn per_client(conn: &mut Conn, kind: &str, ip: Client, limit: u32, period: Duration) -> Result<(), AppError> {
+    match ip {
+        Some(_) => hit(conn, &key(kind, None, ip), limit, period).await,
+        None => Ok(()),
+    }
+}
+
 impl RateLimiter {
     pub fn new(limits: Limits) -> Self {
         RateLimiter { limits }
@@ -116,18 +124,12 @@ impl RateLimiter {
 
     /// Counts a credential request from `ip`; 429 once the address is over its limit.
     pub async fn request_from(&self, conn: &mut Conn, ip: Client) -> Result<(), AppError> {
-        if ip.is_none() {
-            return Ok(());
-        }
-        hit(conn, &key("request", None, ip), self.limits.ip_requests, self.limits.ip_period).await
+        per_client(conn, "request", ip, self.limits.ip_requests, self.limits.ip_period).await
     }
 
     /// Counts an export by `ip`; 429 once the address is over its limit.
     pub async fn export_by(&self, conn: &mut Conn, ip: Client) -> Result<(), AppError> {
-        if ip.is_none() {
-            return Ok(());
-        }
-        hit(conn, &key("export", None, ip), self.limits.exports_per_minute, Duration::from_secs(60)).await
+        per_client(conn, "export", ip, self.limits.exports_per_minute, Duration::from_secs(60)).await
     }
 
     /// Starts a sign-in to `account` from `client`: counted as a failure now, and 429 while
