@@ -1,8 +1,15 @@
 //! Start-up: database preparation, demo data and the HTTP server.
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use actix_http::error::DispatchError;
+use actix_http::{Extensions, HttpService};
+use actix_service::{ServiceFactoryExt, fn_service, map_config};
+use actix_web::dev::AppConfig;
+use actix_web::rt::net::TcpStream;
 use actix_web::{HttpServer, web};
 
 use crate::config::Config;
@@ -11,6 +18,7 @@ use crate::demo;
 use crate::domain::identity::rate_limit::{Limits, RateLimiter};
 use crate::domain::identity::tokens::KeySet;
 use crate::error::AppError;
+use crate::http::head_guard::GuardedStream;
 use crate::http::health::MetricsAccess;
 use crate::http::middleware::BodyTimeout;
 use crate::mail::Mailer;
@@ -19,6 +27,10 @@ use crate::telemetry::Metrics;
 
 /// How long in-flight requests may take to finish once the server stops accepting.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// How long a client may take to send a request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a closing connection waits for the client to close its side.
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How often coordination documents deleted past their restore window are purged.
 const DOCUMENT_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 /// How often ended rate-limit windows are deleted.
@@ -72,7 +84,6 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         tracing::info!(inserted, "demo data loaded");
     }
     let pools = Db::per_worker(&config, config.workers)?;
-    let next_pool = Arc::new(AtomicUsize::new(0));
     let shared = Shared {
         metrics: web::Data::new(Metrics::default()),
         keys: web::Data::new(keys),
@@ -96,19 +107,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     if let Some(metrics_bind) = &config.metrics_bind {
         serve_metrics(metrics_bind, &shared, pools[0].clone())?;
     }
-    let app_pools = pools.clone();
-    // The factory runs once on each worker thread: each takes its own pool.
-    let server = HttpServer::new(move || {
-        let db = app_pools[next_pool.fetch_add(1, Ordering::Relaxed) % app_pools.len()].clone();
-        routes::app(db, &shared)
-    })
-    .workers(config.workers)
-    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
-    .keep_alive(std::time::Duration::from_secs(crate::config::KEEP_ALIVE_SECS))
-    .disable_signals()
-    .bind(&bind)
-    .map_err(|e| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}")))?
-    .run();
+    let server = listen(&bind, config.workers, pools.clone(), shared)?;
     actix_web::rt::spawn(stop_on_signal(server.handle(), config.shutdown_drain));
     println!("Yhdyspinta API listening on http://{bind}");
     println!("  API documentation: http://{bind}/docs   OpenAPI: http://{bind}/openapi.json");
@@ -127,6 +126,48 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     let result = server.await;
     pools.iter().for_each(Db::close);
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
+}
+
+/// The API server: the application on every worker, each with its own pool, behind a
+/// [`GuardedStream`] on every connection so that request heads over this service's limits are
+/// answered as problems rather than by the HTTP codec.
+fn listen(bind: &str, workers: usize, pools: Vec<Db>, shared: Shared) -> Result<actix_web::dev::Server, StartupError> {
+    let cannot_listen =
+        |e: std::io::Error| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}"));
+    let addrs: Vec<SocketAddr> = bind.to_socket_addrs().map_err(cannot_listen)?.collect();
+    let mut builder =
+        actix_server::Server::build().workers(workers).shutdown_timeout(SHUTDOWN_GRACE_SECS).disable_signals();
+    let shutdown = builder.graceful_shutdown_signal();
+    let next_pool = Arc::new(AtomicUsize::new(0));
+    for addr in addrs {
+        let (pools, shared, shutdown, next_pool) = (pools.clone(), shared.clone(), shutdown.clone(), next_pool.clone());
+        // The factory runs once on each worker thread: each takes its own pool.
+        let factory = move || {
+            let db = pools[next_pool.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
+            let shutdown = shutdown.clone();
+            let http = HttpService::build()
+                .keep_alive(Duration::from_secs(crate::config::KEEP_ALIVE_SECS))
+                .client_request_timeout(HEAD_TIMEOUT)
+                .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+                .local_addr(addr)
+                .graceful_shutdown_signal(move || {
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.notified().await }
+                })
+                .on_connect_ext(|io: &GuardedStream<TcpStream>, data: &mut Extensions| {
+                    data.insert(io.refused_head());
+                })
+                // The application reads neither the configured host nor the local address.
+                .h1(map_config(routes::app(db, &shared), |()| AppConfig::default()));
+            fn_service(|io: TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                Ok::<_, DispatchError>((GuardedStream::new(io), peer))
+            })
+            .and_then(http)
+        };
+        builder = builder.bind(format!("yhdyspinta-{addr}"), addr, factory).map_err(cannot_listen)?;
+    }
+    Ok(builder.run())
 }
 
 /// On SIGTERM or SIGINT, drain, then stop: for `drain` every answer carries `Connection:

@@ -3,9 +3,9 @@
 //! It assigns the request id (accepting a sane `X-Request-Id` from the caller), opens the
 //! tracing span that puts the id on every log line, records metrics by route pattern, adds
 //! security headers, and renders every error response as problem+json carrying the request
-//! id, whether the error came from a handler or from the framework. It also bounds what a
-//! client may send before any handler runs (414/431 for oversized heads, 408 for a body that
-//! stops arriving), and once the server is stopping marks every answer `Connection: close`.
+//! id, whether the error came from a handler or from the framework. It also answers the heads
+//! the connection's reader refused (414/431/400, see `head_guard`) and a body that stops
+//! arriving (408), and once the server is stopping marks every answer `Connection: close`.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -26,17 +26,10 @@ use tracing::Instrument;
 
 use crate::error::{AppError, PROBLEM_CONTENT_TYPE, Problem};
 use crate::http::framework::KnownPaths;
+use crate::http::head_guard::{REFUSED_PATH, RefusedHead};
 use crate::telemetry::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Longest request target (path and query) served; longer ones are answered 414. Every
-/// documented query fits in a fraction of it.
-pub const MAX_URI_BYTES: usize = 8 * 1024;
-/// Most request header fields served; more are answered 431.
-pub const MAX_HEADERS: usize = 64;
-/// Most bytes of header names and values served; more are answered 431.
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// How long a request body may take to arrive (`YHDYSPINTA_BODY_TIMEOUT_MS`), in app data.
 /// The framework times out slow headers itself; without this a client sending its body a byte
@@ -114,7 +107,9 @@ pub async fn request_context(
         req.head_mut().method = actix_web::http::Method::GET;
     }
     let request_id = req.headers().get(&REQUEST_ID).and_then(acceptable_request_id).unwrap_or_else(new_request_id);
-    let oversized = oversized_head(&req);
+    // The stand-in for a head the connection's reader refused.
+    let refused =
+        (req.path() == REFUSED_PATH).then(|| req.conn_data::<RefusedHead>().and_then(RefusedHead::get)).flatten();
     let body_timeout = req.app_data::<web::Data<BodyTimeout>>().map(|t| t.0);
     let body_deadline = body_timeout.filter(|_| has_body(&req)).map(|limit| {
         let expired = Rc::new(Cell::new(false));
@@ -141,8 +136,8 @@ pub async fn request_context(
     let started = Instant::now();
 
     let api = req.path().starts_with("/api/");
-    let res = if let Some(error) = oversized {
-        req.error_response(error)
+    let res = if let Some(refusal) = refused {
+        req.error_response(refusal.error())
     } else if api && !acceptable(&req, known.as_ref().map(|k| k.get_ref()), route.as_deref()) {
         req.error_response(AppError::NotAcceptable)
     } else {
@@ -162,7 +157,8 @@ pub async fn request_context(
     let method = if head { actix_web::http::Method::HEAD } else { res.request().method().clone() };
     let path = res.request().path().to_owned();
     let mut res = if status.is_client_error() || status.is_server_error() {
-        render_problem(res, &request_id, &path)
+        // A refused head's target was never read: the problem names no instance.
+        render_problem(res, &request_id, refused.is_none().then_some(path.as_str()))
     } else {
         res.map_into_boxed_body()
     };
@@ -199,27 +195,6 @@ pub async fn request_context(
         )
     });
     Ok(res)
-}
-
-/// 414 for a request target over [`MAX_URI_BYTES`], 431 for headers over [`MAX_HEADERS`] or
-/// [`MAX_HEADER_BYTES`]. Heads beyond the HTTP codec's own hard limits (a target over 64 KiB,
-/// more than 96 fields, a head over 128 KiB) never get this far: the codec answers them with
-/// an empty 400 or 431 and closes the connection.
-fn oversized_head(req: &ServiceRequest) -> Option<AppError> {
-    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
-    if target > MAX_URI_BYTES {
-        return Some(AppError::UriTooLong { limit: MAX_URI_BYTES });
-    }
-    let headers = req.headers();
-    if headers.len() > MAX_HEADERS {
-        return Some(AppError::HeadersTooLarge {
-            detail: format!("The request has more than {MAX_HEADERS} header fields."),
-        });
-    }
-    let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
-    (bytes > MAX_HEADER_BYTES).then(|| AppError::HeadersTooLarge {
-        detail: format!("The request's header fields are longer than {MAX_HEADER_BYTES} bytes in all."),
-    })
 }
 
 /// Whether a body follows the head: only those requests get a read deadline.
@@ -291,7 +266,7 @@ fn accepts_json(headers: &actix_web::http::header::HeaderMap, own: &[String]) ->
 fn render_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
     request_id: &str,
-    path: &str,
+    instance: Option<&str>,
 ) -> ServiceResponse<BoxBody> {
     let from_app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).map(AppError::problem);
     let content_type =
@@ -303,7 +278,7 @@ fn render_problem<B: MessageBody + 'static>(
         }
         None => Problem::from_status(res.status()),
     };
-    problem.instance = Some(path.to_owned());
+    problem.instance = instance.map(str::to_owned);
     problem.request_id = Some(request_id.to_owned());
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     res.map_body(move |head, _| {

@@ -15,6 +15,7 @@ pub mod context;
 pub mod coordination_documents;
 pub mod event_series;
 pub mod framework;
+pub mod head_guard;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
