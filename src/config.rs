@@ -44,6 +44,13 @@ pub struct Config {
     pub login_requests_per_minute: usize,
     /// `YHDYSPINTA_EXPORTS_PER_MINUTE`: exports per client address (60).
     pub exports_per_minute: usize,
+    /// `YHDYSPINTA_STREAM_OPENS_PER_MINUTE`: live event streams opened per client address (30).
+    pub stream_opens_per_minute: usize,
+    /// `YHDYSPINTA_STREAMS_PER_PERSON`: open live event streams per person (5); one more ends
+    /// the person's oldest.
+    pub streams_per_person: usize,
+    /// `YHDYSPINTA_STREAMS_PER_PROCESS`: open live event streams per process (1000); more are 429.
+    pub streams_per_process: usize,
     pub log_format: LogFormat,
     pub cors_origins: CorsOrigins,
     /// Run embedded migrations when `serve` starts.
@@ -185,6 +192,9 @@ impl Config {
             parse_number(&get, "YHDYSPINTA_EXPENSIVE_CONCURRENCY", (worker_pool / 2).max(1), 1, 1000)?;
         let login_requests_per_minute = parse_number(&get, "YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", 30, 1, 100_000)?;
         let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
+        let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 30, 1, 100_000)?;
+        let streams_per_person = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PERSON", 5, 1, 100)?;
+        let streams_per_process = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PROCESS", 1000, 1, 100_000)?;
         let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -310,6 +320,9 @@ impl Config {
             expensive_per_worker,
             login_requests_per_minute,
             exports_per_minute,
+            stream_opens_per_minute,
+            streams_per_person,
+            streams_per_process,
             log_format,
             cors_origins,
             migrate_on_start,

@@ -90,6 +90,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         limiter: web::Data::new(RateLimiter::new(Limits {
             ip_requests: u32::try_from(config.login_requests_per_minute).unwrap_or(u32::MAX),
             exports_per_minute: u32::try_from(config.exports_per_minute).unwrap_or(u32::MAX),
+            stream_opens_per_minute: u32::try_from(config.stream_opens_per_minute).unwrap_or(u32::MAX),
             ..Limits::default()
         })),
         cors_origins: config.cors_origins.clone(),
@@ -99,7 +100,10 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
             Some(token) => MetricsAccess::Token(token.clone()),
             None => MetricsAccess::Closed,
         }),
-        live: web::Data::new(crate::domain::coordination_documents::live::LiveHub::default()),
+        live: web::Data::new(crate::domain::coordination_documents::live::LiveHub::new(
+            config.streams_per_person,
+            config.streams_per_process,
+        )),
         body_timeout: web::Data::new(BodyTimeout(config.body_timeout)),
         expensive_per_worker: config.expensive_per_worker,
     };

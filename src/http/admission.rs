@@ -9,11 +9,12 @@
 //! holds no connection while it waits, and is refused sooner than the pool's own wait would
 //! refuse it). Reads by id, small pages and writes are never gated.
 //!
-//! Exports are also counted per client address, in the database so that every instance sees
-//! the count (`YHDYSPINTA_EXPORTS_PER_MINUTE`): past it, 429 with `Retry-After`.
-//!
-//! Password hashing has its own bounded queue (`domain::identity::passwords`) and live event
-//! streams their own per-person and per-process caps (`domain::coordination_documents::live`).
+//! Exports, and openings of live event streams, are also counted per client address, in the
+//! database so that every instance sees the count (`YHDYSPINTA_EXPORTS_PER_MINUTE`,
+//! `YHDYSPINTA_STREAM_OPENS_PER_MINUTE`): past it, 429 with `Retry-After`. A stream takes no
+//! permit (it would hold it for hours); open streams have their own per-person and per-process
+//! caps (`domain::coordination_documents::live`). Password hashing has its own bounded queue
+//! (`domain::identity::passwords`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,8 @@ enum Cost {
     Expensive,
     /// An export: expensive, and counted per client address too.
     Export,
+    /// A live event stream: counted per client address, no permit.
+    Stream,
 }
 
 pub async fn admission(
@@ -63,15 +66,15 @@ pub async fn admission(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let cost = cost(&req);
-    let gate = match req.app_data::<web::Data<Admission>>() {
-        Some(gate) if cost != Cost::Cheap => gate.0.clone(),
-        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
-    };
-    if cost == Cost::Export
-        && let Err(e) = count_export(&req).await
+    if matches!(cost, Cost::Export | Cost::Stream)
+        && let Err(e) = count_per_client(&req, cost).await
     {
         return Ok(req.error_response(e));
     }
+    let gate = match req.app_data::<web::Data<Admission>>() {
+        Some(gate) if matches!(cost, Cost::Expensive | Cost::Export) => gate.0.clone(),
+        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
     let permit = match gate.try_acquire() {
         Ok(permit) => Some(permit),
         Err(_) => tokio::time::timeout(WAIT, gate.acquire()).await.ok().and_then(Result::ok),
@@ -82,33 +85,43 @@ pub async fn admission(
     }
 }
 
-/// One more export by the request's client address (`YHDYSPINTA_EXPORTS_PER_MINUTE`, counted
-/// in the database for every instance); 429 with `Retry-After` past the limit.
-async fn count_export(req: &ServiceRequest) -> Result<(), AppError> {
+/// One more export or stream opening by the request's client address, counted in the
+/// database for every instance; 429 with `Retry-After` past the limit.
+async fn count_per_client(req: &ServiceRequest, cost: Cost) -> Result<(), AppError> {
     let (Some(db), Some(limiter)) = (req.app_data::<web::Data<Db>>(), req.app_data::<web::Data<RateLimiter>>()) else {
         return Ok(());
     };
     let mut conn = db.conn().await?;
-    limiter.export_by(&mut conn, client_address(req.request())).await
+    let client = client_address(req.request());
+    match cost {
+        Cost::Stream => limiter.stream_opened_by(&mut conn, client).await,
+        _ => limiter.export_by(&mut conn, client).await,
+    }
 }
 
-/// An export is an operation whose contract answers with a document besides JSON (CSV,
-/// iCalendar), not counting live event streams and the metrics text; a text search or a page
-/// over [`LARGE_PAGE`] is expensive.
+/// What the operation's contract answers says what it costs: an event stream is a stream, a
+/// document besides JSON (CSV, iCalendar; not the metrics text) an export. Otherwise a text
+/// search or a page over [`LARGE_PAGE`] is expensive.
 fn cost(req: &ServiceRequest) -> Cost {
-    let export = {
+    let produced = {
         let extensions = req.extensions();
         let route = extensions.get::<RoutePattern>().and_then(|r| r.0.as_deref());
         match (route, req.app_data::<web::Data<KnownPaths>>()) {
-            (Some(route), Some(known)) => known
-                .produces(route, req.method().as_str())
-                .iter()
-                .any(|media| !media.starts_with("text/event-stream") && !media.starts_with("text/plain")),
-            _ => false,
+            (Some(route), Some(known)) => {
+                let produces = known.produces(route, req.method().as_str());
+                if produces.iter().any(|media| media.starts_with("text/event-stream")) {
+                    Some(Cost::Stream)
+                } else if produces.iter().any(|media| !media.starts_with("text/plain")) {
+                    Some(Cost::Export)
+                } else {
+                    None
+                }
+            }
+            _ => None,
         }
     };
-    if export {
-        return Cost::Export;
+    if let Some(cost) = produced {
+        return cost;
     }
     let query = req.query_string();
     let searching_or_large = !query.is_empty()

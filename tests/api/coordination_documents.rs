@@ -703,6 +703,32 @@ async fn a_difference_too_large_to_answer_is_refused_not_built() {
 }
 
 #[actix_web::test]
+async fn live_streams_opened_too_often_are_refused_per_client_address() {
+    use yhdyspinta::domain::identity::rate_limit::{Limits, RateLimiter};
+    let mut app = TestApp::spawn().await;
+    app.use_limiter(RateLimiter::new(Limits { stream_opens_per_minute: 2, ..Limits::default() })).await;
+    let p = app.personas(Scope::AgreementsRead).await;
+    let (doc, _) = document(&app, &p, &[]).await;
+    let open = |from: &str| {
+        p.request(As::Member, TestRequest::get().uri(&format!("{DOCS}/{doc}/events")))
+            .insert_header(("accept", "text/event-stream"))
+            .peer_addr(format!("{from}:40000").parse().unwrap())
+    };
+    let mut open_streams = Vec::new();
+    for _ in 0..2 {
+        let res = app.call_streaming(open("192.0.2.7")).await;
+        assert_eq!(res.status(), 200);
+        open_streams.push(res);
+    }
+    let refused = app.call_streaming(open("192.0.2.7")).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u32 = refused.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(refused.headers().get("content-type").unwrap(), "application/problem+json");
+    assert_eq!(app.call_streaming(open("192.0.2.8")).await.status(), 200);
+}
+
+#[actix_web::test]
 async fn exports_are_limited_per_client_address() {
     use yhdyspinta::domain::identity::rate_limit::{Limits, RateLimiter};
     let mut app = TestApp::spawn().await;

@@ -811,7 +811,10 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
     print(f"binary: {binary()}")
-    server = Server("hostile", {"YHDYSPINTA_BODY_TIMEOUT_MS": str(BODY_TIMEOUT_MS)})
+    # The streams case opens its streams from one address, past the default per-minute limit
+    # (30): raised, so that the case measures many open streams rather than that limit.
+    server = Server("hostile", {"YHDYSPINTA_BODY_TIMEOUT_MS": str(BODY_TIMEOUT_MS),
+                                "YHDYSPINTA_STREAM_OPENS_PER_MINUTE": str(max(1000, STREAMS * 2))})
     sampler = RssSampler(server)
     sampler.start()
     results = []

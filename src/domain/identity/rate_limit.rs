@@ -7,7 +7,7 @@
 //!   lock a person out of their account by guessing from another address.
 //! - Failed sign-ins per account from all addresses: a softer ceiling, against guessing
 //!   spread over many addresses.
-//! - Exports per client address.
+//! - Exports, and live event streams opened, per client address.
 //!
 //! Each count is one atomic upsert that returns the new count, so concurrent requests, through
 //! any number of instances, cannot exceed a limit: an attempt is counted as a failure before
@@ -68,11 +68,14 @@ pub struct Limits {
     pub failure_period: Duration,
     /// Exports per client address and minute (`YHDYSPINTA_EXPORTS_PER_MINUTE`).
     pub exports_per_minute: u32,
+    /// Live event streams opened per client address and minute
+    /// (`YHDYSPINTA_STREAM_OPENS_PER_MINUTE`).
+    pub stream_opens_per_minute: u32,
 }
 
 impl Default for Limits {
     /// 30 requests a minute per address; 5 failures per account and address, 50 per account,
-    /// in 15 minutes; 60 exports a minute per address.
+    /// in 15 minutes; 60 exports and 30 stream openings a minute per address.
     fn default() -> Self {
         Limits {
             ip_requests: 30,
@@ -81,6 +84,7 @@ impl Default for Limits {
             account_failures: 50,
             failure_period: Duration::from_secs(15 * 60),
             exports_per_minute: 60,
+            stream_opens_per_minute: 30,
         }
     }
 }
@@ -130,6 +134,13 @@ impl RateLimiter {
     /// Counts an export by `ip`; 429 once the address is over its limit.
     pub async fn export_by(&self, conn: &mut Conn, ip: Client) -> Result<(), AppError> {
         per_client(conn, "export", ip, self.limits.exports_per_minute, Duration::from_secs(60)).await
+    }
+
+    /// Counts a live event stream opened by `ip`; 429 once the address is over its limit.
+    /// The streams' caps bound how many are open; this bounds how fast a client may churn them
+    /// (each opening reads the document and evicts the person's oldest stream at the cap).
+    pub async fn stream_opened_by(&self, conn: &mut Conn, ip: Client) -> Result<(), AppError> {
+        per_client(conn, "stream", ip, self.limits.stream_opens_per_minute, Duration::from_secs(60)).await
     }
 
     /// Starts a sign-in to `account` from `client`: counted as a failure now, and 429 while

@@ -27,15 +27,16 @@ fn frames(revisions: Vec<Revision>) -> Bytes {
 /// the revision number (also the event id), the actor, the JSON Patch and the new ETags.
 /// Reconnect with `Last-Event-ID` to resume without gaps. A comment line keeps an idle stream
 /// open every 15 seconds. When you lose access (your organisation is taken off the editors,
-/// your membership ends, your token expires) an `end` event closes the stream. At most 5
-/// open streams per person; more is 429.
+/// your membership ends, your token expires) an `end` event closes the stream. A person has at
+/// most 5 open streams (`YHDYSPINTA_STREAMS_PER_PERSON`): one more ends their oldest. A client
+/// address opens at most 30 a minute (`YHDYSPINTA_STREAM_OPENS_PER_MINUTE`).
 #[utoipa::path(
     operation_id = "stream_coordination_document_events",
     tag = "coordination-documents",
     params(("id" = Uuid, Path, description = "Document id"),
            ("Last-Event-ID" = Option<i64>, Header, description = "The last revision you received: the stream resumes after it")),
     responses((status = 200, description = "An endless event stream", body = String, content_type = "text/event-stream"),
-              (status = 429, description = "Too many open streams", body = crate::error::Problem, content_type = "application/problem+json"),
+              (status = 429, description = "This client address has opened its streams of the minute (`YHDYSPINTA_STREAM_OPENS_PER_MINUTE`), or this instance holds as many open streams as it takes; see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
               ReadErrors),
     security(("bearer" = []))
 )]
