@@ -44,6 +44,9 @@ pub struct Config {
     pub login_requests_per_minute: usize,
     /// `YHDYSPINTA_EXPORTS_PER_MINUTE`: exports per client address (60).
     pub exports_per_minute: usize,
+    /// `YHDYSPINTA_CHANGE_RETENTION_DAYS`: how long the change feed keeps changes (90); an
+    /// older cursor is answered 410.
+    pub change_retention_days: usize,
     /// `YHDYSPINTA_STREAM_OPENS_PER_MINUTE`: live event streams opened per client address (30).
     pub stream_opens_per_minute: usize,
     /// `YHDYSPINTA_STREAMS_PER_PERSON`: open live event streams per person (5); one more ends
@@ -192,6 +195,7 @@ impl Config {
             parse_number(&get, "YHDYSPINTA_EXPENSIVE_CONCURRENCY", (worker_pool / 2).max(1), 1, 1000)?;
         let login_requests_per_minute = parse_number(&get, "YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", 30, 1, 100_000)?;
         let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
+        let change_retention_days = parse_number(&get, "YHDYSPINTA_CHANGE_RETENTION_DAYS", 90, 1, 36_500)?;
         let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 30, 1, 100_000)?;
         let streams_per_person = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PERSON", 5, 1, 100)?;
         let streams_per_process = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PROCESS", 1000, 1, 100_000)?;
@@ -321,6 +325,7 @@ impl Config {
             login_requests_per_minute,
             exports_per_minute,
             stream_opens_per_minute,
+            change_retention_days,
             streams_per_person,
             streams_per_process,
             log_format,

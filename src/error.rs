@@ -70,6 +70,9 @@ pub enum AppError {
     Stopping,
     /// 408: the request body did not arrive in time; the connection is closed.
     RequestTimeout { limit_secs: u64 },
+    /// 410: the change feed no longer keeps the changes after this cursor (older than
+    /// `retention_days`): the client reads the lists again.
+    CursorExpired { retention_days: u32 },
     /// 414: the request target is longer than `limit` bytes.
     UriTooLong { limit: usize },
     /// 431: too many request header fields, or too many bytes of them.
@@ -158,6 +161,14 @@ impl AppError {
                 format!("The request body did not arrive within {limit_secs} seconds; the connection is closed."),
                 None,
             ),
+            AppError::CursorExpired { retention_days } => (
+                "cursor-expired",
+                format!(
+                    "Changes are kept for {retention_days} days and those after this cursor are gone: read the \
+                     lists again, then follow the feed from its meta.latest_cursor."
+                ),
+                None,
+            ),
             AppError::UriTooLong { limit } => {
                 ("uri-too-long", format!("The request target is longer than {limit} bytes."), None)
             }
@@ -207,6 +218,7 @@ impl ResponseError for AppError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             AppError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            AppError::CursorExpired { .. } => StatusCode::GONE,
             AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -21,8 +21,8 @@ use crate::http::admission::{Admission, admission};
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{BodyTimeout, REQUEST_ID, request_context};
 use crate::http::{
-    agreements, areas, audit, contacts, coordination_documents, event_series, health, identity, members, organizations,
-    removals, service_clients, venues,
+    agreements, areas, audit, contacts, coordination_documents, directory, event_series, health, identity, members,
+    organizations, removals, service_clients, venues,
 };
 use crate::telemetry::Metrics;
 
@@ -128,6 +128,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(event_series::costs::allocation)
         .service(event_series::occurrences::list_all)
         .service(removals::list)
+        .service(directory::changes)
         .service(audit::list);
 }
 
@@ -174,6 +175,7 @@ pub struct Shared {
         (name = "coordination-documents", description = "Shared coordination documents (yhteiset koordinaatiodokumentit): sections and schedule entries every key person edits, with full history, live updates and exports"),
         (name = "venues", description = "Meeting places (kohtaamispaikat), collaboration lobbies (yhteistyöaulat) and other premises, and their bookings"),
         (name = "event-series", description = "Event series (tapahtumasarjat) and their occurrences: schedules with RFC 5545 recurrence, calendars, overrides, attendance and cost sharing; and the flat list of what is on"),
+        (name = "directory", description = "What a directory mirror (a lähellä.fi-style activity directory, a county's service guide) reads: the change feed of everything in public view"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

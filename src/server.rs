@@ -206,6 +206,7 @@ async fn stop_on_signal(server: actix_web::dev::ServerHandle, drain: std::time::
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
     crate::domain::event_series::set_horizon_months(u32::try_from(config.occurrence_horizon_months).unwrap_or(18));
     crate::domain::event_series::set_history_months(u32::try_from(config.occurrence_history_months).unwrap_or(12));
+    crate::domain::directory::set_retention_days(u32::try_from(config.change_retention_days).unwrap_or(u32::MAX));
     match Mailer::from_config(&config.mail)? {
         Some(mailer) => {
             let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
@@ -227,6 +228,10 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
             .await;
             housekeep(&purge_db, "extended the occurrences of event series", async |conn| {
                 crate::domain::event_series::extend_horizons(conn).await
+            })
+            .await;
+            housekeep(&purge_db, "deleted changes past their retention", async |conn| {
+                crate::domain::directory::prune(conn).await
             })
             .await;
         }

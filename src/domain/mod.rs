@@ -16,6 +16,7 @@ pub mod audit;
 pub mod contacts;
 pub mod context;
 pub mod coordination_documents;
+pub mod directory;
 pub mod event_series;
 pub mod idempotency;
 pub mod identity;

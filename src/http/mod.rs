@@ -13,6 +13,7 @@ pub mod common;
 pub mod contacts;
 pub mod context;
 pub mod coordination_documents;
+pub mod directory;
 pub mod event_series;
 pub mod framework;
 pub mod head_guard;

@@ -10,6 +10,7 @@ pub mod areas;
 pub mod audit;
 pub mod contacts;
 pub mod coordination_documents;
+pub mod directory;
 pub mod event_series;
 pub mod idempotency;
 pub mod identity;

@@ -559,15 +559,24 @@ diesel::joinable!(event_series_cost_items -> event_series (series_id));
 diesel::allow_tables_to_appear_in_same_query!(event_series, event_series_cost_items);
 
 diesel::table! {
-    removals (id) {
+    changes (id) {
         id -> Int8,
         resource_type -> Text,
         resource_id -> Uuid,
         series_id -> Nullable<Uuid>,
-        reason -> Text,
+        reason -> Nullable<Text>,
         public -> Bool,
         organization_ids -> Array<Nullable<Uuid>>,
-        removed_at -> Timestamptz,
+        changed_at -> Timestamptz,
+        op -> Text,
+        seq -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    change_horizon (singleton) {
+        singleton -> Bool,
+        pruned_through -> Int8,
     }
 }
 

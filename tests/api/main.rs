@@ -11,6 +11,7 @@ mod auth;
 mod contacts;
 mod coordination_documents;
 mod demo;
+mod directory;
 mod errors;
 mod event_series;
 mod faults;

@@ -52,8 +52,8 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
          SELECT gen_random_uuid(), '{{\"fi\": \"Sarja\"}}', 'umbrella', 'event', '{publisher}',
                 CASE WHEN n % 4000 = 0 THEN 'published' ELSE 'draft' END
          FROM generate_series(1, {PRIVATE_ROWS}) n;
-         INSERT INTO removals (resource_type, resource_id, reason, public)
-         SELECT 'venue', gen_random_uuid(), 'deleted', n % 4000 = 0 FROM generate_series(1, {PRIVATE_ROWS}) n;
+         INSERT INTO changes (resource_type, resource_id, op, reason, public)
+         SELECT 'venue', gen_random_uuid(), 'delete', 'deleted', n % 4000 = 0 FROM generate_series(1, {PRIVATE_ROWS}) n;
          INSERT INTO event_series (id, title, kind, activity_type, publisher_id, publication_status)
          VALUES ('{DRAFT}', '{{\"fi\": \"Luonnos\"}}', 'umbrella', 'event', '{publisher}', 'draft'),
                 ('{PUBLISHED}', '{{\"fi\": \"Julkinen\"}}', 'umbrella', 'event', '{publisher}', 'published');
@@ -62,7 +62,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
                 current_date + n, now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour',
                 now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour'
          FROM generate_series(1, {PRIVATE_ROWS}) n;
-         ANALYZE agreements; ANALYZE event_series; ANALYZE removals; ANALYZE event_occurrences;"
+         ANALYZE agreements; ANALYZE event_series; ANALYZE changes; ANALYZE event_occurrences;"
     ))
     .await
     .unwrap();
@@ -86,7 +86,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
         let page = removals::list(&mut cx, removals::RemovalQuery::default(), &list).await.unwrap();
         assert_eq!(page.items.len(), 5);
     }
-    let removals_read = reads(&mut conn, "removals").await;
+    let removals_read = reads(&mut conn, "changes").await;
     {
         let mut cx = Cx::acting(&mut conn, Actor::anonymous());
         let page = occurrences::list(&mut cx, occurrences::OccurrenceQuery::default(), &list).await.unwrap();
@@ -108,7 +108,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
     let all = [
         ("agreements", agreements_read),
         ("event_series", series_read),
-        ("removals", removals_read),
+        ("changes", removals_read),
         ("event_occurrences", occurrences_read),
     ];
     for (table, read) in &all {

@@ -1,7 +1,8 @@
 //! Removals (poistot): what left the view of an integration that pulls lists with
 //! `updated_since` (a venue, series or occurrence deleted, a series withdrawn from
-//! publication), so that a directory never keeps showing what is gone. The database's
-//! triggers write them with the write itself.
+//! publication), so that a directory never keeps showing what is gone. They are the deletions
+//! of the change feed (`directory`): the database's triggers write both with the write itself,
+//! in one record.
 
 pub mod access;
 
@@ -11,18 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::context::Cx;
+use crate::domain::directory::DirectoryResource;
 use crate::domain::types::names::{from_stored, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::error::AppError;
 use crate::repo::removals::{self as repo, RemovalFilter, RemovalRow};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RemovedResource {
-    Venue,
-    EventSeries,
-    EventOccurrence,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -34,8 +28,8 @@ pub enum RemovalReason {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Removal {
-    pub id: i64,
-    pub resource_type: RemovedResource,
+    pub seq: i64,
+    pub resource_type: DirectoryResource,
     pub resource_id: Uuid,
     pub series_id: Option<Uuid>,
     pub reason: RemovalReason,
@@ -46,7 +40,7 @@ impl TryFrom<RemovalRow> for Removal {
     type Error = AppError;
     fn try_from(r: RemovalRow) -> Result<Self, AppError> {
         Ok(Removal {
-            id: r.id,
+            seq: r.seq,
             resource_type: from_stored("removed resource", &r.resource_type)?,
             resource_id: r.resource_id,
             series_id: r.series_id,
@@ -61,7 +55,7 @@ impl TryFrom<RemovalRow> for Removal {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RemovalQuery {
-    pub resource_type: Option<RemovedResource>,
+    pub resource_type: Option<DirectoryResource>,
 }
 
 pub async fn list(cx: &mut Cx<'_>, query: RemovalQuery, list: &ListQuery) -> Result<Page<Removal, i64>, AppError> {
@@ -75,5 +69,5 @@ pub async fn list(cx: &mut Cx<'_>, query: RemovalQuery, list: &ListQuery) -> Res
         limit: page.fetch_limit(),
     };
     let rows = repo::list(conn, &filter).await?;
-    Page::from_rows(rows, &page, |r| r.id).try_map(Removal::try_from)
+    Page::from_rows(rows, &page, |r| r.seq).try_map(Removal::try_from)
 }

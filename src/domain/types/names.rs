@@ -27,6 +27,18 @@ pub fn all_from_stored<T: DeserializeOwned>(column: &str, names: &[Option<String
     names.iter().flatten().map(|n| from_stored(column, n)).collect()
 }
 
+/// The names in a comma-separated query parameter (`types=venue,event_series`), as stored
+/// names; one no variant has is a 422 naming `field`.
+pub fn comma_separated<T: DeserializeOwned + Serialize>(field: &str, text: &str) -> Result<Vec<String>, AppError> {
+    text.split(',')
+        .map(|name| {
+            serde_json::from_value::<T>(serde_json::Value::String(name.trim().to_owned()))
+                .map(|value| name_of(&value))
+                .map_err(|_| AppError::invalid(field, "unknown_value", format!("unknown value '{}'", name.trim())))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::model::*;
 use crate::domain::context::Cx;
-use crate::domain::types::names::name_of;
+use crate::domain::types::names::{comma_separated, name_of};
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::search::TextSearch;
 use crate::domain::types::validation;
@@ -42,20 +42,7 @@ pub async fn list(
     validation::check(&query)?;
     let accessibility = match query.accessibility.as_deref() {
         None => Vec::new(),
-        Some(text) => text
-            .split(',')
-            .map(|code| {
-                serde_json::from_value::<Accessibility>(serde_json::Value::String(code.trim().to_owned()))
-                    .map(|a| name_of(&a))
-                    .map_err(|_| {
-                        AppError::invalid(
-                            "accessibility",
-                            "unknown_value",
-                            format!("unknown accessibility code '{}'", code.trim()),
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()?,
+        Some(text) => comma_separated::<Accessibility>("accessibility", text)?,
     };
     let bbox = match query.bbox.as_deref() {
         None => None,

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::context::Cx;
-use crate::domain::removals::{self as removals, Removal, RemovalQuery, RemovalReason, RemovedResource};
+use crate::domain::directory::DirectoryResource;
+use crate::domain::removals::{self as removals, Removal, RemovalQuery, RemovalReason};
 use crate::domain::types::pagination::ListQuery;
 use crate::error::AppError;
 use crate::http::common::{ListResponse, Listed, Listing, ReadErrors};
@@ -17,7 +18,7 @@ use crate::http::common::{ListResponse, Listed, Listing, ReadErrors};
 #[schema(example = json!({"resource_type": "event_occurrence", "resource_id": "01938000-0000-7000-8000-000000000011",
     "series_id": "01938000-0000-7000-8000-000000000010", "reason": "deleted", "removed_at": "2026-03-01T09:30:00Z"}))]
 pub struct RemovalView {
-    pub resource_type: RemovedResource,
+    pub resource_type: DirectoryResource,
     pub resource_id: Uuid,
     /// The series of a removed occurrence (or the series itself). When a series is removed,
     /// its occurrences go with it.

@@ -1,4 +1,5 @@
-//! Removals from view (written by the database's triggers, read here).
+//! Removals from view: the deletions of the change record (written by the database's
+//! triggers, read here), in feed order.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -6,22 +7,24 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::Conn;
-use crate::repo::schema::removals;
+use crate::repo::schema::changes;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = removals, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = changes, check_for_backend(diesel::pg::Pg))]
 pub struct RemovalRow {
-    pub id: i64,
+    /// The position in the change feed: commit order.
+    #[diesel(select_expression = changes::seq.assume_not_null())]
+    pub seq: i64,
     pub resource_type: String,
     pub resource_id: Uuid,
     pub series_id: Option<Uuid>,
+    #[diesel(select_expression = changes::reason.assume_not_null())]
     pub reason: String,
-    pub public: bool,
-    pub organization_ids: Vec<Option<Uuid>>,
+    #[diesel(column_name = changed_at)]
     pub removed_at: DateTime<Utc>,
 }
 
-/// List filters; rows in `id` (writing) order after `after`.
+/// List filters; rows in feed (commit) order after `after`.
 #[derive(Clone, Debug, Default)]
 pub struct RemovalFilter {
     pub resource_type: Option<String>,
@@ -33,22 +36,27 @@ pub struct RemovalFilter {
 }
 
 pub async fn list(conn: &mut Conn, f: &RemovalFilter) -> QueryResult<Vec<RemovalRow>> {
-    let mut query = removals::table.select(RemovalRow::as_select()).into_boxed();
+    // A committed change always has its position; the one being committed is not seen here.
+    let mut query = changes::table
+        .select(RemovalRow::as_select())
+        .filter(changes::op.eq("delete"))
+        .filter(changes::seq.is_not_null())
+        .into_boxed();
     // Public ones alone for a caller with no organisation: the partial index answers that.
     if let Some([]) = f.organizations.as_deref() {
-        query = query.filter(removals::public);
+        query = query.filter(changes::public);
     } else if let Some(orgs) = &f.organizations {
         let orgs: Vec<Option<Uuid>> = orgs.iter().copied().map(Some).collect();
-        query = query.filter(removals::public.or(removals::organization_ids.overlaps_with(orgs)));
+        query = query.filter(changes::public.or(changes::organization_ids.overlaps_with(orgs)));
     }
     if let Some(kind) = &f.resource_type {
-        query = query.filter(removals::resource_type.eq(kind.clone()));
+        query = query.filter(changes::resource_type.eq(kind.clone()));
     }
     if let Some(since) = f.since {
-        query = query.filter(removals::removed_at.ge(since));
+        query = query.filter(changes::changed_at.ge(since));
     }
     if let Some(after) = f.after {
-        query = query.filter(removals::id.gt(after));
+        query = query.filter(changes::seq.gt(after));
     }
-    query.order(removals::id).limit(f.limit).load(conn).await
+    query.order(changes::seq).limit(f.limit).load(conn).await
 }

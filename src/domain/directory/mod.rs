@@ -1,0 +1,14 @@
+//! The directory's change feed (muutossyöte): every change in public view (an organisation,
+//! venue, published event series or occurrence created, changed or gone) at one position in
+//! commit order, so that a mirror which applies it page by page ends identical to the public
+//! API. The database's triggers write the changes with the writes themselves; the removals
+//! list reads the deletions of the same record.
+
+pub mod access;
+pub mod model;
+pub mod reads;
+pub mod retention;
+
+pub use model::*;
+pub use reads::changes;
+pub use retention::prune;

@@ -1,0 +1,100 @@
+//! A change in the feed and a page of them.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::domain::types::names::from_stored;
+use crate::error::AppError;
+use crate::repo::directory::ChangeRow;
+
+/// How long changes are kept, in days (`YHDYSPINTA_CHANGE_RETENTION_DAYS`, set at start).
+static RETENTION_DAYS: AtomicU32 = AtomicU32::new(90);
+
+pub fn set_retention_days(days: u32) {
+    RETENTION_DAYS.store(days.max(1), Ordering::Relaxed);
+}
+
+pub fn retention_days() -> u32 {
+    RETENTION_DAYS.load(Ordering::Relaxed)
+}
+
+/// Most changes on a page: a mirror catching up reads large pages.
+pub const MAX_FEED_LIMIT: i64 = 1000;
+pub const DEFAULT_FEED_LIMIT: i64 = 100;
+
+/// What a change is about: the directory's public resources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryResource {
+    Organization,
+    Venue,
+    EventSeries,
+    EventOccurrence,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    /// Created, changed or (a series) published: read it again.
+    Upsert,
+    /// Deleted or withdrawn from public view: drop it (a series with its occurrences).
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub seq: i64,
+    pub resource_type: DirectoryResource,
+    pub resource_id: Uuid,
+    pub series_id: Option<Uuid>,
+    pub op: ChangeOp,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl TryFrom<ChangeRow> for Change {
+    type Error = AppError;
+    fn try_from(r: ChangeRow) -> Result<Self, AppError> {
+        Ok(Change {
+            seq: r.seq,
+            resource_type: from_stored("change resource type", &r.resource_type)?,
+            resource_id: r.resource_id,
+            series_id: r.series_id,
+            op: from_stored("change op", &r.op)?,
+            changed_at: r.changed_at,
+        })
+    }
+}
+
+/// The feed's parameters.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// `meta.next_cursor` (or `meta.latest_cursor`) of an earlier page; without it the feed
+    /// starts from the oldest change it keeps.
+    #[param(min_length = 1, max_length = 1024, pattern = "^[A-Za-z0-9_-]+$")]
+    pub after: Option<String>,
+    /// Comma-separated resource types (`organization`, `venue`, `event_series`,
+    /// `event_occurrence`); default all.
+    #[param(example = "venue,event_series", max_length = 200)]
+    pub types: Option<String>,
+    /// Changes per page, 1–1000 (default 100; larger values are clamped).
+    pub limit: Option<i64>,
+}
+
+/// A page of the feed and where to go on from.
+#[derive(Clone, Debug)]
+pub struct ChangePage {
+    pub changes: Vec<Change>,
+    /// The position to continue after: the last change on the page, or the one asked for.
+    pub next: i64,
+    /// The newest public change now, for a client that reads the lists afresh.
+    pub latest: i64,
+    /// More changes follow now.
+    pub more: bool,
+    pub limit: i64,
+}

@@ -1,0 +1,98 @@
+//! `/api/v1/directory`: what a directory mirror reads. The change feed tells it what to read
+//! again and what to drop, in commit order, with no change ever skipped.
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::context::Cx;
+use crate::domain::directory::{self as directory, Change, ChangeOp, DirectoryResource, FeedQuery, reads::cursor};
+use crate::error::AppError;
+use crate::http::common::ReadErrors;
+
+/// One change in public view.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"seq": 1042, "type": "event_occurrence", "id": "01938000-0000-7000-8000-000000000011",
+    "series_id": "01938000-0000-7000-8000-000000000010", "op": "upsert", "changed_at": "2026-03-01T09:30:00.123456Z"}))]
+pub struct ChangeView {
+    /// The change's position: strictly increasing in the order the changes were committed.
+    pub seq: i64,
+    #[serde(rename = "type")]
+    pub resource_type: DirectoryResource,
+    pub id: Uuid,
+    /// The series of an occurrence (or the series itself): where to read the occurrence.
+    pub series_id: Option<Uuid>,
+    pub op: ChangeOp,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl From<Change> for ChangeView {
+    fn from(c: Change) -> Self {
+        ChangeView {
+            seq: c.seq,
+            resource_type: c.resource_type,
+            id: c.resource_id,
+            series_id: c.series_id,
+            op: c.op,
+            changed_at: c.changed_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeFeedMeta {
+    /// Pass as `after` to read on: after the last change on this page, or where this page
+    /// started when it is empty. Never null: a follower keeps polling from it.
+    pub next_cursor: String,
+    /// After the newest change now. To resync, take it first, then read the lists, then follow
+    /// the feed from it.
+    pub latest_cursor: String,
+    /// More changes are ready now: read on without waiting.
+    pub has_more: bool,
+    /// The page size used (requested `limit`, clamped to 1–1000).
+    pub limit: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"data": [{"seq": 1042, "type": "event_series", "id": "01938000-0000-7000-8000-000000000010",
+    "series_id": "01938000-0000-7000-8000-000000000010", "op": "upsert", "changed_at": "2026-03-01T09:30:00.123456Z"}],
+    "meta": {"next_cursor": "MTA0Mg", "latest_cursor": "MTA0Mg", "has_more": false, "limit": 100}}))]
+pub struct ChangeFeed {
+    pub data: Vec<ChangeView>,
+    pub meta: ChangeFeedMeta,
+}
+
+/// The change feed: every change in public view, oldest first, by its position `seq`.
+///
+/// `upsert`: an organisation, venue, published series or occurrence of one was created or
+/// changed (or the series was published): read it again from its public endpoint. `delete`: it
+/// was deleted or left public view; a series takes its occurrences with it, and when it is
+/// published again each occurrence comes again as an `upsert`. Positions are given at commit,
+/// so a change committed later always has a greater `seq`, whichever transaction began first:
+/// a mirror that applies the pages in order, and keeps polling from `meta.next_cursor`, ends
+/// identical to the public API. Changes are kept for 90 days (`YHDYSPINTA_CHANGE_RETENTION_DAYS`);
+/// a cursor older than that is answered 410: read the lists again.
+#[utoipa::path(
+    operation_id = "list_directory_changes",
+    tag = "directory",
+    params(FeedQuery),
+    responses((status = 200, description = "A page of the change feed", body = ChangeFeed),
+              (status = 410, description = "The changes after this cursor are no longer kept: read the lists again, then follow the feed from `meta.latest_cursor`", body = crate::error::Problem, content_type = "application/problem+json"),
+              ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/directory/changes")]
+pub async fn changes(mut cx: Cx<'static>, query: web::Query<FeedQuery>) -> Result<web::Json<ChangeFeed>, AppError> {
+    let page = directory::changes(&mut cx, &query).await?;
+    Ok(web::Json(ChangeFeed {
+        meta: ChangeFeedMeta {
+            next_cursor: cursor(page.next),
+            latest_cursor: cursor(page.latest),
+            has_more: page.more,
+            limit: page.limit,
+        },
+        data: page.changes.into_iter().map(ChangeView::from).collect(),
+    }))
+}

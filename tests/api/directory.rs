@@ -1,0 +1,308 @@
+//! The change feed: a mirror that applies it page by page ends identical to the public API,
+//! also while writes go on and when a transaction commits after one that began later; only
+//! public changes appear; old cursors are 410.
+
+use std::collections::BTreeMap;
+
+use actix_web::test::TestRequest;
+use diesel_async::SimpleAsyncConnection;
+use serde_json::{Value, json};
+use yhdyspinta::domain::access::Scope;
+
+use crate::resources::event_series::{SERIES, cafe, create, data, patch};
+use crate::resources::venues::{VENUES, venue, venue_body};
+use crate::support::{As, Personas, TestApp, all};
+
+const CHANGES: &str = "/api/v1/directory/changes";
+
+/// A weekly series of five, starting next week: dated from today, so it never ages.
+fn series_body(p: &Personas, venue: &str, status: &str) -> Value {
+    let mut body = cafe(p, venue, status);
+    let start = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    body["schedule"]["start_date"] = json!(start.to_string());
+    body["schedule"]["rrule"] = json!("FREQ=WEEKLY;COUNT=5");
+    body["schedule"]["exdates"] = json!([]);
+    body
+}
+
+/// Where a change's resource is read anonymously.
+fn public_url(change: &Value) -> String {
+    let id = change["id"].as_str().unwrap();
+    match change["type"].as_str().unwrap() {
+        "organization" => format!("/api/v1/organizations/{id}"),
+        "venue" => format!("{VENUES}/{id}"),
+        "event_series" => format!("{SERIES}/{id}"),
+        "event_occurrence" => format!("{SERIES}/{}/occurrences/{id}", change["series_id"].as_str().unwrap()),
+        other => panic!("unknown type {other}"),
+    }
+}
+
+/// A directory that follows the feed: (type, id) → the public representation.
+#[derive(Default)]
+struct Mirror {
+    cursor: Option<String>,
+    last_seq: i64,
+    items: BTreeMap<(String, String), Value>,
+    /// Occurrence id → its series, so that a series' delete takes its occurrences.
+    series_of: BTreeMap<String, String>,
+    applied: usize,
+}
+
+impl Mirror {
+    /// Reads and applies pages until the feed says no more are ready.
+    async fn pull(&mut self, app: &TestApp, limit: usize) {
+        loop {
+            let after = self.cursor.as_ref().map(|c| format!("&after={c}")).unwrap_or_default();
+            let res = app.get(&format!("{CHANGES}?limit={limit}{after}")).await;
+            res.assert_status(200);
+            let page = res.json();
+            for change in page["data"].as_array().unwrap() {
+                let seq = change["seq"].as_i64().unwrap();
+                assert!(seq > self.last_seq, "positions strictly increase: {seq} after {}", self.last_seq);
+                self.last_seq = seq;
+                self.apply(app, change).await;
+            }
+            self.cursor = Some(page["meta"]["next_cursor"].as_str().unwrap().to_owned());
+            if !page["meta"]["has_more"].as_bool().unwrap() {
+                return;
+            }
+        }
+    }
+
+    async fn apply(&mut self, app: &TestApp, change: &Value) {
+        self.applied += 1;
+        let kind = change["type"].as_str().unwrap().to_owned();
+        let id = change["id"].as_str().unwrap().to_owned();
+        if change["op"] == "delete" {
+            self.items.remove(&(kind.clone(), id.clone()));
+            if kind == "event_series" {
+                let gone: Vec<String> =
+                    self.series_of.iter().filter(|(_, s)| **s == id).map(|(o, _)| o.clone()).collect();
+                for occurrence in gone {
+                    self.items.remove(&("event_occurrence".to_owned(), occurrence.clone()));
+                    self.series_of.remove(&occurrence);
+                }
+            }
+            return;
+        }
+        let res = app.get(&public_url(change)).await;
+        match res.status.as_u16() {
+            200 => {
+                if kind == "event_occurrence" {
+                    self.series_of.insert(id.clone(), change["series_id"].as_str().unwrap().to_owned());
+                }
+                self.items.insert((kind, id), res.json());
+            }
+            // Gone again since: a later change in the feed says so.
+            404 => {
+                self.items.remove(&(kind, id));
+            }
+            other => panic!("reading {} gave {other}", public_url(change)),
+        }
+    }
+}
+
+/// Every public list, read anonymously, each item by its own URL.
+async fn public_state(app: &TestApp) -> BTreeMap<(String, String), Value> {
+    async fn ids(app: &TestApp, list: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let res = app.get(&format!("{list}{}limit=200{cursor}", if list.contains('?') { "&" } else { "?" })).await;
+            res.assert_status(200);
+            ids.extend(data(&res).iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+            match res.json()["meta"]["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => return ids,
+            }
+        }
+    }
+    let mut state = BTreeMap::new();
+    for (kind, list, item) in [
+        ("organization", "/api/v1/organizations", "/api/v1/organizations"),
+        ("venue", VENUES, VENUES),
+        ("event_series", SERIES, SERIES),
+    ] {
+        for id in ids(app, list).await {
+            let res = app.get(&format!("{item}/{id}")).await;
+            state.insert((kind.to_owned(), id), res.json());
+        }
+    }
+    let series: Vec<String> =
+        state.keys().filter(|(kind, _)| kind == "event_series").map(|(_, id)| id.clone()).collect();
+    for s in series {
+        for id in ids(app, &format!("{SERIES}/{s}/occurrences")).await {
+            let res = app.get(&format!("{SERIES}/{s}/occurrences/{id}")).await;
+            state.insert(("event_occurrence".to_owned(), id), res.json());
+        }
+    }
+    state
+}
+
+fn assert_mirrors(mirror: &Mirror, public: &BTreeMap<(String, String), Value>) {
+    let missing: Vec<_> = public.keys().filter(|k| !mirror.items.contains_key(*k)).collect();
+    let extra: Vec<_> = mirror.items.keys().filter(|k| !public.contains_key(*k)).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    for (key, value) in public {
+        assert_eq!(&mirror.items[key], value, "{key:?}");
+    }
+}
+
+#[actix_web::test]
+async fn a_mirror_following_the_feed_ends_identical_to_the_public_api_while_writes_go_on() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let series = create(&app, &p, series_body(&p, &venue_id, "published")).await["id"].as_str().unwrap().to_owned();
+    let mut mirror = Mirror::default();
+    mirror.pull(&app, 7).await;
+    assert_mirrors(&mirror, &public_state(&app).await);
+
+    // Writes go on while the mirror reads small pages.
+    let writes = async {
+        let coordinator = |req| p.request(As::Coordinator, req);
+        let (other_venue, _) = venue(&app, &p, venue_body(&p, "Kirjasto", "179", 25.74, 62.24)).await;
+        app.call(coordinator(patch(&format!("{VENUES}/{venue_id}"), json!({"name": {"fi": "Olohuone"}}))))
+            .await
+            .assert_status(200);
+        let second =
+            create(&app, &p, series_body(&p, &other_venue, "published")).await["id"].as_str().unwrap().to_owned();
+        let draft = create(&app, &p, series_body(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+        let occurrences = data(&app.get(&format!("{SERIES}/{series}/occurrences")).await);
+        let first = occurrences[0]["id"].as_str().unwrap();
+        app.call(coordinator(patch(&format!("{SERIES}/{series}/occurrences/{first}"), json!({"status": "cancelled"}))))
+            .await
+            .assert_status(200);
+        app.call(coordinator(patch(&format!("{SERIES}/{series}"), json!({"title": {"fi": "Kahvila"}}))))
+            .await
+            .assert_status(200);
+        // Withdrawn, and published again; shortened; another withdrawn for good.
+        for status in ["draft", "published"] {
+            app.call(coordinator(patch(&format!("{SERIES}/{series}"), json!({"publication_status": status}))))
+                .await
+                .assert_status(200);
+        }
+        app.call(coordinator(patch(
+            &format!("{SERIES}/{series}"),
+            json!({"schedule": {"rrule": "FREQ=WEEKLY;COUNT=3"}}),
+        )))
+        .await
+        .assert_status(200);
+        app.call(coordinator(patch(&format!("{SERIES}/{second}"), json!({"publication_status": "draft"}))))
+            .await
+            .assert_status(200);
+        app.call(coordinator(TestRequest::delete().uri(&format!("{SERIES}/{draft}")).insert_header(("if-match", "*"))))
+            .await
+            .assert_status(204);
+        app.call(coordinator(patch(
+            &format!("/api/v1/organizations/{}", p.org),
+            json!({"website": "https://uusi.example"}),
+        )))
+        .await;
+        let (gone, _) = venue(&app, &p, venue_body(&p, "Väliaikainen", "179", 25.75, 62.25)).await;
+        app.call(coordinator(TestRequest::delete().uri(&format!("{VENUES}/{gone}")).insert_header(("if-match", "*"))))
+            .await
+            .assert_status(204);
+    };
+    let follow = async {
+        for _ in 0..40 {
+            mirror.pull(&app, 3).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    tokio::join!(writes, follow);
+    mirror.pull(&app, 1000).await;
+    assert_mirrors(&mirror, &public_state(&app).await);
+    assert!(mirror.items.keys().any(|(kind, _)| kind == "event_occurrence"));
+    assert!(mirror.items.values().any(|v| v["name"]["fi"] == "Olohuone"));
+}
+
+#[actix_web::test]
+async fn a_transaction_that_commits_after_a_later_one_is_not_skipped() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut mirror = Mirror::default();
+    mirror.pull(&app, 50).await;
+
+    // The slow writer begins first and takes its audit-log number first...
+    let mut slow = app.conn().await;
+    slow.batch_execute(&format!(
+        "BEGIN; SELECT nextval('audit_log_seq_seq');
+         UPDATE venues SET name = '{{\"fi\": \"Myöhäinen\"}}', version = version + 1 WHERE id = '{venue_id}'"
+    ))
+    .await
+    .unwrap();
+    // ...another commits meanwhile, and the mirror reads past it...
+    let (other, _) = venue(&app, &p, venue_body(&p, "Kirjasto", "179", 25.74, 62.24)).await;
+    mirror.pull(&app, 50).await;
+    assert!(mirror.items.contains_key(&("venue".to_owned(), other.clone())));
+    let passed = mirror.last_seq;
+    // ...and the slow one commits after it: its change comes after, not below, the cursor.
+    slow.batch_execute("COMMIT").await.unwrap();
+    mirror.pull(&app, 50).await;
+    assert!(mirror.last_seq > passed);
+    assert_eq!(mirror.items[&("venue".to_owned(), venue_id.clone())]["name"]["fi"], "Myöhäinen");
+    assert_mirrors(&mirror, &public_state(&app).await);
+}
+
+#[actix_web::test]
+async fn only_public_changes_are_in_the_feed_for_everyone_alike() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let start =
+        app.get(&format!("{CHANGES}?limit=1")).await.json()["meta"]["latest_cursor"].as_str().unwrap().to_owned();
+    let draft = create(&app, &p, series_body(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+    app.call(p.request(
+        As::Coordinator,
+        TestRequest::delete().uri(&format!("{SERIES}/{draft}")).insert_header(("if-match", "*")),
+    ))
+    .await
+    .assert_status(204);
+    let res = app.get(&format!("{CHANGES}?after={start}")).await;
+    assert_eq!(data(&res), Vec::<Value>::new(), "a draft, made and deleted, was never public");
+    assert_eq!(res.json()["meta"]["next_cursor"], start.as_str(), "an empty page keeps the cursor");
+    // Everyone reads the same feed: signed in or not, any organisation.
+    app.access_matrix(&p, &all(200), || TestRequest::get().uri(&format!("{CHANGES}?after={start}"))).await;
+    // The types filter, and what is wrong with a request is named.
+    let published = create(&app, &p, series_body(&p, &venue_id, "published")).await["id"].as_str().unwrap().to_owned();
+    let series_only = data(&app.get(&format!("{CHANGES}?after={start}&types=event_series")).await);
+    assert_eq!(series_only.len(), 1);
+    assert_eq!(series_only[0]["id"], published.as_str());
+    assert_eq!(series_only[0]["op"], "upsert");
+    let with_occurrences =
+        data(&app.get(&format!("{CHANGES}?after={start}&types=event_series,event_occurrence")).await);
+    assert_eq!(with_occurrences.len(), 6);
+    let bad = app.get(&format!("{CHANGES}?types=event_series,meeting")).await.assert_problem(422);
+    assert_eq!(bad["errors"][0]["field"], "types");
+    app.get(&format!("{CHANGES}?after=not%20a%20cursor")).await.assert_problem(400);
+    app.get(&format!("{CHANGES}?since=2026-01-01")).await.assert_problem(400);
+    let big = app.get(&format!("{CHANGES}?limit=100000")).await;
+    assert_eq!(big.json()["meta"]["limit"], 1000);
+}
+
+#[actix_web::test]
+async fn a_cursor_older_than_the_kept_changes_is_410_and_a_resync_starts_from_the_latest() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let page = app.get(&format!("{CHANGES}?limit=2")).await.json();
+    let early = page["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    let latest = page["meta"]["latest_cursor"].as_str().unwrap().to_owned();
+    // Everything so far is past its retention and deleted.
+    let mut conn = app.conn().await;
+    conn.batch_execute("UPDATE changes SET changed_at = now() - interval '100 days'").await.unwrap();
+    let pruned = yhdyspinta::domain::directory::prune(&mut conn).await.unwrap();
+    assert!(pruned > 2, "{pruned}");
+    let gone = app.get(&format!("{CHANGES}?after={early}")).await.assert_problem(410);
+    assert_eq!(gone["type"], "/problems/cursor-expired");
+    assert!(gone["detail"].as_str().unwrap().contains("90 days"));
+    // From the latest cursor (taken before reading the lists), the feed goes on.
+    let (later, _) = venue(&app, &p, venue_body(&p, "Kirjasto", "179", 25.74, 62.24)).await;
+    let res = app.get(&format!("{CHANGES}?after={latest}")).await;
+    let ids: Vec<String> = data(&res).iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, [later]);
+    // Without a cursor the feed starts at what it keeps.
+    assert_eq!(data(&app.get(CHANGES).await).len(), 1);
+}
