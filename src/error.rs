@@ -68,8 +68,9 @@ pub enum AppError {
     Busy { retry_after_secs: u32 },
     /// 503 from `/readyz` while the server stops: balancers send the next request elsewhere.
     Stopping,
-    /// 408: the request body did not arrive in time; the connection is closed.
-    RequestTimeout { limit_secs: u64 },
+    /// 408: the request head (`head`) or body did not arrive in time; the connection is
+    /// closed.
+    RequestTimeout { limit_secs: u64, head: bool },
     /// 410: the change feed no longer keeps the changes after this cursor (older than
     /// `retention_days`): the client reads the lists again.
     CursorExpired { retention_days: u32 },
@@ -156,9 +157,12 @@ impl AppError {
             AppError::Stopping => {
                 ("service-stopping", "This instance is shutting down; send new requests to another.".into(), None)
             }
-            AppError::RequestTimeout { limit_secs } => (
+            AppError::RequestTimeout { limit_secs, head } => (
                 "request-timeout",
-                format!("The request body did not arrive within {limit_secs} seconds; the connection is closed."),
+                format!(
+                    "The request {} did not arrive within {limit_secs} seconds; the connection is closed.",
+                    if *head { "head" } else { "body" }
+                ),
                 None,
             ),
             AppError::CursorExpired { retention_days } => (

@@ -27,8 +27,9 @@ use crate::telemetry::Metrics;
 
 /// How long in-flight requests may take to finish once the server stops accepting.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
-/// How long a client may take to send a request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// The HTTP codec's own limit for a request head: a backstop behind the connection reader's
+/// `head_guard::HEAD_TIMEOUT`, which answers first, as a problem.
+const CODEC_HEAD_TIMEOUT: Duration = Duration::from_secs(7);
 /// How long a closing connection waits for the client to close its side.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How often coordination documents deleted past their restore window are purged.
@@ -151,7 +152,7 @@ fn listen(bind: &str, workers: usize, pools: Vec<Db>, shared: Shared) -> Result<
             let shutdown = shutdown.clone();
             let http = HttpService::build()
                 .keep_alive(Duration::from_secs(crate::config::KEEP_ALIVE_SECS))
-                .client_request_timeout(HEAD_TIMEOUT)
+                .client_request_timeout(CODEC_HEAD_TIMEOUT)
                 .client_disconnect_timeout(DISCONNECT_TIMEOUT)
                 .local_addr(addr)
                 .graceful_shutdown_signal(move || {

@@ -6,19 +6,26 @@
 //! be told otherwise. So this reader holds each head back until it is complete and measures it
 //! against this service's smaller limits. A head it refuses is replaced with a short stand-in
 //! request that the request-context middleware answers as problem+json, in order after the
-//! connection's earlier answers, and the connection then closes. Bodies pass straight through;
-//! their framing (`Content-Length`, chunked) is followed only to know where the next head
-//! starts.
+//! connection's earlier answers, and the connection then closes. So is a head that does not
+//! arrive within [`HEAD_TIMEOUT`] (the codec's own timeout, a little later, would answer an
+//! empty 408). Bodies pass straight through; their framing (`Content-Length`, chunked) is
+//! followed only to know where the next head starts.
 
 use std::cell::Cell;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::AppError;
+
+/// How long a request head may take to arrive: from the connection's start for its first
+/// request, from the head's first byte for later ones (an idle keep-alive connection is the
+/// codec's to close).
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Longest request target (path and query) served; longer ones are answered 414. Every
 /// documented query fits in a fraction of it.
@@ -47,6 +54,8 @@ pub enum Refusal {
     HeadersTooLong,
     /// The head cannot be read, or its framing contradicts itself.
     Malformed(&'static str),
+    /// The head did not arrive within [`HEAD_TIMEOUT`].
+    HeadTimeout,
 }
 
 impl Refusal {
@@ -60,6 +69,7 @@ impl Refusal {
                 detail: format!("The request's header lines are longer than {MAX_HEADER_BYTES} bytes in all."),
             },
             Refusal::Malformed(reason) => AppError::bad_request(format!("The request head cannot be read: {reason}.")),
+            Refusal::HeadTimeout => AppError::RequestTimeout { limit_secs: HEAD_TIMEOUT.as_secs(), head: true },
         }
     }
 }
@@ -108,6 +118,8 @@ pub struct HeadScanner {
     line_break: u8,
     trailer_lines: usize,
     refused: Option<Refusal>,
+    /// Heads passed on so far.
+    heads: u64,
 }
 
 impl Default for HeadScanner {
@@ -120,6 +132,7 @@ impl Default for HeadScanner {
             line_break: 0,
             trailer_lines: 0,
             refused: None,
+            heads: 0,
         }
     }
 }
@@ -127,6 +140,18 @@ impl Default for HeadScanner {
 impl HeadScanner {
     pub fn refused(&self) -> Option<Refusal> {
         self.refused
+    }
+
+    /// A head is being collected and has its first byte.
+    fn head_started(&self) -> bool {
+        self.frame == Frame::Head && !self.held.is_empty()
+    }
+
+    /// The head's time is up: refused, whatever of it has arrived.
+    pub fn time_out(&mut self, out: &mut Vec<u8>) {
+        if self.frame == Frame::Head {
+            self.refuse(Refusal::HeadTimeout, out);
+        }
     }
 
     /// Takes bytes read off the socket and appends to `out` those the codec may have now.
@@ -237,6 +262,7 @@ impl HeadScanner {
         match next {
             Ok(frame) => {
                 out.extend_from_slice(&self.held);
+                self.heads += 1;
                 self.frame = frame;
                 self.start_head();
             }
@@ -362,6 +388,8 @@ pub struct GuardedStream<S> {
     ready: Vec<u8>,
     taken: usize,
     closed: bool,
+    /// When the head being awaited must be complete.
+    head_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<S> GuardedStream<S> {
@@ -373,6 +401,7 @@ impl<S> GuardedStream<S> {
             ready: Vec::new(),
             taken: 0,
             closed: false,
+            head_deadline: Some(Box::pin(tokio::time::sleep(HEAD_TIMEOUT))),
         }
     }
 
@@ -380,6 +409,14 @@ impl<S> GuardedStream<S> {
     /// stand-in.
     pub fn refused_head(&self) -> RefusedHead {
         self.refused.clone()
+    }
+}
+
+impl<S> GuardedStream<S> {
+    fn note_refusal(&mut self) {
+        if let Some(refusal) = self.scanner.refused() {
+            self.refused.0.set(Some(refusal));
+        }
     }
 }
 
@@ -402,14 +439,31 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedStream<S> {
             }
             let mut chunk = [0u8; READ_CHUNK];
             let mut read = ReadBuf::new(&mut chunk);
-            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
+            match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+                Poll::Ready(result) => result?,
+                Poll::Pending => {
+                    let Some(deadline) = this.head_deadline.as_mut() else { return Poll::Pending };
+                    ready!(deadline.as_mut().poll(cx));
+                    this.head_deadline = None;
+                    this.scanner.time_out(&mut this.ready);
+                    this.note_refusal();
+                    continue;
+                }
+            }
             if read.filled().is_empty() {
                 this.closed = true;
                 continue;
             }
+            let heads = this.scanner.heads;
             this.scanner.feed(read.filled(), &mut this.ready);
-            if let Some(refusal) = this.scanner.refused() {
-                this.refused.0.set(Some(refusal));
+            this.note_refusal();
+            // Armed from a head's first byte until it is complete; a body, or a keep-alive
+            // pause, has none.
+            if this.scanner.heads != heads || !this.scanner.head_started() || this.scanner.refused().is_some() {
+                this.head_deadline = None;
+            }
+            if this.scanner.head_started() && this.head_deadline.is_none() {
+                this.head_deadline = Some(Box::pin(tokio::time::sleep(HEAD_TIMEOUT)));
             }
         }
     }
@@ -549,5 +603,6 @@ GET /d HTTP/1.0\n\n";
         assert_eq!(Refusal::TooManyHeaders.error().status_code().as_u16(), 431);
         assert_eq!(Refusal::HeadersTooLong.error().status_code().as_u16(), 431);
         assert_eq!(Refusal::Malformed("x").error().status_code().as_u16(), 400);
+        assert_eq!(Refusal::HeadTimeout.error().status_code().as_u16(), 408);
     }
 }

@@ -147,7 +147,7 @@ pub async fn request_context(
     let res = match body_deadline {
         Some((expired, limit)) if expired.get() => {
             let (req, _) = res.into_parts();
-            let error = AppError::RequestTimeout { limit_secs: limit.as_secs().max(1) };
+            let error = AppError::RequestTimeout { limit_secs: limit.as_secs().max(1), head: false };
             ServiceResponse::new(req, actix_web::HttpResponse::from_error(error))
         }
         _ => res,

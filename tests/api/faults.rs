@@ -112,7 +112,7 @@ async fn send_and_wait_for_close(addr: &str, head: &str) -> (String, Duration) {
 }
 
 #[actix_web::test]
-async fn a_body_that_stops_arriving_is_answered_408_and_the_connection_closed() {
+async fn a_head_or_body_that_stops_arriving_is_answered_408_and_the_connection_closed() {
     let server = Server::start_demo_with(&[("YHDYSPINTA_BODY_TIMEOUT_MS", "1000".into())]).await;
     let head = format!(
         "POST /api/v1/auth/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
@@ -125,6 +125,23 @@ async fn a_body_that_stops_arriving_is_answered_408_and_the_connection_closed() 
     assert!(answer.contains("/problems/request-timeout"), "{answer}");
     assert!(answer.contains("\"request_id\""), "{answer}");
     assert!(took < Duration::from_secs(4), "{took:?}");
+    // A head that stops arriving: the same problem, after five seconds, not the codec's empty 408.
+    let (answer, took) = send_and_wait_for_close(&server.addr, "GET /api/v1/organizations HTTP/1.1\r\nHost: x").await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("content-type: application/problem+json"), "{answer}");
+    assert!(answer.contains("The request head did not arrive within 5 seconds"), "{answer}");
+    assert!(took >= Duration::from_millis(4500) && took < Duration::from_secs(7), "{took:?}");
+    // Between requests a keep-alive connection is the keep-alive timer's: no head deadline
+    // left over from an earlier request answers it.
+    let mut stream = TcpStream::connect(&server.addr).await.unwrap();
+    for pause in [0, 3] {
+        tokio::time::sleep(Duration::from_secs(pause)).await;
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        assert!(read_response(&mut stream).await.starts_with("HTTP/1.1 200"));
+    }
+    let mut byte = [0u8; 1];
+    let quiet = tokio::time::timeout(Duration::from_millis(2500), stream.read(&mut byte)).await;
+    assert!(quiet.is_err(), "nothing arrives on the idle connection 5.5 s after it opened");
     // A body that arrives in time is unaffected.
     let (status, _) = crate::server::post(
         &server.addr,
