@@ -1,6 +1,7 @@
-"""Independent check of the served calendars: expand each demo series' calendar.ics with
-the recurring-ical-events library and compare with the occurrences the API lists (same
-starts and ends, same cancelled and moved ones). Given a token of an org admin, it first
+"""Independent check of the served calendars: expand each demo series' calendar.ics, and the
+directory's calendar of every published series, with the recurring-ical-events library and
+compare with the occurrences the API lists (same starts and ends, same cancelled and moved
+ones). Given a token of an org admin, it first
 publishes a series whose title is hostile to iCalendar text (component keywords, separators,
 quotes, emoji) and checks a title with a line break is refused, so that calendar is read
 back too.
@@ -79,9 +80,35 @@ def utc(value):
     return value
 
 
+def expand(calendar, window):
+    """(start → (end, status, moved)) of each event instance in the window, by series id."""
+    expanded = {}
+    for event in recurring_ical_events.of(calendar).between(*window):
+        when = utc(event["DTSTART"].dt)
+        if when < window[0] or when >= window[1]:
+            continue
+        status = "cancelled" if str(event.get("STATUS", "")).upper() == "CANCELLED" else "scheduled"
+        # The library sets RECURRENCE-ID on every instance: moved ones have another start.
+        original = utc(event["RECURRENCE-ID"].dt) if "RECURRENCE-ID" in event else when
+        sid = str(event["UID"]).split("@")[0]
+        expanded.setdefault(sid, {})[when] = (utc(event["DTEND"].dt), status, original != when)
+    return expanded
+
+
+def disagreement(title, listed, expanded):
+    only_api = sorted(set(listed) - set(expanded))[:5]
+    only_ics = sorted(set(expanded) - set(listed))[:5]
+    differ = [(k, listed[k], expanded[k]) for k in sorted(set(listed) & set(expanded)) if listed[k] != expanded[k]][:5]
+    return (f"{title}: the calendar and the API disagree\n  only in the API: {only_api}\n"
+            f"  only in the calendar: {only_ics}\n  different: {differ}")
+
+
 if TOKEN:
     hostile_series()
 checked = 0
+# Every published series' occurrences, to compare with the directory calendar.
+all_listed = {}
+directory_window = None
 for series in pages("/api/v1/event-series?limit=200"):
     if series["schedule"] is None:
         continue
@@ -97,25 +124,25 @@ for series in pages("/api/v1/event-series?limit=200"):
         listed[when] = (end, o["status"], o["moved"])
     calendar = icalendar.Calendar.from_ical(get(f"/api/v1/event-series/{sid}/calendar.ics"))
     window = (since, dt.datetime.fromisoformat(until.replace("Z", "+00:00")))
-    expanded = {}
-    for event in recurring_ical_events.of(calendar).between(*window):
-        when = utc(event["DTSTART"].dt)
-        if when < window[0] or when >= window[1]:
-            continue
-        status = "cancelled" if str(event.get("STATUS", "")).upper() == "CANCELLED" else "scheduled"
-        # The library sets RECURRENCE-ID on every instance: moved ones have another start.
-        original = utc(event["RECURRENCE-ID"].dt) if "RECURRENCE-ID" in event else when
-        expanded[when] = (utc(event["DTEND"].dt), status, original != when)
+    expanded = expand(calendar, window).get(sid, {})
     if listed != expanded:
-        only_api = sorted(set(listed) - set(expanded))[:5]
-        only_ics = sorted(set(expanded) - set(listed))[:5]
-        differ = [(k, listed[k], expanded[k]) for k in sorted(set(listed) & set(expanded)) if listed[k] != expanded[k]][:5]
-        sys.exit(f"{series['title']}: the calendar and the API disagree\n  only in the API: {only_api}\n"
-                 f"  only in the calendar: {only_ics}\n  different: {differ}")
+        sys.exit(disagreement(series["title"], listed, expanded))
+    all_listed[sid] = (listed, window)
     cancelled = sum(1 for v in listed.values() if v[1] == "cancelled")
     moved = sum(1 for v in listed.values() if v[2])
     print(f"{series['title'].get('fi')}: {len(listed)} occurrences agree ({cancelled} cancelled, {moved} moved)")
     checked += 1
+
+# The directory's calendar: every published series in one VCALENDAR, each as in its own.
+directory = icalendar.Calendar.from_ical(get("/api/v1/directory/calendar.ics"))
+for prop in ("NAME", "REFRESH-INTERVAL", "SOURCE"):
+    if prop not in directory:
+        sys.exit(f"the directory calendar has no {prop}")
+for sid, (listed, window) in all_listed.items():
+    expanded = expand(directory, window).get(sid, {})
+    if listed != expanded:
+        sys.exit(disagreement(f"directory calendar, series {sid}", listed, expanded))
+print(f"directory calendar: {len(all_listed)} series agree with their own calendars' occurrences")
 
 if checked < (5 if TOKEN else 4):
     sys.exit(f"only {checked} series with a schedule: the demo has 4, and the hostile one is added")

@@ -129,6 +129,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(event_series::occurrences::list_all)
         .service(removals::list)
         .service(directory::changes)
+        .service(directory::calendar)
         .service(audit::list);
 }
 

@@ -306,3 +306,63 @@ async fn a_cursor_older_than_the_kept_changes_is_410_and_a_resync_starts_from_th
     // Without a cursor the feed starts at what it keeps.
     assert_eq!(data(&app.get(CHANGES).await).len(), 1);
 }
+
+#[actix_web::test]
+async fn the_directory_calendar_holds_the_published_series_that_match_its_filters() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (jyvaskyla, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let (tampere, _) = venue(&app, &p, venue_body(&p, "Kirjasto", "837", 23.76, 61.50)).await;
+    let id = |v: Value| v["id"].as_str().unwrap().to_owned();
+    let here = id(create(&app, &p, series_body(&p, &jyvaskyla, "published")).await);
+    let there = id(create(&app, &p, series_body(&p, &tampere, "published")).await);
+    let draft = id(create(&app, &p, series_body(&p, &jyvaskyla, "draft")).await);
+    let first = data(&app.get(&format!("{SERIES}/{here}/occurrences")).await)[0]["id"].as_str().unwrap().to_owned();
+    app.call(p.request(
+        As::Coordinator,
+        patch(&format!("{SERIES}/{here}/occurrences/{first}"), json!({"status": "cancelled"})),
+    ))
+    .await
+    .assert_status(200);
+    let calendar = |query: &str| {
+        let app = &app;
+        let uri = format!("/api/v1/directory/calendar.ics{query}");
+        async move {
+            let res = app.get(&uri).await;
+            res.assert_status(200);
+            assert!(res.header("content-type").unwrap().starts_with("text/calendar"));
+            String::from_utf8(res.body.to_vec()).unwrap()
+        }
+    };
+    let all = calendar("").await;
+    assert!(all.starts_with("BEGIN:VCALENDAR\r\n") && all.ends_with("END:VCALENDAR\r\n"), "{all}");
+    for line in ["NAME:Yhdyspinta: tapahtumat", "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "SOURCE;VALUE=URI:http"] {
+        assert!(all.contains(line), "{line} in {all}");
+    }
+    assert!(all.contains(&format!("UID:{here}@yhdyspinta")) && all.contains(&format!("UID:{there}@yhdyspinta")));
+    assert!(!all.contains(&draft), "a draft is in no public calendar");
+    assert_eq!(all.matches("BEGIN:VTIMEZONE").count(), 1, "one zone, given once");
+    assert_eq!(all.matches("RECURRENCE-ID").count(), 1, "the cancelled occurrence");
+    let in_jyvaskyla = calendar("?municipality=179").await;
+    assert!(in_jyvaskyla.contains(&here) && !in_jyvaskyla.contains(&there));
+    assert!(in_jyvaskyla.contains("NAME:Yhdyspinta: tapahtumat (kunta 179)"));
+    assert!(calendar(&format!("?venue={tampere}")).await.contains(&there));
+    assert!(!calendar("?target_group=children").await.contains("BEGIN:VEVENT"));
+    assert!(calendar(&format!("?organization={}&target_group=older_people", p.org)).await.contains(&here));
+    let bad = app.get("/api/v1/directory/calendar.ics?municipality=17").await.assert_problem(422);
+    assert_eq!(bad["errors"][0]["field"], "municipality");
+    app.get("/api/v1/directory/calendar.ics?county=15").await.assert_problem(400);
+    // More series than one calendar holds: narrowed with a filter instead.
+    let mut conn = app.conn().await;
+    conn.batch_execute(&format!(
+        "INSERT INTO event_series (id, title, kind, activity_type, publisher_id, publication_status)
+         SELECT gen_random_uuid(), '{{\"fi\": \"Sarja\"}}', 'umbrella', 'event', '{}', 'published'
+         FROM generate_series(1, 500)",
+        p.org
+    ))
+    .await
+    .unwrap();
+    let too_many = app.get("/api/v1/directory/calendar.ics").await.assert_problem(422);
+    assert_eq!(too_many["errors"][0]["code"], "too_many");
+    assert!(calendar("?municipality=179").await.contains(&here));
+}

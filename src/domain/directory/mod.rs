@@ -2,13 +2,16 @@
 //! venue, published event series or occurrence created, changed or gone) at one position in
 //! commit order, so that a mirror which applies it page by page ends identical to the public
 //! API. The database's triggers write the changes with the writes themselves; the removals
-//! list reads the deletions of the same record.
+//! list reads the deletions of the same record. Beside it, one subscribable calendar of the
+//! published series.
 
 pub mod access;
+pub mod calendar;
 pub mod model;
 pub mod reads;
 pub mod retention;
 
+pub use calendar::calendar;
 pub use model::*;
 pub use reads::changes;
 pub use retention::prune;

@@ -6,6 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
+
+use crate::domain::event_series::TargetGroup;
+use crate::domain::types::formats;
 
 use crate::domain::types::names::from_stored;
 use crate::error::AppError;
@@ -80,10 +84,32 @@ pub struct FeedQuery {
     pub after: Option<String>,
     /// Comma-separated resource types (`organization`, `venue`, `event_series`,
     /// `event_occurrence`); default all.
-    #[param(example = "venue,event_series", max_length = 200)]
+    #[param(
+        example = "venue,event_series",
+        max_length = 200,
+        pattern = "^(organization|venue|event_series|event_occurrence)(,(organization|venue|event_series|event_occurrence))*$"
+    )]
     pub types: Option<String>,
     /// Changes per page, 1–1000 (default 100; larger values are clamped).
     pub limit: Option<i64>,
+}
+
+/// Most series in one calendar: a county's calendar fits; the whole country is narrowed.
+pub const MAX_CALENDAR_SERIES: i64 = 500;
+
+/// Filters of the directory calendar.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// Series at a venue in this municipality (three-digit code).
+    #[param(example = "179", pattern = "^[0-9]{3}$")]
+    #[validate(custom(function = "formats::municipality_code"))]
+    pub municipality: Option<String>,
+    pub venue: Option<Uuid>,
+    /// Published or organised (accepted) by this organisation.
+    pub organization: Option<Uuid>,
+    pub target_group: Option<TargetGroup>,
 }
 
 /// A page of the feed and where to go on from.

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::access;
 use super::model::{EventSeries, EventStatus, Occurrence, OccurrenceStatus, load};
+use crate::db::Conn;
 use crate::domain::context::Cx;
 use crate::domain::types::formats::{ics_escaped, ics_text};
 use crate::domain::types::localized::Lang;
@@ -110,26 +111,19 @@ fn base_event(series: &EventSeries, location: Option<&str>) -> Event {
     event
 }
 
-/// The calendar of one series, with `occurrences` (all of them) for the overrides.
-/// `locations`: the name and address of each venue involved, by id.
-pub fn write(
+/// The VEVENTs of one series: its schedule, and one for each occurrence that is cancelled,
+/// moved or relocated (`occurrences` may hold others). `None` for an umbrella, which has no
+/// schedule of its own. Also the zone they are written in, and the year its rules are given for.
+fn series_events(
     series: &EventSeries,
     occurrences: &[Occurrence],
     locations: &HashMap<Uuid, String>,
-) -> Result<String, AppError> {
+) -> Result<Option<(Vec<Event>, Tz, i32)>, AppError> {
     let location_of = |venue: Option<Uuid>| venue.and_then(|v| locations.get(&v)).map(String::as_str);
     let location = location_of(series.fields.venue_id);
-    let plan = series
-        .plan()?
-        .ok_or_else(|| AppError::Conflict { detail: "an umbrella series has no calendar of its own".into() })?;
+    let Some(plan) = series.plan()? else { return Ok(None) };
     let s = plan.schedule();
     let tz = plan.tz;
-    let mut calendar = Calendar::empty();
-    calendar
-        .append_property(Property::new("VERSION", "2.0"))
-        .append_property(Property::new("PRODID", crate::domain::types::formats::CALENDAR_PRODID))
-        .append_property(Property::new("CALSCALE", "GREGORIAN"))
-        .name(&ics_escaped(series.fields.title.display(Lang::Fi)));
     let first = plan.instance(s.start_date);
     let mut main = base_event(series, location);
     if s.all_day {
@@ -164,7 +158,7 @@ pub fn write(
     if let Some(p) = date_list("EXDATE", &s.exdates) {
         main.append_multi_property(p);
     }
-    calendar.push(main.done());
+    let mut events = vec![main.done()];
     for o in occurrences.iter().filter(|o| o.moved || o.venue_overridden || o.status == OccurrenceStatus::Cancelled) {
         let mut event = base_event(series, location_of(o.venue_id));
         let original = plan.instance(o.instance_date);
@@ -180,26 +174,80 @@ pub fn write(
         event.append_property(recurrence_id);
         event.starts(zoned(tz, local(tz, o.start))).ends(zoned(tz, local(tz, o.end)));
         event.status(if o.status == OccurrenceStatus::Cancelled { IcsStatus::Cancelled } else { IcsStatus::Confirmed });
-        calendar.push(event.done());
+        events.push(event.done());
     }
-    let text = calendar.done().to_string();
-    // The crate has no VTIMEZONE component: it goes before the first event, found as a
-    // component line (property values are escaped and folded, so never start a line).
-    let zone = vtimezone(tz, s.start_date.year().max(Utc::now().year()));
-    Ok(match text.find("\r\nBEGIN:VEVENT\r\n") {
-        Some(i) => format!("{}{}{}", &text[..i + 2], zone, &text[i + 2..]),
-        None => text,
-    })
+    Ok(Some((events, tz, s.start_date.year().max(Utc::now().year()))))
 }
 
-/// The served `calendar.ics` of a series the caller may read.
-pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
-    let (conn, actor) = cx.parts().await?;
-    let series = access::visible(actor, load(conn, id, false).await?)?;
-    let rows = crate::repo::event_series::occurrences::overridden(conn, id).await?;
-    let occurrences: Vec<Occurrence> = rows.into_iter().map(Occurrence::from).collect();
+/// One VCALENDAR named `name` (RFC 7986 `NAME`) with `properties` besides, the `events`, and
+/// a VTIMEZONE for each zone they are written in.
+fn assemble(name: &str, properties: Vec<Property>, events: Vec<Event>, zones: &[(Tz, i32)]) -> String {
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("PRODID", crate::domain::types::formats::CALENDAR_PRODID))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .name(&ics_escaped(name));
+    for property in properties {
+        calendar.append_property(property);
+    }
+    for event in events {
+        calendar.push(event);
+    }
+    let text = calendar.done().to_string();
+    // The crate has no VTIMEZONE component: they go before the first event, found as a
+    // component line (property values are escaped and folded, so never start a line).
+    let mut seen = std::collections::HashSet::new();
+    let zones: String =
+        zones.iter().filter(|(tz, _)| seen.insert(tz.name())).map(|(tz, year)| vtimezone(*tz, *year)).collect();
+    match text.find("\r\nBEGIN:VEVENT\r\n") {
+        Some(i) => format!("{}{}{}", &text[..i + 2], zones, &text[i + 2..]),
+        None => text,
+    }
+}
+
+/// The calendar of one series, with `occurrences` (all of them) for the overrides.
+/// `locations`: the name and address of each venue involved, by id.
+pub fn write(
+    series: &EventSeries,
+    occurrences: &[Occurrence],
+    locations: &HashMap<Uuid, String>,
+) -> Result<String, AppError> {
+    let (events, tz, year) = series_events(series, occurrences, locations)?
+        .ok_or_else(|| AppError::Conflict { detail: "an umbrella series has no calendar of its own".into() })?;
+    Ok(assemble(series.fields.title.display(Lang::Fi), Vec::new(), events, &[(tz, year)]))
+}
+
+/// A subscribable calendar of many series (umbrellas, which have no schedule, are left out):
+/// RFC 7986 `NAME`, `REFRESH-INTERVAL` and, when known, `SOURCE` (where to fetch it again).
+pub fn write_many(
+    name: &str,
+    source: Option<&str>,
+    series: &[(EventSeries, Vec<Occurrence>)],
+    locations: &HashMap<Uuid, String>,
+) -> Result<String, AppError> {
+    let mut properties = vec![Property::new("REFRESH-INTERVAL", "PT1H").add_parameter("VALUE", "DURATION").done()];
+    if let Some(source) = source {
+        properties.push(Property::new("SOURCE", source).add_parameter("VALUE", "URI").done());
+    }
+    let mut events = Vec::new();
+    let mut zones = Vec::new();
+    for (one, occurrences) in series {
+        if let Some((mut theirs, tz, year)) = series_events(one, occurrences, locations)? {
+            events.append(&mut theirs);
+            zones.push((tz, year));
+        }
+    }
+    Ok(assemble(name, properties, events, &zones))
+}
+
+/// The name and address of each venue, by id, for calendars' `LOCATION`.
+pub async fn locations(
+    conn: &mut Conn,
+    venues: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, AppError> {
     let mut locations = HashMap::new();
-    for venue in series.fields.venue_id.into_iter().chain(occurrences.iter().filter_map(|o| o.venue_id)) {
+    for venue in venues {
         if locations.contains_key(&venue) {
             continue;
         }
@@ -214,6 +262,17 @@ pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
             locations.insert(venue, text);
         }
     }
+    Ok(locations)
+}
+
+/// The served `calendar.ics` of a series the caller may read.
+pub async fn calendar(cx: &mut Cx<'_>, id: Uuid) -> Result<String, AppError> {
+    let (conn, actor) = cx.parts().await?;
+    let series = access::visible(actor, load(conn, id, false).await?)?;
+    let rows = crate::repo::event_series::occurrences::overridden(conn, &[id]).await?;
+    let occurrences: Vec<Occurrence> = rows.into_iter().map(Occurrence::from).collect();
+    let venues = series.fields.venue_id.into_iter().chain(occurrences.iter().filter_map(|o| o.venue_id));
+    let locations = locations(conn, venues.collect::<Vec<_>>()).await?;
     write(&series, &occurrences, &locations)
 }
 

@@ -410,7 +410,7 @@ impl EventSeries {
 }
 
 /// Loads series rows with their organisers.
-pub(crate) async fn with_organizers(conn: &mut Conn, rows: Vec<SeriesRow>) -> Result<Vec<EventSeries>, AppError> {
+pub async fn with_organizers(conn: &mut Conn, rows: Vec<SeriesRow>) -> Result<Vec<EventSeries>, AppError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let named = repo::organizers(conn, &ids).await?;
     rows.into_iter()
@@ -440,6 +440,11 @@ pub struct SeriesQuery {
     /// Published by, or organised by (accepted), this organisation.
     pub organization: Option<Uuid>,
     pub venue: Option<Uuid>,
+    /// At a venue in this municipality (three-digit code).
+    #[param(example = "179", pattern = "^[0-9]{3}$")]
+    #[validate(custom(function = "formats::municipality_code"))]
+    pub municipality: Option<String>,
+    pub target_group: Option<TargetGroup>,
     pub agreement: Option<Uuid>,
     /// Child series of this umbrella.
     pub parent: Option<Uuid>,

@@ -28,6 +28,8 @@ pub async fn list(cx: &mut Cx<'_>, query: SeriesQuery, list: &ListQuery) -> Resu
         all_visible,
         organization_id: query.organization,
         venue_id: query.venue,
+        municipality_code: query.municipality,
+        target_group: query.target_group.map(|g| name_of(&g)),
         agreement_id: query.agreement,
         parent_id: query.parent,
         kind: query.kind.map(|k| name_of(&k)),

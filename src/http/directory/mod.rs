@@ -1,14 +1,17 @@
 //! `/api/v1/directory`: what a directory mirror reads. The change feed tells it what to read
-//! again and what to drop, in commit order, with no change ever skipped.
+//! again and what to drop, in commit order, with no change ever skipped; the calendar is
+//! what a resident's calendar app subscribes to.
 
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::context::Cx;
-use crate::domain::directory::{self as directory, Change, ChangeOp, DirectoryResource, FeedQuery, reads::cursor};
+use crate::domain::directory::{
+    self as directory, CalendarQuery, Change, ChangeOp, DirectoryResource, FeedQuery, reads::cursor,
+};
 use crate::error::AppError;
 use crate::http::common::ReadErrors;
 
@@ -95,4 +98,30 @@ pub async fn changes(mut cx: Cx<'static>, query: web::Query<FeedQuery>) -> Resul
         },
         data: page.changes.into_iter().map(ChangeView::from).collect(),
     }))
+}
+
+/// One subscribable calendar (RFC 5545, with RFC 7986 `NAME`, `REFRESH-INTERVAL` and `SOURCE`)
+/// of the published series that match the filters: each series as one event with its RRULE,
+/// RDATE and EXDATE in its zone, and each cancelled, moved or relocated occurrence as an event
+/// with its RECURRENCE-ID, as in a series' own calendar. At most 500 series: narrow a larger
+/// one with a filter (422 otherwise). The same for everyone; counted as an export.
+#[utoipa::path(
+    operation_id = "get_directory_calendar",
+    tag = "directory",
+    params(CalendarQuery),
+    responses(
+        (status = 200, description = "A VCALENDAR", body = String, content_type = "text/calendar"),
+        (status = 429, description = "This client address has made its exports of the minute (`YHDYSPINTA_EXPORTS_PER_MINUTE`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
+        ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/directory/calendar.ics")]
+pub async fn calendar(
+    mut cx: Cx<'static>,
+    query: web::Query<CalendarQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let source = req.full_url().to_string();
+    let body = directory::calendar(&mut cx, &query, Some(&source)).await?;
+    Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(body))
 }

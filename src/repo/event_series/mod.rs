@@ -73,6 +73,9 @@ pub struct SeriesFilter {
     /// Organised (accepted) or published by.
     pub organization_id: Option<Uuid>,
     pub venue_id: Option<Uuid>,
+    /// At a venue in this municipality.
+    pub municipality_code: Option<String>,
+    pub target_group: Option<String>,
     pub agreement_id: Option<Uuid>,
     pub parent_id: Option<Uuid>,
     pub kind: Option<String>,
@@ -97,6 +100,18 @@ pub async fn list(conn: &mut Conn, f: &SeriesFilter) -> QueryResult<Vec<SeriesRo
     }
     if let Some(v) = f.venue_id {
         query = query.filter(event_series::venue_id.eq(v));
+    }
+    if let Some(code) = &f.municipality_code {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(
+                "EXISTS (SELECT 1 FROM venues v WHERE v.id = event_series.venue_id AND v.municipality_code = ",
+            )
+            .bind::<Text, _>(code.clone())
+            .sql(")"),
+        );
+    }
+    if let Some(g) = &f.target_group {
+        query = query.filter(event_series::target_groups.contains(vec![Some(g.clone())]));
     }
     if let Some(a) = f.agreement_id {
         query = query.filter(event_series::agreement_id.eq(a));

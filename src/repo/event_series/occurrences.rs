@@ -149,9 +149,10 @@ pub async fn of_series(
 
 /// The series' moved, relocated and cancelled occurrences (the calendar's RECURRENCE-ID
 /// events).
-pub async fn overridden(conn: &mut Conn, series_id: Uuid) -> QueryResult<Vec<OccurrenceRow>> {
+/// The cancelled, moved or relocated occurrences of these series.
+pub async fn overridden(conn: &mut Conn, series: &[Uuid]) -> QueryResult<Vec<OccurrenceRow>> {
     event_occurrences::table
-        .filter(event_occurrences::series_id.eq(series_id))
+        .filter(event_occurrences::series_id.eq_any(series.to_vec()))
         .filter(event_occurrences::moved.or(event_occurrences::cancelled).or(event_occurrences::venue_overridden))
         .select(OccurrenceRow::as_select())
         .order(event_occurrences::starts_at)
