@@ -9,7 +9,12 @@
 //! connection's earlier answers, and the connection then closes. So is a head that does not
 //! arrive within [`HEAD_TIMEOUT`] (the codec's own timeout, a little later, would answer an
 //! empty 408). Bodies pass straight through; their framing (`Content-Length`, chunked) is
-//! followed only to know where the next head starts.
+//! followed only to know where the next head starts, by the codec's own rules (actix-http's
+//! `h1::decoder` and `h1::chunked`, mirrored here byte for byte: a general chunked parser
+//! would accept what the codec refuses, and the two would disagree on where a head starts).
+//! Where the framing is something the codec reads differently or not at all, the connection
+//! is closed rather than followed blindly; only a WebSocket upgrade or CONNECT, after which
+//! the codec reads no more heads, passes through as it is.
 
 use std::cell::Cell;
 use std::io;
@@ -22,9 +27,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::AppError;
 
-/// How long a request head may take to arrive: from the connection's start for its first
-/// request, from the head's first byte for later ones (an idle keep-alive connection is the
-/// codec's to close).
+/// How long a request head may take to arrive, from its first byte (a connection that sends
+/// nothing, idle or preconnected, is the codec's to close, silently).
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Longest request target (path and query) served; longer ones are answered 414. Every
@@ -95,14 +99,16 @@ enum Frame {
     ChunkSize,
     /// Bytes of a chunk still to come.
     ChunkData(u64),
-    /// The line break after a chunk.
+    /// The CRLF after a chunk.
     ChunkEnd,
     /// Trailer lines up to the empty line.
     Trailers,
-    /// Not followed any more (an upgrade, framing the codec will refuse): bytes pass as they are.
+    /// The codec reads no more heads (a WebSocket upgrade, CONNECT): bytes pass as they are.
     Opaque,
     /// A head was refused: the stand-in has been passed on, the rest is dropped.
     Refused,
+    /// Framing the codec would read otherwise, or not at all: the connection ends here.
+    Closed,
 }
 
 /// Measures request heads in the byte stream of one connection and decides what the codec gets.
@@ -147,6 +153,11 @@ impl HeadScanner {
         self.frame == Frame::Head && !self.held.is_empty()
     }
 
+    /// The connection is to end after what has been passed on.
+    pub fn closed(&self) -> bool {
+        self.frame == Frame::Closed
+    }
+
     /// The head's time is up: refused, whatever of it has arrived.
     pub fn time_out(&mut self, out: &mut Vec<u8>) {
         if self.frame == Frame::Head {
@@ -162,7 +173,7 @@ impl HeadScanner {
                     out.extend_from_slice(input);
                     return;
                 }
-                Frame::Refused => return,
+                Frame::Refused | Frame::Closed => return,
                 Frame::Body(left) | Frame::ChunkData(left) => {
                     let n = usize::try_from(left).map_or(input.len(), |left| left.min(input.len()));
                     out.extend_from_slice(&input[..n]);
@@ -176,21 +187,43 @@ impl HeadScanner {
                     };
                 }
                 Frame::ChunkSize | Frame::ChunkEnd | Frame::Trailers => {
-                    let (line, complete) = match input.iter().position(|&b| b == b'\n') {
-                        Some(i) => (&input[..=i], true),
-                        None => (input, false),
-                    };
-                    out.extend_from_slice(line);
-                    input = &input[line.len()..];
-                    if self.held.len() + line.len() > MAX_FRAMING_LINE {
-                        self.held.clear();
-                        self.frame = Frame::Opaque;
-                        continue;
+                    // A framing line is held until its CRLF, then judged as the codec would.
+                    let mut complete = false;
+                    let mut used = 0;
+                    for &b in input {
+                        used += 1;
+                        self.held.push(b);
+                        if self.held.len() > MAX_FRAMING_LINE {
+                            self.close();
+                            return;
+                        }
+                        if self.held.ends_with(b"\r\n") {
+                            complete = true;
+                            break;
+                        }
+                        // Where the codec fails at once: a CR without its LF, an LF in a size
+                        // line, anything but CRLF after a chunk.
+                        let n = self.held.len();
+                        let broken = (n >= 2 && self.held[n - 2] == b'\r')
+                            || (b == b'\n' && self.frame == Frame::ChunkSize)
+                            || (n == 2 && self.frame == Frame::ChunkEnd);
+                        if broken {
+                            self.close();
+                            return;
+                        }
                     }
-                    self.held.extend_from_slice(line);
+                    input = &input[used..];
                     if complete {
-                        self.frame = self.after_framing_line();
-                        self.held.clear();
+                        let next = self.after_framing_line();
+                        if next == Frame::Closed {
+                            self.close();
+                            return;
+                        }
+                        out.append(&mut self.held);
+                        self.frame = next;
+                        if next == Frame::Head {
+                            self.start_head();
+                        }
                     }
                 }
                 Frame::Head => {
@@ -255,7 +288,7 @@ impl HeadScanner {
         let mut request = httparse::Request::new(&mut headers);
         let next = match request.parse(&self.held) {
             Ok(httparse::Status::Complete(_)) => framing(&request),
-            Ok(httparse::Status::Partial) => Ok(Frame::Opaque),
+            Ok(httparse::Status::Partial) => Err(Refusal::Malformed("the head does not end as HTTP ends it")),
             Err(httparse::Error::TooManyHeaders) => Err(Refusal::TooManyHeaders),
             Err(e) => Err(Refusal::Malformed(parse_error(e))),
         };
@@ -285,26 +318,58 @@ impl HeadScanner {
         self.held = Vec::new();
     }
 
-    /// What follows a chunk-size line, the line break after a chunk, or a trailer line.
+    /// What follows a complete framing line (in `held`, with its CRLF), by the codec's rules
+    /// (actix-http `h1::chunked`); `Closed` where the codec would fail or could read it
+    /// otherwise.
     fn after_framing_line(&mut self) -> Frame {
-        let empty = matches!(self.held.as_slice(), b"\r\n" | b"\n");
+        let line = &self.held[..self.held.len() - 2];
+        // The codec ends every such line at its first CR.
+        if line.contains(&b'\r') {
+            return Frame::Closed;
+        }
         match self.frame {
-            Frame::ChunkSize => match httparse::parse_chunk_size(&self.held) {
-                Ok(httparse::Status::Complete((_, 0))) => Frame::Trailers,
-                Ok(httparse::Status::Complete((_, size))) => Frame::ChunkData(size),
-                _ => Frame::Opaque,
+            Frame::ChunkSize => match chunk_size(line) {
+                Some(0) => Frame::Trailers,
+                Some(size) => Frame::ChunkData(size),
+                None => Frame::Closed,
             },
-            Frame::ChunkEnd if empty => Frame::ChunkSize,
-            Frame::Trailers if empty => {
-                self.start_head();
-                Frame::Head
-            }
+            Frame::ChunkEnd if line.is_empty() => Frame::ChunkSize,
+            Frame::Trailers if line.is_empty() => Frame::Head,
             Frame::Trailers if self.trailer_lines < MAX_HEADERS => {
                 self.trailer_lines += 1;
                 Frame::Trailers
             }
-            _ => Frame::Opaque,
+            _ => Frame::Closed,
         }
+    }
+
+    fn close(&mut self) {
+        self.frame = Frame::Closed;
+        self.held = Vec::new();
+    }
+}
+
+/// A chunk-size line's size, as the codec reads it: hexadecimal digits (no more than a `u64`
+/// holds), then optional spaces or tabs, then nothing or a `;` extension without control
+/// characters.
+fn chunk_size(line: &[u8]) -> Option<u64> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let mut size: u64 = 0;
+    for &b in &line[..digits] {
+        let digit = u64::from((b as char).to_digit(16)?);
+        size = size.checked_mul(16)?.checked_add(digit)?;
+    }
+    let rest = &line[digits..];
+    let rest = &rest[rest.iter().take_while(|b| matches!(b, b' ' | b'\t')).count()..];
+    match rest.split_first() {
+        None => Some(size),
+        Some((b';', extension)) => {
+            extension.iter().all(|&b| !matches!(b, 0x00..=0x08 | 0x0a..=0x1f | 0x7f)).then_some(size)
+        }
+        Some(_) => None,
     }
 }
 
@@ -313,7 +378,7 @@ fn framing(request: &httparse::Request<'_, '_>) -> Result<Frame, Refusal> {
     let mut length = None;
     let mut transfer_encoding = None;
     let mut hosts = 0;
-    let mut upgrade = false;
+    let mut websocket = false;
     for header in request.headers.iter() {
         let name = header.name;
         let value = std::str::from_utf8(header.value).map(str::trim);
@@ -335,7 +400,7 @@ fn framing(request: &httparse::Request<'_, '_>) -> Result<Frame, Refusal> {
         } else if name.eq_ignore_ascii_case("host") {
             hosts += 1;
         } else if name.eq_ignore_ascii_case("upgrade") {
-            upgrade = true;
+            websocket |= value.is_ok_and(|v| v.eq_ignore_ascii_case("websocket"));
         }
     }
     let http_11 = request.version == Some(1);
@@ -359,12 +424,14 @@ fn framing(request: &httparse::Request<'_, '_>) -> Result<Frame, Refusal> {
     if !http_11 && request.method == Some("POST") && length.is_none() {
         return Err(Refusal::Malformed("an HTTP/1.0 POST needs a Content-Length"));
     }
-    if upgrade || request.method == Some("CONNECT") {
-        return Ok(Frame::Opaque);
-    }
+    // After a WebSocket upgrade, and a CONNECT without a length, the codec reads the rest of
+    // the connection as the request's payload.
     Ok(match length {
+        _ if websocket => Frame::Opaque,
         Some(n) if n > 0 => Frame::Body(n),
-        _ => Frame::Head,
+        Some(_) => Frame::Head,
+        None if request.method == Some("CONNECT") => Frame::Opaque,
+        None => Frame::Head,
     })
 }
 
@@ -401,7 +468,7 @@ impl<S> GuardedStream<S> {
             ready: Vec::new(),
             taken: 0,
             closed: false,
-            head_deadline: Some(Box::pin(tokio::time::sleep(HEAD_TIMEOUT))),
+            head_deadline: None,
         }
     }
 
@@ -457,6 +524,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for GuardedStream<S> {
             let heads = this.scanner.heads;
             this.scanner.feed(read.filled(), &mut this.ready);
             this.note_refusal();
+            // What was passed on is read; then the codec sees the end of the connection.
+            this.closed |= this.scanner.closed();
             // Armed from a head's first byte until it is complete; a body, or a keep-alive
             // pause, has none.
             if this.scanner.heads != heads || !this.scanner.head_started() || this.scanner.refused().is_some() {
@@ -588,13 +657,55 @@ GET /d HTTP/1.0\n\n";
     }
 
     #[test]
-    fn upgrades_and_unreadable_chunks_are_left_to_the_codec() {
+    fn after_a_websocket_upgrade_the_rest_passes_and_other_upgrades_are_plain_requests() {
         let upgrade = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\nGET /?q=";
         let mut input = upgrade.to_vec();
         input.extend_from_slice(&[b'a'; 20_000]);
         assert_eq!(scan_split(&input, 7), (input.clone(), None));
-        let bad_chunk = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET /";
-        assert_eq!(scan(bad_chunk), (bad_chunk.to_vec(), None));
+        // Any other upgrade is a request like any other: the next head is measured.
+        let h2c = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\n";
+        let mut input = h2c.to_vec();
+        input.extend_from_slice(format!("GET /?q={} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(60_000)).as_bytes());
+        let mut expected = h2c.to_vec();
+        expected.extend_from_slice(STAND_IN);
+        assert_eq!(scan_split(&input, 100), (expected, Some(Refusal::UriTooLong)));
+    }
+
+    /// What the codec gets, and whether the connection then ends.
+    fn scan_closing(input: &[u8]) -> (Vec<u8>, bool) {
+        let mut scanner = HeadScanner::default();
+        let mut out = Vec::new();
+        for byte in input {
+            scanner.feed(std::slice::from_ref(byte), &mut out);
+        }
+        (out, scanner.closed())
+    }
+
+    #[test]
+    fn chunked_bodies_are_framed_as_the_codec_frames_them() {
+        let chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        // Leading zeros past sixteen digits, and an extension: the codec reads a size of 4.
+        let long = format!("{chunked}00000000000000000004;a=b\r\nGET \r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(scan_closing(long.as_bytes()), (long.clone().into_bytes(), false));
+        // A bare LF does not end a trailer line: what follows it is a trailer, not a head.
+        let trailer = format!(
+            "{chunked}0\r\n\nGET /z HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\nGET /?q={} HTTP/1.1\r\nHost: x\r\n\r\n",
+            "a".repeat(9000)
+        );
+        let mut scanner = HeadScanner::default();
+        let mut out = Vec::new();
+        scanner.feed(trailer.as_bytes(), &mut out);
+        assert_eq!(scanner.refused(), Some(Refusal::UriTooLong), "the head after the trailers is measured");
+        // What the codec would refuse, or read otherwise, ends the connection.
+        for bad in
+            ["zz\r\n", "4\n", "4 x\r\n", "4;\x01\r\n", "ffffffffffffffffff\r\n", "4\r\nabcdXY", "0\r\nX: 1\rY\r\n"]
+        {
+            let (out, closed) = scan_closing(format!("{chunked}{bad}").as_bytes());
+            assert!(closed, "{bad:?}");
+            assert!(out.starts_with(chunked.as_bytes()), "{bad:?}");
+        }
+        let many = format!("{chunked}0\r\n{}\r\n", "X: 1\r\n".repeat(MAX_HEADERS + 1));
+        assert!(scan_closing(many.as_bytes()).1);
     }
 
     #[test]
