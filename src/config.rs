@@ -47,7 +47,7 @@ pub struct Config {
     /// `YHDYSPINTA_CHANGE_RETENTION_DAYS`: how long the change feed keeps changes (90); an
     /// older cursor is answered 410.
     pub change_retention_days: usize,
-    /// `YHDYSPINTA_STREAM_OPENS_PER_MINUTE`: live event streams opened per client address (30).
+    /// `YHDYSPINTA_STREAM_OPENS_PER_MINUTE`: live event streams opened per client address (120).
     pub stream_opens_per_minute: usize,
     /// `YHDYSPINTA_STREAMS_PER_PERSON`: open live event streams per person (5); one more ends
     /// the person's oldest.
@@ -65,6 +65,11 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `YHDYSPINTA_METRICS_BIND`: a separate address serving only `/metrics`, without a token.
     pub metrics_bind: Option<String>,
+    /// `YHDYSPINTA_PUBLIC_URL`: the service's public address (`https://api.example.fi`), the
+    /// prefix of the links in exports (JSON-LD `@id`s, a calendar's `SOURCE`); default
+    /// `http://` and the bind address. Never taken from a request's `Host`, which a client
+    /// chooses.
+    pub public_url: Option<PublicUrl>,
     pub mail: MailConfig,
     /// `YHDYSPINTA_OCCURRENCE_HORIZON_MONTHS`: how far ahead event series' occurrences are
     /// materialised (1–60, default 18).
@@ -86,6 +91,10 @@ pub struct MailConfig {
     /// accepted; without it the message carries the token and the API call.
     pub invitation_url: Option<String>,
 }
+
+/// The service's public address, without a trailing slash (`YHDYSPINTA_PUBLIC_URL`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(pub String);
 
 /// How long an idle keep-alive connection stays open; the shutdown drain lasts as long by
 /// default, so that every idle connection has been used once more or timed out.
@@ -196,7 +205,7 @@ impl Config {
         let login_requests_per_minute = parse_number(&get, "YHDYSPINTA_LOGIN_REQUESTS_PER_MINUTE", 30, 1, 100_000)?;
         let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
         let change_retention_days = parse_number(&get, "YHDYSPINTA_CHANGE_RETENTION_DAYS", 90, 1, 36_500)?;
-        let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 30, 1, 100_000)?;
+        let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 120, 1, 100_000)?;
         let streams_per_person = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PERSON", 5, 1, 100)?;
         let streams_per_process = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PROCESS", 1000, 1, 100_000)?;
         let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
@@ -298,6 +307,17 @@ impl Config {
                 message: "must be an smtp:// or smtps:// URL".into(),
             });
         }
+        let public_url = get("YHDYSPINTA_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if public_url.as_ref().is_some_and(|u| {
+            !(u.starts_with("https://") || u.starts_with("http://"))
+                || u.len() > 200
+                || u.bytes().any(|b| !b.is_ascii_graphic())
+        }) {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_PUBLIC_URL",
+                message: "must be an http:// or https:// address, e.g. https://api.example.fi".into(),
+            });
+        }
         let invitation_url = get("YHDYSPINTA_INVITATION_URL");
         if invitation_url.as_ref().is_some_and(|u| !u.contains("{token}")) {
             return Err(ConfigError {
@@ -335,6 +355,7 @@ impl Config {
             trusted_proxies,
             metrics_token,
             metrics_bind,
+            public_url: public_url.map(PublicUrl),
             occurrence_horizon_months,
             occurrence_history_months,
             mail,

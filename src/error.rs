@@ -168,8 +168,9 @@ impl AppError {
             AppError::CursorExpired { retention_days } => (
                 "cursor-expired",
                 format!(
-                    "Changes are kept for {retention_days} days and those after this cursor are gone: read the \
-                     lists again, then follow the feed from its meta.latest_cursor."
+                    "Changes are kept for {retention_days} days and some after this cursor are gone: take the \
+                     feed's meta.latest_cursor first, then read the lists again, then follow the feed from that \
+                     cursor."
                 ),
                 None,
             ),

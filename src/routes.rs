@@ -130,6 +130,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(removals::list)
         .service(directory::changes)
         .service(directory::calendar)
+        .service(directory::events)
         .service(audit::list);
 }
 
@@ -146,6 +147,7 @@ pub struct Shared {
     /// Fan-out of new document revisions to this process's open event streams.
     pub live: web::Data<crate::domain::coordination_documents::live::LiveHub>,
     pub body_timeout: web::Data<BodyTimeout>,
+    pub public_url: web::Data<crate::config::PublicUrl>,
     /// Expensive requests each worker runs at once (see [`Admission`]).
     pub expensive_per_worker: usize,
 }
@@ -564,6 +566,7 @@ pub fn app(
         .app_data(shared.metrics_access.clone())
         .app_data(shared.live.clone())
         .app_data(shared.body_timeout.clone())
+        .app_data(shared.public_url.clone())
         .app_data(known_paths)
         .app_data(framework::json_config())
         .app_data(framework::query_config())

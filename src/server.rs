@@ -106,6 +106,9 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
             config.streams_per_process,
         )),
         body_timeout: web::Data::new(BodyTimeout(config.body_timeout)),
+        public_url: web::Data::new(
+            config.public_url.clone().unwrap_or_else(|| crate::config::PublicUrl(format!("http://{bind}"))),
+        ),
         expensive_per_worker: config.expensive_per_worker,
     };
     start_background_tasks(&config, &shared)?;

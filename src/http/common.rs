@@ -208,7 +208,7 @@ fn json_bytes<T: Serialize + ?Sized>(value: &T, expected: usize) -> Result<Vec<u
 }
 
 /// The request's own path and query with `cursor` replaced.
-fn next_page_url(req: &HttpRequest, cursor: &str) -> String {
+pub fn next_page_url(req: &HttpRequest, cursor: &str) -> String {
     let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     pairs.retain(|(k, _)| k != "cursor");
     pairs.push(("cursor".to_owned(), cursor.to_owned()));

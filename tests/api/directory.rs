@@ -305,6 +305,10 @@ async fn a_cursor_older_than_the_kept_changes_is_410_and_a_resync_starts_from_th
     assert_eq!(ids, [later]);
     // Without a cursor the feed starts at what it keeps.
     assert_eq!(data(&app.get(CHANGES).await).len(), 1);
+    // The removals are kept as long: a window reaching back past them is 410 too.
+    let since = (chrono::Utc::now() - chrono::Duration::days(95)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    app.get(&format!("/api/v1/removals?updated_since={since}")).await.assert_problem(410);
+    app.get("/api/v1/removals").await.assert_status(200);
 }
 
 #[actix_web::test]
@@ -336,7 +340,11 @@ async fn the_directory_calendar_holds_the_published_series_that_match_its_filter
     };
     let all = calendar("").await;
     assert!(all.starts_with("BEGIN:VCALENDAR\r\n") && all.ends_with("END:VCALENDAR\r\n"), "{all}");
-    for line in ["NAME:Yhdyspinta: tapahtumat", "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "SOURCE;VALUE=URI:http"] {
+    for line in [
+        "NAME:Yhdyspinta: tapahtumat",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "SOURCE;VALUE=URI:https://yhdyspinta.example/api/v1/directory/calendar.ics",
+    ] {
         assert!(all.contains(line), "{line} in {all}");
     }
     assert!(all.contains(&format!("UID:{here}@yhdyspinta")) && all.contains(&format!("UID:{there}@yhdyspinta")));
@@ -365,4 +373,81 @@ async fn the_directory_calendar_holds_the_published_series_that_match_its_filter
     let too_many = app.get("/api/v1/directory/calendar.ics").await.assert_problem(422);
     assert_eq!(too_many["errors"][0]["code"], "too_many");
     assert!(calendar("?municipality=179").await.contains(&here));
+}
+
+#[actix_web::test]
+async fn what_is_on_is_schema_org_json_ld_with_each_event_under_its_series() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut weekly = series_body(&p, &venue_id, "published");
+    weekly["schedule"]["rrule"] = json!("FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4");
+    weekly["schedule"]["start_date"] = json!(next_weekday(chrono::Weekday::Tue).to_string());
+    let series = create(&app, &p, weekly).await["id"].as_str().unwrap().to_owned();
+    let draft = create(&app, &p, series_body(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+    let occurrences = data(&app.get(&format!("{SERIES}/{series}/occurrences")).await);
+    let cancelled = occurrences[1]["id"].as_str().unwrap().to_owned();
+    app.call(p.request(
+        As::Coordinator,
+        patch(&format!("{SERIES}/{series}/occurrences/{cancelled}"), json!({"status": "cancelled"})),
+    ))
+    .await
+    .assert_status(200);
+
+    // A member asks, naming another host: still only what is published, under the configured
+    // address.
+    let res = app
+        .call(p.request(
+            As::Member,
+            TestRequest::get()
+                .uri("/api/v1/directory/events.jsonld")
+                .insert_header(("x-forwarded-host", "a b"))
+                .insert_header(("host", "evil.example")),
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.header("content-type"), Some("application/ld+json"));
+    let document = res.json();
+    assert_eq!(document["@context"], "https://schema.org");
+    let graph = document["@graph"].as_array().unwrap();
+    assert!(!document.to_string().contains(&draft), "a draft is not on");
+    let series_node = graph.iter().find(|n| n["@type"] == "EventSeries").unwrap();
+    let series_id = series_node["@id"].as_str().unwrap();
+    assert_eq!(series_id, format!("https://yhdyspinta.example/api/v1/event-series/{series}"));
+    let schedule = &series_node["eventSchedule"];
+    assert_eq!(schedule["repeatFrequency"], "P1W");
+    assert_eq!(schedule["byDay"], json!(["https://schema.org/Tuesday", "https://schema.org/Thursday"]));
+    assert_eq!(schedule["repeatCount"], 4);
+    assert_eq!(schedule["startTime"], "10:00:00");
+    assert_eq!(schedule["scheduleTimezone"], "Europe/Helsinki");
+    assert_eq!(series_node["location"]["@type"], "Place");
+    assert_eq!(series_node["location"]["address"]["addressLocality"], "Jyväskylä");
+    assert_eq!(series_node["organizer"][0]["@type"], "Organization");
+    assert_eq!(series_node["inLanguage"], json!(["fi", "sv"]));
+    assert_eq!(series_node["isAccessibleForFree"], true);
+    let events: Vec<&Value> = graph.iter().filter(|n| n["@type"] == "Event").collect();
+    assert_eq!(events.len(), 4);
+    for event in &events {
+        assert_eq!(event["superEvent"]["@id"], series_id);
+        assert_eq!(event["eventAttendanceMode"], "https://schema.org/OfflineEventAttendanceMode");
+        let status =
+            if event["@id"].as_str().unwrap().ends_with(&cancelled) { "EventCancelled" } else { "EventScheduled" };
+        assert_eq!(event["eventStatus"], format!("https://schema.org/{status}"));
+    }
+    // Paged like the occurrences, the next page in a Link header.
+    let first = app.get("/api/v1/directory/events.jsonld?limit=3").await;
+    let link = first.header("link").unwrap().to_owned();
+    assert!(link.contains("cursor=") && link.ends_with("rel=\"next\""), "{link}");
+    assert_eq!(first.json()["@graph"].as_array().unwrap().iter().filter(|n| n["@type"] == "Event").count(), 3);
+    app.get("/api/v1/directory/events.jsonld?municipality=1").await.assert_problem(422);
+}
+
+/// The next `weekday` after today.
+fn next_weekday(weekday: chrono::Weekday) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    while day.weekday() != weekday {
+        day += chrono::Duration::days(1);
+    }
+    day
 }

@@ -246,6 +246,7 @@ impl TestApp {
             metrics_access: web::Data::new(MetricsAccess::Token(METRICS_TOKEN.into())),
             live,
             body_timeout: web::Data::new(BodyTimeout(Duration::from_secs(10))),
+            public_url: web::Data::new(yhdyspinta::config::PublicUrl("https://yhdyspinta.example".into())),
             expensive_per_worker: 2,
         };
         let app = yhdyspinta::routes::app(db, &shared).service(web::resource("/__test/echo").post(echo));

@@ -3,15 +3,17 @@
 //! commit order, so that a mirror which applies it page by page ends identical to the public
 //! API. The database's triggers write the changes with the writes themselves; the removals
 //! list reads the deletions of the same record. Beside it, one subscribable calendar of the
-//! published series.
+//! published series, and what is on as schema.org JSON-LD.
 
 pub mod access;
 pub mod calendar;
+pub mod events;
 pub mod model;
 pub mod reads;
 pub mod retention;
 
 pub use calendar::calendar;
+pub use events::events;
 pub use model::*;
 pub use reads::changes;
 pub use retention::prune;

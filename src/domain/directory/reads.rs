@@ -31,6 +31,11 @@ pub async fn changes(cx: &mut Cx<'_>, query: &FeedQuery) -> Result<ChangePage, A
     let mut rows = repo::list(conn, &ChangeFilter { types, after, limit: limit + 1 }).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    // Pruning may have committed between the check and the read: then the page may lack
+    // changes after the cursor, and the answer is 410 after all.
+    if repo::pruned_through(conn).await? > after {
+        return Err(AppError::CursorExpired { retention_days: retention_days() });
+    }
     let latest = repo::latest(conn).await?;
     let changes = rows.into_iter().map(Change::try_from).collect::<Result<Vec<_>, _>>()?;
     let next = changes.last().map_or(after, |c| c.seq);

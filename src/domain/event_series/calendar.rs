@@ -233,9 +233,15 @@ pub fn write_many(
     let mut events = Vec::new();
     let mut zones = Vec::new();
     for (one, occurrences) in series {
-        if let Some((mut theirs, tz, year)) = series_events(one, occurrences, locations)? {
-            events.append(&mut theirs);
-            zones.push((tz, year));
+        // One series that cannot be written (a stored schedule this code no longer reads)
+        // leaves the others their calendar.
+        match series_events(one, occurrences, locations) {
+            Ok(Some((mut theirs, tz, year))) => {
+                events.append(&mut theirs);
+                zones.push((tz, year));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(series = %one.id, error = %e, "a series left out of a calendar"),
         }
     }
     Ok(assemble(name, properties, events, &zones))

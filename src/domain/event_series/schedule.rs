@@ -338,6 +338,79 @@ impl Plan {
         Instance { date, start, end }
     }
 
+    /// The schedule as a schema.org `Schedule`, when schema.org can say it: a plain frequency
+    /// with weekdays, days of the month or months, a count or an end date, and exception
+    /// dates. `None` for what it cannot (nth weekdays, BYSETPOS, extra dates): the occurrences
+    /// say it exactly anyway.
+    pub fn schema_org(&self) -> Option<serde_json::Value> {
+        use serde_json::{Map, Value, json};
+        let s = &self.schedule;
+        if !s.rdates.is_empty() {
+            return None;
+        }
+        let mut schedule = Map::new();
+        schedule.insert("@type".into(), json!("Schedule"));
+        schedule.insert("startDate".into(), json!(s.start_date.to_string()));
+        schedule.insert("scheduleTimezone".into(), json!(self.tz.name()));
+        let first = self.instance(s.start_date);
+        let duration = if s.all_day {
+            format!("P{}D", s.duration_days.unwrap_or(1))
+        } else {
+            let minutes = (first.end - first.start).num_minutes();
+            format!("PT{}H{}M", minutes / 60, minutes % 60)
+        };
+        schedule.insert("duration".into(), json!(duration));
+        if !s.all_day {
+            let local = |at: DateTime<Utc>| at.with_timezone(&self.tz).time().format("%H:%M:%S").to_string();
+            schedule.insert("startTime".into(), json!(local(first.start)));
+            schedule.insert("endTime".into(), json!(local(first.end)));
+        }
+        if !s.exdates.is_empty() {
+            let dates: Vec<String> = s.exdates.iter().map(NaiveDate::to_string).collect();
+            schedule.insert("exceptDate".into(), json!(dates));
+        }
+        let Some(rule) = &self.rule else {
+            // A single event: once.
+            schedule.insert("repeatCount".into(), json!(1));
+            return Some(Value::Object(schedule));
+        };
+        if !rule.get_by_set_pos().is_empty() || !rule.get_by_year_day().is_empty() || !rule.get_by_week_no().is_empty()
+        {
+            return None;
+        }
+        let unit = match rule.get_freq() {
+            Frequency::Daily => "D",
+            Frequency::Weekly => "W",
+            Frequency::Monthly => "M",
+            Frequency::Yearly => "Y",
+            _ => return None,
+        };
+        schedule.insert("repeatFrequency".into(), json!(format!("P{}{unit}", rule.get_interval().max(1))));
+        let mut days = Vec::new();
+        for day in rule.get_by_weekday() {
+            let rrule::NWeekday::Every(day) = day else { return None };
+            let name = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+                [day.num_days_from_monday() as usize];
+            days.push(format!("https://schema.org/{name}"));
+        }
+        if !days.is_empty() {
+            schedule.insert("byDay".into(), json!(days));
+        }
+        if !rule.get_by_month_day().is_empty() {
+            schedule.insert("byMonthDay".into(), json!(rule.get_by_month_day()));
+        }
+        if !rule.get_by_month().is_empty() {
+            schedule.insert("byMonth".into(), json!(rule.get_by_month()));
+        }
+        if let Some(count) = rule.get_count() {
+            schedule.insert("repeatCount".into(), json!(count));
+        }
+        if let Some(until) = self.until {
+            schedule.insert("endDate".into(), json!(until.date().to_string()));
+        }
+        Some(Value::Object(schedule))
+    }
+
     /// The rule as it is written into a calendar (`RRULE:` value), if any.
     pub fn rule_text(&self) -> Option<String> {
         self.schedule

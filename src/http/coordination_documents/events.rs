@@ -29,7 +29,7 @@ fn frames(revisions: Vec<Revision>) -> Bytes {
 /// open every 15 seconds. When you lose access (your organisation is taken off the editors,
 /// your membership ends, your token expires) an `end` event closes the stream. A person has at
 /// most 5 open streams (`YHDYSPINTA_STREAMS_PER_PERSON`): one more ends their oldest. A client
-/// address opens at most 30 a minute (`YHDYSPINTA_STREAM_OPENS_PER_MINUTE`).
+/// address opens at most 120 a minute (`YHDYSPINTA_STREAM_OPENS_PER_MINUTE`).
 #[utoipa::path(
     operation_id = "stream_coordination_document_events",
     tag = "coordination-documents",

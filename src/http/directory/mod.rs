@@ -8,12 +8,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::config::PublicUrl;
 use crate::domain::context::Cx;
 use crate::domain::directory::{
     self as directory, CalendarQuery, Change, ChangeOp, DirectoryResource, FeedQuery, reads::cursor,
 };
+use crate::domain::event_series::occurrences::OccurrenceQuery;
+use crate::domain::types::pagination::{ListQuery, encode_cursor};
 use crate::error::AppError;
-use crate::http::common::ReadErrors;
+use crate::http::common::{Listing, ReadErrors, next_page_url};
 
 /// One change in public view.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,7 +85,7 @@ pub struct ChangeFeed {
     tag = "directory",
     params(FeedQuery),
     responses((status = 200, description = "A page of the change feed", body = ChangeFeed),
-              (status = 410, description = "The changes after this cursor are no longer kept: read the lists again, then follow the feed from `meta.latest_cursor`", body = crate::error::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Some changes after this cursor are no longer kept: take `meta.latest_cursor` (from a request without `after`), then read the lists again, then follow the feed from that cursor", body = crate::error::Problem, content_type = "application/problem+json"),
               ReadErrors),
     security((), ("bearer" = []))
 )]
@@ -120,8 +123,55 @@ pub async fn calendar(
     mut cx: Cx<'static>,
     query: web::Query<CalendarQuery>,
     req: HttpRequest,
+    public_url: web::Data<PublicUrl>,
 ) -> Result<HttpResponse, AppError> {
-    let source = req.full_url().to_string();
+    // The public address configured, never the request's Host, which the client chooses.
+    let source = format!("{}{}", public_url.0, req.uri().path_and_query().map_or("", |pq| pq.as_str()));
     let body = directory::calendar(&mut cx, &query, Some(&source)).await?;
     Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(body))
+}
+
+/// What is on, as schema.org JSON-LD (`application/ld+json`): one page of the published
+/// occurrences that match (the filters and paging of `/api/v1/occurrences`), as a `@graph` of
+/// each series once, an `EventSeries` with its `eventSchedule` where schema.org can say it,
+/// and each occurrence an `Event` with `superEvent` pointing to its series, `eventStatus`,
+/// `eventAttendanceMode`, `location` (a `Place` with address and coordinates, or a
+/// `VirtualLocation`), `organizer`, `inLanguage` and `isAccessibleForFree`. The next page is in
+/// the `Link: rel="next"` header. The same for everyone; counted as an export.
+#[utoipa::path(
+    operation_id = "list_directory_events_jsonld",
+    tag = "directory",
+    params(OccurrenceQuery, ListQuery),
+    responses(
+        (status = 200, description = "A JSON-LD document", body = Object, content_type = "application/ld+json",
+         example = json!({"@context": "https://schema.org", "@graph": [
+            {"@type": "EventSeries", "@id": "https://yhdyspinta.example/api/v1/event-series/01938000-0000-7000-8000-000000000010",
+             "name": "Seniorikahvila", "eventSchedule": {"@type": "Schedule", "startDate": "2026-03-03", "repeatFrequency": "P1W",
+             "byDay": ["https://schema.org/Tuesday"], "startTime": "10:00:00", "endTime": "12:00:00",
+             "scheduleTimezone": "Europe/Helsinki", "duration": "PT2H0M"},
+             "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode", "isAccessibleForFree": true,
+             "eventStatus": "https://schema.org/EventScheduled"},
+            {"@type": "Event", "@id": "https://yhdyspinta.example/api/v1/event-series/01938000-0000-7000-8000-000000000010/occurrences/01938000-0000-7000-8000-000000000011",
+             "name": "Seniorikahvila", "startDate": "2026-03-03T08:00:00Z", "endDate": "2026-03-03T10:00:00Z",
+             "eventStatus": "https://schema.org/EventScheduled",
+             "superEvent": {"@id": "https://yhdyspinta.example/api/v1/event-series/01938000-0000-7000-8000-000000000010"},
+             "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode", "isAccessibleForFree": true}]})),
+        (status = 429, description = "This client address has made its exports of the minute (`YHDYSPINTA_EXPORTS_PER_MINUTE`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
+        ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/directory/events.jsonld")]
+pub async fn events(
+    mut cx: Cx<'static>,
+    query: Listing<OccurrenceQuery>,
+    req: HttpRequest,
+    public_url: web::Data<PublicUrl>,
+) -> Result<HttpResponse, AppError> {
+    let page = directory::events(&mut cx, query.filters, &query.list, &public_url.0).await?;
+    let mut res = HttpResponse::Ok();
+    if let Some(next) = &page.next {
+        res.insert_header(("link", format!("<{}>; rel=\"next\"", next_page_url(&req, &encode_cursor(next)))));
+    }
+    let document = page.items.into_iter().next().unwrap_or_default();
+    Ok(res.content_type("application/ld+json").body(document.to_string()))
 }

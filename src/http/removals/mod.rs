@@ -46,7 +46,9 @@ impl From<Removal> for RemovalView {
     operation_id = "list_removals",
     tag = "event-series",
     params(RemovalQuery, ListQuery),
-    responses((status = 200, description = "A page of removals", body = ListResponse<RemovalView>), ReadErrors),
+    responses((status = 200, description = "A page of removals", body = ListResponse<RemovalView>),
+              (status = 410, description = "Removals this old are no longer kept (`YHDYSPINTA_CHANGE_RETENTION_DAYS`): read the lists again", body = crate::error::Problem, content_type = "application/problem+json"),
+              ReadErrors),
     security((), ("bearer" = []))
 )]
 #[get("/api/v1/removals")]
