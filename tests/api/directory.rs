@@ -397,13 +397,15 @@ async fn what_is_on_is_schema_org_json_ld_with_each_event_under_its_series() {
     // A member asks, naming another host: still only what is published, under the configured
     // address.
     let res = app
-        .call(p.request(
-            As::Member,
-            TestRequest::get()
-                .uri("/api/v1/directory/events.jsonld")
-                .insert_header(("x-forwarded-host", "a b"))
-                .insert_header(("host", "evil.example")),
-        ))
+        .call(
+            p.request(
+                As::Member,
+                TestRequest::get()
+                    .uri("/api/v1/directory/events.jsonld")
+                    .insert_header(("x-forwarded-host", "a b"))
+                    .insert_header(("host", "evil.example")),
+            ),
+        )
         .await;
     res.assert_status(200);
     assert_eq!(res.header("content-type"), Some("application/ld+json"));
