@@ -98,7 +98,11 @@ pub struct OccurrenceQuery {
     pub activity_type: Option<ActivityType>,
     pub is_free: Option<bool>,
     /// Comma-separated weekdays in the series' local time: `mo,tu,we,th,fr,sa,su`.
-    #[param(example = "tu,th", max_length = 27)]
+    #[param(
+        example = "tu,th",
+        max_length = 27,
+        pattern = "^ *(mo|tu|we|th|fr|sa|su) *(, *(mo|tu|we|th|fr|sa|su) *)*$"
+    )]
     #[validate(length(max = 27))]
     pub weekday: Option<String>,
     pub status: Option<OccurrenceStatus>,
