@@ -32,22 +32,27 @@ pub async fn events(
     let mut public = Cx::acting(conn, Actor::anonymous());
     let page = occurrences::list(&mut public, query, list).await?;
     let conn = public.conn().await?;
-    let mut places: HashMap<Uuid, Option<Venue>> = HashMap::new();
-    let mut names: HashMap<Uuid, Option<String>> = HashMap::new();
-    for (occurrence, series) in &page.items {
-        for venue in [occurrence.venue_id, series.fields.venue_id].into_iter().flatten() {
-            if let std::collections::hash_map::Entry::Vacant(slot) = places.entry(venue) {
-                let row = crate::repo::venues::get(conn, venue).await?;
-                slot.insert(row.map(Venue::try_from).transpose()?);
-            }
-        }
-        for organizer in series.organizers.iter().filter(|o| o.accepted) {
-            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(organizer.organization_id) {
-                let row = crate::repo::organizations::get(conn, organizer.organization_id).await?;
-                let org = row.map(crate::domain::organizations::Organization::try_from).transpose()?;
-                slot.insert(org.map(|o| o.name.display(Lang::Fi).to_owned()));
-            }
-        }
+    // The page's venues and organisers, each read once, in one query each.
+    let mut venue_ids: Vec<Uuid> =
+        page.items.iter().flat_map(|(o, s)| [o.venue_id, s.fields.venue_id]).flatten().collect();
+    venue_ids.sort_unstable();
+    venue_ids.dedup();
+    let mut org_ids: Vec<Uuid> = page
+        .items
+        .iter()
+        .flat_map(|(_, s)| s.organizers.iter().filter(|o| o.accepted).map(|o| o.organization_id))
+        .collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let mut places: HashMap<Uuid, Venue> = HashMap::new();
+    for row in crate::repo::venues::get_many(conn, &venue_ids).await? {
+        let venue = Venue::try_from(row)?;
+        places.insert(venue.id, venue);
+    }
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    for row in crate::repo::organizations::get_many(conn, &org_ids).await? {
+        let org = crate::domain::organizations::Organization::try_from(row)?;
+        names.insert(org.id, org.name.display(Lang::Fi).to_owned());
     }
     let writer = Writer { base, places: &places, names: &names };
     let mut graph = Vec::new();
@@ -66,8 +71,8 @@ pub async fn events(
 
 struct Writer<'a> {
     base: &'a str,
-    places: &'a HashMap<Uuid, Option<Venue>>,
-    names: &'a HashMap<Uuid, Option<String>>,
+    places: &'a HashMap<Uuid, Venue>,
+    names: &'a HashMap<Uuid, String>,
 }
 
 impl Writer<'_> {
@@ -92,9 +97,9 @@ impl Writer<'_> {
         let mut locations = Vec::new();
         if f.attendance_mode != AttendanceMode::Online
             && f.attendance_mode != AttendanceMode::Phone
-            && let Some(Some(place)) = venue.map(|v| self.places.get(&v).cloned().flatten())
+            && let Some(place) = venue.and_then(|v| self.places.get(&v))
         {
-            locations.push(self.place(&place));
+            locations.push(self.place(place));
         }
         if let Some(url) = &f.online_url {
             locations.push(json!({"@type": "VirtualLocation", "url": url}));
@@ -115,7 +120,7 @@ impl Writer<'_> {
             .map(|o| {
                 let mut org = json!({"@type": "Organization",
                     "@id": format!("{}/api/v1/organizations/{}", self.base, o.organization_id)});
-                if let Some(Some(name)) = self.names.get(&o.organization_id) {
+                if let Some(name) = self.names.get(&o.organization_id) {
                     org["name"] = json!(name);
                 }
                 org

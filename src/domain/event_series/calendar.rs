@@ -252,21 +252,19 @@ pub async fn locations(
     conn: &mut Conn,
     venues: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, String>, AppError> {
+    let mut ids: Vec<Uuid> = venues.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut locations = HashMap::new();
-    for venue in venues {
-        if locations.contains_key(&venue) {
-            continue;
-        }
-        if let Some(row) = crate::repo::venues::get(conn, venue).await? {
-            let v = crate::domain::venues::Venue::try_from(row)?;
-            let a = &v.fields.address;
-            let text = [Some(v.fields.name.display(Lang::Fi).to_owned()), a.street.clone(), a.locality.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ");
-            locations.insert(venue, text);
-        }
+    for row in crate::repo::venues::get_many(conn, &ids).await? {
+        let v = crate::domain::venues::Venue::try_from(row)?;
+        let a = &v.fields.address;
+        let text = [Some(v.fields.name.display(Lang::Fi).to_owned()), a.street.clone(), a.locality.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        locations.insert(v.id, text);
     }
     Ok(locations)
 }

@@ -58,6 +58,15 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrganizationRo
     organizations::table.find(id).select(select_list::<OrganizationRow>()?).first(conn).await.optional()
 }
 
+/// The organisations with these ids, in one query (those that exist).
+pub async fn get_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<OrganizationRow>> {
+    organizations::table
+        .filter(organizations::id.eq_any(ids.to_vec()))
+        .select(select_list::<OrganizationRow>()?)
+        .load(conn)
+        .await
+}
+
 pub async fn list(conn: &mut Conn, filter: &OrganizationFilter) -> QueryResult<Vec<OrganizationRow>> {
     let mut query = organizations::table.select(select_list::<OrganizationRow>()?).into_boxed();
     if let Some(kind) = &filter.kind {

@@ -182,6 +182,11 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<VenueRow>> {
     venues::table.find(id).select(select_list::<VenueRow>()?).first(conn).await.optional()
 }
 
+/// The venues with these ids, in one query (those that exist).
+pub async fn get_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<VenueRow>> {
+    venues::table.filter(venues::id.eq_any(ids.to_vec())).select(select_list::<VenueRow>()?).load(conn).await
+}
+
 /// The venue, locked for the rest of the transaction.
 pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<VenueRow>> {
     venues::table.find(id).select(VenueRow::as_select()).for_update().first(conn).await.optional()
