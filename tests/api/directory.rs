@@ -277,6 +277,8 @@ async fn only_public_changes_are_in_the_feed_for_everyone_alike() {
     let bad = app.get(&format!("{CHANGES}?types=event_series,meeting")).await.assert_problem(422);
     assert_eq!(bad["errors"][0]["field"], "types");
     app.get(&format!("{CHANGES}?after=not%20a%20cursor")).await.assert_problem(400);
+    let long = app.get(&format!("{CHANGES}?after={}", "a".repeat(1025))).await.assert_problem(422);
+    assert_eq!(long["errors"][0]["field"], "after");
     app.get(&format!("{CHANGES}?since=2026-01-01")).await.assert_problem(400);
     let big = app.get(&format!("{CHANGES}?limit=100000")).await;
     assert_eq!(big.json()["meta"]["limit"], 1000);

@@ -14,9 +14,15 @@ use crate::domain::context::Cx;
 use crate::domain::event_series::occurrences::{self, OccurrenceQuery};
 use crate::domain::event_series::{AttendanceMode, EventSeries, EventStatus, Occurrence, OccurrenceStatus};
 use crate::domain::types::localized::Lang;
-use crate::domain::types::pagination::{ListQuery, Page};
+use crate::domain::types::pagination::ListQuery;
 use crate::domain::venues::Venue;
 use crate::error::AppError;
+
+/// One page of the export: the JSON-LD document, and the key the next page starts after.
+pub struct EventsPage {
+    pub document: Value,
+    pub next: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+}
 
 /// One page of the occurrences that match, with their series, as one JSON-LD document. `base`
 /// is the service's address (`https://host`), the prefix of every `@id`.
@@ -25,7 +31,7 @@ pub async fn events(
     query: OccurrenceQuery,
     list: &ListQuery,
     base: &str,
-) -> Result<Page<Value, (chrono::DateTime<chrono::Utc>, Uuid)>, AppError> {
+) -> Result<EventsPage, AppError> {
     let (conn, actor) = cx.parts().await?;
     access::can_read(actor)?;
     // Read as no one in particular: published series only, the same for everyone.
@@ -65,8 +71,7 @@ pub async fn events(
     for (occurrence, series) in &page.items {
         graph.push(writer.occurrence(occurrence, series));
     }
-    let document = json!({"@context": "https://schema.org", "@graph": graph});
-    Ok(Page { items: vec![document], next: page.next, limit: page.limit })
+    Ok(EventsPage { document: json!({"@context": "https://schema.org", "@graph": graph}), next: page.next })
 }
 
 struct Writer<'a> {

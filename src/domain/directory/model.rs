@@ -26,6 +26,22 @@ pub fn retention_days() -> u32 {
     RETENTION_DAYS.load(Ordering::Relaxed)
 }
 
+/// 410 when some changes after position `after`, or since `since`, may already be deleted: a
+/// reader would silently miss them. Otherwise the horizon, the highest position deleted.
+pub async fn ensure_kept(
+    conn: &mut crate::db::Conn,
+    after: Option<i64>,
+    since: Option<DateTime<Utc>>,
+) -> Result<i64, AppError> {
+    let horizon = crate::repo::directory::pruned_through(conn).await?;
+    let kept_since = Utc::now() - chrono::Duration::days(i64::from(retention_days()));
+    let gone = after.is_some_and(|a| a < horizon) || (horizon > 0 && since.is_some_and(|t| t < kept_since));
+    if gone {
+        return Err(AppError::CursorExpired { retention_days: retention_days() });
+    }
+    Ok(horizon)
+}
+
 /// Most changes on a page: a mirror catching up reads large pages.
 pub const MAX_FEED_LIMIT: i64 = 1000;
 pub const DEFAULT_FEED_LIMIT: i64 = 100;
@@ -74,13 +90,14 @@ impl TryFrom<ChangeRow> for Change {
 }
 
 /// The feed's parameters.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// `meta.next_cursor` (or `meta.latest_cursor`) of an earlier page; without it the feed
     /// starts from the oldest change it keeps.
     #[param(min_length = 1, max_length = 1024, pattern = "^[A-Za-z0-9_-]+$")]
+    #[validate(length(min = 1, max = 1024))]
     pub after: Option<String>,
     /// Comma-separated resource types (`organization`, `venue`, `event_series`,
     /// `event_occurrence`); default all.
@@ -89,6 +106,7 @@ pub struct FeedQuery {
         max_length = 200,
         pattern = "^(organization|venue|event_series|event_occurrence)(,(organization|venue|event_series|event_occurrence))*$"
     )]
+    #[validate(length(max = 200))]
     pub types: Option<String>,
     /// Changes per page, 1–1000 (default 100; larger values are clamped).
     pub limit: Option<i64>,

@@ -63,12 +63,7 @@ pub async fn list(cx: &mut Cx<'_>, query: RemovalQuery, list: &ListQuery) -> Res
     let (conn, actor) = cx.parts().await?;
     // Removals are kept as long as the change feed's changes: a cursor or a window reaching
     // back past what was deleted would silently miss some, so it is 410 as in the feed.
-    let horizon = crate::repo::directory::pruned_through(conn).await?;
-    let retention = crate::domain::directory::retention_days();
-    let kept_since = chrono::Utc::now() - chrono::Duration::days(i64::from(retention));
-    if horizon > 0 && (page.after.is_some_and(|a| a < horizon) || list.updated_since.is_some_and(|t| t < kept_since)) {
-        return Err(AppError::CursorExpired { retention_days: retention });
-    }
+    crate::domain::directory::ensure_kept(conn, page.after, list.updated_since).await?;
     let filter = RemovalFilter {
         resource_type: query.resource_type.map(|t| name_of(&t)),
         organizations: access::beyond_public(actor),

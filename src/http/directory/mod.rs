@@ -10,9 +10,7 @@ use uuid::Uuid;
 
 use crate::config::PublicUrl;
 use crate::domain::context::Cx;
-use crate::domain::directory::{
-    self as directory, CalendarQuery, Change, ChangeOp, DirectoryResource, FeedQuery, reads::cursor,
-};
+use crate::domain::directory::{self as directory, CalendarQuery, Change, ChangeOp, DirectoryResource, FeedQuery};
 use crate::domain::event_series::occurrences::OccurrenceQuery;
 use crate::domain::types::pagination::{ListQuery, encode_cursor};
 use crate::error::AppError;
@@ -94,8 +92,8 @@ pub async fn changes(mut cx: Cx<'static>, query: web::Query<FeedQuery>) -> Resul
     let page = directory::changes(&mut cx, &query).await?;
     Ok(web::Json(ChangeFeed {
         meta: ChangeFeedMeta {
-            next_cursor: cursor(page.next),
-            latest_cursor: cursor(page.latest),
+            next_cursor: encode_cursor(&page.next),
+            latest_cursor: encode_cursor(&page.latest),
             has_more: page.more,
             limit: page.limit,
         },
@@ -172,6 +170,5 @@ pub async fn events(
     if let Some(next) = &page.next {
         res.insert_header(("link", format!("<{}>; rel=\"next\"", next_page_url(&req, &encode_cursor(next)))));
     }
-    let document = page.items.into_iter().next().unwrap_or_default();
-    Ok(res.content_type("application/ld+json").body(document.to_string()))
+    Ok(res.content_type("application/ld+json").body(page.document.to_string()))
 }
