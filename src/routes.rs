@@ -130,6 +130,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(removals::list)
         .service(directory::changes)
         .service(directory::calendar)
+        .service(directory::hsds::about)
+        .service(directory::hsds::list)
+        .service(directory::hsds::item)
+        .service(directory::lahella::activities)
         .service(directory::events)
         .service(audit::list);
 }

@@ -455,3 +455,260 @@ fn next_weekday(weekday: chrono::Weekday) -> chrono::NaiveDate {
     }
     day
 }
+
+/// Validators for HSDS 3.0 objects, from Open Referral's own schemas in `../shared/hsds/3.0`,
+/// read at test time, with format checks on.
+struct Hsds {
+    registry: jsonschema::Registry<'static>,
+}
+
+const HSDS_BASE: &str = "https://hsds.test/3.0/";
+
+impl Hsds {
+    fn load() -> Hsds {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hsds/3.0");
+        let mut resources = Vec::new();
+        // The compiled schemas refer to some objects by relative name: they are registered
+        // beside the others, so that those resolve to the per-object files.
+        for sub in ["", "compiled/"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+                    let schema: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                    resources.push((format!("{HSDS_BASE}{}{name}", sub.replace('/', ".")), schema));
+                }
+            }
+        }
+        assert!(resources.len() > 20, "the HSDS schemas are read from ../shared/hsds/3.0");
+        let mut registry = jsonschema::Registry::new();
+        for (uri, schema) in resources {
+            registry = registry.add(uri, schema).unwrap();
+        }
+        Hsds { registry: registry.prepare().unwrap() }
+    }
+
+    /// Every error of `item` against the schema at `path` (e.g. `compiled/organization.json`).
+    fn errors(&self, path: &str, item: &Value) -> Vec<String> {
+        let path = path.replace('/', ".");
+        let validator = jsonschema::options()
+            .with_registry(&self.registry)
+            .should_validate_formats(true)
+            .build(&json!({"$ref": format!("{HSDS_BASE}{path}")}))
+            .unwrap();
+        validator.iter_errors(item).map(|e| format!("{path} at {}: {e}", e.instance_path())).collect()
+    }
+
+    fn assert_valid(&self, path: &str, item: &Value) {
+        let errors = self.errors(path, item);
+        assert!(errors.is_empty(), "{errors:#?}\n{item:#}");
+    }
+}
+
+#[actix_web::test]
+async fn the_hsds_export_validates_against_open_referrals_schemas() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let hsds = Hsds::load();
+    // The schemas catch what is wrong: a service without its required status.
+    assert!(!hsds.errors("compiled/service_with_definitions.json", &json!({"id": p.org, "name": "x"})).is_empty());
+    // ...and formats are checked: an id that is no UUID.
+    let bad_id = json!({"id": "42", "name": "x", "description": "y"});
+    assert!(!hsds.errors("compiled/organization.json", &bad_id).is_empty());
+
+    app.call(
+        p.request(
+            As::PlatformAdmin,
+            TestRequest::patch()
+                .uri(&format!("/api/v1/organizations/{}", p.org))
+                .insert_header(("content-type", "application/merge-patch+json"))
+                .insert_header(("if-match", "*"))
+                .set_payload(
+                    json!({"phone": "+358 40 123 4567", "email": "info@setlementti.example",
+                       "website": "https://setlementti.example/", "business_id": "0208201-1",
+                       "external_ids": {"lahella": "L-42"}})
+                    .to_string(),
+                ),
+        ),
+    )
+    .await
+    .assert_status(200);
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let weekly = create(&app, &p, series_body(&p, &venue_id, "published")).await["id"].as_str().unwrap().to_owned();
+    let mut monthly = series_body(&p, &venue_id, "published");
+    monthly["schedule"]["rrule"] = json!("FREQ=MONTHLY;BYDAY=1MO;COUNT=3");
+    monthly["schedule"]["start_date"] = json!(first_monday_of_next_month().to_string());
+    monthly["title"] = json!({"fi": "Kuukausitapaaminen <b>&</b> \"lainausmerkit\"", "en": "Monthly"});
+    let monthly = create(&app, &p, monthly).await["id"].as_str().unwrap().to_owned();
+    let mut online = series_body(&p, &venue_id, "published");
+    online["attendance_mode"] = json!("online");
+    online["online_url"] = json!("https://meet.example/kahvila");
+    online["venue_id"] = Value::Null;
+    online["schedule"]["rrule"] = json!("FREQ=DAILY;COUNT=3");
+    let online = create(&app, &p, online).await["id"].as_str().unwrap().to_owned();
+    let draft = create(&app, &p, series_body(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+
+    let page = |table: &str, query: &str| {
+        let uri = format!("/api/v1/directory/hsds/{table}?{query}");
+        let app = &app;
+        async move {
+            let res = app.get(&uri).await;
+            res.assert_status(200);
+            res.json()
+        }
+    };
+    let list_schema = |table: &str| match table {
+        "organizations" => "compiled/organization_list.json",
+        "services" => "compiled/service_list.json",
+        "service_at_locations" => "compiled/service_at_location_list.json",
+        _ => "location.json",
+    };
+    let item_schema = |table: &str| match table {
+        "organizations" => "compiled/organization.json",
+        "services" => "compiled/service_with_definitions.json",
+        "service_at_locations" => "compiled/service_at_location.json",
+        _ => "location.json",
+    };
+    for table in ["organizations", "services", "locations", "service_at_locations"] {
+        let first = page(table, "per_page=500").await;
+        let contents = first["contents"].as_array().unwrap();
+        assert!(!contents.is_empty(), "{table}");
+        assert_eq!(first["total_items"].as_u64().unwrap() as usize, contents.len(), "{table}");
+        assert_eq!((first["page_number"].clone(), first["first_page"].clone()), (json!(1), json!(true)));
+        assert_eq!((first["last_page"].clone(), first["empty"].clone()), (json!(true), json!(false)));
+        for item in contents {
+            hsds.assert_valid(list_schema(table), item);
+            let id = item["id"].as_str().unwrap();
+            let one = app.get(&format!("/api/v1/directory/hsds/{table}/{id}")).await;
+            one.assert_status(200);
+            hsds.assert_valid(item_schema(table), &one.json());
+            assert_eq!(&one.json(), item, "a list item is the item itself");
+        }
+        assert!(!first.to_string().contains(&draft), "a draft is not exported ({table})");
+        app.get(&format!("/api/v1/directory/hsds/{table}/{draft}")).await.assert_problem(404);
+    }
+
+    // Services: the weekly one with its HSDS recurrence at its venue, the monthly one with an
+    // nth weekday, the daily online one stated in words and without a location.
+    let services = page("services", "").await;
+    let service = |id: &str| services["contents"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap().clone();
+    let weekly_service = service(&weekly);
+    assert_eq!(weekly_service["status"], "active");
+    assert_eq!(weekly_service["organization_id"], json!(p.org));
+    let schedule = &weekly_service["schedules"][0];
+    assert_eq!((schedule["freq"].clone(), schedule["interval"].clone()), (json!("WEEKLY"), json!(1)));
+    assert_eq!((schedule["count"].clone(), schedule["opens_at"].clone()), (json!(5), json!("10:00")));
+    assert_eq!(weekly_service["service_at_locations"][0]["location_id"], json!(venue_id));
+    assert_eq!(service(&monthly)["schedules"][0]["byday"], "1MO");
+    let online_service = service(&online);
+    assert!(online_service["schedules"][0].get("freq").is_none());
+    assert!(online_service["schedules"][0]["description"].as_str().unwrap().contains("RRULE:FREQ=DAILY;COUNT=3"));
+    assert_eq!(online_service["service_at_locations"], json!([]));
+    assert_eq!(online_service["url"], "https://meet.example/kahvila");
+
+    // The venue: address with its county, accessibility, opening hours with the exceptions.
+    let location = app.get(&format!("/api/v1/directory/hsds/locations/{venue_id}")).await.json();
+    assert_eq!(location["addresses"][0]["city"], "Jyväskylä");
+    assert_eq!(location["addresses"][0]["state_province"], "Keski-Suomen hyvinvointialue");
+    assert_eq!(location["accessibility"][0]["description"], "induction_loop, wheelchair");
+    assert_eq!(location["schedules"][0]["byday"], "MO,TU");
+    assert!(location["schedules"][0]["notes"].as_str().unwrap().contains("2026-12-24 closed"));
+    let org = app.get(&format!("/api/v1/directory/hsds/organizations/{}", p.org)).await.json();
+    assert_eq!(org["phones"][0]["number"], "+358 40 123 4567");
+    assert_eq!(org["organization_identifiers"][0]["identifier"], "0208201-1");
+    assert_eq!(org["website"], "https://setlementti.example/");
+    // Only at a venue: the online series has no service_at_location.
+    app.get(&format!("/api/v1/directory/hsds/service_at_locations/{online}")).await.assert_problem(404);
+    let at_venue = app.get(&format!("/api/v1/directory/hsds/service_at_locations/{weekly}")).await.json();
+    assert_eq!(at_venue["location"]["id"], json!(venue_id));
+
+    // HSDS paging: numbered pages of the requested size, and modified_after.
+    let total = page("services", "").await["total_items"].as_i64().unwrap();
+    assert_eq!(total, 3);
+    let second = page("services", "per_page=2&page=2").await;
+    assert_eq!(second["contents"].as_array().unwrap().len(), 1);
+    assert_eq!((second["total_pages"].clone(), second["last_page"].clone()), (json!(2), json!(true)));
+    let beyond = page("services", "per_page=2&page=9").await;
+    assert_eq!((beyond["size"].clone(), beyond["empty"].clone()), (json!(0), json!(false)));
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let none = page("services", &format!("modified_after={later}")).await;
+    assert_eq!((none["total_items"].clone(), none["empty"].clone()), (json!(0), json!(true)));
+    for bad in ["page=0", "page=x", "per_page=x", "modified_after=yesterday", "organization_id=1", "colour=red"] {
+        let res = app.get(&format!("/api/v1/directory/hsds/services?{bad}")).await;
+        assert!(matches!(res.status.as_u16(), 400 | 422), "{bad}: {}", res.status);
+    }
+    app.get("/api/v1/directory/hsds/programs").await.assert_problem(400);
+    assert_eq!(app.get("/api/v1/directory/hsds").await.json()["version"], "3.0");
+}
+
+/// The first Monday of next month.
+fn first_monday_of_next_month() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let mut day =
+        chrono::NaiveDate::from_ymd_opt(today.year() + i32::from(today.month() == 12), today.month() % 12 + 1, 1)
+            .unwrap();
+    while day.weekday() != chrono::Weekday::Mon {
+        day += chrono::Duration::days(1);
+    }
+    day
+}
+
+#[actix_web::test]
+async fn activities_are_exported_in_lahella_shape_with_channels_and_weekly_patterns() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let (venue_id, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7473, 62.2426)).await;
+    let mut weekly = series_body(&p, &venue_id, "published");
+    weekly["schedule"]["rrule"] = json!("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;UNTIL=20991231T215959Z");
+    weekly["schedule"]["start_date"] = json!(next_weekday(chrono::Weekday::Tue).to_string());
+    weekly["activity_type"] = json!("support");
+    weekly["attendance_mode"] = json!("mixed");
+    weekly["online_url"] = json!("https://meet.example/tuki");
+    weekly["themes"] = json!(["vertaistuki"]);
+    let weekly = create(&app, &p, weekly).await["id"].as_str().unwrap().to_owned();
+    let mut monthly = series_body(&p, &venue_id, "published");
+    monthly["schedule"]["rrule"] = json!("FREQ=MONTHLY;BYDAY=1MO;COUNT=3");
+    monthly["schedule"]["start_date"] = json!(first_monday_of_next_month().to_string());
+    let monthly = create(&app, &p, monthly).await["id"].as_str().unwrap().to_owned();
+    let draft = create(&app, &p, series_body(&p, &venue_id, "draft")).await["id"].as_str().unwrap().to_owned();
+
+    let uri = "/api/v1/directory/lahella/activities";
+    // The same for everyone: a member of the publisher sees no draft here either.
+    let res = app.call(p.request(As::Member, TestRequest::get().uri(uri))).await;
+    res.assert_status(200);
+    let activities = data(&res);
+    assert!(!res.json().to_string().contains(&draft));
+    assert_eq!(activities.len(), 2);
+    let activity = |id: &str| activities.iter().find(|a| a["id"] == id).unwrap().clone();
+    let support = activity(&weekly);
+    assert_eq!(support["activity_type"], "support");
+    assert_eq!(support["meeting_format"], "hybrid");
+    assert_eq!(support["themes"], json!(["vertaistuki"]));
+    assert_eq!(support["channels"][0]["kind"], "place");
+    assert_eq!(support["channels"][0]["address"]["city"], "Jyväskylä");
+    assert_eq!(support["channels"][0]["accessibility"], json!(["induction_loop", "wheelchair"]));
+    assert_eq!(
+        support["channels"][1],
+        json!({"kind": "online", "venue_id": null, "name": null, "address": null,
+        "latitude": null, "longitude": null, "accessibility": [], "accessibility_info": null,
+        "url": "https://meet.example/tuki"})
+    );
+    let recurrence = &support["recurrence"];
+    assert_eq!(recurrence["weekdays"], json!(["tu", "th"]));
+    assert_eq!(recurrence["interval_weeks"], 2);
+    assert_eq!((recurrence["start_time"].clone(), recurrence["end_time"].clone()), (json!("10:00"), json!("12:00")));
+    assert_eq!(recurrence["valid_until"], "2099-12-31");
+    assert_eq!(support["organizers"][0]["id"], json!(p.org));
+    let hobby = activity(&monthly);
+    assert_eq!(hobby["activity_type"], "hobby");
+    assert_eq!(hobby["recurrence"], Value::Null, "the first Monday of a month is no weekly pattern");
+    assert!(hobby["schedule_text"].as_str().unwrap().starts_with("RRULE:FREQ=MONTHLY;BYDAY=1MO;COUNT=3"));
+    // Filtered and paged as the series list.
+    assert_eq!(data(&app.get(&format!("{uri}?municipality=091")).await).len(), 0);
+    assert_eq!(data(&app.get(&format!("{uri}?municipality=179")).await).len(), 2);
+    let first = app.get(&format!("{uri}?limit=1")).await;
+    assert_eq!(data(&first).len(), 1);
+    assert!(first.header("link").unwrap().contains("cursor="));
+    app.get(&format!("{uri}?municipality=1")).await.assert_problem(422);
+}

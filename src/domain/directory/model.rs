@@ -142,3 +142,44 @@ pub struct ChangePage {
     pub more: bool,
     pub limit: i64,
 }
+
+/// Most items on an HSDS page.
+pub const MAX_HSDS_PER_PAGE: i64 = 500;
+pub const DEFAULT_HSDS_PER_PAGE: i64 = 50;
+
+/// HSDS paging and filters (Open Referral's own parameter names).
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HsdsQuery {
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1, maximum = 1000000)]
+    #[validate(range(min = 1, max = 1_000_000))]
+    pub page: Option<i64>,
+    /// Items per page, 1–500 (default 50; larger values are clamped).
+    pub per_page: Option<i64>,
+    /// Only items modified on or after this instant (RFC 3339 with an offset).
+    #[param(example = "2026-03-01T00:00:00Z")]
+    pub modified_after: Option<DateTime<Utc>>,
+    /// Only what this organisation provides (services), owns or operates (locations), or is.
+    pub organization_id: Option<Uuid>,
+    /// Accepted for HSDS clients: items are always fully nested.
+    pub full: Option<bool>,
+}
+
+impl HsdsQuery {
+    /// The page number and size asked for, clamped.
+    pub fn window(&self) -> (i64, i64) {
+        let size = self.per_page.unwrap_or(DEFAULT_HSDS_PER_PAGE).clamp(1, MAX_HSDS_PER_PAGE);
+        (self.page.unwrap_or(1), size)
+    }
+}
+
+/// One HSDS page: Open Referral's paging envelope around the items.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HsdsPage {
+    pub total_items: i64,
+    pub page_number: i64,
+    pub per_page: i64,
+    pub contents: Vec<serde_json::Value>,
+}

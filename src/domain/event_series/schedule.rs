@@ -423,6 +423,16 @@ impl Plan {
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
     }
+
+    /// The parsed rule, for exports that restate it in their own terms.
+    pub fn rule(&self) -> Option<&RRule<Unvalidated>> {
+        self.rule.as_ref()
+    }
+
+    /// The rule's UNTIL as a local wall-clock time in the zone.
+    pub fn until(&self) -> Option<NaiveDateTime> {
+        self.until
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! `/api/v1/directory`: what a directory mirror reads. The change feed tells it what to read
 //! again and what to drop, in commit order, with no change ever skipped; the calendar is
-//! what a resident's calendar app subscribes to.
+//! what a resident's calendar app subscribes to; the exports restate the directory in the
+//! formats other directories read.
+
+pub mod hsds;
+pub mod lahella;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};

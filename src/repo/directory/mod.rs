@@ -1,6 +1,8 @@
 //! The change feed: public changes in commit order (written by the database's triggers), and
 //! the horizon below which they have been deleted.
 
+pub mod hsds;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
