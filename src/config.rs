@@ -47,6 +47,9 @@ pub struct Config {
     /// `YHDYSPINTA_CHANGE_RETENTION_DAYS`: how long the change feed keeps changes (90); an
     /// older cursor is answered 410.
     pub change_retention_days: usize,
+    /// `YHDYSPINTA_WEBHOOK_ALLOW_HOSTS`: comma-separated hosts webhook deliveries may reach
+    /// although they are not public or not https (a receiver inside the network; tests).
+    pub webhook_allow_hosts: Vec<String>,
     /// `YHDYSPINTA_STREAM_OPENS_PER_MINUTE`: live event streams opened per client address (120).
     pub stream_opens_per_minute: usize,
     /// `YHDYSPINTA_STREAMS_PER_PERSON`: open live event streams per person (5); one more ends
@@ -206,6 +209,18 @@ impl Config {
         let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
         let change_retention_days = parse_number(&get, "YHDYSPINTA_CHANGE_RETENTION_DAYS", 90, 1, 36_500)?;
         let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 120, 1, 100_000)?;
+        let webhook_allow_hosts: Vec<String> = get("YHDYSPINTA_WEBHOOK_ALLOW_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .collect();
+        if webhook_allow_hosts.iter().any(|h| h.len() > 253 || h.contains(['/', '@', ' '])) {
+            return Err(ConfigError {
+                variable: "YHDYSPINTA_WEBHOOK_ALLOW_HOSTS",
+                message: "must be comma-separated host names or addresses, e.g. hooks.internal,10.0.0.5".into(),
+            });
+        }
         let streams_per_person = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PERSON", 5, 1, 100)?;
         let streams_per_process = parse_number(&get, "YHDYSPINTA_STREAMS_PER_PROCESS", 1000, 1, 100_000)?;
         let log_format = match get("YHDYSPINTA_LOG_FORMAT").as_deref() {
@@ -346,6 +361,7 @@ impl Config {
             exports_per_minute,
             stream_opens_per_minute,
             change_retention_days,
+            webhook_allow_hosts,
             streams_per_person,
             streams_per_process,
             log_format,

@@ -204,13 +204,16 @@ async fn stop_on_signal(server: actix_web::dev::ServerHandle, drain: std::time::
     server.stop(true).await;
 }
 
-/// The mail outbox worker, the revision listener, the hourly housekeeping (purging deleted
+/// The mail outbox worker, the webhook deliveries, the revision listener, the hourly housekeeping (purging deleted
 /// documents, moving event series' occurrences along with the horizon) and the pruning of
 /// rate-limit windows every minute, on this (the main) thread.
 fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), StartupError> {
     crate::domain::event_series::set_horizon_months(u32::try_from(config.occurrence_horizon_months).unwrap_or(18));
     crate::domain::event_series::set_history_months(u32::try_from(config.occurrence_history_months).unwrap_or(12));
     crate::domain::directory::set_retention_days(u32::try_from(config.change_retention_days).unwrap_or(u32::MAX));
+    crate::domain::webhooks::set_allowed_hosts(config.webhook_allow_hosts.clone());
+    let webhook_db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+    actix_web::rt::spawn(crate::domain::webhooks::delivery::run_worker(webhook_db));
     match Mailer::from_config(&config.mail)? {
         Some(mailer) => {
             let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;

@@ -2,7 +2,8 @@
 //! the Hervanta health station), Keski-Suomi (meeting-place activity), Keski-Uusimaa
 //! (Keusote's health-promotion network), with NGOs and a parish, their contact persons, and
 //! two partnership agreements, the Keski-Suomi meeting place's shared coordination document,
-//! and venues with their event series, occurrences, attendance and costs.
+//! and venues with their event series, occurrences, attendance and costs, and a webhook
+//! subscription (turned off).
 //! Organisations are real
 //! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
 //!
@@ -18,6 +19,7 @@ mod coordination_documents;
 mod event_series;
 mod identity;
 mod organizations;
+mod webhooks;
 
 use crate::db::Conn;
 use crate::domain::identity::tokens::KeySet;
@@ -89,5 +91,6 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     inserted += agreements::seed(conn, keys).await?;
     inserted += coordination_documents::seed(conn).await?;
     inserted += event_series::seed(conn).await?;
+    inserted += webhooks::seed(conn).await?;
     Ok(inserted)
 }

@@ -27,6 +27,7 @@ pub mod removals;
 pub mod service_clients;
 pub mod types;
 pub mod venues;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests {

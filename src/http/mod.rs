@@ -26,3 +26,4 @@ pub mod organizations;
 pub mod removals;
 pub mod service_clients;
 pub mod venues;
+pub mod webhooks;

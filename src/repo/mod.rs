@@ -22,6 +22,7 @@ pub mod removals;
 pub mod schema;
 pub mod service_clients;
 pub mod venues;
+pub mod webhooks;
 
 use std::any::TypeId;
 use std::marker::PhantomData;

@@ -587,3 +587,40 @@ diesel::table! {
         hits -> Int4,
     }
 }
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        url -> Text,
+        event_types -> Array<Nullable<Text>>,
+        secret -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        after_seq -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        first_seq -> Int8,
+        last_seq -> Int8,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        attempt_log -> Jsonb,
+        next_attempt_at -> Timestamptz,
+        retry_since -> Timestamptz,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);

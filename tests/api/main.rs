@@ -2,6 +2,7 @@
 //! route table the server uses, each on its own database cloned from a migrated template.
 
 mod mail_sink;
+mod receiver;
 mod support;
 
 mod agreements;
@@ -27,3 +28,4 @@ mod server;
 mod service_clients;
 mod shape;
 mod venues;
+mod webhooks;

@@ -209,6 +209,8 @@ impl TestApp {
         // The tests' series are dated (spring 2026, for its daylight-saving change): re-derive
         // as far back as the service allows (50 years), so they stay within the window.
         yhdyspinta::domain::event_series::set_history_months(600);
+        // Webhook receivers in the tests listen on loopback.
+        yhdyspinta::domain::webhooks::set_allowed_hosts(vec![crate::receiver::ALLOWED_HOST.to_owned()]);
         actix_web::rt::spawn(yhdyspinta::domain::coordination_documents::live::listen(
             database.url.clone(),
             live.clone().into_inner(),
