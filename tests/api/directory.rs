@@ -466,7 +466,11 @@ const HSDS_BASE: &str = "https://hsds.test/3.0/";
 
 impl Hsds {
     fn load() -> Hsds {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hsds/3.0");
+        // `../shared/hsds/3.0` beside the project, or where YHDYSPINTA_HSDS_DIR says.
+        let dir = std::env::var_os("YHDYSPINTA_HSDS_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hsds/3.0"));
+        assert!(dir.is_dir(), "the HSDS 3.0 schemas are not at {}: set YHDYSPINTA_HSDS_DIR", dir.display());
         let mut resources = Vec::new();
         // The compiled schemas refer to some objects by relative name: they are registered
         // beside the others, so that those resolve to the per-object files.
