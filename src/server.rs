@@ -241,6 +241,10 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
                 crate::domain::directory::prune(conn).await
             })
             .await;
+            housekeep(&purge_db, "deleted webhook deliveries past their retention", async |conn| {
+                crate::domain::webhooks::delivery::prune(conn).await
+            })
+            .await;
         }
     });
     actix_web::rt::spawn(crate::domain::coordination_documents::live::listen(

@@ -1,8 +1,8 @@
 -- Webhooks: an organisation's subscriptions to the change feed, pushed as signed POSTs. The
 -- deliveries are a durable outbox: each one is a batch of feed changes cut under the
--- subscription's row lock, and sent under its own row lock (FOR UPDATE SKIP LOCKED) until the
--- receiver answers 2xx, so that a crash or restart loses nothing and two instances never send
--- the same batch at once.
+-- subscription's row lock, then claimed for sending (FOR UPDATE SKIP LOCKED, with a lease) and
+-- sent until the receiver answers 2xx, so that a crash or restart loses nothing and two
+-- instances never send the same batch at once.
 CREATE TABLE webhooks (
     id              uuid PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT webhooks_organization_id_fkey
@@ -26,7 +26,9 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_organization_idx ON webhooks (organization_id);
 CREATE INDEX webhooks_active_idx ON webhooks (after_seq) WHERE active;
-CREATE TRIGGER webhooks_bump_version BEFORE UPDATE ON webhooks
+-- The version (the ETag) is the keeper's: moving the feed position is the worker's and
+-- leaves it, so that a busy subscription does not answer every conditional write 412.
+CREATE TRIGGER webhooks_bump_version BEFORE UPDATE OF url, event_types, secret, active, disabled_reason ON webhooks
     FOR EACH ROW EXECUTE FUNCTION bump_row_version();
 
 CREATE TABLE webhook_deliveries (
@@ -44,10 +46,12 @@ CREATE TABLE webhook_deliveries (
     -- Each attempt: {at, status_code, error, duration_ms}.
     attempt_log     jsonb NOT NULL DEFAULT '[]' CONSTRAINT webhook_deliveries_attempt_log_check
                     CHECK (jsonb_typeof(attempt_log) = 'array'),
+    -- Also the lease: a worker sending it sets this past its timeout, so no other takes it
+    -- meanwhile, and one that dies mid-send leaves it to be taken again.
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
-    -- Failing since: retried for a day from here, then the subscription is disabled. Turning it
-    -- back on queues the failed batch again from now.
-    retry_since     timestamptz NOT NULL DEFAULT now(),
+    -- The first failed attempt of the current run of failures: retried for a day from here,
+    -- then the subscription is disabled. Turning it back on starts the run again.
+    failing_since   timestamptz NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     delivered_at    timestamptz NULL,
     CONSTRAINT webhook_deliveries_delivered_check CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))

@@ -616,7 +616,7 @@ diesel::table! {
         attempts -> Int4,
         attempt_log -> Jsonb,
         next_attempt_at -> Timestamptz,
-        retry_since -> Timestamptz,
+        failing_since -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         delivered_at -> Nullable<Timestamptz>,
     }

@@ -22,6 +22,11 @@ fn body(p: &Personas, url: &str) -> Value {
     json!({"organization_id": p.org, "url": url, "event_types": ["venue", "organization"], "secret": SECRET})
 }
 
+async fn listed_ids(app: &TestApp, p: &Personas) -> Vec<String> {
+    let res = app.call(p.request(As::OrgAdmin, TestRequest::get().uri(WEBHOOKS))).await;
+    res.json()["data"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap().to_owned()).collect()
+}
+
 async fn subscribe(app: &TestApp, p: &Personas, url: &str) -> Value {
     let res = app.call(p.request(As::OrgAdmin, json(TestRequest::post().uri(WEBHOOKS), body(p, url)))).await;
     res.assert_status(201);
@@ -102,6 +107,12 @@ async fn an_organisations_admins_and_its_clients_keep_its_webhooks_and_no_one_el
         .await
         .assert_status(204);
     app.call(p.request(As::OrgAdmin, TestRequest::get().uri(&location))).await.assert_problem(404);
+    // Anonymous callers learn nothing of what exists: 401 for a real id as for an unknown one.
+    let kept = listed_ids(&app, &p).await;
+    for id in [kept[0].clone(), uuid::Uuid::now_v7().to_string()] {
+        app.get(&format!("{WEBHOOKS}/{id}")).await.assert_problem(401);
+        app.get(&format!("{WEBHOOKS}/{id}/deliveries")).await.assert_problem(401);
+    }
     // Every write is audited, without the secret.
     let mut conn = app.conn().await;
     let audited: Vec<String> = {
@@ -164,8 +175,36 @@ async fn a_target_must_be_https_to_a_public_address_and_the_fields_are_checked()
     unknown["event_types"] = json!(["agreement"]);
     let res = app.call(p.request(As::OrgAdmin, json(TestRequest::post().uri(WEBHOOKS), unknown))).await;
     assert!(matches!(res.status.as_u16(), 400 | 422));
-    // A public name that does not resolve here yet is accepted: deliveries check again.
+    // A public name that does not resolve here yet is accepted: deliveries check again. The
+    // URL is kept as parsed.
     subscribe(&app, &p, "https://partner.example/hook").await;
+    let normalised = subscribe(&app, &p, " HTTPS://Partner.Example:443/Hook").await;
+    assert_eq!(normalised["url"], "https://partner.example/Hook");
+    let id = normalised["id"].as_str().unwrap();
+    let patch = |body: &'static str| {
+        TestRequest::patch()
+            .uri(&format!("{WEBHOOKS}/{id}"))
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .insert_header(("if-match", "*"))
+            .set_payload(body)
+    };
+    let res = app.call(p.request(As::OrgAdmin, patch(r#"{"active": null}"#))).await;
+    res.assert_problem(422);
+    assert_eq!(res.json()["errors"][0]["field"], "active");
+    let res = app.call(p.request(As::OrgAdmin, patch(r#"{"organization_id": null}"#))).await;
+    assert!(matches!(res.status.as_u16(), 400 | 422), "{}", res.status);
+    let res = app.call(p.request(As::OrgAdmin, patch(r#"{"url": "https://10.0.0.1/"}"#))).await;
+    res.assert_problem(422);
+    // An organisation keeps at most ten.
+    for _ in 2..10 {
+        subscribe(&app, &p, "https://partner.example/hook").await;
+    }
+    let res = app
+        .call(
+            p.request(As::OrgAdmin, json(TestRequest::post().uri(WEBHOOKS), body(&p, "https://partner.example/hook"))),
+        )
+        .await;
+    res.assert_problem(409);
 }
 
 /// Cuts and sends until the receiver has answered `n` requests, as the worker does.
@@ -195,6 +234,9 @@ async fn deliveries_are_signed_in_order_retried_and_given_up_after_a_day_with_th
     // What changed before the subscription is not delivered; what changes after is.
     let (first, _) = venue(&app, &p, venue_body(&p, "Olotila", "179", 25.7, 62.2)).await;
     deliver(&app, &sender, &receiver, 1).await;
+    // The worker's progress is not the keeper's edit: the ETag stays.
+    let read = app.call(p.request(As::OrgAdmin, TestRequest::get().uri(&format!("{WEBHOOKS}/{id}")))).await;
+    assert_eq!(read.header("etag"), Some("\"1\""));
     let got = receiver.received();
     assert!(got[0].signed_with(SECRET), "the signature verifies");
     assert!(!got[0].signed_with("another-secret-of-at-least-32-characters"));
@@ -232,7 +274,8 @@ async fn deliveries_are_signed_in_order_retried_and_given_up_after_a_day_with_th
     app.conn()
         .await
         .batch_execute(
-            "UPDATE webhook_deliveries SET retry_since = now() - interval '25 hours', next_attempt_at = now()",
+            "UPDATE webhook_deliveries SET failing_since = now() - interval '25 hours', next_attempt_at = now() \
+             WHERE status = 'pending'",
         )
         .await
         .unwrap();

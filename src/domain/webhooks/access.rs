@@ -18,6 +18,12 @@ pub fn can_create(actor: &Actor, organization: Uuid) -> Result<(), AppError> {
     allow(actor, keeps(actor, organization))
 }
 
+/// Anonymous callers learn nothing, not even whether a subscription exists: 401 before it is
+/// looked up.
+pub fn signed_in(actor: &Actor) -> Result<(), AppError> {
+    if actor.is_anonymous() { Err(crate::domain::access::denied(actor)) } else { Ok(()) }
+}
+
 /// Read or change an existing subscription: 404 to those who do not keep it, so that its
 /// existence is not revealed; 401 to the anonymous.
 pub fn visible(actor: &Actor, organization: Uuid) -> Result<(), AppError> {

@@ -1,16 +1,18 @@
 //! Delivering the feed to subscribers. Each round first cuts, for every active subscription
 //! without a batch in flight, the next public changes of its types into one delivery (moving
-//! its position past them in the same transaction), then sends the due deliveries: a signed
-//! POST each, under the delivery's row lock, so that two instances never send one at once and
-//! a crash before the answer is recorded sends it again (receivers deduplicate on
-//! `Yhdyspinta-Delivery`). A failed delivery is retried with exponential back-off and jitter;
-//! one still failing after [`RETRY_FOR`] disables its subscription with the reason.
+//! its position past them in the same transaction), then claims the due deliveries for a
+//! lease (so that no other instance takes them meanwhile) and sends them, a signed POST each,
+//! without holding a lock or a transaction, recording each answer in a short transaction of
+//! its own as it comes. A worker that dies mid-send leaves its claim to lapse, and the batch is
+//! sent again (receivers deduplicate on `Yhdyspinta-Delivery`). A failed delivery is retried
+//! with exponential back-off and jitter; one still failing [`RETRY_FOR`] after its first
+//! failure disables its subscription with the reason.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel_async::AsyncConnection;
 use hmac::{Hmac, Mac};
 use serde_json::json;
@@ -33,6 +35,8 @@ const CUT_BATCH: i64 = 100;
 pub const MAX_ITEMS: i64 = 500;
 /// Deliveries sent in one round, all at once.
 const SEND_BATCH: i64 = 32;
+/// A claim on a delivery outlasts its longest attempt.
+const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// How often an idle worker looks for work.
 const POLL: Duration = Duration::from_millis(500);
 /// A delivery is retried for at least this long before its subscription is disabled.
@@ -41,11 +45,12 @@ pub const RETRY_FOR: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The wait before attempt `attempt + 1` after `attempt` failures: 10 s doubling to at most an
-/// hour, ±20 % so that many subscribers failing together do not return together.
-pub fn backoff(attempts: u32, jitter: f64) -> chrono::TimeDelta {
-    let base = 10.0 * 2f64.powi(attempts.saturating_sub(1).min(20) as i32);
-    let seconds = base.min(3600.0) * (1.0 + 0.2 * jitter.clamp(-1.0, 1.0));
+/// The wait before the next attempt after failing for `failing_for`: as long again, from 10 s
+/// to at most an hour (so the waits double: 10 s, 10 s, 20 s, 40 s, …), ±20 % so that many
+/// subscribers failing together do not return together.
+pub fn backoff(failing_for: chrono::TimeDelta, jitter: f64) -> chrono::TimeDelta {
+    let seconds = (failing_for.num_milliseconds() as f64 / 1000.0).clamp(10.0, 3600.0);
+    let seconds = seconds * (1.0 + 0.2 * jitter.clamp(-1.0, 1.0));
     chrono::TimeDelta::milliseconds((seconds * 1000.0) as i64)
 }
 
@@ -174,6 +179,10 @@ pub async fn cut(conn: &mut Conn) -> Result<usize, AppError> {
     conn.transaction(async |tx| {
         let mut cut = 0;
         for webhook in repo::lock_ready(tx, CUT_BATCH).await? {
+            // Another instance may have cut one between our snapshot and our lock.
+            if repo::has_pending(tx, webhook.id).await? {
+                continue;
+            }
             let types: Vec<String> = webhook.written.event_types.iter().flatten().cloned().collect();
             let rows = repo::changes_after(tx, webhook.after_seq, &types, MAX_ITEMS).await?;
             let (Some(first), Some(last)) = (rows.first().map(|r| r.seq), rows.last().map(|r| r.seq)) else {
@@ -196,55 +205,68 @@ pub async fn cut(conn: &mut Conn) -> Result<usize, AppError> {
     .await
 }
 
-/// Sends the due deliveries, at most one round, all at once; how many were attempted.
+/// Claims the due deliveries and sends them all at once, recording each answer as it comes;
+/// how many were attempted.
 pub async fn send_due(conn: &mut Conn, sender: &Sender) -> Result<usize, AppError> {
-    conn.transaction(async |tx| {
-        let due = repo::lock_due(tx, SEND_BATCH).await?;
-        let attempts = futures_util::future::join_all(due.iter().map(|(d, url, secret)| {
+    use futures_util::StreamExt;
+    let lease_until = Utc::now() + LEASE;
+    let due =
+        conn.transaction(async |tx| Ok::<_, AppError>(repo::claim_due(tx, SEND_BATCH, lease_until).await?)).await?;
+    let count = due.len();
+    let mut sending: futures_util::stream::FuturesUnordered<_> = due
+        .into_iter()
+        .map(|(d, url, secret)| async move {
             let body = serde_json::to_vec(&d.payload).unwrap_or_default();
-            sender.post(d.id, url, secret, body)
-        }))
-        .await;
-        for ((delivery, _, _), attempt) in due.iter().zip(attempts) {
-            record(tx, delivery.id, delivery.webhook_id, delivery.attempts, delivery.retry_since, attempt).await?;
-        }
-        Ok(due.len())
-    })
-    .await
+            let attempt = sender.post(d.id, &url, &secret, body).await;
+            (d, attempt)
+        })
+        .collect();
+    while let Some((delivery, attempt)) = sending.next().await {
+        conn.transaction(async |tx| record(tx, &delivery, attempt).await).await?;
+    }
+    Ok(count)
 }
 
 /// Keeps an attempt; after a failure, schedules the next one or gives up and disables the
 /// subscription with the reason.
 async fn record(
     tx: &mut Conn,
-    id: Uuid,
-    webhook_id: Uuid,
-    attempts_before: i32,
-    failing_since: DateTime<Utc>,
+    delivery: &crate::repo::webhooks::DeliveryRow,
     attempt: Attempt,
 ) -> Result<(), AppError> {
+    use crate::repo::webhooks::Outcome;
     let log = serde_json::to_value(&attempt).map_err(AppError::internal)?;
     let Some(error) = &attempt.error else {
-        repo::attempted(tx, id, &log, true, None).await?;
+        repo::attempted(tx, delivery.id, &log, Outcome::Delivered).await?;
         return Ok(());
     };
-    let attempts = u32::try_from(attempts_before).unwrap_or(0) + 1;
-    tracing::info!(delivery_id = %id, webhook_id = %webhook_id, attempts, error = %error, "webhook delivery failed");
-    if attempt.at - failing_since < RETRY_FOR {
-        let retry_at = attempt.at + backoff(attempts, jitter());
-        repo::attempted(tx, id, &log, false, Some(retry_at)).await?;
+    let attempts = delivery.attempts + 1;
+    tracing::info!(delivery_id = %delivery.id, webhook_id = %delivery.webhook_id, attempts, error = %error,
+        "webhook delivery failed");
+    let failing_since = delivery.failing_since.unwrap_or(attempt.at);
+    let failing_for = attempt.at - failing_since;
+    if failing_for < RETRY_FOR {
+        let at = attempt.at + backoff(failing_for, jitter());
+        repo::attempted(tx, delivery.id, &log, Outcome::Retry { at, failing_since }).await?;
         return Ok(());
     }
-    repo::attempted(tx, id, &log, false, None).await?;
-    let before = load(tx, webhook_id, true).await?;
+    // The subscription first, as its deletion locks it first: no deadlock between the two.
+    let before = load(tx, delivery.webhook_id, true).await?;
+    repo::attempted(tx, delivery.id, &log, Outcome::GivenUp).await?;
     let reason = format!(
         "deliveries failed for {} hours ({attempts} attempts); the last: {error}. Fix the receiver, then set active to true",
         RETRY_FOR.num_hours()
     );
-    let after = Webhook::try_from(repo::set_active(tx, webhook_id, Some(&reason)).await?)?;
-    tracing::warn!(webhook_id = %webhook_id, "webhook disabled after failing deliveries");
+    let after = Webhook::try_from(repo::set_active(tx, delivery.webhook_id, Some(&reason)).await?)?;
+    tracing::warn!(webhook_id = %delivery.webhook_id, "webhook disabled after failing deliveries");
     audit::record(tx, &Actor::system(), "disable", Change::updated(&before, &after)).await?;
     Ok(())
+}
+
+/// Deletes delivered batches older than the change feed keeps changes; how many.
+pub async fn prune(conn: &mut Conn) -> Result<usize, AppError> {
+    let days = i64::from(crate::domain::directory::retention_days());
+    Ok(repo::prune_delivered(conn, Utc::now() - chrono::TimeDelta::days(days)).await?)
 }
 
 /// Cuts and sends for as long as the process runs, without pausing while there is work.
@@ -284,21 +306,22 @@ mod tests {
 
     #[test]
     fn back_off_doubles_from_ten_seconds_to_an_hour_within_the_jitter() {
-        assert_eq!(backoff(1, 0.0).num_seconds(), 10);
-        assert_eq!(backoff(2, 0.0).num_seconds(), 20);
-        assert_eq!(backoff(4, 0.0).num_seconds(), 80);
-        assert_eq!(backoff(30, 0.0).num_seconds(), 3600);
-        assert_eq!(backoff(1, 1.0).num_seconds(), 12);
-        assert_eq!(backoff(1, -1.0).num_seconds(), 8);
-        assert_eq!(backoff(u32::MAX, 5.0).num_seconds(), 4320);
-        // Retried for a day: at most an hour apart, so at least 24 more attempts after the first.
-        let mut elapsed = chrono::TimeDelta::zero();
+        let secs = chrono::TimeDelta::seconds;
+        assert_eq!(backoff(secs(0), 0.0).num_seconds(), 10);
+        assert_eq!(backoff(secs(10), 0.0).num_seconds(), 10);
+        assert_eq!(backoff(secs(40), 0.0).num_seconds(), 40);
+        assert_eq!(backoff(chrono::TimeDelta::hours(30), 0.0).num_seconds(), 3600);
+        assert_eq!(backoff(secs(0), 1.0).num_seconds(), 12);
+        assert_eq!(backoff(secs(0), -1.0).num_seconds(), 8);
+        assert_eq!(backoff(chrono::TimeDelta::hours(30), 5.0).num_seconds(), 4320);
+        // Retried for a day, at most 72 minutes apart: at least 20 attempts.
+        let mut failing_for = chrono::TimeDelta::zero();
         let mut attempts = 1;
-        while elapsed < RETRY_FOR {
-            elapsed += backoff(attempts, 1.0);
+        while failing_for < RETRY_FOR {
+            failing_for += backoff(failing_for, 1.0);
             attempts += 1;
         }
-        assert!(attempts > 24);
+        assert!(attempts > 20, "{attempts}");
     }
 
     #[test]

@@ -201,12 +201,20 @@ pub struct WebhookFields {
     pub active: bool,
 }
 
+/// Most subscriptions one organisation keeps: each costs every instance's worker a request
+/// per batch, and a slow receiver holds a round up to its timeout.
+pub const MAX_PER_ORGANIZATION: i64 = 10;
+
 impl WebhookFields {
-    /// The rules across fields: the target, and each type once.
+    /// The rules across fields: the target (as it will be stored), and each type once.
     pub fn rules(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Err(e) = target(&self.url) {
-            errors.push(e);
+        match target(&self.url) {
+            Err(e) => errors.push(e),
+            Ok(parsed) if parsed.as_str().len() > 2000 => {
+                errors.push(FieldError::new("url", "too_long", "at most 2000 characters, percent-encoded"));
+            }
+            Ok(_) => {}
         }
         let mut types = self.event_types.clone();
         types.sort_by_key(name_of);
@@ -217,9 +225,11 @@ impl WebhookFields {
         errors
     }
 
+    /// The row, with the URL as parsed (`HTTPS://X/` is stored `https://x/`).
     pub fn into_row(self) -> WebhookWrite {
+        let url = target(&self.url).map(String::from).unwrap_or(self.url);
         WebhookWrite {
-            url: self.url,
+            url,
             event_types: self.event_types.iter().map(|t| Some(name_of(t))).collect(),
             secret: self.secret,
         }

@@ -23,6 +23,7 @@ pub async fn list(cx: &mut Cx<'_>, query: WebhookQuery, list: &ListQuery) -> Res
 
 pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Webhook, AppError> {
     let (conn, actor) = cx.parts().await?;
+    access::signed_in(actor)?;
     let webhook = load(conn, id, false).await?;
     access::visible(actor, webhook.organization_id)?;
     Ok(webhook)
@@ -36,6 +37,7 @@ pub async fn deliveries(
 ) -> Result<Page<Delivery, (DateTime<Utc>, Uuid)>, AppError> {
     let page = list.page::<(DateTime<Utc>, Uuid)>()?;
     let (conn, actor) = cx.parts().await?;
+    access::signed_in(actor)?;
     let webhook = load(conn, id, false).await?;
     access::visible(actor, webhook.organization_id)?;
     let rows = repo::deliveries(conn, id, page.after, page.fetch_limit()).await?;

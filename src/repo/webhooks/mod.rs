@@ -46,7 +46,7 @@ pub struct DeliveryRow {
     pub attempts: i32,
     pub attempt_log: serde_json::Value,
     pub next_attempt_at: DateTime<Utc>,
-    pub retry_since: DateTime<Utc>,
+    pub failing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
 }
@@ -125,14 +125,22 @@ pub async fn set_active(conn: &mut Conn, id: Uuid, disabled_reason: Option<&str>
             .optional()?;
         if let Some(failed) = failed.filter(|_| in_flight == 0) {
             diesel::update(webhook_deliveries::table.find(failed))
-                .set((
-                    webhook_deliveries::status.eq("pending"),
-                    webhook_deliveries::next_attempt_at.eq(diesel::dsl::now),
-                    webhook_deliveries::retry_since.eq(diesel::dsl::now),
-                ))
+                .set(webhook_deliveries::status.eq("pending"))
                 .execute(conn)
                 .await?;
         }
+        // The waiting batch goes at once, and its run of failures starts again.
+        diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::webhook_id.eq(id))
+                .filter(webhook_deliveries::status.eq("pending")),
+        )
+        .set((
+            webhook_deliveries::next_attempt_at.eq(diesel::dsl::now),
+            webhook_deliveries::failing_since.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
     }
     diesel::update(webhooks::table.find(id))
         .set((
@@ -204,8 +212,13 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Due batches of active subscriptions, with where to send them, locked (others skipped).
-pub async fn lock_due(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(DeliveryRow, String, String)>> {
+/// Due batches of active subscriptions, with where to send them, claimed until `lease_until`
+/// (others skipped while locked, and not due again before then).
+pub async fn claim_due(
+    conn: &mut Conn,
+    limit: i64,
+    lease_until: DateTime<Utc>,
+) -> QueryResult<Vec<(DeliveryRow, String, String)>> {
     let due: Vec<DeliveryRow> = webhook_deliveries::table
         .select(DeliveryRow::as_select())
         .filter(webhook_deliveries::status.eq("pending"))
@@ -219,9 +232,14 @@ pub async fn lock_due(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(DeliveryR
         .skip_locked()
         .load(conn)
         .await?;
-    let ids: Vec<Uuid> = due.iter().map(|d| d.webhook_id).collect();
+    let ids: Vec<Uuid> = due.iter().map(|d| d.id).collect();
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
+        .set(webhook_deliveries::next_attempt_at.eq(lease_until))
+        .execute(conn)
+        .await?;
+    let hooks: Vec<Uuid> = due.iter().map(|d| d.webhook_id).collect();
     let targets: Vec<(Uuid, String, String)> = webhooks::table
-        .filter(webhooks::id.eq_any(ids))
+        .filter(webhooks::id.eq_any(hooks))
         .select((webhooks::id, webhooks::url, webhooks::secret))
         .load(conn)
         .await?;
@@ -234,30 +252,65 @@ pub async fn lock_due(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(DeliveryR
         .collect())
 }
 
-/// Records an attempt: delivered, or to be tried at `retry_at`, or (neither) given up.
-pub async fn attempted(
-    conn: &mut Conn,
-    id: Uuid,
-    attempt: &serde_json::Value,
-    delivered: bool,
-    retry_at: Option<DateTime<Utc>>,
-) -> QueryResult<()> {
-    let status = if delivered {
-        "delivered"
-    } else if retry_at.is_some() {
-        "pending"
-    } else {
-        "failed"
-    };
+/// Whether the subscription has a batch in flight (read afresh, after its row was locked).
+pub async fn has_pending(conn: &mut Conn, webhook_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+            .filter(webhook_deliveries::status.eq("pending")),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// How many subscriptions the organisation has.
+pub async fn count_of_organization(conn: &mut Conn, organization_id: Uuid) -> QueryResult<i64> {
+    webhooks::table.filter(webhooks::organization_id.eq(organization_id)).count().get_result(conn).await
+}
+
+/// Deletes the batches delivered before `before`; how many.
+pub async fn prune_delivered(conn: &mut Conn, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq("delivered"))
+            .filter(webhook_deliveries::delivered_at.lt(before)),
+    )
+    .execute(conn)
+    .await
+}
+
+/// What an attempt leads to.
+#[derive(Clone, Copy, Debug)]
+pub enum Outcome {
+    Delivered,
+    /// Try again then; failing since the first instant.
+    Retry {
+        at: DateTime<Utc>,
+        failing_since: DateTime<Utc>,
+    },
+    GivenUp,
+}
+
+/// Records an attempt on a batch still pending (one deleted meanwhile is left alone).
+pub async fn attempted(conn: &mut Conn, id: Uuid, attempt: &serde_json::Value, outcome: Outcome) -> QueryResult<()> {
     let log = diesel::dsl::sql::<diesel::sql_types::Jsonb>("attempt_log || ")
         .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Array(vec![attempt.clone()]));
-    diesel::update(webhook_deliveries::table.find(id))
+    let target = webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq(id))
+        .filter(webhook_deliveries::status.eq("pending"));
+    let (status, next, failing_since, delivered_at) = match outcome {
+        Outcome::Delivered => ("delivered", Utc::now(), None, Some(Utc::now())),
+        Outcome::Retry { at, failing_since } => ("pending", at, Some(failing_since), None),
+        Outcome::GivenUp => ("failed", Utc::now(), None, None),
+    };
+    diesel::update(target)
         .set((
             webhook_deliveries::status.eq(status),
             webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
             webhook_deliveries::attempt_log.eq(log),
-            webhook_deliveries::next_attempt_at.eq(retry_at.unwrap_or_else(Utc::now)),
-            webhook_deliveries::delivered_at.eq(delivered.then(Utc::now)),
+            webhook_deliveries::next_attempt_at.eq(next),
+            webhook_deliveries::failing_since.eq(failing_since),
+            webhook_deliveries::delivered_at.eq(delivered_at),
         ))
         .execute(conn)
         .await?;
