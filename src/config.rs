@@ -47,6 +47,10 @@ pub struct Config {
     /// `YHDYSPINTA_CHANGE_RETENTION_DAYS`: how long the change feed keeps changes (90); an
     /// older cursor is answered 410.
     pub change_retention_days: usize,
+    /// `YHDYSPINTA_CACHE_MAX_AGE`: seconds a shared cache may keep an anonymous read (60).
+    pub cache_max_age: usize,
+    /// `YHDYSPINTA_EXPORT_CACHE_MAX_AGE`: the same for calendars and other exports (300).
+    pub export_cache_max_age: usize,
     /// `YHDYSPINTA_WEBHOOK_ALLOW_HOSTS`: comma-separated hosts webhook deliveries may reach
     /// although they are not public or not https (a receiver inside the network; tests).
     pub webhook_allow_hosts: Vec<String>,
@@ -209,6 +213,8 @@ impl Config {
         let exports_per_minute = parse_number(&get, "YHDYSPINTA_EXPORTS_PER_MINUTE", 60, 1, 100_000)?;
         let change_retention_days = parse_number(&get, "YHDYSPINTA_CHANGE_RETENTION_DAYS", 90, 1, 36_500)?;
         let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 120, 1, 100_000)?;
+        let cache_max_age = parse_number(&get, "YHDYSPINTA_CACHE_MAX_AGE", 60, 0, 86_400)?;
+        let export_cache_max_age = parse_number(&get, "YHDYSPINTA_EXPORT_CACHE_MAX_AGE", 300, 0, 86_400)?;
         let webhook_allow_hosts: Vec<String> = get("YHDYSPINTA_WEBHOOK_ALLOW_HOSTS")
             .unwrap_or_default()
             .split(',')
@@ -362,6 +368,8 @@ impl Config {
             stream_opens_per_minute,
             change_retention_days,
             webhook_allow_hosts,
+            cache_max_age,
+            export_cache_max_age,
             streams_per_person,
             streams_per_process,
             log_format,

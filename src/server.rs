@@ -212,6 +212,10 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
     crate::domain::event_series::set_history_months(u32::try_from(config.occurrence_history_months).unwrap_or(12));
     crate::domain::directory::set_retention_days(u32::try_from(config.change_retention_days).unwrap_or(u32::MAX));
     crate::domain::webhooks::set_allowed_hosts(config.webhook_allow_hosts.clone());
+    crate::http::middleware::set_cache_max_ages(
+        u32::try_from(config.cache_max_age).unwrap_or(60),
+        u32::try_from(config.export_cache_max_age).unwrap_or(300),
+    );
     let webhook_db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
     actix_web::rt::spawn(crate::domain::webhooks::delivery::run_worker(webhook_db));
     match Mailer::from_config(&config.mail)? {

@@ -111,7 +111,7 @@ fn cost(req: &ServiceRequest) -> Cost {
                 let produces = known.produces(route, req.method().as_str());
                 if produces.iter().any(|media| media.starts_with("text/event-stream")) {
                     Some(Cost::Stream)
-                } else if produces.iter().any(|media| !media.starts_with("text/plain")) {
+                } else if known.is_export(route, req.method().as_str()) {
                     Some(Cost::Export)
                 } else {
                     None

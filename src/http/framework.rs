@@ -216,6 +216,14 @@ impl KnownPaths {
             .map_or(&[], |(_, media)| media.as_slice())
     }
 
+    /// Whether the operation at route `pattern` answers a document besides JSON (CSV,
+    /// iCalendar, JSON-LD; not an event stream or plain text): an export.
+    pub fn is_export(&self, pattern: &str, method: &str) -> bool {
+        let produces = self.produces(pattern, method);
+        !produces.iter().any(|media| media.starts_with("text/event-stream"))
+            && produces.iter().any(|media| !media.starts_with("text/plain"))
+    }
+
     /// Whether the operation at route `pattern` requires an access token.
     pub fn requires_token(&self, pattern: &str, method: &str) -> bool {
         self.token_required.get(pattern).is_some_and(|methods| methods.contains(&method))

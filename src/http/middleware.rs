@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,34 @@ pub struct BodyTimeout(pub Duration);
 /// `Connection: close`, so no client sends another request on a connection that is about to
 /// be closed, and keep-alive connections end with an answer rather than in a race with one.
 static DRAINING: AtomicBool = AtomicBool::new(false);
+
+/// How many seconds a shared cache may keep an anonymous read (`YHDYSPINTA_CACHE_MAX_AGE`) and
+/// an anonymous export (`YHDYSPINTA_EXPORT_CACHE_MAX_AGE`); set at start.
+static CACHE_MAX_AGE: AtomicU32 = AtomicU32::new(60);
+static EXPORT_CACHE_MAX_AGE: AtomicU32 = AtomicU32::new(300);
+
+pub fn set_cache_max_ages(reads: u32, exports: u32) {
+    CACHE_MAX_AGE.store(reads, Ordering::Relaxed);
+    EXPORT_CACHE_MAX_AGE.store(exports, Ordering::Relaxed);
+}
+
+/// What caches may do with an API answer the handler said nothing about. An anonymous read
+/// is the same for every anonymous caller and holds only public data: a shared cache (a
+/// reverse proxy, a CDN) may keep it for a while, and revalidate it with its ETag; the feed's
+/// pages too, since a stale page only delays the changes after it. A signed-in caller's read
+/// is theirs alone, revalidated each time. Anything else is not stored.
+fn cache_control(read: bool, anonymous: bool, export: bool, status: actix_web::http::StatusCode) -> HeaderValue {
+    let reusable =
+        read && (status == actix_web::http::StatusCode::OK || status == actix_web::http::StatusCode::NOT_MODIFIED);
+    if !reusable {
+        return HeaderValue::from_static("no-store");
+    }
+    if !anonymous {
+        return HeaderValue::from_static("private, no-cache");
+    }
+    let seconds = if export { &EXPORT_CACHE_MAX_AGE } else { &CACHE_MAX_AGE }.load(Ordering::Relaxed);
+    HeaderValue::from_str(&format!("public, max-age={seconds}")).unwrap_or(HeaderValue::from_static("no-store"))
+}
 
 /// The server is stopping (SIGTERM/SIGINT): see [`DRAINING`].
 pub fn begin_draining() {
@@ -136,6 +164,12 @@ pub async fn request_context(
     let started = Instant::now();
 
     let api = req.path().starts_with("/api/");
+    let read = req.method() == actix_web::http::Method::GET;
+    let anonymous = !req.headers().contains_key(header::AUTHORIZATION);
+    let export = match (known.as_ref(), route.as_deref()) {
+        (Some(known), Some(route)) => known.is_export(route, "GET"),
+        _ => false,
+    };
     let res = if let Some(refusal) = refused {
         req.error_response(refusal.error())
     } else if api && !acceptable(&req, known.as_ref().map(|k| k.get_ref()), route.as_deref()) {
@@ -170,6 +204,9 @@ pub async fn request_context(
     if api {
         // What an operation answers depends on who asks: caches must keep callers apart.
         headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, cache_control(read, anonymous, export, status));
+        }
     }
     if draining() {
         res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);

@@ -417,3 +417,51 @@ async fn every_get_answers_head() {
     let res = app.call(TestRequest::default().method(actix_web::http::Method::HEAD).uri("/api/v1/nothing-here")).await;
     res.assert_problem(404);
 }
+
+#[actix_web::test]
+async fn anonymous_reads_are_publicly_cacheable_and_a_callers_reads_are_private() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::DirectoryRead).await;
+    let cache_control = |res: &crate::support::TestResponse| res.header("cache-control").map(str::to_owned);
+    // Anonymous: a shared cache may keep it a minute (an export five), keyed by Authorization.
+    let list = app.get("/api/v1/organizations").await;
+    list.assert_status(200);
+    assert_eq!(cache_control(&list).as_deref(), Some("public, max-age=60"));
+    assert!(list.headers.get_all("vary").any(|v| v.to_str().unwrap().contains("Authorization")));
+    let one = app.get(&format!("/api/v1/organizations/{}", p.org)).await;
+    assert_eq!(cache_control(&one).as_deref(), Some("public, max-age=60"));
+    let etag = one.header("etag").unwrap().to_owned();
+    let revalidated = app
+        .call(
+            TestRequest::get().uri(&format!("/api/v1/organizations/{}", p.org)).insert_header(("if-none-match", etag)),
+        )
+        .await;
+    revalidated.assert_status(304);
+    assert_eq!(cache_control(&revalidated).as_deref(), Some("public, max-age=60"));
+    let calendar = app.get("/api/v1/directory/calendar.ics").await;
+    calendar.assert_status(200);
+    assert_eq!(cache_control(&calendar).as_deref(), Some("public, max-age=300"));
+    // The feed too: a cached page delays the changes after it, never loses one.
+    assert_eq!(cache_control(&app.get("/api/v1/directory/changes").await).as_deref(), Some("public, max-age=60"));
+
+    // Whoever signs in gets an answer for them alone, revalidated each time.
+    let mine = app.call(p.request(As::Member, TestRequest::get().uri("/api/v1/organizations"))).await;
+    mine.assert_status(200);
+    assert_eq!(cache_control(&mine).as_deref(), Some("private, no-cache"));
+    let me = app.call(p.request(As::Member, TestRequest::get().uri("/api/v1/me"))).await;
+    assert_eq!(cache_control(&me).as_deref(), Some("private, no-cache"));
+    // Errors and writes are not stored.
+    assert_eq!(cache_control(&app.get("/api/v1/organizations/nope").await).as_deref(), Some("no-store"));
+    assert_eq!(cache_control(&app.get("/api/v1/me").await).as_deref(), Some("no-store"));
+    let created = app
+        .call(p.request(
+            As::Coordinator,
+            crate::support::json(
+                TestRequest::post().uri("/api/v1/venues"),
+                crate::resources::venues::venue_body(&p, "Olotila", "179", 25.7, 62.2),
+            ),
+        ))
+        .await;
+    created.assert_status(201);
+    assert_eq!(cache_control(&created).as_deref(), Some("no-store"));
+}
