@@ -42,9 +42,17 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return public_v4(v4);
             }
             let s = v6.segments();
-            // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
-            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
-                return public_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
+            let embedded = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+            // NAT64 (64:ff9b::/96) and IPv4-translated (::ffff:0:0/96, SIIT) addresses reach
+            // the IPv4 address in their last 32 bits.
+            if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0])
+                || (s[..4] == [0, 0, 0, 0] && s[4] == 0xffff && s[5] == 0)
+            {
+                return public_v4(embedded);
+            }
+            // Local-use NAT64 (64:ff9b:1::/48) translates into a network of its own.
+            if s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+                return false;
             }
             !(v6.is_loopback()
                 || v6.is_unspecified()
