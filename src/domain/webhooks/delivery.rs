@@ -222,7 +222,11 @@ pub async fn send_due(conn: &mut Conn, sender: &Sender) -> Result<usize, AppErro
         })
         .collect();
     while let Some((delivery, attempt)) = sending.next().await {
-        conn.transaction(async |tx| record(tx, &delivery, attempt).await).await?;
+        // One answer that cannot be recorded leaves the others to be: its lease lapses and
+        // it is sent again.
+        if let Err(e) = conn.transaction(async |tx| record(tx, &delivery, attempt).await).await {
+            tracing::warn!(delivery_id = %delivery.id, "webhook attempt not recorded: {e}");
+        }
     }
     Ok(count)
 }
@@ -251,7 +255,12 @@ async fn record(
         return Ok(());
     }
     // The subscription first, as its deletion locks it first: no deadlock between the two.
-    let before = load(tx, delivery.webhook_id, true).await?;
+    let before = match load(tx, delivery.webhook_id, true).await {
+        Ok(webhook) => webhook,
+        // Deleted meanwhile, with its deliveries: nothing left to record.
+        Err(AppError::NotFound) => return Ok(()),
+        Err(e) => return Err(e),
+    };
     repo::attempted(tx, delivery.id, &log, Outcome::GivenUp).await?;
     let reason = format!(
         "deliveries failed for {} hours ({attempts} attempts); the last: {error}. Fix the receiver, then set active to true",
