@@ -47,6 +47,12 @@ pub struct Config {
     /// `YHDYSPINTA_CHANGE_RETENTION_DAYS`: how long the change feed keeps changes (90); an
     /// older cursor is answered 410.
     pub change_retention_days: usize,
+    /// `YHDYSPINTA_READ_DATABASE_URL`: a streaming replica that anonymous reads use while it
+    /// keeps up.
+    pub read_database_url: Option<String>,
+    /// `YHDYSPINTA_REPLICA_MAX_LAG_MS`: above this replay lag, anonymous reads go to the primary
+    /// (5000).
+    pub replica_max_lag: Duration,
     /// `YHDYSPINTA_CACHE_MAX_AGE`: seconds a shared cache may keep an anonymous read (60).
     pub cache_max_age: usize,
     /// `YHDYSPINTA_EXPORT_CACHE_MAX_AGE`: the same for calendars and other exports (300).
@@ -214,6 +220,8 @@ impl Config {
         let change_retention_days = parse_number(&get, "YHDYSPINTA_CHANGE_RETENTION_DAYS", 90, 1, 36_500)?;
         let stream_opens_per_minute = parse_number(&get, "YHDYSPINTA_STREAM_OPENS_PER_MINUTE", 120, 1, 100_000)?;
         let cache_max_age = parse_number(&get, "YHDYSPINTA_CACHE_MAX_AGE", 60, 0, 86_400)?;
+        let read_database_url = get("YHDYSPINTA_READ_DATABASE_URL");
+        let replica_max_lag_ms = parse_number(&get, "YHDYSPINTA_REPLICA_MAX_LAG_MS", 5000, 0, 3_600_000)?;
         let export_cache_max_age = parse_number(&get, "YHDYSPINTA_EXPORT_CACHE_MAX_AGE", 300, 0, 86_400)?;
         let webhook_allow_hosts: Vec<String> = get("YHDYSPINTA_WEBHOOK_ALLOW_HOSTS")
             .unwrap_or_default()
@@ -370,6 +378,8 @@ impl Config {
             webhook_allow_hosts,
             cache_max_age,
             export_cache_max_age,
+            read_database_url,
+            replica_max_lag: Duration::from_millis(replica_max_lag_ms as u64),
             streams_per_person,
             streams_per_process,
             log_format,

@@ -64,6 +64,17 @@ impl Db {
         Ok(pools.into_iter().map(|pool| Db { pool, group: group.clone() }).collect())
     }
 
+    /// One pool per worker on the read replica, when one is configured.
+    pub fn replica_per_worker(config: &Config, workers: usize) -> Result<Option<Vec<Db>>, StartupError> {
+        let Some(url) = &config.read_database_url else { return Ok(None) };
+        let size = config.pool_size.div_ceil(workers.max(1));
+        let pools = (0..workers.max(1))
+            .map(|_| build_pool(url, size, config.pool_wait_timeout, config.statement_timeout))
+            .collect::<Result<Vec<_>, _>>()?;
+        let group: Arc<[Pool<AsyncPgConnection>]> = pools.clone().into();
+        Ok(Some(pools.into_iter().map(|pool| Db { pool, group: group.clone() }).collect()))
+    }
+
     pub fn with_settings(
         url: &str,
         max_size: usize,
@@ -423,5 +434,71 @@ mod tests {
         assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+    }
+}
+
+/// A streaming replica's pool on this worker: anonymous reads go to it while it keeps up.
+#[derive(Clone)]
+pub struct ReadReplica(pub Db);
+
+/// The replica's replay lag in milliseconds, as last measured: `NOT_CONFIGURED` without a
+/// replica, `UNREACHABLE` when it did not answer.
+static REPLICA_LAG_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(NOT_CONFIGURED);
+static REPLICA_MAX_LAG_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(5000);
+const NOT_CONFIGURED: i64 = -2;
+const UNREACHABLE: i64 = -1;
+
+/// Whether anonymous reads may go to the replica now: it answered, and lags no more than the
+/// bound (`YHDYSPINTA_REPLICA_MAX_LAG_MS`). Otherwise they read the primary.
+pub fn replica_usable() -> bool {
+    let lag = REPLICA_LAG_MS.load(std::sync::atomic::Ordering::Relaxed);
+    lag >= 0 && lag <= REPLICA_MAX_LAG_MS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The replica's state for `/readyz` and `/metrics`: `None` without a replica; `Some(None)`
+/// when unreachable; else its lag in seconds.
+pub fn replica_lag() -> Option<Option<f64>> {
+    match REPLICA_LAG_MS.load(std::sync::atomic::Ordering::Relaxed) {
+        NOT_CONFIGURED => None,
+        UNREACHABLE => Some(None),
+        ms => Some(Some(ms as f64 / 1000.0)),
+    }
+}
+
+/// Measures the replica's replay lag twice a second for as long as the process runs. Caught
+/// up (everything received is replayed) is no lag, whenever the last transaction was;
+/// otherwise the lag is how old the last replayed transaction is.
+pub async fn watch_replica(db: Db, max_lag: Duration) {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Lag {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        lag_ms: i64,
+    }
+    REPLICA_MAX_LAG_MS
+        .store(i64::try_from(max_lag.as_millis()).unwrap_or(i64::MAX), std::sync::atomic::Ordering::Relaxed);
+    REPLICA_LAG_MS.store(UNREACHABLE, std::sync::atomic::Ordering::Relaxed);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let measured = async {
+            let mut conn = db.pool.get().await.map_err(|e| e.to_string())?;
+            diesel::sql_query(
+                "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 \
+                 WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 \
+                 ELSE coalesce((extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) \
+                 END AS lag_ms",
+            )
+            .get_result::<Lag>(&mut conn)
+            .await
+            .map(|l| l.lag_ms.max(0))
+            .map_err(|e| e.to_string())
+        };
+        let lag = match tokio::time::timeout(Duration::from_secs(2), measured).await {
+            Ok(Ok(ms)) => ms,
+            _ => UNREACHABLE,
+        };
+        REPLICA_LAG_MS.store(lag, std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -85,6 +85,11 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         tracing::info!(inserted, "demo data loaded");
     }
     let pools = Db::per_worker(&config, config.workers)?;
+    let replicas = Db::replica_per_worker(&config, config.workers)?;
+    if let Some(url) = &config.read_database_url {
+        let watcher = Db::with_settings(url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+        actix_web::rt::spawn(crate::db::watch_replica(watcher, config.replica_max_lag));
+    }
     let shared = Shared {
         metrics: web::Data::new(Metrics::default()),
         keys: web::Data::new(keys),
@@ -115,7 +120,7 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
     if let Some(metrics_bind) = &config.metrics_bind {
         serve_metrics(metrics_bind, &shared, pools[0].clone())?;
     }
-    let server = listen(&bind, config.workers, pools.clone(), shared)?;
+    let server = listen(&bind, config.workers, pools.clone(), replicas.clone(), shared)?;
     actix_web::rt::spawn(stop_on_signal(server.handle(), config.shutdown_drain));
     println!("Yhdyspinta API listening on http://{bind}");
     println!("  API documentation: http://{bind}/docs   OpenAPI: http://{bind}/openapi.json");
@@ -132,14 +137,20 @@ pub async fn serve(config: Config, options: ServeOptions) -> Result<(), StartupE
         );
     }
     let result = server.await;
-    pools.iter().for_each(Db::close);
+    pools.iter().chain(replicas.iter().flatten()).for_each(Db::close);
     result.map_err(|e| StartupError::new(format!("server error: {e}")))
 }
 
 /// The API server: the application on every worker, each with its own pool, behind a
 /// [`GuardedStream`] on every connection so that request heads over this service's limits are
 /// answered as problems rather than by the HTTP codec.
-fn listen(bind: &str, workers: usize, pools: Vec<Db>, shared: Shared) -> Result<actix_web::dev::Server, StartupError> {
+fn listen(
+    bind: &str,
+    workers: usize,
+    pools: Vec<Db>,
+    replicas: Option<Vec<Db>>,
+    shared: Shared,
+) -> Result<actix_web::dev::Server, StartupError> {
     let cannot_listen =
         |e: std::io::Error| StartupError::new(format!("cannot listen on {bind} (YHDYSPINTA_BIND / --bind): {e}"));
     let addrs: Vec<SocketAddr> = bind.to_socket_addrs().map_err(cannot_listen)?.collect();
@@ -148,10 +159,13 @@ fn listen(bind: &str, workers: usize, pools: Vec<Db>, shared: Shared) -> Result<
     let shutdown = builder.graceful_shutdown_signal();
     let next_pool = Arc::new(AtomicUsize::new(0));
     for addr in addrs {
-        let (pools, shared, shutdown, next_pool) = (pools.clone(), shared.clone(), shutdown.clone(), next_pool.clone());
+        let (pools, replicas, shared, shutdown, next_pool) =
+            (pools.clone(), replicas.clone(), shared.clone(), shutdown.clone(), next_pool.clone());
         // The factory runs once on each worker thread: each takes its own pool.
         let factory = move || {
-            let db = pools[next_pool.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
+            let worker = next_pool.fetch_add(1, Ordering::Relaxed);
+            let db = pools[worker % pools.len()].clone();
+            let replica = replicas.as_ref().map(|r| crate::db::ReadReplica(r[worker % r.len()].clone()));
             let shutdown = shutdown.clone();
             let http = HttpService::build()
                 .keep_alive(Duration::from_secs(crate::config::KEEP_ALIVE_SECS))
@@ -166,7 +180,13 @@ fn listen(bind: &str, workers: usize, pools: Vec<Db>, shared: Shared) -> Result<
                     data.insert(io.refused_head());
                 })
                 // The application reads neither the configured host nor the local address.
-                .h1(map_config(routes::app(db, &shared), |()| AppConfig::default()));
+                .h1(map_config(
+                    match replica {
+                        Some(replica) => routes::app(db, &shared).app_data(web::Data::new(replica)),
+                        None => routes::app(db, &shared),
+                    },
+                    |()| AppConfig::default(),
+                ));
             fn_service(|io: TcpStream| async move {
                 let peer = io.peer_addr().ok();
                 Ok::<_, DispatchError>((GuardedStream::new(io), peer))

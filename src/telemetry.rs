@@ -226,6 +226,22 @@ impl Metrics {
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
         }
+        if let Some(lag) = crate::db::replica_lag() {
+            let (up, seconds) = match lag {
+                Some(seconds) => (1, seconds),
+                None => (0, 0.0),
+            };
+            let _ = writeln!(
+                out,
+                "# HELP db_replica_up Whether the read replica answered its last lag check.\n\
+                 # TYPE db_replica_up gauge\ndb_replica_up {up}\n\
+                 # HELP db_replica_lag_seconds The read replica's replay lag at its last check.\n\
+                 # TYPE db_replica_lag_seconds gauge\ndb_replica_lag_seconds {seconds}\n\
+                 # HELP db_replica_serving Whether anonymous reads go to the replica now.\n\
+                 # TYPE db_replica_serving gauge\ndb_replica_serving {}",
+                u8::from(crate::db::replica_usable())
+            );
+        }
         out
     }
 }

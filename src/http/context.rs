@@ -28,6 +28,16 @@ fn context(req: &HttpRequest) -> Result<Cx<'static>, AppError> {
     if matches!(credentials, Credentials::None) && requires_token(req) {
         return Err(AppError::unauthorized("Sign in: this operation needs an access token."));
     }
+    // An anonymous read is the same for everyone and public: the replica serves it while it
+    // keeps up. A signed-in caller reads the primary, so whoever has just written reads it back.
+    let replica = req.app_data::<web::Data<crate::db::ReadReplica>>().filter(|_| {
+        matches!(credentials, Credentials::None)
+            && req.method() == actix_web::http::Method::GET
+            && crate::db::replica_usable()
+    });
+    if let Some(replica) = replica {
+        return Ok(Cx::new(replica.0.clone(), credentials, request_id(req)));
+    }
     let db = req.app_data::<web::Data<Db>>().ok_or_else(|| AppError::internal("no database"))?;
     Ok(Cx::new(db.get_ref().clone(), credentials, request_id(req)))
 }

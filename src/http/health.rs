@@ -14,6 +14,11 @@ use crate::telemetry::Metrics;
 #[schema(example = json!({"status": "ok"}))]
 pub struct HealthStatus {
     pub status: &'static str,
+    /// With a read replica (`YHDYSPINTA_READ_DATABASE_URL`): its replay lag in seconds, null
+    /// when it does not answer. Above the bound, or unreachable, anonymous reads use the
+    /// primary and the service stays ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_lag_seconds: Option<Option<f64>>,
 }
 
 /// Liveness: the process answers. Touches no database.
@@ -25,7 +30,7 @@ pub struct HealthStatus {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<HealthStatus> {
-    web::Json(HealthStatus { status: "ok" })
+    web::Json(HealthStatus { status: "ok", replica_lag_seconds: None })
 }
 
 /// Readiness: the database answers a query, and the server is not stopping.
@@ -46,7 +51,7 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<HealthStatus>, AppErr
     }
     let mut conn = db.conn().await?;
     db::ping(&mut conn).await?;
-    Ok(web::Json(HealthStatus { status: "ready" }))
+    Ok(web::Json(HealthStatus { status: "ready", replica_lag_seconds: db::replica_lag() }))
 }
 
 /// Who may read `/metrics` on this server.

@@ -21,6 +21,7 @@ mod members;
 mod migrations;
 mod openapi;
 mod organizations;
+mod replica;
 mod resources;
 mod scaling;
 mod security;

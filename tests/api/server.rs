@@ -27,7 +27,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -36,6 +36,11 @@ impl Server {
         let database = TestDatabase::create();
         let url = database.url.clone();
         Server::start_on(args, env, url, Some(database)).await
+    }
+
+    /// A process on a database of the caller's (another cluster's, say).
+    pub(crate) async fn on_database(args: &[&str], env: &[(&str, String)], database_url: String) -> Server {
+        Server::start_on(args, env, database_url, None).await
     }
 
     /// A second process on `other`'s database.
