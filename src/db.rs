@@ -64,12 +64,17 @@ impl Db {
         Ok(pools.into_iter().map(|pool| Db { pool, group: group.clone() }).collect())
     }
 
-    /// One pool per worker on the read replica, when one is configured.
+    /// One pool per worker on the read replica, when one is configured. Its connections are
+    /// checked at each checkout (one round trip): a replica that went away is noticed before a
+    /// request's query fails, and the request reads the primary instead.
     pub fn replica_per_worker(config: &Config, workers: usize) -> Result<Option<Vec<Db>>, StartupError> {
         let Some(url) = &config.read_database_url else { return Ok(None) };
         let size = config.pool_size.div_ceil(workers.max(1));
         let pools = (0..workers.max(1))
-            .map(|_| build_pool(url, size, config.pool_wait_timeout, config.statement_timeout))
+            .map(|_| {
+                let verified = RecyclingMethod::Verified;
+                build_pool_recycling(url, size, config.pool_wait_timeout, config.statement_timeout, verified)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let group: Arc<[Pool<AsyncPgConnection>]> = pools.clone().into();
         Ok(Some(pools.into_iter().map(|pool| Db { pool, group: group.clone() }).collect()))
@@ -127,9 +132,19 @@ fn build_pool(
     wait_timeout: Duration,
     statement_timeout: Duration,
 ) -> Result<Pool<AsyncPgConnection>, StartupError> {
+    build_pool_recycling(url, max_size, wait_timeout, statement_timeout, RecyclingMethod::Fast)
+}
+
+fn build_pool_recycling(
+    url: &str,
+    max_size: usize,
+    wait_timeout: Duration,
+    statement_timeout: Duration,
+    recycling: RecyclingMethod<AsyncPgConnection>,
+) -> Result<Pool<AsyncPgConnection>, StartupError> {
     let statement_ms = statement_timeout.as_millis();
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
-    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.recycling_method = recycling;
     manager_config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
@@ -447,6 +462,12 @@ static REPLICA_LAG_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI
 static REPLICA_MAX_LAG_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(5000);
 const NOT_CONFIGURED: i64 = -2;
 const UNREACHABLE: i64 = -1;
+
+/// The replica failed a request's checkout: reads go to the primary until the watcher sees it
+/// answer again.
+pub fn replica_failed() {
+    REPLICA_LAG_MS.store(UNREACHABLE, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Whether anonymous reads may go to the replica now: it answered, and lags no more than the
 /// bound (`YHDYSPINTA_REPLICA_MAX_LAG_MS`). Otherwise they read the primary.

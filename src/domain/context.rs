@@ -18,6 +18,8 @@ enum Connection<'c> {
     /// From the pool, checked out on first use.
     Pooled {
         db: Db,
+        /// The primary, when `db` is the read replica: used if the replica cannot be reached.
+        fallback: Option<Db>,
         conn: Option<Box<PooledConn>>,
         /// [`crate::db::lost_connections`] at checkout.
         lost_at: u64,
@@ -35,7 +37,22 @@ pub struct Cx<'c> {
 impl Cx<'static> {
     /// A request's context: the connection comes from `db` on first use.
     pub fn new(db: Db, credentials: Credentials, request_id: Option<String>) -> Self {
-        Cx { connection: Connection::Pooled { db, conn: None, lost_at: 0 }, credentials, request_id, actor: None }
+        Cx {
+            connection: Connection::Pooled { db, fallback: None, conn: None, lost_at: 0 },
+            credentials,
+            request_id,
+            actor: None,
+        }
+    }
+
+    /// A context reading `replica`, or `primary` when the replica cannot be reached.
+    pub fn on_replica(replica: Db, primary: Db, credentials: Credentials, request_id: Option<String>) -> Self {
+        Cx {
+            connection: Connection::Pooled { db: replica, fallback: Some(primary), conn: None, lost_at: 0 },
+            credentials,
+            request_id,
+            actor: None,
+        }
     }
 }
 
@@ -96,10 +113,19 @@ impl<'c> Cx<'c> {
     async fn checkout(&mut self) -> Result<&mut Conn, AppError> {
         match &mut self.connection {
             Connection::Borrowed(conn) => Ok(conn),
-            Connection::Pooled { db, conn, lost_at } => {
+            Connection::Pooled { db, fallback, conn, lost_at } => {
                 if conn.is_none() {
                     *lost_at = crate::db::lost_connections();
-                    *conn = Some(Box::new(db.conn().await?));
+                    let checked_out = match db.conn().await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            let Some(primary) = fallback.take() else { return Err(e) };
+                            crate::db::replica_failed();
+                            *db = primary;
+                            db.conn().await?
+                        }
+                    };
+                    *conn = Some(Box::new(checked_out));
                 }
                 conn.as_deref_mut().map(|c| &mut **c).ok_or_else(|| AppError::internal("no connection"))
             }

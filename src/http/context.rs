@@ -35,11 +35,11 @@ fn context(req: &HttpRequest) -> Result<Cx<'static>, AppError> {
             && req.method() == actix_web::http::Method::GET
             && crate::db::replica_usable()
     });
-    if let Some(replica) = replica {
-        return Ok(Cx::new(replica.0.clone(), credentials, request_id(req)));
-    }
     let db = req.app_data::<web::Data<Db>>().ok_or_else(|| AppError::internal("no database"))?;
-    Ok(Cx::new(db.get_ref().clone(), credentials, request_id(req)))
+    match replica {
+        Some(replica) => Ok(Cx::on_replica(replica.0.clone(), db.get_ref().clone(), credentials, request_id(req))),
+        None => Ok(Cx::new(db.get_ref().clone(), credentials, request_id(req))),
+    }
 }
 
 /// The verified claims of `Authorization: Bearer …`, or none without the header.
