@@ -338,6 +338,12 @@ pub enum ReadErrors {
     /// A filter value is invalid (`errors[]` names it).
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(crate::error::Problem),
+    /// The request target is longer than 8 KiB (a query to shorten, or to split).
+    #[response(status = 414, content_type = "application/problem+json")]
+    UriTooLong(crate::error::Problem),
+    /// The request's header fields are over the limits (64 fields, 16 KiB).
+    #[response(status = 431, content_type = "application/problem+json")]
+    HeadersTooLarge(crate::error::Problem),
     /// The database is unavailable, or this instance is already running as many searches,
     /// large pages and exports as it takes at once; retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
@@ -381,6 +387,12 @@ pub enum WriteErrors {
     /// `If-Match` is required on this write and was missing.
     #[response(status = 428, content_type = "application/problem+json")]
     PreconditionRequired(crate::error::Problem),
+    /// The request target is longer than 8 KiB (a query to shorten, or to split).
+    #[response(status = 414, content_type = "application/problem+json")]
+    UriTooLong(crate::error::Problem),
+    /// The request's header fields are over the limits (64 fields, 16 KiB).
+    #[response(status = 431, content_type = "application/problem+json")]
+    HeadersTooLarge(crate::error::Problem),
     /// The database is unavailable; retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(crate::error::Problem),
