@@ -175,7 +175,7 @@ stream=$!
 sleep 1
 written=$(now)
 entry=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$b_port/api/v1/coordination-documents/$doc/entries" -H "$auth" \
-  -H 'If-Match: *' -H 'Content-Type: application/json' -d '{"date": "2026-04-01", "title": "Rivi"}' || true)
+  -H 'If-Match: *' -H 'Content-Type: application/json' -d "{\"date\": \"$(date -d '+7 days' +%F)\", \"title\": \"Rivi\"}" || true)
 [ "${entry: -3}" = 201 ] || { echo "scale: no entry: $entry" >&2; exit 1; }
 until grep -q '^id: 2' "$work/stream.txt"; do
   sleep 0.02

@@ -39,27 +39,14 @@ pub async fn events(
     let page = occurrences::list(&mut public, query, list).await?;
     let conn = public.conn().await?;
     // The page's venues and organisers, each read once, in one query each.
-    let mut venue_ids: Vec<Uuid> =
-        page.items.iter().flat_map(|(o, s)| [o.venue_id, s.fields.venue_id]).flatten().collect();
-    venue_ids.sort_unstable();
-    venue_ids.dedup();
-    let mut org_ids: Vec<Uuid> = page
-        .items
-        .iter()
-        .flat_map(|(_, s)| s.organizers.iter().filter(|o| o.accepted).map(|o| o.organization_id))
-        .collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let mut places: HashMap<Uuid, Venue> = HashMap::new();
-    for row in crate::repo::venues::get_many(conn, &venue_ids).await? {
-        let venue = Venue::try_from(row)?;
-        places.insert(venue.id, venue);
-    }
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    for row in crate::repo::organizations::get_many(conn, &org_ids).await? {
-        let org = crate::domain::organizations::Organization::try_from(row)?;
-        names.insert(org.id, org.name.display(Lang::Fi).to_owned());
-    }
+    let places = crate::domain::venues::by_id(
+        conn,
+        page.items.iter().flat_map(|(o, s)| [o.venue_id, s.fields.venue_id]).flatten(),
+    )
+    .await?;
+    let organizers =
+        page.items.iter().flat_map(|(_, s)| s.organizers.iter().filter(|o| o.accepted).map(|o| o.organization_id));
+    let names = crate::domain::organizations::names(conn, organizers).await?;
     let writer = Writer { base, places: &places, names: &names };
     let mut graph = Vec::new();
     let mut written = std::collections::HashSet::new();

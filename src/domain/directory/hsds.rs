@@ -125,15 +125,7 @@ async fn counties(conn: &mut Conn) -> Result<HashMap<String, String>, AppError> 
 
 /// The venues of these series, each read once.
 async fn venues_of(conn: &mut Conn, series: &[EventSeries]) -> Result<HashMap<Uuid, Venue>, AppError> {
-    let mut ids: Vec<Uuid> = series.iter().filter_map(|s| s.fields.venue_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut venues = HashMap::new();
-    for row in crate::repo::venues::get_many(conn, &ids).await? {
-        let venue = Venue::try_from(row)?;
-        venues.insert(venue.id, venue);
-    }
-    Ok(venues)
+    crate::domain::venues::by_id(conn, series.iter().filter_map(|s| s.fields.venue_id)).await
 }
 
 /// A stable id for something nested in `parent` that has no id of its own.

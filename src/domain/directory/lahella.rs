@@ -16,7 +16,7 @@ use crate::domain::context::Cx;
 use crate::domain::event_series::{
     self as series, ActivityType, AttendanceMode, EventSeries, EventStatus, SeriesKind, SeriesQuery, TargetGroup,
 };
-use crate::domain::types::localized::{Lang, LocalizedText};
+use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::venues::{Accessibility, Venue};
 use crate::error::AppError;
@@ -155,22 +155,8 @@ pub async fn activities(
     let mut public = Cx::acting(conn, Actor::anonymous());
     let page = series::list(&mut public, query, list).await?;
     let conn = public.conn().await?;
-    let mut venue_ids: Vec<Uuid> = page.items.iter().filter_map(|s| s.fields.venue_id).collect();
-    venue_ids.sort_unstable();
-    venue_ids.dedup();
-    let mut venues = HashMap::new();
-    for row in crate::repo::venues::get_many(conn, &venue_ids).await? {
-        let venue = Venue::try_from(row)?;
-        venues.insert(venue.id, venue);
-    }
-    let mut org_ids: Vec<Uuid> = page.items.iter().flat_map(organizer_ids).collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let mut names = HashMap::new();
-    for row in crate::repo::organizations::get_many(conn, &org_ids).await? {
-        let org = crate::domain::organizations::Organization::try_from(row)?;
-        names.insert(org.id, org.name.display(Lang::Fi).to_owned());
-    }
+    let venues = crate::domain::venues::by_id(conn, page.items.iter().filter_map(|s| s.fields.venue_id)).await?;
+    let names = crate::domain::organizations::names(conn, page.items.iter().flat_map(organizer_ids)).await?;
     Ok(Page {
         items: page.items.iter().map(|s| activity(s, &venues, &names)).collect(),
         next: page.next,

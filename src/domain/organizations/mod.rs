@@ -98,6 +98,25 @@ impl Audited for Organization {
     }
 }
 
+/// The display names (Finnish first) of the organisations with these ids that exist, read in
+/// one query (each id once).
+pub async fn names(
+    conn: &mut Conn,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    repo::names(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, name)| {
+            let name: LocalizedText = from_json(name)?;
+            Ok((id, name.display(crate::domain::types::localized::Lang::Fi).to_owned()))
+        })
+        .collect()
+}
+
 /// Filters of the organisation list.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]

@@ -512,3 +512,19 @@ impl Audited for Booking {
         vec![self.organization_id]
     }
 }
+
+/// The venues with these ids that exist, by id, read in one query (each id once).
+pub async fn by_id(
+    conn: &mut Conn,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, Venue>, AppError> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut venues = std::collections::HashMap::new();
+    for row in repo::get_many(conn, &ids).await? {
+        let venue = Venue::try_from(row)?;
+        venues.insert(venue.id, venue);
+    }
+    Ok(venues)
+}
