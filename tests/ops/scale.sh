@@ -79,18 +79,7 @@ http {
   server {
     listen 127.0.0.1:$proxy_port;
     location / {
-      proxy_pass http://yhdyspinta;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      # Only a connection that failed goes to the other instance (a stopped one): a 503 is the
-      # service's own answer, with Retry-After, and must not eject an instance.
-      proxy_next_upstream error timeout non_idempotent;
-      proxy_cache api;
-      proxy_cache_lock on;
-      proxy_cache_revalidate on;
-      proxy_buffering on;
-      add_header X-Cache \$upstream_cache_status always;
+      include $PWD/deploy/nginx-proxy.conf;
     }
   }
 }
