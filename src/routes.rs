@@ -21,8 +21,8 @@ use crate::http::admission::{Admission, admission};
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{BodyTimeout, REQUEST_ID, request_context};
 use crate::http::{
-    agreements, areas, audit, contacts, coordination_documents, directory, event_series, health, identity, members,
-    organizations, removals, service_clients, venues, webhooks,
+    agreements, areas, audit, contacts, coordination_documents, directory, event_series, health, identity, indicators,
+    members, organizations, removals, service_clients, venues, webhooks,
 };
 use crate::telemetry::Metrics;
 
@@ -135,6 +135,19 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(directory::hsds::item)
         .service(directory::lahella::activities)
         .service(directory::events)
+        .service(indicators::list)
+        .service(indicators::create)
+        .service(indicators::get)
+        .service(indicators::update)
+        .service(indicators::delete)
+        .service(indicators::versions)
+        .service(indicators::series)
+        .service(indicators::observations::list)
+        .service(indicators::observations::batch)
+        .service(indicators::observations::get)
+        .service(indicators::observations::delete)
+        .service(indicators::observations::transition)
+        .service(indicators::observations::history)
         .service(webhooks::list)
         .service(webhooks::get)
         .service(webhooks::create)
@@ -189,6 +202,7 @@ pub struct Shared {
         (name = "venues", description = "Meeting places (kohtaamispaikat), collaboration lobbies (yhteistyöaulat) and other premises, and their bookings"),
         (name = "event-series", description = "Event series (tapahtumasarjat) and their occurrences: schedules with RFC 5545 recurrence, calendars, overrides, attendance and cost sharing; and the flat list of what is on"),
         (name = "directory", description = "What a directory mirror (a lähellä.fi-style activity directory, a county's service guide) reads: the change feed of everything in public view, a subscribable calendar, and the directory as schema.org JSON-LD, Open Referral HSDS 3.0 and lähellä.fi-shaped activities"),
+        (name = "indicators", description = "Collective-impact indicators: definitions partners agree on, values they report per period and area, the owner's approval, and time series"),
         (name = "webhooks", description = "Signed pushes of the change feed to an organisation's receivers, from a durable outbox, with every delivery's attempts"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),

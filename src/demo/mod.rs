@@ -2,8 +2,8 @@
 //! the Hervanta health station), Keski-Suomi (meeting-place activity), Keski-Uusimaa
 //! (Keusote's health-promotion network), with NGOs and a parish, their contact persons, and
 //! two partnership agreements, the Keski-Suomi meeting place's shared coordination document,
-//! and venues with their event series, occurrences, attendance and costs, and a webhook
-//! subscription (turned off).
+//! and venues with their event series, occurrences, attendance and costs, a webhook
+//! subscription (turned off), and the meeting places' indicators with two years of values.
 //! Organisations are real
 //! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
 //!
@@ -18,6 +18,7 @@ mod contacts;
 mod coordination_documents;
 mod event_series;
 mod identity;
+mod indicators;
 mod organizations;
 mod webhooks;
 
@@ -92,5 +93,6 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     inserted += coordination_documents::seed(conn).await?;
     inserted += event_series::seed(conn).await?;
     inserted += webhooks::seed(conn).await?;
+    inserted += indicators::seed(conn).await?;
     Ok(inserted)
 }

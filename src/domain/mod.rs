@@ -20,6 +20,7 @@ pub mod directory;
 pub mod event_series;
 pub mod idempotency;
 pub mod identity;
+pub mod indicators;
 pub mod mail;
 pub mod members;
 pub mod organizations;

@@ -20,6 +20,7 @@ pub mod head_guard;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
+pub mod indicators;
 pub mod members;
 pub mod middleware;
 pub mod organizations;

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod event_series;
 pub mod idempotency;
 pub mod identity;
+pub mod indicators;
 mod json;
 pub mod mail;
 pub mod members;
@@ -168,6 +169,19 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ("event_occurrences_venue_id_fkey", "venue_id", "in_use", "an occurrence of an event series is held at the venue"),
     ("event_series_parent_id_fkey", "parent_id", "in_use", "the umbrella series has child series"),
     ("venue_bookings_occurrence_id_fkey", "occurrence_id", "not_found", "no such occurrence"),
+    ("indicators_code_key", "code", "duplicate", "another indicator has this code"),
+    ("indicators_code_check", "code", "invalid_format", "use 2-64 letters, digits, '-', '_' or '.'"),
+    ("indicators_owner_organization_id_fkey", "owner_organization_id", "in_use", "the organisation owns indicators"),
+    ("indicators_rate_check", "rate_per", "required", "a rate has rate_per; other measures do not"),
+    ("observations_indicator_id_fkey", "indicator_id", "in_use", "the indicator has values on record"),
+    ("observations_organization_id_fkey", "organization_id", "in_use", "values are on record for the organisation"),
+    (
+        "observations_reporting_organization_id_fkey",
+        "reporting_organization_id",
+        "in_use",
+        "the organisation has reported values",
+    ),
+    ("observations_natural_key", "observations", "duplicate", "the same value was written at the same time: try again"),
     (
         "agreement_signatures_once_per_party",
         "organization_id",

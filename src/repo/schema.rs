@@ -624,3 +624,86 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+
+diesel::table! {
+    indicators (id) {
+        id -> Uuid,
+        code -> Text,
+        title -> Jsonb,
+        description -> Nullable<Jsonb>,
+        interpretation -> Nullable<Jsonb>,
+        limitations -> Nullable<Jsonb>,
+        kind -> Text,
+        measure -> Text,
+        unit -> Nullable<Text>,
+        decimals -> Int2,
+        rate_per -> Nullable<Int4>,
+        direction -> Text,
+        aggregation -> Text,
+        periodicity -> Text,
+        dimensions -> Array<Nullable<Text>>,
+        owner_organization_id -> Uuid,
+        agreement_ids -> Array<Nullable<Uuid>>,
+        external_references -> Jsonb,
+        source -> Nullable<Text>,
+        licence -> Nullable<Text>,
+        visibility -> Text,
+        locked_through -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    indicator_versions (indicator_id, version) {
+        indicator_id -> Uuid,
+        version -> Int8,
+        definition -> Jsonb,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    observations (id) {
+        id -> Uuid,
+        indicator_id -> Uuid,
+        value_type -> Text,
+        period_code -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        area_kind -> Nullable<Text>,
+        area_code -> Nullable<Text>,
+        organization_id -> Nullable<Uuid>,
+        sex -> Nullable<Text>,
+        age_group -> Nullable<Text>,
+        value -> Nullable<Numeric>,
+        numerator -> Nullable<Numeric>,
+        denominator -> Nullable<Numeric>,
+        narrative -> Nullable<Jsonb>,
+        provisional -> Bool,
+        confidential -> Bool,
+        status -> Text,
+        status_comment -> Nullable<Text>,
+        reporting_organization_id -> Uuid,
+        submitted_by -> Nullable<Uuid>,
+        reviewed_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    observation_history (observation_id, version) {
+        observation_id -> Uuid,
+        version -> Int8,
+        snapshot -> Jsonb,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(indicator_versions -> indicators (indicator_id));
+diesel::joinable!(observations -> indicators (indicator_id));
+diesel::joinable!(observation_history -> observations (observation_id));
+diesel::allow_tables_to_appear_in_same_query!(indicators, indicator_versions, observations, observation_history);

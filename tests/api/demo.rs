@@ -201,3 +201,34 @@ async fn demo_meeting_places_have_series_occurrences_attendance_and_costs() {
     let text = String::from_utf8(calendar.assert_status(200).body.to_vec()).unwrap();
     assert_eq!(text.matches("RECURRENCE-ID").count(), 2);
 }
+
+#[actix_web::test]
+async fn demo_meeting_place_indicators_have_targets_and_two_years_of_values() {
+    use chrono::Datelike;
+    let app = TestApp::spawn().await;
+    yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
+    let listed = app.get("/api/v1/indicators").await.json();
+    let codes: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.len(), 2, "the partner organisations' indicator is for partners only: {codes:?}");
+    let find = |code: &str| {
+        listed["data"].as_array().unwrap().iter().find(|i| i["code"] == code).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let year = chrono::Utc::now().year();
+    let lonely = app.get(&format!("/api/v1/indicators/{}/series?area=179", find("KS_LONELY_65"))).await.json();
+    let points = lonely["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3, "{lonely}");
+    assert_eq!(points[0]["period"]["code"], (year - 2).to_string());
+    assert_eq!(
+        (&points[0]["actual"], &points[0]["baseline"]),
+        (&serde_json::json!("11.8"), &serde_json::json!("11.8"))
+    );
+    assert_eq!((&points[1]["actual"], &points[1]["target"]), (&serde_json::json!("10.5"), &serde_json::json!("11.0")));
+    assert_eq!((&points[2]["actual"], &points[2]["target"]), (&serde_json::Value::Null, &serde_json::json!("10.0")));
+    let participants = find("KS_PARTICIPANTS_MONTH");
+    let jyvaskyla = yhdyspinta::demo::ids::JYVASKYLA;
+    let monthly = app.get(&format!("/api/v1/indicators/{participants}/series?organization={jyvaskyla}")).await.json();
+    assert_eq!(monthly["points"].as_array().unwrap().len(), 23, "24 months, the newest awaiting approval");
+}

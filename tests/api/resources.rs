@@ -218,3 +218,38 @@ pub mod coordination_documents {
         (res.json()["id"].as_str().unwrap().to_owned(), res.header("etag").unwrap().to_owned())
     }
 }
+
+pub mod indicators {
+    use actix_web::test::TestRequest;
+    use serde_json::{Value, json};
+
+    use crate::support::{As, Personas, TestApp, TestResponse, json};
+
+    pub const INDICATORS: &str = "/api/v1/indicators";
+    pub const BATCH: &str = "/api/v1/observations:batch";
+
+    /// A percentage indicator owned by the personas' organisation, by area.
+    pub fn body(p: &Personas, code: &str, visibility: &str) -> Value {
+        json!({"code": code, "title": {"fi": "Yksinäisyyttä kokevat 65+"}, "type": "population",
+               "measure": "percentage", "unit": "%", "decimals": 1, "direction": "lower_is_better",
+               "aggregation": "weighted_mean", "periodicity": "P1Y", "dimensions": ["area", "organization"],
+               "owner_organization_id": p.org, "visibility": visibility,
+               "external_references": [{"vocabulary": "sotkanet", "code": "4230"}], "licence": "CC BY 4.0"})
+    }
+
+    pub async fn create(app: &TestApp, p: &Personas, body: Value) -> Value {
+        let res = app.call(json(p.request(As::Coordinator, TestRequest::post().uri(INDICATORS)), body)).await;
+        res.assert_status(201).json()
+    }
+
+    /// Sends a batch of values as `who`.
+    pub async fn report(app: &TestApp, p: &Personas, who: As, rows: Vec<Value>) -> TestResponse {
+        app.call(json(p.request(who, TestRequest::post().uri(BATCH)), json!({"observations": rows}))).await
+    }
+
+    /// Moves a value as `who`.
+    pub async fn transition(app: &TestApp, p: &Personas, who: As, id: &str, body: Value) -> TestResponse {
+        let uri = format!("/api/v1/observations/{id}/transitions");
+        app.call(json(p.request(who, TestRequest::post().uri(&uri)), body)).await
+    }
+}

@@ -9,7 +9,7 @@ use yhdyspinta::domain::context::Cx;
 use yhdyspinta::domain::event_series::occurrences;
 use yhdyspinta::domain::organizations::OrganizationKind;
 use yhdyspinta::domain::types::pagination::ListQuery;
-use yhdyspinta::domain::{agreements, event_series, removals};
+use yhdyspinta::domain::{agreements, event_series, indicators, removals};
 
 use crate::support::{TestApp, fixtures};
 
@@ -62,7 +62,12 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
                 current_date + n, now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour',
                 now() + n * interval '1 minute', now() + n * interval '1 minute' + interval '1 hour'
          FROM generate_series(1, {PRIVATE_ROWS}) n;
-         ANALYZE agreements; ANALYZE event_series; ANALYZE changes; ANALYZE event_occurrences;"
+         INSERT INTO indicators (id, code, title, kind, measure, decimals, direction, aggregation, periodicity,
+                                 dimensions, owner_organization_id, visibility)
+         SELECT gen_random_uuid(), 'I-' || n, '{{\"fi\": \"Mittari\"}}', 'performance', 'count', 0, 'none', 'sum',
+                'P1Y', '{{}}', '{publisher}', CASE WHEN n % 4000 = 0 THEN 'public' ELSE 'partners' END
+         FROM generate_series(1, {PRIVATE_ROWS}) n;
+         ANALYZE agreements; ANALYZE event_series; ANALYZE changes; ANALYZE event_occurrences; ANALYZE indicators;"
     ))
     .await
     .unwrap();
@@ -93,6 +98,12 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
         assert_eq!(page.items.len(), 5);
     }
     let occurrences_read = reads(&mut conn, "event_occurrences").await;
+    {
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = indicators::list(&mut cx, indicators::IndicatorQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+    }
+    let indicators_read = reads(&mut conn, "indicators").await;
     // The occurrences follow their series out of (and back into) publication.
     for (status, visible) in [("draft", 0), ("published", 5)] {
         conn.batch_execute(&format!(
@@ -110,6 +121,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
         ("event_series", series_read),
         ("changes", removals_read),
         ("event_occurrences", occurrences_read),
+        ("indicators", indicators_read),
     ];
     for (table, read) in &all {
         // The five public rows (and what the page's own lookups fetch again), not thousands.

@@ -81,6 +81,81 @@ impl<'de> Deserialize<'de> for Decimal2 {
     }
 }
 
+/// An exact signed decimal for indicator values: up to 18 integer and 10 fractional digits,
+/// held as `rust_decimal::Decimal` (PostgreSQL `numeric`), never a float. In JSON it is a
+/// string (`"11.5"`); a whole JSON number is accepted too, a fractional one is not, since it
+/// has already been rounded to binary by the time it arrives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExactDecimal(pub rust_decimal::Decimal);
+
+impl utoipa::PartialSchema for ExactDecimal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(EXACT_PATTERN)))
+            .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(-1e15)).maximum(Some(1e15)))
+            .description(Some("An exact decimal as a string, e.g. \"11.5\" (a whole number may be a JSON integer)."))
+            .examples([serde_json::json!("11.5")])
+            .into()
+    }
+}
+
+impl ToSchema for ExactDecimal {}
+
+const EXACT_PATTERN: &str = r"^-?[0-9]{1,18}(\.[0-9]{1,10})?$";
+
+impl ExactDecimal {
+    /// Parses `"-12"`, `"0.125"`; `None` for exponents, signs other than a leading `-`,
+    /// blanks, or more digits than the bounds.
+    pub fn parse(s: &str) -> Option<ExactDecimal> {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 18 || frac.len() > 10 || !all_digits(whole) || !all_digits(frac) {
+            return None;
+        }
+        if digits.contains('.') && frac.is_empty() {
+            return None;
+        }
+        s.parse::<rust_decimal::Decimal>().ok().map(|d| ExactDecimal(d.normalize()))
+    }
+
+    /// Rounded half away from zero to `decimals` places, and printed with exactly that many.
+    pub fn rounded(self, decimals: u32) -> String {
+        let mut d = self.0.round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        d.rescale(decimals);
+        d.to_string()
+    }
+}
+
+impl fmt::Display for ExactDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for ExactDecimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for ExactDecimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let rule = "an exact decimal string such as \"11.5\" (up to 18 digits before the point and 10 after), \
+                    or a whole number";
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => ExactDecimal::parse(&s).ok_or_else(|| serde::de::Error::custom(rule)),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .filter(|n| n.unsigned_abs() <= 1_000_000_000_000_000)
+                .map(|n| ExactDecimal(rust_decimal::Decimal::from(n)))
+                .ok_or_else(|| serde::de::Error::custom(rule)),
+            _ => Err(serde::de::Error::custom(rule)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +177,24 @@ mod tests {
         assert_ne!(sum, Decimal2::HUNDRED);
         let last = Decimal2::parse("33.34").unwrap();
         assert_eq!(third.checked_add(third).and_then(|s| s.checked_add(last)), Some(Decimal2::HUNDRED));
+    }
+
+    #[test]
+    fn exact_decimals_round_only_when_printed() {
+        let ratio = ExactDecimal(ExactDecimal::parse("110").unwrap().0 / ExactDecimal::parse("1000").unwrap().0);
+        assert_eq!(ExactDecimal(ratio.0 * rust_decimal::Decimal::from(100)).rounded(1), "11.0");
+        assert_eq!(
+            ExactDecimal::parse("0.1").unwrap().0 + ExactDecimal::parse("0.2").unwrap().0,
+            ExactDecimal::parse("0.3").unwrap().0
+        );
+        assert_eq!(ExactDecimal::parse("2.25").unwrap().rounded(1), "2.3");
+        assert_eq!(ExactDecimal::parse("-2.25").unwrap().rounded(1), "-2.3");
+        assert_eq!(ExactDecimal::parse("12.50").unwrap().to_string(), "12.5");
+        for bad in ["", "-", "1.", ".5", "1e3", "+1", "1,5", "1234567890123456789", "0.12345678901"] {
+            assert!(ExactDecimal::parse(bad).is_none(), "{bad}");
+        }
+        assert!(serde_json::from_str::<ExactDecimal>("12.5").is_err());
+        assert_eq!(serde_json::from_str::<ExactDecimal>("12").unwrap().to_string(), "12");
     }
 
     #[test]

@@ -83,3 +83,11 @@ pub async fn get_valid_on(conn: &mut Conn, kind: &str, code: &str, day: NaiveDat
         .await
         .optional()
 }
+
+/// Whether the register has the area, at any time (values of past periods name areas that
+/// may have merged since).
+pub async fn exists(conn: &mut Conn, kind: &str, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(areas::table.filter(areas::kind.eq(kind)).filter(areas::code.eq(code))))
+        .get_result(conn)
+        .await
+}

@@ -1,0 +1,13 @@
+//! Collective-impact indicators (yhteinen mittaaminen, seed 002's shared measurement):
+//! definitions partners agree on, the values they report per period, area and organisation,
+//! the owner's approval, and time series of approved values.
+
+pub mod access;
+pub mod lifecycle;
+pub mod model;
+pub mod observations;
+pub mod reads;
+
+pub use lifecycle::{create, delete, update};
+pub use model::*;
+pub use reads::{get, list, series, versions};
