@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use yhdyspinta::domain::access::Scope;
 
 use crate::resources::event_series::{SERIES, cafe, create, data, patch};
+use crate::resources::indicators;
 use crate::resources::venues::{VENUES, venue, venue_body};
 use crate::support::{As, Personas, TestApp, all};
 
@@ -33,6 +34,8 @@ fn public_url(change: &Value) -> String {
         "venue" => format!("{VENUES}/{id}"),
         "event_series" => format!("{SERIES}/{id}"),
         "event_occurrence" => format!("{SERIES}/{}/occurrences/{id}", change["series_id"].as_str().unwrap()),
+        "indicator" => format!("/api/v1/indicators/{id}"),
+        "observation" => format!("/api/v1/observations/{id}"),
         other => panic!("unknown type {other}"),
     }
 }
@@ -122,6 +125,8 @@ async fn public_state(app: &TestApp) -> BTreeMap<(String, String), Value> {
         ("organization", "/api/v1/organizations", "/api/v1/organizations"),
         ("venue", VENUES, VENUES),
         ("event_series", SERIES, SERIES),
+        ("indicator", "/api/v1/indicators", "/api/v1/indicators"),
+        ("observation", "/api/v1/observations", "/api/v1/observations"),
     ] {
         for id in ids(app, list).await {
             let res = app.get(&format!("{item}/{id}")).await;
@@ -203,6 +208,36 @@ async fn a_mirror_following_the_feed_ends_identical_to_the_public_api_while_writ
         app.call(coordinator(TestRequest::delete().uri(&format!("{VENUES}/{gone}")).insert_header(("if-match", "*"))))
             .await
             .assert_status(204);
+        // Indicators: approved values enter public view; a correction, a confidential value
+        // and an indicator made partners-only leave it.
+        for code in ["KS_A", "KS_B"] {
+            let indicator = indicators::create(&app, &p, indicators::body(&p, code, "public")).await;
+            let id = indicator["id"].as_str().unwrap();
+            let rows = ["2023", "2024", "2025"]
+                .iter()
+                .map(|year| {
+                    json!({"indicator_id": id, "value_type": "actual", "period": year, "value": "4",
+                                    "confidential": *year == "2025"})
+                })
+                .collect();
+            let written = indicators::report(&app, &p, As::Member, rows).await.json();
+            for value in written["data"].as_array().unwrap() {
+                let value = value["id"].as_str().unwrap();
+                indicators::transition(&app, &p, As::Member, value, json!({"to": "submitted"}))
+                    .await
+                    .assert_status(200);
+                indicators::transition(&app, &p, As::Coordinator, value, json!({"to": "approved"}))
+                    .await
+                    .assert_status(200);
+            }
+            let corrected = json!({"indicator_id": id, "value_type": "actual", "period": "2024", "value": "5"});
+            indicators::report(&app, &p, As::Member, vec![corrected]).await.assert_status(200);
+            if code == "KS_B" {
+                app.call(coordinator(patch(&format!("/api/v1/indicators/{id}"), json!({"visibility": "partners"}))))
+                    .await
+                    .assert_status(200);
+            }
+        }
     };
     let follow = async {
         for _ in 0..40 {
@@ -215,6 +250,8 @@ async fn a_mirror_following_the_feed_ends_identical_to_the_public_api_while_writ
     assert_mirrors(&mirror, &public_state(&app).await);
     assert!(mirror.items.keys().any(|(kind, _)| kind == "event_occurrence"));
     assert!(mirror.items.values().any(|v| v["name"]["fi"] == "Olohuone"));
+    let kinds = |kind: &str| mirror.items.keys().filter(|(k, _)| k == kind).count();
+    assert_eq!((kinds("indicator"), kinds("observation")), (1, 1), "KS_A and its one public value");
 }
 
 #[actix_web::test]

@@ -373,3 +373,42 @@ async fn values_are_approved_by_the_owner_never_by_their_reporter_and_only_appro
     };
     assert_eq!(actions, vec!["create", "transition", "transition", "transition", "transition"]);
 }
+
+#[actix_web::test]
+async fn a_partner_pulling_with_removals_hears_of_withdrawn_approvals_and_deletions() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::IndicatorsRead).await;
+    let agreement = partnership(&app, &p).await;
+    let mut definition = body(&p, "KS_PARTNERS_ONLY", "partners");
+    definition["agreement_ids"] = json!([agreement]);
+    let id = create(&app, &p, definition).await["id"].as_str().unwrap().to_owned();
+    let rows = vec![actual(&id, "2024", "179", json!(1), json!(4)), actual(&id, "2025", "179", json!(1), json!(5))];
+    let written = report(&app, &p, As::Member, rows).await.json();
+    let (kept, dropped) = (written["data"][0]["id"].as_str().unwrap(), written["data"][1]["id"].as_str().unwrap());
+    transition(&app, &p, As::Member, kept, json!({"to": "submitted"})).await.assert_status(200);
+    transition(&app, &p, As::Coordinator, kept, json!({"to": "approved"})).await.assert_status(200);
+    // The partner sees the approved value, then its approval is withdrawn.
+    let partner_list = || TestRequest::get().uri("/api/v1/observations");
+    assert_eq!(ids(&app.call(p.request(As::Outsider, partner_list())).await), vec![kept.to_owned()]);
+    let withdrawn =
+        transition(&app, &p, As::Coordinator, kept, json!({"to": "returned", "comment": "Väärä vuosi"})).await;
+    withdrawn.assert_status(200);
+    assert!(ids(&app.call(p.request(As::Outsider, partner_list())).await).is_empty());
+    app.call(p.request(
+        As::Member,
+        TestRequest::delete().uri(&format!("/api/v1/observations/{dropped}")).insert_header(("if-match", "*")),
+    ))
+    .await
+    .assert_status(204);
+    let removals = |who| p.request(who, TestRequest::get().uri("/api/v1/removals?resource_type=observation"));
+    let heard = app.call(removals(As::Outsider)).await.json();
+    let seen: Vec<(String, String)> = heard["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["resource_id"].as_str().unwrap().to_owned(), r["reason"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(seen, vec![(kept.to_owned(), "unpublished".to_owned()), (dropped.to_owned(), "deleted".to_owned())]);
+    // The public never saw either, and hears of neither.
+    assert!(app.call(removals(As::Anonymous)).await.json()["data"].as_array().unwrap().is_empty());
+}

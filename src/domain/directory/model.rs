@@ -54,6 +54,10 @@ pub enum DirectoryResource {
     Venue,
     EventSeries,
     EventOccurrence,
+    /// A public indicator's definition.
+    Indicator,
+    /// A public value: approved, not confidential, of a public indicator.
+    Observation,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
