@@ -148,6 +148,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(indicators::observations::delete)
         .service(indicators::observations::transition)
         .service(indicators::observations::history)
+        .service(indicators::exports::observations)
+        .service(indicators::exports::datapackage)
         .service(webhooks::list)
         .service(webhooks::get)
         .service(webhooks::create)

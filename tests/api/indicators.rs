@@ -412,3 +412,123 @@ async fn a_partner_pulling_with_removals_hears_of_withdrawn_approvals_and_deleti
     // The public never saw either, and hears of neither.
     assert!(app.call(removals(As::Anonymous)).await.json()["data"].as_array().unwrap().is_empty());
 }
+
+/// Values written straight into the database, approved: enough to span several batches.
+async fn bulk_values(app: &TestApp, indicator: &str, reporter: uuid::Uuid, count: usize) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = app.conn().await;
+    conn.batch_execute(&format!(
+        "INSERT INTO observations (id, indicator_id, value_type, period_code, period_start, period_end, area_kind,
+                                   area_code, value, status, reporting_organization_id)
+         SELECT gen_random_uuid(), '{indicator}', 'actual', '2020-' || lpad(n::text, 4, '0'), date '2020-01-01',
+                date '2020-12-31', NULL, NULL, n / 8.0, 'approved', '{reporter}'
+         FROM generate_series(1, {count}) n"
+    ))
+    .await
+    .unwrap();
+}
+
+#[actix_web::test]
+async fn exports_stream_every_format_with_etags_and_hostile_text_kept_inert() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::IndicatorsRead).await;
+    let mut definition = body(&p, "KS_EXPORT", "public");
+    definition["measure"] = json!("count");
+    definition["unit"] = json!("hlö; \"kävijät\"");
+    definition["decimals"] = json!(2);
+    let id = create(&app, &p, definition).await["id"].as_str().unwrap().to_owned();
+    let hostile = "=HYPERLINK(\"http://x\")\n\"lainaus\"; pilkku, rivi";
+    let rows = vec![
+        json!({"indicator_id": id, "value_type": "actual", "period": "2025-Q1", "area": {"kind": "municipality", "code": "179"},
+               "value": "12", "narrative": {"fi": hostile}}),
+        json!({"indicator_id": id, "value_type": "target", "period": "2025", "value": "1234567", "provisional": true}),
+        json!({"indicator_id": id, "value_type": "baseline", "period": "2024-2025", "value": "3"}),
+    ];
+    let written = report(&app, &p, As::Member, rows).await.json();
+    for v in written["data"].as_array().unwrap().iter().take(2) {
+        let vid = v["id"].as_str().unwrap();
+        transition(&app, &p, As::Member, vid, json!({"to": "submitted"})).await.assert_status(200);
+        transition(&app, &p, As::Coordinator, vid, json!({"to": "approved"})).await.assert_status(200);
+    }
+    const EXPORT: &str = "/api/v1/exports/observations";
+
+    // CSV by default, RFC 4180: the hostile narrative is one quoted, inert cell.
+    let csv_res = app.get(EXPORT).await;
+    csv_res.assert_status(200);
+    assert_eq!(csv_res.header("content-type"), Some("text/csv; charset=utf-8"));
+    let mut reader = csv::Reader::from_reader(&csv_res.body[..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 2, "approved values only; the draft baseline stays out");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let actual = records.iter().find(|r| &r[column("value_type")] == "actual").unwrap();
+    assert_eq!(&actual[column("narrative")], format!("'{hostile}"));
+    assert_eq!(&actual[column("value")], "12.00");
+    assert_eq!(&actual[column("period_end")], "2025-03-31");
+    assert_eq!(&actual[column("unit")], "hlö; \"kävijät\"");
+
+    // Finnish Excel: byte order mark, `;`, decimal comma.
+    let fi = app.get(&format!("{EXPORT}?dialect=fi")).await;
+    assert!(fi.body.starts_with("\u{feff}".as_bytes()));
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&fi.body[3..]);
+    let values: Vec<String> = reader.records().map(|r| r.unwrap()[column("value")].to_owned()).collect();
+    assert!(values.contains(&"1234567,00".to_owned()), "{values:?}");
+
+    // JSON, NDJSON and SDMX-CSV, by format= or by Accept; an Accept it cannot meet is 406.
+    let json_res = app.call(TestRequest::get().uri(EXPORT).insert_header(("accept", "application/json"))).await;
+    assert_eq!(json_res.header("content-type"), Some("application/json"));
+    assert_eq!(json_res.json().as_array().unwrap().len(), 2);
+    let ndjson = app
+        .call(TestRequest::get().uri(EXPORT).insert_header(("accept", "text/html;q=0.9, application/x-ndjson")))
+        .await;
+    let lines: Vec<Value> =
+        std::str::from_utf8(&ndjson.body).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines, json_res.json().as_array().unwrap().clone());
+    let sdmx = app.get(&format!("{EXPORT}?format=sdmx-csv")).await;
+    assert_eq!(sdmx.header("content-type"), Some("application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8"));
+    let mut reader = csv::Reader::from_reader(&sdmx.body[..]);
+    assert_eq!(&reader.headers().unwrap()[1], "STRUCTURE_ID");
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!((&first[1], &first[3]), ("YHDYSPINTA:DF_OBSERVATIONS(1.0.0)", "KS_EXPORT"));
+    app.call(TestRequest::get().uri(EXPORT).insert_header(("accept", "image/png"))).await.assert_problem(406);
+
+    // Unchanged: 304 on the ETag; changed (a removal too): a new one.
+    let etag = csv_res.header("etag").unwrap().to_owned();
+    let again = app.call(TestRequest::get().uri(EXPORT).insert_header(("if-none-match", etag.clone()))).await;
+    again.assert_status(304);
+    let draft = written["data"][2]["id"].as_str().unwrap();
+    app.call(p.request(
+        As::Member,
+        TestRequest::delete().uri(&format!("/api/v1/observations/{draft}")).insert_header(("if-match", "*")),
+    ))
+    .await
+    .assert_status(204);
+    let after = app.call(TestRequest::get().uri(EXPORT).insert_header(("if-none-match", etag.clone()))).await;
+    after.assert_status(200);
+    assert_ne!(after.header("etag"), Some(etag.as_str()));
+
+    // Many batches: every value once, the JSON whole, the partners' values for partners only.
+    bulk_values(&app, &id, p.org, 4500).await;
+    let big = app.get(&format!("{EXPORT}?format=json")).await.json();
+    let ids: std::collections::BTreeSet<&str> =
+        big.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4502);
+    let since = app.get(&format!("{EXPORT}?format=ndjson&updated_since=2999-01-01T00:00:00Z")).await;
+    assert!(since.body.is_empty());
+    app.call(p.request(As::Coordinator, patch(&format!("{INDICATORS}/{id}"), json!({"visibility": "partners"}))))
+        .await
+        .assert_status(200);
+    assert_eq!(app.get(&format!("{EXPORT}?format=json")).await.json(), json!([]));
+    let client = app.call(p.request(As::Client, TestRequest::get().uri(&format!("{EXPORT}?format=ndjson")))).await;
+    assert_eq!(std::str::from_utf8(&client.body).unwrap().lines().count(), 4502);
+
+    // The data package describes the CSV's columns, in order.
+    let package = app.get(&format!("{EXPORT}/datapackage.json")).await.json();
+    let fields: Vec<&str> = package["resources"][0]["schema"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, header.iter().map(String::as_str).collect::<Vec<_>>());
+}

@@ -7,28 +7,19 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::access;
 use super::model::{CoordinationDocument, Entry, EntryStatus, all_entries, for_heavy_work};
 use crate::domain::context::Cx;
-use crate::domain::types::formats::{ics_escaped, ics_text};
+use crate::domain::types::formats::{ics_escaped, ics_text, spreadsheet_text};
 use crate::domain::types::localized::{Lang, LocalizedText};
 use crate::domain::types::names::name_of;
 use crate::domain::types::stored::from_json;
 use crate::error::AppError;
 
-/// CSV flavour.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CsvDialect {
-    /// RFC 4180: `,` separator, no byte order mark.
-    #[default]
-    Standard,
-    /// Finnish Excel: `;` separator and a UTF-8 byte order mark, so Excel opens it as is.
-    Fi,
-}
+pub use crate::domain::types::formats::CsvDialect;
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -46,15 +37,6 @@ async fn document_and_entries(
     let (doc, permit) = for_heavy_work(cx, id, access::can_read).await?;
     let entries = all_entries(cx.conn().await?, &doc).await?;
     Ok((doc, entries, permit))
-}
-
-/// Text as a spreadsheet cell: a leading `=`, `+`, `-` or `@` would start a formula in Excel,
-/// so such text gets a leading apostrophe.
-fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
 }
 
 fn time(t: Option<NaiveTime>) -> String {
@@ -106,11 +88,11 @@ pub async fn csv(cx: &mut Cx<'_>, id: Uuid, query: CsvQuery) -> Result<Vec<u8>, 
                 f.date.to_string(),
                 time(f.start_time),
                 time(f.end_time),
-                cell(&f.title),
+                spreadsheet_text(&f.title),
                 name_of(&f.status),
-                cell(&organizations.join(", ")),
+                spreadsheet_text(&organizations.join(", ")),
                 contacts.join(", "),
-                cell(&f.content),
+                spreadsheet_text(&f.content),
                 e.id.to_string(),
             ])
             .map_err(AppError::internal)?;

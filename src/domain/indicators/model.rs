@@ -14,7 +14,7 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::stored::{from_json, to_json};
 use crate::error::{AppError, FieldError};
-use crate::repo::indicators::observations::{ObservationRow, ObservationWrite};
+use crate::repo::indicators::observations::{ObservationFilter, ObservationRow, ObservationWrite, Seen};
 use crate::repo::indicators::{IndicatorRow, IndicatorWrite};
 
 /// What an indicator describes (Sotkanet's split).
@@ -800,6 +800,33 @@ pub struct ObservationQuery {
     pub period_from: Option<NaiveDate>,
     /// Periods that start on or before this day.
     pub period_to: Option<NaiveDate>,
+}
+
+impl ObservationQuery {
+    /// The repository's filter for a reader who sees `seen`.
+    pub fn filter(
+        &self,
+        seen: Seen,
+        updated_since: Option<DateTime<Utc>>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> ObservationFilter {
+        ObservationFilter {
+            seen,
+            indicator: self.indicator,
+            reporting_organization: self.reporting_organization,
+            organization: self.organization,
+            area_kind: self.area_kind.map(|k| name_of(&k)),
+            area_code: self.area.clone(),
+            value_type: self.value_type.map(|v| name_of(&v)),
+            status: self.status.map(|s| name_of(&s)),
+            period_from: self.period_from,
+            period_to: self.period_to,
+            updated_since,
+            after,
+            limit,
+        }
+    }
 }
 
 /// Filters of a time series: one area or organisation (or neither: the whole), a window.

@@ -16,7 +16,7 @@ use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
-use crate::repo::indicators::observations::{self as repo, HistoryRow, ObservationFilter, Seen};
+use crate::repo::indicators::observations::{self as repo, HistoryRow, Seen};
 
 /// The indicator of a value with whether the actor's organisations are its partners, and the
 /// value itself, as the actor may see them; 404 otherwise.
@@ -56,21 +56,8 @@ pub async fn list(
     validation::check(&query)?;
     let (conn, actor) = cx.parts().await?;
     let orgs = access::reading_organizations(actor);
-    let filter = ObservationFilter {
-        seen: if orgs.is_empty() { Seen::Public } else { Seen::PartnerOf(orgs) },
-        indicator: query.indicator,
-        reporting_organization: query.reporting_organization,
-        organization: query.organization,
-        area_kind: query.area_kind.map(|k| name_of(&k)),
-        area_code: query.area,
-        value_type: query.value_type.map(|v| name_of(&v)),
-        status: query.status.map(|s| name_of(&s)),
-        period_from: query.period_from,
-        period_to: query.period_to,
-        updated_since: list.updated_since,
-        after: page.after,
-        limit: page.fetch_limit(),
-    };
+    let seen = if orgs.is_empty() { Seen::Public } else { Seen::PartnerOf(orgs) };
+    let filter = query.filter(seen, list.updated_since, page.after, page.fetch_limit());
     let rows = repo::list(conn, &filter).await?;
     let mut ids: Vec<Uuid> = rows.iter().map(|r| r.written.indicator_id).collect();
     ids.sort();

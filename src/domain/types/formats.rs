@@ -148,6 +148,27 @@ pub fn external_ids(map: &std::collections::BTreeMap<String, String>) -> Result<
     }
 }
 
+/// CSV flavour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvDialect {
+    /// RFC 4180: `,` separator, no byte order mark.
+    #[default]
+    Standard,
+    /// Finnish Excel: `;` separator and a UTF-8 byte order mark, so Excel opens it as is
+    /// (exports of numbers also write the decimal comma).
+    Fi,
+}
+
+/// Text as a spreadsheet cell: a leading `=`, `+`, `-` or `@` would start a formula in Excel,
+/// so such text gets a leading apostrophe.
+pub fn spreadsheet_text(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
 /// Text for a calendar property: CR or CRLF become LF (which the crate escapes), so no text
 /// can end a content line early; other control characters but tab, which RFC 5545 forbids,
 /// become spaces.

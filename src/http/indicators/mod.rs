@@ -1,6 +1,7 @@
 //! `/api/v1/indicators`: collective-impact indicator definitions, their versions and time
 //! series; `observations.rs` the values reported for them.
 
+pub mod exports;
 pub mod observations;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};

@@ -97,47 +97,113 @@ fn seen_by_partners(orgs: &[Uuid]) -> IndicatorTest<Joined> {
     Box::new(partner_of::<Joined>(orgs).and(own))
 }
 
-pub async fn list(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<Vec<ObservationRow>> {
-    let mut query =
-        observations::table.inner_join(indicators::table).select(select_list::<ObservationRow>()?).into_boxed();
-    query = match &f.seen {
-        Seen::Public => query.filter(public_value()),
-        Seen::PartnerOf(orgs) => query.filter(public_value().or(seen_by_partners(orgs))),
+/// Everything `f` asks of an observation and its indicator, as one condition.
+fn matching(f: &ObservationFilter) -> IndicatorTest<Joined> {
+    let mut test: IndicatorTest<Joined> = match &f.seen {
+        Seen::Public => public_value(),
+        Seen::PartnerOf(orgs) => Box::new(public_value().or(seen_by_partners(orgs))),
     };
     if let Some(v) = f.indicator {
-        query = query.filter(observations::indicator_id.eq(v));
+        test = Box::new(test.and(observations::indicator_id.eq(v)));
     }
     if let Some(v) = f.reporting_organization {
-        query = query.filter(observations::reporting_organization_id.eq(v));
+        test = Box::new(test.and(observations::reporting_organization_id.eq(v)));
     }
     if let Some(v) = f.organization {
-        query = query.filter(observations::organization_id.eq(v));
+        test = Box::new(test.and(observations::organization_id.assume_not_null().eq(v)));
     }
     if let Some(v) = &f.area_kind {
-        query = query.filter(observations::area_kind.eq(v.clone()));
+        test = Box::new(test.and(observations::area_kind.assume_not_null().eq(v.clone())));
     }
     if let Some(v) = &f.area_code {
-        query = query.filter(observations::area_code.eq(v.clone()));
+        test = Box::new(test.and(observations::area_code.assume_not_null().eq(v.clone())));
     }
     if let Some(v) = &f.value_type {
-        query = query.filter(observations::value_type.eq(v.clone()));
+        test = Box::new(test.and(observations::value_type.eq(v.clone())));
     }
     if let Some(v) = &f.status {
-        query = query.filter(observations::status.eq(v.clone()));
+        test = Box::new(test.and(observations::status.eq(v.clone())));
     }
     if let Some(v) = f.period_from {
-        query = query.filter(observations::period_end.ge(v));
+        test = Box::new(test.and(observations::period_end.ge(v)));
     }
     if let Some(v) = f.period_to {
-        query = query.filter(observations::period_start.le(v));
+        test = Box::new(test.and(observations::period_start.le(v)));
     }
     if let Some(since) = f.updated_since {
-        query = query.filter(observations::updated_at.ge(since));
+        test = Box::new(test.and(observations::updated_at.ge(since)));
     }
     if let Some(after) = f.after {
-        query = query.filter(observations::id.gt(after));
+        test = Box::new(test.and(observations::id.gt(after)));
     }
-    query.order(observations::id).limit(f.limit).load(conn).await
+    test
+}
+
+pub async fn list(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<Vec<ObservationRow>> {
+    observations::table
+        .inner_join(indicators::table)
+        .select(select_list::<ObservationRow>()?)
+        .filter(matching(f))
+        .order(observations::id)
+        .limit(f.limit)
+        .into_boxed()
+        .load(conn)
+        .await
+}
+
+/// A value with what an export says of its indicator.
+#[derive(Clone, Debug, Queryable)]
+pub struct ExportRow {
+    pub observation: ObservationRow,
+    pub code: String,
+    pub unit: Option<String>,
+    pub decimals: i16,
+}
+
+/// The next `f.limit` values after `f.after`, in id order, with their indicators' codes.
+pub async fn export_batch(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<Vec<ExportRow>> {
+    observations::table
+        .inner_join(indicators::table)
+        .select((select_list::<ObservationRow>()?, indicators::code, indicators::unit, indicators::decimals))
+        .filter(matching(f))
+        .order(observations::id)
+        .limit(f.limit)
+        .into_boxed()
+        .load(conn)
+        .await
+}
+
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ExportState {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub rows: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub last_update: Option<DateTime<Utc>>,
+}
+
+/// How many values `f` selects and when the newest of them changed: with the removals' newest
+/// position, what an export's ETag is made of.
+pub async fn export_state(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    let (rows, last): (i64, Option<DateTime<Utc>>) = observations::table
+        .inner_join(indicators::table)
+        .select((diesel::dsl::count_star(), diesel::dsl::max(observations::updated_at)))
+        .filter(matching(f))
+        .into_boxed()
+        .get_result(conn)
+        .await?;
+    Ok((rows, last))
+}
+
+/// The newest removal of a value or an indicator (0 when there is none).
+pub async fn latest_removal(conn: &mut Conn) -> QueryResult<i64> {
+    use crate::repo::schema::changes;
+    let latest: Option<i64> = changes::table
+        .filter(changes::op.eq("delete"))
+        .filter(changes::resource_type.eq_any(["observation", "indicator"]))
+        .select(diesel::dsl::max(changes::seq))
+        .get_result(conn)
+        .await?;
+    Ok(latest.unwrap_or(0))
 }
 
 /// The approved values of one indicator for a time series, oldest period first (at most
