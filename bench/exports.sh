@@ -43,7 +43,7 @@ INSERT INTO observations (id, indicator_id, value_type, period_code, period_star
                           numerator, denominator, status, reporting_organization_id, provisional)
 SELECT gen_random_uuid(), '$indicator', 'actual', '2025', date '2025-01-01', date '2025-12-31',
        (n / 1000) || '-' || (n % 1000), (n % 100000) / 8.0, n % 977, 977, 'approved', '$reporter', n % 13 = 0
-FROM generate_series(1, $values) AS n;
+FROM generate_series(0, $values - 1) AS n;
 VACUUM ANALYZE observations;
 SQL
 rows=$(psql "$db_url" -Atc "SELECT count(*) FROM observations WHERE indicator_id = '$indicator' AND status = 'approved'")
