@@ -1,10 +1,11 @@
 """Indicator exports read back by independent parsers, against `serve --demo`.
 
 A value with hostile text (a formula, quotes, a newline, both separators) is reported,
-submitted and approved through the API. Then Frictionless validates the Data Package
+submitted and approved through the API, for an indicator whose title is markup. Then Frictionless validates the Data Package
 descriptor and the CSV it points to (types, required fields, the primary key), the CSV is read
 with Python's csv module and the hostile text compared, and pysdmx reads the SDMX-CSV 2.0
-export as a dataset of the documented dataflow. Each parser is first shown a broken document,
+export as a dataset of the documented dataflow, and the chart is parsed as XML: one SVG whose
+accessible title is the indicator's title as text. Each parser is first shown a broken document,
 so a check that cannot fail is noticed.
 
 Usage: python3 .ci/indicators_check.py BASE
@@ -15,6 +16,7 @@ import io
 import json
 import sys
 import urllib.request
+import xml.etree.ElementTree as ET
 
 from frictionless import validate
 from pysdmx.io import read_sdmx
@@ -22,6 +24,8 @@ from pysdmx.io import read_sdmx
 BASE = sys.argv[1]
 EXPORT = f"{BASE}/api/v1/exports/observations"
 HOSTILE = '=HYPERLINK("http://x")\n"lainaus"; pilkku, rivi'
+MARKUP = 'Tarkistus <script>alert("x")</script> & <b>'
+
 
 
 def call(method, path, token=None, body=None):
@@ -52,7 +56,7 @@ coordinator = sign_in("koordinaattori@hyvaks.example")
 admin = sign_in("paakayttaja@hyvaks.example")
 county = call("GET", "/api/v1/me", coordinator)["memberships"][0]["organization_id"]
 indicator = call("POST", "/api/v1/indicators", coordinator, {
-    "code": "CI_HOSTILE", "title": {"fi": "Tarkistus"}, "type": "performance", "measure": "count",
+    "code": "CI_HOSTILE", "title": {"fi": MARKUP}, "type": "performance", "measure": "count",
     "unit": 'hlö; "kävijät"', "decimals": 0, "direction": "none", "aggregation": "sum", "periodicity": "P1Y",
     "dimensions": ["sex", "age_group"], "owner_organization_id": county, "visibility": "public"})
 written = call("POST", "/api/v1/observations:batch", coordinator, {"observations": [
@@ -102,3 +106,18 @@ assert sorted((r["TIME_PERIOD"], r["SEX"], r["AGE"], r["OBS_VALUE"]) for r in re
     ("2024-01-01/P2Y", "_T", "_T", "1234567"), ("2025", "F", "Y_GE75", "7")], records
 whole = read_sdmx(fetch(f"{EXPORT}?format=sdmx-csv"), validate=True)
 print(f"pysdmx: SDMX-CSV 2.0 read back, {len(whole.data[0].data)} observations in the demo export")
+
+# The chart: a broken document fails to parse; ours is one SVG, its title the text given.
+try:
+    ET.fromstring("<svg><title>x</svg>")
+except ET.ParseError:
+    pass
+else:
+    sys.exit("the XML parser accepted a broken document")
+svg = ET.fromstring(fetch(f"{BASE}/api/v1/indicators/{indicator['id']}/chart.svg"))
+ns = {"svg": "http://www.w3.org/2000/svg"}
+assert svg.tag == "{http://www.w3.org/2000/svg}svg", svg.tag
+assert svg.find("svg:title", ns).text == MARKUP + ' (hlö; "kävijät")', svg.find("svg:title", ns).text
+assert "Toteuma: 2024-2025 1\xa0234\xa0567" in svg.find("svg:desc", ns).text, svg.find("svg:desc", ns).text
+assert not [e for e in svg.iter() if e.tag.endswith("script")], "markup in the title became an element"
+print("svg: the chart parses as XML with its accessible title and description")

@@ -142,6 +142,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(indicators::delete)
         .service(indicators::versions)
         .service(indicators::series)
+        .service(indicators::chart)
         .service(indicators::observations::list)
         .service(indicators::observations::batch)
         .service(indicators::observations::get)

@@ -532,3 +532,55 @@ async fn exports_stream_every_format_with_etags_and_hostile_text_kept_inert() {
         .collect();
     assert_eq!(fields, header.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+#[actix_web::test]
+async fn a_chart_draws_the_series_with_an_accessible_title_and_finnish_numbers() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::IndicatorsRead).await;
+    let mut definition = body(&p, "KS_CHART", "public");
+    definition["title"] = json!({"fi": "<script>alert(1)</script> & \"Osallistujat\""});
+    definition["measure"] = json!("index");
+    definition["unit"] = json!("hlö");
+    definition["decimals"] = json!(1);
+    let id = create(&app, &p, definition).await["id"].as_str().unwrap().to_owned();
+    let chart = format!("{INDICATORS}/{id}/chart.svg");
+    // No values yet: an empty chart that says so.
+    let empty = app.get(&chart).await;
+    empty.assert_status(200);
+    assert!(std::str::from_utf8(&empty.body).unwrap().contains("Ei hyväksyttyjä arvoja"));
+    let rows = [
+        ("2023", "actual", "1200"),
+        ("2024", "actual", "1234.5"),
+        ("2024", "target", "1300"),
+        ("2023", "baseline", "1100"),
+    ]
+    .iter()
+    .map(|(period, kind, value)| json!({"indicator_id": id, "value_type": kind, "period": period, "value": value}))
+    .collect();
+    let written = report(&app, &p, As::Member, rows).await.json();
+    for v in written["data"].as_array().unwrap() {
+        let vid = v["id"].as_str().unwrap();
+        transition(&app, &p, As::Member, vid, json!({"to": "submitted"})).await.assert_status(200);
+        transition(&app, &p, As::Coordinator, vid, json!({"to": "approved"})).await.assert_status(200);
+    }
+    let res = app.get(&chart).await;
+    res.assert_status(200);
+    assert_eq!(res.header("content-type"), Some("image/svg+xml; charset=utf-8"));
+    let svg = std::str::from_utf8(&res.body).unwrap();
+    assert!(svg.contains("role=\"img\" aria-labelledby=\"chart-title chart-desc\""), "{svg}");
+    assert!(!svg.contains("<script"), "the title is text, never markup");
+    assert!(svg.contains(
+        "<title id=\"chart-title\">&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Osallistujat&quot; (hlö)</title>"
+    ));
+    assert!(svg.contains("Toteuma: 2023 1\u{a0}200,0 hlö, 2024 1\u{a0}234,5 hlö. Tavoite: 2024 1\u{a0}300,0 hlö. Lähtötaso: 2023 1\u{a0}100,0 hlö."), "{svg}");
+    let texts: Vec<&str> = svg.split("</text>").filter_map(|t| Some(t.rsplit_once('>')?.1.trim())).collect();
+    for label in ["Arvo (hlö)", "Kausi", "2023", "2024", "1\u{a0}200,0", "Toteuma", "Tavoite", "Lähtötaso"] {
+        assert!(texts.contains(&label), "{label} in {texts:?}");
+    }
+    // Anonymous readers of a partner indicator learn nothing, as for its series.
+    app.call(p.request(As::Coordinator, patch(&format!("{INDICATORS}/{id}"), json!({"visibility": "partners"}))))
+        .await
+        .assert_status(200);
+    app.get(&chart).await.assert_problem(404);
+    app.call(p.request(As::Member, TestRequest::get().uri(&chart))).await.assert_status(200);
+}

@@ -3,6 +3,7 @@
 //! the owner's approval, and time series of approved values.
 
 pub mod access;
+pub mod chart;
 pub mod exports;
 pub mod lifecycle;
 pub mod model;

@@ -194,6 +194,28 @@ pub async fn versions(
     Ok(Listed::from_page(page, IndicatorVersionView::from))
 }
 
+/// The series drawn as an SVG line chart (800 × 450): actuals with targets and baselines, the
+/// unit on the y axis, Finnish number formatting, and a `<title>` and `<desc>` that say in
+/// words what the lines show, for a directory page or a newsletter to embed.
+#[utoipa::path(
+    operation_id = "get_indicator_chart",
+    tag = "indicators",
+    params(("id" = Uuid, Path, description = "Indicator id"), SeriesQuery),
+    responses((status = 200, description = "The chart", body = String, content_type = "image/svg+xml"), ReadErrors),
+    security((), ("bearer" = []))
+)]
+#[get("/api/v1/indicators/{id}/chart.svg")]
+pub async fn chart(
+    mut cx: Cx<'static>,
+    id: web::Path<Uuid>,
+    query: web::Query<SeriesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (indicator, points) = indicators::series(&mut cx, id.into_inner(), query.into_inner()).await?;
+    drop(cx);
+    let svg = indicators::chart::draw(&indicator, &points)?;
+    Ok(HttpResponse::Ok().content_type("image/svg+xml; charset=utf-8").body(svg))
+}
+
 /// The approved values of one area, one organisation or the whole (neither given), period
 /// by period, with targets and baselines beside the actuals: what a chart draws.
 #[utoipa::path(
