@@ -177,6 +177,10 @@ async fn a_batch_upserts_by_natural_key_with_exact_values_all_or_nothing() {
     assert_eq!(both["data"][0]["exact_value"], "33.333333333333333333333333333");
     assert_eq!(both["data"][1]["value"], "0.3");
     assert_eq!(both["data"][1]["exact_value"], "0.3");
+    // The history keeps all 28 digits too.
+    let third_history = format!("/api/v1/observations/{}/history", both["data"][0]["id"].as_str().unwrap());
+    let kept = app.call(p.request(As::Member, TestRequest::get().uri(&third_history))).await;
+    assert_eq!(kept.assert_status(200).json()["data"][0]["value"], "33.333333333333333333333333333");
 
     // A changed value is a correction: updated in place, its history kept.
     let corrected = report(&app, &p, As::Member, vec![actual(id, "2025", "179", json!(120), json!(1000))]).await.json();
@@ -583,4 +587,42 @@ async fn a_chart_draws_the_series_with_an_accessible_title_and_finnish_numbers()
         .assert_status(200);
     app.get(&chart).await.assert_problem(404);
     app.call(p.request(As::Member, TestRequest::get().uri(&chart))).await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn an_agreement_task_names_an_indicator_its_parties_may_read() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::IndicatorsRead).await;
+    let public = create(&app, &p, body(&p, "KS_TASK_PUBLIC", "public")).await["id"].as_str().unwrap().to_owned();
+    // Another organisation's partner indicator: the parties cannot read it.
+    let elsewhere = {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = app.conn().await;
+        let third = crate::support::fixtures::organization(
+            "Kolmas ry",
+            yhdyspinta::domain::organizations::OrganizationKind::Ngo,
+        );
+        let (owner, id) = (third.0, uuid::Uuid::now_v7());
+        crate::support::fixtures::insert(&mut conn, vec![third]).await;
+        conn.batch_execute(&format!(
+            "INSERT INTO indicators (id, code, title, kind, measure, decimals, direction, aggregation, periodicity,
+                                     dimensions, owner_organization_id, visibility)
+             VALUES ('{id}', 'MUU', '{{\"fi\": \"Muu\"}}', 'performance', 'count', 0, 'none', 'sum', 'P1Y', '{{}}',
+                     '{owner}', 'partners')"
+        ))
+        .await
+        .unwrap();
+        id
+    };
+    let mut agreement = agreements::body("KUMPPANUUS-T", &[p.org]);
+    for (indicator, status) in [(uuid::Uuid::now_v7().to_string(), 422), (elsewhere.to_string(), 422), (public, 201)] {
+        agreement["tasks"][0]["indicator_id"] = json!(indicator);
+        let res = app
+            .call(json(p.request(As::Coordinator, TestRequest::post().uri("/api/v1/agreements")), agreement.clone()))
+            .await;
+        res.assert_status(status);
+        if status == 422 {
+            assert_eq!(res.json()["errors"][0]["field"], "tasks[0].indicator_id");
+        }
+    }
 }

@@ -130,6 +130,8 @@ pub struct Task {
     pub responsible_party_ids: Vec<Uuid>,
     #[serde(default)]
     pub event_series_id: Option<Uuid>,
+    /// The indicator that will show the task's effect: public, or one the parties are
+    /// partners of.
     #[serde(default)]
     pub indicator_id: Option<Uuid>,
 }
@@ -621,9 +623,28 @@ impl AgreementFields {
     }
 
     /// References, once the fields pass: a party's contact persons must be that party's own,
-    /// and not erased (422 naming each one that is not).
+    /// and not erased; the indicator a task names must be one the parties may read (public,
+    /// or one they are partners of). 422 naming each one that is not.
     pub(super) async fn check_references(&self, conn: &mut Conn) -> Result<(), AppError> {
         let mut errors = Vec::new();
+        let parties: Vec<Uuid> = self.parties.iter().map(|p| p.organization_id).collect();
+        for (i, task) in self.tasks.iter().enumerate() {
+            let Some(indicator) = task.indicator_id else { continue };
+            let readable = match crate::domain::indicators::load(conn, indicator, false).await {
+                Ok(found) => {
+                    found.is_public() || crate::domain::indicators::has_partner(conn, indicator, &parties).await?
+                }
+                Err(AppError::NotFound) => false,
+                Err(e) => return Err(e),
+            };
+            if !readable {
+                errors.push(FieldError::new(
+                    format!("tasks[{i}].indicator_id"),
+                    "not_found",
+                    "no such indicator that the parties may read",
+                ));
+            }
+        }
         for (i, party) in self.parties.iter().enumerate() {
             for (j, contact) in party.contact_ids.iter().enumerate() {
                 let ok = contact_repo::get(conn, party.organization_id, *contact)

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use plotters::prelude::*;
 
-use super::model::{Indicator, SeriesPoint};
+use super::model::{Indicator, IndicatorSeriesPoint};
 use crate::domain::types::localized::LocalizedText;
 use crate::error::AppError;
 
@@ -55,7 +55,7 @@ fn finnish(text: &LocalizedText) -> String {
 }
 
 /// The three lines: what they are called, their colour, and a point's value of them.
-type Line = (&'static str, RGBColor, fn(&SeriesPoint) -> Option<&String>);
+type Line = (&'static str, RGBColor, fn(&IndicatorSeriesPoint) -> Option<&String>);
 const LINES: [Line; 3] = [
     ("Toteuma", RGBColor(0, 90, 160), |p| p.actual.as_ref()),
     ("Tavoite", RGBColor(0, 140, 70), |p| p.target.as_ref()),
@@ -63,7 +63,7 @@ const LINES: [Line; 3] = [
 ];
 
 /// What the chart shows, in words, for those who do not see it.
-fn description(indicator: &Indicator, points: &[SeriesPoint], unit: &str) -> String {
+fn description(indicator: &Indicator, points: &[IndicatorSeriesPoint], unit: &str) -> String {
     if points.is_empty() {
         return "Ei hyväksyttyjä arvoja valitulta ajalta.".to_owned();
     }
@@ -85,7 +85,7 @@ fn description(indicator: &Indicator, points: &[SeriesPoint], unit: &str) -> Str
 }
 
 /// The chart of `points` (oldest first) as an SVG document.
-pub fn draw(indicator: &Indicator, points: &[SeriesPoint]) -> Result<String, AppError> {
+pub fn draw(indicator: &Indicator, points: &[IndicatorSeriesPoint]) -> Result<String, AppError> {
     if !font_registered() {
         return Err(AppError::internal("the chart font did not load"));
     }

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use crate::domain::areas::AreaKind;
 use crate::domain::audit::Audited;
-use crate::domain::types::decimal::ExactDecimal;
+use crate::domain::types::decimal::{ExactDecimal, StoredDecimal};
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::{all_from_stored, from_stored, name_of};
 use crate::domain::types::stored::{from_json, to_json};
@@ -672,9 +672,9 @@ pub struct ObservationBatch {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ObservationState {
     /// Exact, as stored (the list's `value` is rounded to the indicator's decimals).
-    pub value: Option<ExactDecimal>,
-    pub numerator: Option<ExactDecimal>,
-    pub denominator: Option<ExactDecimal>,
+    pub value: Option<StoredDecimal>,
+    pub numerator: Option<StoredDecimal>,
+    pub denominator: Option<StoredDecimal>,
     pub narrative: Option<LocalizedText>,
     pub provisional: bool,
     pub confidential: bool,
@@ -727,9 +727,9 @@ impl TryFrom<ObservationRow> for Observation {
             age_group: w.age_group,
             reporting_organization_id: w.reporting_organization_id,
             state: ObservationState {
-                value: w.value.map(ExactDecimal),
-                numerator: w.numerator.map(ExactDecimal),
-                denominator: w.denominator.map(ExactDecimal),
+                value: w.value.map(StoredDecimal),
+                numerator: w.numerator.map(StoredDecimal),
+                denominator: w.denominator.map(StoredDecimal),
                 narrative: w.narrative.map(from_json).transpose()?,
                 provisional: w.provisional,
                 confidential: w.confidential,
@@ -833,7 +833,7 @@ impl ObservationQuery {
 #[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct SeriesQuery {
+pub struct IndicatorSeriesQuery {
     /// The area's kind; default `municipality` when `area` is given.
     pub area_kind: Option<AreaKind>,
     /// The area's code; without it, values for no particular area.
@@ -850,7 +850,7 @@ pub struct SeriesQuery {
 
 /// One period of a series: the approved actual, target and baseline side by side.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct SeriesPoint {
+pub struct IndicatorSeriesPoint {
     pub period: ReportingPeriod,
     /// Rounded to the indicator's decimals.
     pub actual: Option<String>,
@@ -934,7 +934,7 @@ pub mod tests_support {
             age_group: None,
             reporting_organization_id: reporter,
             state: ObservationState {
-                value: ExactDecimal::parse("11"),
+                value: ExactDecimal::parse("11").map(|d| StoredDecimal(d.0)),
                 numerator: None,
                 denominator: None,
                 narrative: None,

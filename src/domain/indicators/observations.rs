@@ -125,8 +125,9 @@ pub async fn write_batch(cx: &mut Cx<'_>, batch: ObservationBatch) -> Result<Bat
     cx.write(async |cx| {
         let indicators = batch_indicators(cx, &batch).await?;
         let (tx, actor) = cx.parts().await?;
-        // Who may report, before any field rule.
+        // Who may report, before any field rule; each indicator and reporter looked up once.
         let mut reference_errors = Vec::new();
+        let mut partners: HashMap<(Uuid, Uuid), bool> = HashMap::new();
         for (i, row) in batch.observations.iter().enumerate() {
             match indicators.get(&row.indicator_id).and_then(Option::as_ref) {
                 None => reference_errors.push(FieldError::new(
@@ -136,7 +137,14 @@ pub async fn write_batch(cx: &mut Cx<'_>, batch: ObservationBatch) -> Result<Bat
                 )),
                 Some((indicator, _)) => {
                     let reporter = row.reporter(indicator);
-                    let reporter_is_partner = has_partner(tx, indicator.id, &[reporter]).await?;
+                    let reporter_is_partner = match partners.get(&(indicator.id, reporter)) {
+                        Some(known) => *known,
+                        None => {
+                            let found = has_partner(tx, indicator.id, &[reporter]).await?;
+                            partners.insert((indicator.id, reporter), found);
+                            found
+                        }
+                    };
                     access::can_report(actor, reporter, reporter_is_partner)?;
                 }
             }
@@ -197,8 +205,8 @@ fn same_report(
     write: &crate::repo::indicators::observations::ObservationWrite,
 ) -> bool {
     before.state.value.map(|v| v.0) == write.value
-        && before.state.numerator == row.numerator
-        && before.state.denominator == row.denominator
+        && before.state.numerator.map(|v| v.0) == row.numerator.map(|v| v.0)
+        && before.state.denominator.map(|v| v.0) == row.denominator.map(|v| v.0)
         && before.state.narrative == row.narrative
         && before.state.provisional == row.provisional
         && before.state.confidential == row.confidential

@@ -65,7 +65,11 @@ const MAX_SERIES_VALUES: i64 = 3000;
 
 /// The approved values of one area or organisation (or of the whole), period by period, with
 /// targets and baselines beside the actuals.
-pub async fn series(cx: &mut Cx<'_>, id: Uuid, query: SeriesQuery) -> Result<(Indicator, Vec<SeriesPoint>), AppError> {
+pub async fn series(
+    cx: &mut Cx<'_>,
+    id: Uuid,
+    query: IndicatorSeriesQuery,
+) -> Result<(Indicator, Vec<IndicatorSeriesPoint>), AppError> {
     let (indicator, partner) = readable(cx, id).await?;
     validation::check(&query)?;
     let area_kind = match (&query.area, query.area_kind) {
@@ -90,17 +94,13 @@ pub async fn series(cx: &mut Cx<'_>, id: Uuid, query: SeriesQuery) -> Result<(In
     };
     let rows = crate::repo::indicators::observations::series(cx.conn().await?, id, &filter, MAX_SERIES_VALUES).await?;
     let decimals = u32::try_from(indicator.fields.decimals).unwrap_or(0);
-    let mut points: BTreeMap<(chrono::NaiveDate, chrono::NaiveDate, String), SeriesPoint> = BTreeMap::new();
+    let mut points: BTreeMap<(chrono::NaiveDate, chrono::NaiveDate, String), IndicatorSeriesPoint> = BTreeMap::new();
     for row in rows {
         let value = Observation::try_from(row)?;
         let shown = value.state.value.map(|v| v.rounded(decimals));
         let period = value.period.clone();
-        let point = points.entry((period.start, period.end, period.code.clone())).or_insert_with(|| SeriesPoint {
-            period,
-            actual: None,
-            target: None,
-            baseline: None,
-            provisional: false,
+        let point = points.entry((period.start, period.end, period.code.clone())).or_insert_with(|| {
+            IndicatorSeriesPoint { period, actual: None, target: None, baseline: None, provisional: false }
         });
         point.provisional |= value.state.provisional;
         match value.value_type {

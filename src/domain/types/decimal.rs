@@ -119,13 +119,6 @@ impl ExactDecimal {
         }
         s.parse::<rust_decimal::Decimal>().ok().map(|d| ExactDecimal(d.normalize()))
     }
-
-    /// Rounded half away from zero to `decimals` places, and printed with exactly that many.
-    pub fn rounded(self, decimals: u32) -> String {
-        let mut d = self.0.round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        d.rescale(decimals);
-        d.to_string()
-    }
 }
 
 impl fmt::Display for ExactDecimal {
@@ -156,6 +149,55 @@ impl<'de> Deserialize<'de> for ExactDecimal {
     }
 }
 
+/// An exact decimal as the service answers it: a value computed from a ratio keeps up to 28
+/// significant digits, beyond what a request may send ([`ExactDecimal`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StoredDecimal(pub rust_decimal::Decimal);
+
+impl utoipa::PartialSchema for StoredDecimal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]{1,29}(\.[0-9]{1,28})?$"))
+            .description(Some(
+                "An exact decimal string, up to 28 significant digits, e.g. \"33.333333333333333333333333333\".",
+            ))
+            .examples([serde_json::json!("11")])
+            .into()
+    }
+}
+
+impl ToSchema for StoredDecimal {}
+
+impl StoredDecimal {
+    /// Rounded half away from zero to `decimals` places, and printed with exactly that many.
+    pub fn rounded(self, decimals: u32) -> String {
+        let mut d = self.0.round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        d.rescale(decimals);
+        d.to_string()
+    }
+}
+
+impl fmt::Display for StoredDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for StoredDecimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// Read back from what the service wrote (a value's history): any decimal string.
+impl<'de> Deserialize<'de> for StoredDecimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<rust_decimal::Decimal>().map(StoredDecimal).map_err(|_| serde::de::Error::custom("not a decimal"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,14 +223,16 @@ mod tests {
 
     #[test]
     fn exact_decimals_round_only_when_printed() {
-        let ratio = ExactDecimal(ExactDecimal::parse("110").unwrap().0 / ExactDecimal::parse("1000").unwrap().0);
-        assert_eq!(ExactDecimal(ratio.0 * rust_decimal::Decimal::from(100)).rounded(1), "11.0");
+        let ratio = ExactDecimal::parse("110").unwrap().0 / ExactDecimal::parse("1000").unwrap().0;
+        assert_eq!(StoredDecimal(ratio * rust_decimal::Decimal::from(100)).rounded(1), "11.0");
         assert_eq!(
             ExactDecimal::parse("0.1").unwrap().0 + ExactDecimal::parse("0.2").unwrap().0,
             ExactDecimal::parse("0.3").unwrap().0
         );
-        assert_eq!(ExactDecimal::parse("2.25").unwrap().rounded(1), "2.3");
-        assert_eq!(ExactDecimal::parse("-2.25").unwrap().rounded(1), "-2.3");
+        assert_eq!(StoredDecimal(ExactDecimal::parse("2.25").unwrap().0).rounded(1), "2.3");
+        assert_eq!(StoredDecimal(ExactDecimal::parse("-2.25").unwrap().0).rounded(1), "-2.3");
+        let third: StoredDecimal = serde_json::from_str("\"33.333333333333333333333333333\"").unwrap();
+        assert_eq!(third.rounded(1), "33.3");
         assert_eq!(ExactDecimal::parse("12.50").unwrap().to_string(), "12.5");
         for bad in ["", "-", "1.", ".5", "1e3", "+1", "1,5", "1234567890123456789", "0.12345678901"] {
             assert!(ExactDecimal::parse(bad).is_none(), "{bad}");

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::domain::context::Cx;
 use crate::domain::indicators::{
-    self, Direction, Indicator, IndicatorFields, IndicatorQuery, IndicatorVersion, SeriesPoint, SeriesQuery,
+    self, Direction, Indicator, IndicatorFields, IndicatorQuery, IndicatorSeriesPoint, IndicatorSeriesQuery,
+    IndicatorVersion,
 };
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
@@ -78,7 +79,7 @@ impl From<IndicatorVersion> for IndicatorVersionView {
     "title": {"fi": "Yksinäisyyttä kokevat 65+"}, "unit": "%", "decimals": 1, "direction": "lower_is_better",
     "points": [{"period": {"code": "2025", "start": "2025-01-01", "end": "2025-12-31"},
                 "actual": "11.0", "target": "10.0", "baseline": "12.5", "provisional": false}]}))]
-pub struct SeriesView {
+pub struct IndicatorSeriesView {
     pub indicator_id: Uuid,
     pub code: String,
     pub title: LocalizedText,
@@ -86,7 +87,7 @@ pub struct SeriesView {
     pub decimals: i32,
     pub direction: Direction,
     /// Oldest period first.
-    pub points: Vec<SeriesPoint>,
+    pub points: Vec<IndicatorSeriesPoint>,
 }
 
 /// List the indicators you may read: public ones, and those of your organisations'
@@ -200,7 +201,7 @@ pub async fn versions(
 #[utoipa::path(
     operation_id = "get_indicator_chart",
     tag = "indicators",
-    params(("id" = Uuid, Path, description = "Indicator id"), SeriesQuery),
+    params(("id" = Uuid, Path, description = "Indicator id"), IndicatorSeriesQuery),
     responses((status = 200, description = "The chart", body = String, content_type = "image/svg+xml"), ReadErrors),
     security((), ("bearer" = []))
 )]
@@ -208,7 +209,7 @@ pub async fn versions(
 pub async fn chart(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    query: web::Query<SeriesQuery>,
+    query: web::Query<IndicatorSeriesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (indicator, points) = indicators::series(&mut cx, id.into_inner(), query.into_inner()).await?;
     drop(cx);
@@ -221,19 +222,19 @@ pub async fn chart(
 #[utoipa::path(
     operation_id = "get_indicator_series",
     tag = "indicators",
-    params(("id" = Uuid, Path, description = "Indicator id"), SeriesQuery),
-    responses((status = 200, description = "The series", body = SeriesView), ReadErrors),
+    params(("id" = Uuid, Path, description = "Indicator id"), IndicatorSeriesQuery),
+    responses((status = 200, description = "The series", body = IndicatorSeriesView), ReadErrors),
     security((), ("bearer" = []))
 )]
 #[get("/api/v1/indicators/{id}/series")]
 pub async fn series(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
-    query: web::Query<SeriesQuery>,
+    query: web::Query<IndicatorSeriesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (indicator, points) = indicators::series(&mut cx, id.into_inner(), query.into_inner()).await?;
     let f = indicator.fields;
-    Ok(HttpResponse::Ok().json(SeriesView {
+    Ok(HttpResponse::Ok().json(IndicatorSeriesView {
         indicator_id: indicator.id,
         code: f.code,
         title: f.title,

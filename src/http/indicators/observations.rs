@@ -13,7 +13,7 @@ use crate::domain::indicators::{
     AreaRef, Observation, ObservationBatch, ObservationQuery, ObservationState, ObservationStatus,
     ObservationTransitionInput, ReportingPeriod, Sex, ValueType,
 };
-use crate::domain::types::decimal::ExactDecimal;
+use crate::domain::types::decimal::StoredDecimal;
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
@@ -44,9 +44,9 @@ pub struct ObservationView {
     /// Rounded (half away from zero) to the indicator's decimals.
     pub value: Option<String>,
     /// As stored: computed from the ratio where one was given.
-    pub exact_value: Option<ExactDecimal>,
-    pub numerator: Option<ExactDecimal>,
-    pub denominator: Option<ExactDecimal>,
+    pub exact_value: Option<StoredDecimal>,
+    pub numerator: Option<StoredDecimal>,
+    pub denominator: Option<StoredDecimal>,
     pub narrative: Option<LocalizedText>,
     pub provisional: bool,
     pub confidential: bool,
