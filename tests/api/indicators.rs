@@ -413,8 +413,12 @@ async fn a_partner_pulling_with_removals_hears_of_withdrawn_approvals_and_deleti
         .map(|r| (r["resource_id"].as_str().unwrap().to_owned(), r["reason"].as_str().unwrap().to_owned()))
         .collect();
     assert_eq!(seen, vec![(kept.to_owned(), "unpublished".to_owned()), (dropped.to_owned(), "deleted".to_owned())]);
-    // The public never saw either, and hears of neither.
-    assert!(app.call(removals(As::Anonymous)).await.json()["data"].as_array().unwrap().is_empty());
+    // A service client of the owner reading indicators hears of both; the public never saw
+    // either, and hears of neither, nor does a client without the scope.
+    assert_eq!(app.call(removals(As::Client)).await.json()["data"].as_array().unwrap().len(), 2);
+    for who in [As::Anonymous, As::ClientWithoutScope] {
+        assert!(app.call(removals(who)).await.json()["data"].as_array().unwrap().is_empty());
+    }
 }
 
 /// Values written straight into the database, approved: enough to span several batches.

@@ -1,7 +1,7 @@
 //! An indicator's definition (mittari) with its rules, and one reported value of it (an
 //! observation: havainto) with its period, area, breakdown and workflow state.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -423,15 +423,6 @@ impl ReportingPeriod {
             }
         };
         Some(ReportingPeriod { code: code.to_owned(), start, end })
-    }
-
-    /// The year-long period of `day`.
-    pub fn year_of(day: NaiveDate) -> ReportingPeriod {
-        ReportingPeriod::parse(&day.year().to_string()).unwrap_or(ReportingPeriod {
-            code: String::new(),
-            start: day,
-            end: day,
-        })
     }
 }
 

@@ -64,9 +64,11 @@ pub async fn list(cx: &mut Cx<'_>, query: RemovalQuery, list: &ListQuery) -> Res
     // Removals are kept as long as the change feed's changes: a cursor or a window reaching
     // back past what was deleted would silently miss some, so it is 410 as in the feed.
     crate::domain::directory::ensure_kept(conn, page.after, list.updated_since).await?;
+    let beyond = access::beyond_public(actor);
     let filter = RemovalFilter {
         resource_type: query.resource_type.map(|t| name_of(&t)),
-        organizations: access::beyond_public(actor),
+        organizations: beyond.organizations,
+        private_types: beyond.types.map(|types| types.iter().map(name_of).collect()),
         since: list.updated_since,
         after: page.after,
         limit: page.fetch_limit(),

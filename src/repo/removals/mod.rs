@@ -30,6 +30,8 @@ pub struct RemovalFilter {
     pub resource_type: Option<String>,
     /// Besides the public ones, those of these organisations (`None`: all, for platform admins).
     pub organizations: Option<Vec<Uuid>>,
+    /// ...and of these resource types only (`None`: of every type).
+    pub private_types: Option<Vec<String>>,
     pub since: Option<DateTime<Utc>>,
     pub after: Option<i64>,
     pub limit: i64,
@@ -47,7 +49,13 @@ pub async fn list(conn: &mut Conn, f: &RemovalFilter) -> QueryResult<Vec<Removal
         query = query.filter(changes::public);
     } else if let Some(orgs) = &f.organizations {
         let orgs: Vec<Option<Uuid>> = orgs.iter().copied().map(Some).collect();
-        query = query.filter(changes::public.or(changes::organization_ids.overlaps_with(orgs)));
+        query =
+            match &f.private_types {
+                None => query.filter(changes::public.or(changes::organization_ids.overlaps_with(orgs))),
+                Some(types) => query.filter(changes::public.or(
+                    changes::organization_ids.overlaps_with(orgs).and(changes::resource_type.eq_any(types.clone())),
+                )),
+            };
     }
     if let Some(kind) = &f.resource_type {
         query = query.filter(changes::resource_type.eq(kind.clone()));
