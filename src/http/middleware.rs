@@ -276,6 +276,17 @@ fn acceptable(req: &ServiceRequest, known: Option<&KnownPaths>, route: Option<&s
     accepts_json(req.headers(), produces)
 }
 
+/// The media ranges of an `Accept` header, each lower-cased with its quality (1 without `q=`).
+pub fn accept_ranges(accept: &str) -> impl Iterator<Item = (String, f32)> + '_ {
+    accept.split(',').map(|range| {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q =
+            parts.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok())).unwrap_or(1.0);
+        (media, q)
+    })
+}
+
 /// Whether an `Accept` header (or its absence) allows `application/json`, the media type of
 /// `/api/` answers (errors are `application/problem+json`, which such clients take too), or one
 /// of `own`, what the operation answers with instead.
@@ -284,17 +295,13 @@ fn accepts_json(headers: &actix_web::http::header::HeaderMap, own: &[String]) ->
     else {
         return true;
     };
-    accept.split(',').any(|range| {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let refused =
-            parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
+    accept_ranges(accept).any(|(media, q)| {
         let json = matches!(media.as_str(), "*/*" | "application/*" | "application/json" | "application/problem+json");
         let other = own.iter().any(|own| {
             let own = own.split(';').next().unwrap_or_default().trim();
             media == own || own.split('/').next().is_some_and(|t| media == format!("{t}/*"))
         });
-        !refused && (json || other)
+        q > 0.0 && (json || other)
     })
 }
 

@@ -93,6 +93,9 @@ async fn definitions_are_kept_by_the_owner_read_by_partners_and_versioned() {
     assert_eq!(listed.iter().map(|v| v["version"].as_i64().unwrap()).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(listed[0]["definition"]["title"]["fi"], "Yksinäisyyttä kokevat 65+");
     assert_eq!(listed[2]["definition"]["agreement_ids"][0], agreement.as_str());
+    let later = format!("{location}/versions?updated_since=2999-01-01T00:00:00Z");
+    let none = app.call(p.request(As::Member, TestRequest::get().uri(&later))).await;
+    assert!(none.json()["data"].as_array().unwrap().is_empty(), "updated_since filters versions too");
     // A stale write is 412 with the current definition.
     let stale = app
         .call(p.request(As::Coordinator, patch(&location, json!({"unit": "%"})).insert_header(("if-match", "\"1\""))))
@@ -114,11 +117,12 @@ async fn definitions_are_kept_by_the_owner_read_by_partners_and_versioned() {
     bad["measure"] = json!("rate");
     bad["dimensions"] = json!(["area", "area"]);
     bad["decimals"] = json!(9);
+    bad["external_references"] = json!([{"vocabulary": "sotkanet", "code": "1", "url": "javascript:alert(1)"}]);
     let res = app.call(json(p.request(As::Coordinator, TestRequest::post().uri(INDICATORS)), bad)).await;
     let problem = res.assert_problem(422);
     let fields: Vec<&str> =
         problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    for field in ["code", "decimals", "dimensions", "rate_per"] {
+    for field in ["code", "decimals", "dimensions", "external_references[0].url", "rate_per"] {
         assert!(fields.contains(&field), "{field} in {problem}");
     }
     let mut unknown = body(&p, "KS_X", "public");
@@ -335,6 +339,8 @@ async fn values_are_approved_by_the_owner_never_by_their_reporter_and_only_appro
     }
     let public = app.get(&series).await;
     public.assert_status(200);
+    let etag = public.header("etag").unwrap().to_owned();
+    app.call(TestRequest::get().uri(&series).insert_header(("if-none-match", etag))).await.assert_status(304);
     let points = public.json()["points"].clone();
     assert_eq!(
         points,

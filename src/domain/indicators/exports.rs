@@ -21,7 +21,7 @@ use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::names::name_of;
 use crate::domain::types::validation;
 use crate::error::AppError;
-use crate::repo::indicators::observations::{self as repo, ExportRow, ObservationFilter, Seen};
+use crate::repo::indicators::observations::{self as repo, ListedObservationRow, ObservationFilter, Seen};
 
 /// Values read per batch.
 const BATCH: i64 = 2000;
@@ -118,9 +118,9 @@ pub struct ExportedObservation {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<ExportRow> for ExportedObservation {
+impl TryFrom<ListedObservationRow> for ExportedObservation {
     type Error = AppError;
-    fn try_from(r: ExportRow) -> Result<Self, AppError> {
+    fn try_from(r: ListedObservationRow) -> Result<Self, AppError> {
         let o = Observation::try_from(r.observation)?;
         let decimals = u32::try_from(r.decimals).unwrap_or(0);
         let text = |t: LocalizedText| t.fi.or(t.sv).or(t.en);
@@ -272,7 +272,7 @@ impl ObservationExport {
         if self.done {
             return Ok(None);
         }
-        let rows = repo::export_batch(self.cx.conn().await?, &self.filter).await?;
+        let rows = repo::list(self.cx.conn().await?, &self.filter).await?;
         self.cx.release();
         let first = !self.started;
         self.started = true;

@@ -20,17 +20,13 @@ async fn references_hold(conn: &mut crate::db::Conn, fields: &IndicatorFields) -
     if first_missing(conn, &[fields.owner_organization_id]).await?.is_some() {
         return Err(AppError::invalid("owner_organization_id", "not_found", "no such organisation"));
     }
-    let mut errors = Vec::new();
-    for (i, agreement) in fields.agreement_ids.iter().enumerate() {
-        let parties = repo::agreement_parties(conn, *agreement).await?;
-        if !parties.contains(&fields.owner_organization_id) {
-            errors.push(FieldError::new(
-                format!("agreement_ids[{i}]"),
-                "not_found",
-                "no such agreement with the owner as a party",
-            ));
-        }
-    }
+    let with_owner = repo::agreements_with_party(conn, &fields.agreement_ids, fields.owner_organization_id).await?;
+    let errors: Vec<FieldError> = (fields.agreement_ids.iter().enumerate())
+        .filter(|(_, agreement)| !with_owner.contains(agreement))
+        .map(|(i, _)| {
+            FieldError::new(format!("agreement_ids[{i}]"), "not_found", "no such agreement with the owner as a party")
+        })
+        .collect();
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
 }
 

@@ -99,9 +99,10 @@ pub struct ExternalReference {
     #[schema(min_length = 1, max_length = 64, example = "4230")]
     #[validate(length(min = 1, max = 64))]
     pub code: String,
+    /// The indicator's page in that register (http or https).
     #[serde(default)]
-    #[schema(max_length = 2000)]
-    #[validate(length(max = 2000))]
+    #[schema(value_type = Option<crate::domain::types::formats::schema::HttpUrl>)]
+    #[validate(length(max = 2000), custom(function = "crate::domain::types::formats::http_url"))]
     pub url: Option<String>,
 }
 
@@ -382,7 +383,7 @@ pub enum ObservationStatus {
 
 /// A period: `2026` (a year), `2026-Q1` (a quarter), `2026-03` (a month) or `2025-2026`
 /// (two consecutive years), with its first and last day.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(example = json!({"code": "2025", "start": "2025-01-01", "end": "2025-12-31"}))]
 pub struct ReportingPeriod {
     pub code: String,

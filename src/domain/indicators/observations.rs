@@ -10,7 +10,7 @@ use super::access;
 use super::model::*;
 use crate::domain::audit::{self, Change};
 use crate::domain::context::Cx;
-use crate::domain::organizations::first_missing;
+use crate::domain::organizations::existing;
 use crate::domain::types::names::name_of;
 use crate::domain::types::pagination::{ListQuery, Page};
 use crate::domain::types::precondition::IfMatch;
@@ -59,13 +59,9 @@ pub async fn list(
     let seen = if orgs.is_empty() { Seen::Public } else { Seen::PartnerOf(orgs) };
     let filter = query.filter(seen, list.updated_since, page.after, page.fetch_limit());
     let rows = repo::list(conn, &filter).await?;
-    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.written.indicator_id).collect();
-    ids.sort();
-    ids.dedup();
-    let decimals: HashMap<Uuid, i16> = repo::decimals(conn, &ids).await?.into_iter().collect();
-    Page::from_rows(rows, &page, |r| r.id).try_map(|r| {
-        let mut value = Observation::try_from(r)?;
-        value.decimals = decimals.get(&value.indicator_id).map_or(0, |d| u32::try_from(*d).unwrap_or(0));
+    Page::from_rows(rows, &page, |r| r.observation.id).try_map(|r| {
+        let mut value = Observation::try_from(r.observation)?;
+        value.decimals = u32::try_from(r.decimals).unwrap_or(0);
         Ok(value)
     })
 }
@@ -82,7 +78,7 @@ pub async fn history(
 ) -> Result<Page<(i64, chrono::DateTime<chrono::Utc>, ObservationState), i64>, AppError> {
     let page = list.page::<i64>()?;
     seen(cx, id, false).await?;
-    let rows = repo::history(cx.conn().await?, id, page.after, page.fetch_limit()).await?;
+    let rows = repo::history(cx.conn().await?, id, list.updated_since, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.version)
         .try_map(|r| Ok((r.version, r.changed_at, crate::domain::types::stored::from_json(r.snapshot)?)))
 }
@@ -217,6 +213,11 @@ fn same_report(
 async fn areas_and_organizations_exist(conn: &mut crate::db::Conn, batch: &ObservationBatch) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let mut known_areas: HashMap<(String, String), bool> = HashMap::new();
+    let mut named: Vec<Uuid> =
+        batch.observations.iter().flat_map(|r| [r.organization_id, r.reporting_organization_id]).flatten().collect();
+    named.sort();
+    named.dedup();
+    let organizations = existing(conn, &named).await?;
     for (i, row) in batch.observations.iter().enumerate() {
         if let Some(area) = &row.area {
             let key = (name_of(&area.kind), area.code.clone());
@@ -239,9 +240,7 @@ async fn areas_and_organizations_exist(conn: &mut crate::db::Conn, batch: &Obser
         for (field, org) in
             [("organization_id", row.organization_id), ("reporting_organization_id", row.reporting_organization_id)]
         {
-            if let Some(org) = org
-                && first_missing(conn, &[org]).await?.is_some()
-            {
+            if org.is_some_and(|org| !organizations.contains(&org)) {
                 errors.push(FieldError::new(format!("observations[{i}].{field}"), "not_found", "no such organisation"));
             }
         }

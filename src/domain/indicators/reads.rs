@@ -50,7 +50,7 @@ pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Indicator, AppError> {
 pub async fn versions(cx: &mut Cx<'_>, id: Uuid, list: &ListQuery) -> Result<Page<IndicatorVersion, i64>, AppError> {
     let page = list.page::<i64>()?;
     readable(cx, id).await?;
-    let rows = repo::versions(cx.conn().await?, id, page.after, page.fetch_limit()).await?;
+    let rows = repo::versions(cx.conn().await?, id, list.updated_since, page.after, page.fetch_limit()).await?;
     Page::from_rows(rows, &page, |r| r.version).try_map(|r| {
         Ok(IndicatorVersion {
             version: r.version,
@@ -92,7 +92,16 @@ pub async fn series(
         after: None,
         limit: MAX_SERIES_VALUES,
     };
-    let rows = crate::repo::indicators::observations::series(cx.conn().await?, id, &filter, MAX_SERIES_VALUES).await?;
+    let rows =
+        crate::repo::indicators::observations::series(cx.conn().await?, id, &filter, MAX_SERIES_VALUES + 1).await?;
+    // Never a silently shortened series: the window is narrowed instead.
+    if i64::try_from(rows.len()).unwrap_or(i64::MAX) > MAX_SERIES_VALUES {
+        return Err(AppError::invalid(
+            "from",
+            "too_many_values",
+            format!("more than {MAX_SERIES_VALUES} values: narrow the window with from and to"),
+        ));
+    }
     let decimals = u32::try_from(indicator.fields.decimals).unwrap_or(0);
     let mut points: BTreeMap<(chrono::NaiveDate, chrono::NaiveDate, String), IndicatorSeriesPoint> = BTreeMap::new();
     for row in rows {

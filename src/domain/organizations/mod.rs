@@ -293,8 +293,13 @@ pub async fn ensure_exists(conn: &mut Conn, id: Uuid) -> Result<(), AppError> {
 /// The position in `ids` of the first organisation that does not exist (one query, for
 /// resources that name several).
 pub async fn first_missing(conn: &mut Conn, ids: &[Uuid]) -> Result<Option<usize>, AppError> {
-    let found: Vec<Uuid> = repo::names(conn, ids).await?.into_iter().map(|(id, _)| id).collect();
+    let found = existing(conn, ids).await?;
     Ok(ids.iter().position(|id| !found.contains(id)))
+}
+
+/// Which of `ids` are organisations, in one query.
+pub async fn existing(conn: &mut Conn, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    Ok(repo::names(conn, ids).await?.into_iter().map(|(id, _)| id).collect())
 }
 
 /// A parent must exist and must not be the organisation itself or one of its descendants:

@@ -11,6 +11,7 @@ use crate::domain::context::Cx;
 use crate::domain::indicators::exports::{self, CSV_COLUMNS, ExportFormat, ExportQuery, ExportedObservation, Prepared};
 use crate::error::AppError;
 use crate::http::common::ReadErrors;
+use crate::http::middleware::accept_ranges;
 
 /// The format a request asks for: `format=`, else the most preferred of `Accept`'s types
 /// this export writes, else CSV. (The request context answers 406 to an `Accept` that allows
@@ -23,13 +24,7 @@ fn negotiated(format: Option<ExportFormat>, req: &HttpRequest) -> ExportFormat {
         return ExportFormat::Csv;
     };
     let mut best: Option<(f32, ExportFormat)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-            .next()
-            .unwrap_or(1.0);
+    for (media, q) in accept_ranges(accept) {
         let format = match media.as_str() {
             "text/csv" | "text/*" | "*/*" => ExportFormat::Csv,
             "application/json" | "application/*" => ExportFormat::Json,

@@ -223,7 +223,8 @@ pub async fn chart(
     operation_id = "get_indicator_series",
     tag = "indicators",
     params(("id" = Uuid, Path, description = "Indicator id"), IndicatorSeriesQuery),
-    responses((status = 200, description = "The series", body = IndicatorSeriesView), ReadErrors),
+    responses((status = 200, description = "The series", body = IndicatorSeriesView, headers(("ETag" = String))),
+              (status = 304, description = "Your copy is current"), ReadErrors),
     security((), ("bearer" = []))
 )]
 #[get("/api/v1/indicators/{id}/series")]
@@ -231,10 +232,10 @@ pub async fn series(
     mut cx: Cx<'static>,
     id: web::Path<Uuid>,
     query: web::Query<IndicatorSeriesQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Tagged, AppError> {
     let (indicator, points) = indicators::series(&mut cx, id.into_inner(), query.into_inner()).await?;
     let f = indicator.fields;
-    Ok(HttpResponse::Ok().json(IndicatorSeriesView {
+    Tagged::by_content(&IndicatorSeriesView {
         indicator_id: indicator.id,
         code: f.code,
         title: f.title,
@@ -242,5 +243,5 @@ pub async fn series(
         decimals: f.decimals,
         direction: f.direction,
         points,
-    }))
+    })
 }

@@ -144,10 +144,15 @@ pub async fn is_partner(conn: &mut Conn, id: Uuid, orgs: &[Uuid]) -> QueryResult
     Ok(found.is_some())
 }
 
-/// The organisations party to an agreement.
-pub async fn agreement_parties(conn: &mut Conn, agreement: Uuid) -> QueryResult<Vec<Uuid>> {
+/// Which of these agreements have `organization` as a party.
+pub async fn agreements_with_party(conn: &mut Conn, agreements: &[Uuid], organization: Uuid) -> QueryResult<Vec<Uuid>> {
     use crate::repo::schema::agreement_parties as p;
-    p::table.filter(p::agreement_id.eq(agreement)).select(p::organization_id).load(conn).await
+    p::table
+        .filter(p::agreement_id.eq_any(agreements.to_vec()))
+        .filter(p::organization_id.eq(organization))
+        .select(p::agreement_id)
+        .load(conn)
+        .await
 }
 
 pub async fn insert(conn: &mut Conn, id: Uuid, row: &IndicatorWrite) -> QueryResult<IndicatorRow> {
@@ -184,10 +189,11 @@ pub async fn record_version(conn: &mut Conn, row: &IndicatorVersionRow) -> Query
     diesel::insert_into(indicator_versions::table).values(row).execute(conn).await.map(drop)
 }
 
-/// The versions, oldest first, after `after`.
+/// The versions made at or after `since`, oldest first, after `after`.
 pub async fn versions(
     conn: &mut Conn,
     id: Uuid,
+    since: Option<DateTime<Utc>>,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<IndicatorVersionRow>> {
@@ -195,6 +201,9 @@ pub async fn versions(
         .filter(indicator_versions::indicator_id.eq(id))
         .select(IndicatorVersionRow::as_select())
         .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(indicator_versions::changed_at.ge(since));
+    }
     if let Some(after) = after {
         query = query.filter(indicator_versions::version.gt(after));
     }

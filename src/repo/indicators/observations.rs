@@ -139,29 +139,18 @@ fn matching(f: &ObservationFilter) -> IndicatorTest<Joined> {
     test
 }
 
-pub async fn list(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<Vec<ObservationRow>> {
-    observations::table
-        .inner_join(indicators::table)
-        .select(select_list::<ObservationRow>()?)
-        .filter(matching(f))
-        .order(observations::id)
-        .limit(f.limit)
-        .into_boxed()
-        .load(conn)
-        .await
-}
-
-/// A value with what an export says of its indicator.
+/// A value with what lists and exports show of its indicator.
 #[derive(Clone, Debug, Queryable)]
-pub struct ExportRow {
+pub struct ListedObservationRow {
     pub observation: ObservationRow,
     pub code: String,
     pub unit: Option<String>,
     pub decimals: i16,
 }
 
-/// The next `f.limit` values after `f.after`, in id order, with their indicators' codes.
-pub async fn export_batch(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<Vec<ExportRow>> {
+/// The values `f` selects after `f.after`, in id order, at most `f.limit`, with their
+/// indicators' codes, units and decimals: a list page or an export batch.
+pub async fn list(conn: &mut Conn, f: &ObservationFilter) -> QueryResult<Vec<ListedObservationRow>> {
     observations::table
         .inner_join(indicators::table)
         .select((select_list::<ObservationRow>()?, indicators::code, indicators::unit, indicators::decimals))
@@ -337,12 +326,21 @@ pub async fn record_history(conn: &mut Conn, row: &HistoryRow) -> QueryResult<()
     diesel::insert_into(observation_history::table).values(row).execute(conn).await.map(drop)
 }
 
-/// The versions, oldest first, after `after`.
-pub async fn history(conn: &mut Conn, id: Uuid, after: Option<i64>, limit: i64) -> QueryResult<Vec<HistoryRow>> {
+/// The versions made at or after `since`, oldest first, after `after`.
+pub async fn history(
+    conn: &mut Conn,
+    id: Uuid,
+    since: Option<DateTime<Utc>>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<HistoryRow>> {
     let mut query = observation_history::table
         .filter(observation_history::observation_id.eq(id))
         .select(HistoryRow::as_select())
         .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(observation_history::changed_at.ge(since));
+    }
     if let Some(after) = after {
         query = query.filter(observation_history::version.gt(after));
     }
@@ -351,13 +349,4 @@ pub async fn history(conn: &mut Conn, id: Uuid, after: Option<i64>, limit: i64) 
 
 pub async fn count_of_indicator(conn: &mut Conn, indicator: Uuid) -> QueryResult<i64> {
     observations::table.filter(observations::indicator_id.eq(indicator)).count().get_result(conn).await
-}
-
-/// The decimals of these indicators, for showing their values.
-pub async fn decimals(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, i16)>> {
-    indicators::table
-        .filter(indicators::id.eq_any(ids.to_vec()))
-        .select((indicators::id, indicators::decimals))
-        .load(conn)
-        .await
 }
