@@ -135,6 +135,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(directory::hsds::item)
         .service(directory::lahella::activities)
         .service(directory::events)
+        .service(indicators::refresh_platform)
         .service(indicators::list)
         .service(indicators::create)
         .service(indicators::get)

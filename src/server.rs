@@ -261,6 +261,10 @@ fn start_background_tasks(config: &Config, shared: &Shared) -> Result<(), Startu
                 crate::domain::event_series::extend_horizons(conn).await
             })
             .await;
+            housekeep(&purge_db, "recomputed platform indicators", async |conn| {
+                crate::domain::indicators::derived::refresh_periodically(conn).await
+            })
+            .await;
             housekeep(&purge_db, "deleted changes past their retention", async |conn| {
                 crate::domain::directory::prune(conn).await
             })

@@ -63,6 +63,17 @@ async fn report(
     Ok(count)
 }
 
+/// The platform indicators computed from the demo's agreements, occurrences and attendance
+/// (the service recomputes them hourly after that).
+pub(super) async fn derive(conn: &mut Conn) -> Result<usize, AppError> {
+    let done = crate::domain::indicators::derived::refresh_as_of(
+        &mut Cx::acting(conn, crate::domain::access::Actor::system()),
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
+    Ok(done.iter().map(|r| usize::try_from(r.written).unwrap_or(0)).sum())
+}
+
 pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
     use crate::repo::schema::indicators::dsl as i;
     use diesel::prelude::*;
@@ -85,7 +96,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             "type": "population", "measure": "percentage", "unit": "%", "decimals": 1,
             "direction": "lower_is_better", "aggregation": "weighted_mean", "periodicity": "P1Y",
             "dimensions": ["area"], "owner_organization_id": KESKI_SUOMI_COUNTY, "agreement_ids": [agreement],
-            "source": "Hyvinvointialueen ikääntyneiden kysely (demo)", "licence": "CC BY 4.0", "visibility": "public"
+            "attribution": "Hyvinvointialueen ikääntyneiden kysely (demo)", "licence": "CC BY 4.0", "visibility": "public"
         }))?,
     )
     .await?;
@@ -97,7 +108,7 @@ pub(super) async fn seed(conn: &mut Conn) -> Result<usize, AppError> {
             "type": "performance", "measure": "count", "unit": "osallistujaa", "decimals": 0,
             "direction": "higher_is_better", "aggregation": "sum", "periodicity": "P1M",
             "dimensions": ["organization"], "owner_organization_id": KESKI_SUOMI_COUNTY, "agreement_ids": [agreement],
-            "source": "Kohtaamispaikan kävijälaskenta", "licence": "CC BY 4.0", "visibility": "public"
+            "attribution": "Kohtaamispaikan kävijälaskenta", "licence": "CC BY 4.0", "visibility": "public"
         }))?,
     )
     .await?;

@@ -94,5 +94,6 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     inserted += event_series::seed(conn).await?;
     inserted += webhooks::seed(conn).await?;
     inserted += indicators::seed(conn).await?;
+    inserted += indicators::derive(conn).await?;
     Ok(inserted)
 }

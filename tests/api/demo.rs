@@ -207,7 +207,7 @@ async fn demo_meeting_place_indicators_have_targets_and_two_years_of_values() {
     use chrono::Datelike;
     let app = TestApp::spawn().await;
     yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
-    let listed = app.get("/api/v1/indicators").await.json();
+    let listed = app.get("/api/v1/indicators?source=reported").await.json();
     let codes: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
     assert_eq!(codes.len(), 2, "the partner organisations' indicator is for partners only: {codes:?}");
     let find = |code: &str| {
@@ -231,4 +231,20 @@ async fn demo_meeting_place_indicators_have_targets_and_two_years_of_values() {
     let jyvaskyla = yhdyspinta::demo::ids::JYVASKYLA;
     let monthly = app.get(&format!("/api/v1/indicators/{participants}/series?organization={jyvaskyla}")).await.json();
     assert_eq!(monthly["points"].as_array().unwrap().len(), 23, "24 months, the newest awaiting approval");
+
+    // The platform indicators count the demo's own records: its agreements in force this
+    // month, and the meeting places' occurrences held.
+    let platform = app.get("/api/v1/indicators?source=platform&limit=100").await.json();
+    let platform = platform["data"].as_array().unwrap();
+    assert_eq!(platform.len(), 12);
+    let id = |code: &str| platform.iter().find(|i| i["code"] == code).unwrap()["id"].as_str().unwrap().to_owned();
+    let series = app.get(&format!("/api/v1/indicators/{}/series", id("PLATFORM_AGREEMENTS_IN_FORCE"))).await.json();
+    let newest = series["points"].as_array().unwrap().last().cloned().unwrap();
+    assert!(newest["actual"].as_str().unwrap().parse::<i64>().unwrap() >= 1, "{series}");
+    let held = app.get(&format!("/api/v1/indicators/{}/series", id("PLATFORM_OCCURRENCES_HELD"))).await.json();
+    let total: i64 =
+        held["points"].as_array().unwrap().iter().map(|p| p["actual"].as_str().unwrap().parse::<i64>().unwrap()).sum();
+    assert!(total > 0, "{held}");
+    // Seeding again computes nothing new.
+    assert_eq!(yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed"), 0);
 }

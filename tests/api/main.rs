@@ -17,6 +17,7 @@ mod errors;
 mod event_series;
 mod faults;
 mod health;
+mod indicator_sources;
 mod indicators;
 mod members;
 mod migrations;

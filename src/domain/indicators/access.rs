@@ -17,9 +17,15 @@ pub fn reading_organizations(actor: &Actor) -> Vec<Uuid> {
     actor.reading_organizations(Scope::IndicatorsRead)
 }
 
-/// Keep (create, change, delete) definitions owned by `owner`.
-pub fn can_keep(actor: &Actor, owner: Uuid) -> Result<(), AppError> {
-    allow(actor, actor.has_role(owner, Role::Coordinator))
+/// Keep (create, change, delete) definitions owned by `owner`. Platform and Sotkanet
+/// indicators have no owner: the platform keeps them, nobody through the API.
+pub fn can_keep(actor: &Actor, owner: Option<Uuid>) -> Result<(), AppError> {
+    allow(actor, owner.is_some_and(|owner| actor.has_role(owner, Role::Coordinator)))
+}
+
+/// Whether the actor has `role` in the organisation, when there is one.
+fn has_role_in(actor: &Actor, organization: Option<Uuid>, role: Role) -> bool {
+    organization.is_some_and(|o| actor.has_role(o, role))
 }
 
 /// 404 for an indicator the actor may not read; `partner` says whether its organisations are
@@ -44,34 +50,34 @@ pub fn sees(actor: &Actor, indicator: &Indicator, observation: &Observation, par
     let orgs = reading_organizations(actor);
     partner
         && (approved
-            || orgs.contains(&indicator.fields.owner_organization_id)
-            || orgs.contains(&observation.reporting_organization_id))
+            || indicator.fields.owner_organization_id.is_some_and(|o| orgs.contains(&o))
+            || observation.reporting_organization_id.is_some_and(|o| orgs.contains(&o)))
 }
 
 /// Approve or return a value: the owner's coordinators, but not the person who submitted it,
 /// nor anyone of the reporting partner when that is not the owner itself.
 pub fn can_review(actor: &Actor, indicator: &Indicator, observation: &Observation) -> Result<(), AppError> {
     let owner = indicator.fields.owner_organization_id;
-    if !actor.has_role(owner, Role::Coordinator) {
+    if !has_role_in(actor, owner, Role::Coordinator) {
         return Err(denied(actor));
     }
     let own_submission = actor.user_id().is_some() && actor.user_id() == observation.submitted_by;
     let reporter = observation.reporting_organization_id;
     // A value is approved or returned by someone other than its reporter.
-    allow(actor, !(own_submission || (reporter != owner && actor.has_role(reporter, Role::Member))))
+    allow(actor, !(own_submission || (reporter != owner && has_role_in(actor, reporter, Role::Member))))
 }
 
 /// Submit, withdraw or delete a value: the reporting partner's members; the owner's
 /// coordinators may delete any value too.
 pub fn can_report_on(actor: &Actor, observation: &Observation) -> Result<(), AppError> {
-    allow(actor, actor.has_role(observation.reporting_organization_id, Role::Member))
+    allow(actor, has_role_in(actor, observation.reporting_organization_id, Role::Member))
 }
 
 pub fn can_delete(actor: &Actor, indicator: &Indicator, observation: &Observation) -> Result<(), AppError> {
     allow(
         actor,
-        actor.has_role(observation.reporting_organization_id, Role::Member)
-            || actor.has_role(indicator.fields.owner_organization_id, Role::Coordinator),
+        has_role_in(actor, observation.reporting_organization_id, Role::Member)
+            || has_role_in(actor, indicator.fields.owner_organization_id, Role::Coordinator),
     )
 }
 
@@ -97,9 +103,9 @@ mod tests {
         let coordinator = user(Uuid::now_v7(), &[(owner, Role::Coordinator)]);
         let member = user(Uuid::now_v7(), &[(owner, Role::Member)]);
         let both = user(Uuid::now_v7(), &[(owner, Role::Coordinator), (partner, Role::Member)]);
-        assert!(can_keep(&coordinator, owner).is_ok());
-        assert!(can_keep(&member, owner).is_err());
-        assert!(can_keep(&Actor::anonymous(), owner).is_err());
+        assert!(can_keep(&coordinator, Some(owner)).is_ok());
+        assert!(can_keep(&member, Some(owner)).is_err());
+        assert!(can_keep(&Actor::anonymous(), Some(owner)).is_err());
         assert!(can_report(&member, owner, true).is_ok());
         assert!(can_report(&member, partner, true).is_err());
         assert!(can_report(&member, owner, false).is_err());

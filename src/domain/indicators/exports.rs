@@ -114,7 +114,7 @@ pub struct ExportedObservation {
     pub status: ObservationStatus,
     pub provisional: bool,
     pub confidential: bool,
-    pub reporting_organization_id: Uuid,
+    pub reporting_organization_id: Option<Uuid>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -350,7 +350,7 @@ impl ObservationExport {
                     name_of(&v.status),
                     v.provisional.to_string(),
                     v.confidential.to_string(),
-                    v.reporting_organization_id.to_string(),
+                    id(v.reporting_organization_id),
                     v.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                 ])
                 .map_err(AppError::internal)?;

@@ -12,15 +12,16 @@ use crate::domain::types::merge_patch;
 use crate::domain::types::precondition::IfMatch;
 use crate::domain::types::validation;
 use crate::error::{AppError, FieldError};
-use crate::repo::indicators::{self as repo, IndicatorVersionRow};
+use crate::repo::indicators as repo;
 
 /// The owner exists, and is a party of every linked agreement (422 naming the field): an
 /// indicator reaches only partnerships its owner is in.
 async fn references_hold(conn: &mut crate::db::Conn, fields: &IndicatorFields) -> Result<(), AppError> {
-    if first_missing(conn, &[fields.owner_organization_id]).await?.is_some() {
+    let Some(owner) = fields.owner_organization_id else { return Ok(()) };
+    if first_missing(conn, &[owner]).await?.is_some() {
         return Err(AppError::invalid("owner_organization_id", "not_found", "no such organisation"));
     }
-    let with_owner = repo::agreements_with_party(conn, &fields.agreement_ids, fields.owner_organization_id).await?;
+    let with_owner = repo::agreements_with_party(conn, &fields.agreement_ids, owner).await?;
     let errors: Vec<FieldError> = (fields.agreement_ids.iter().enumerate())
         .filter(|(_, agreement)| !with_owner.contains(agreement))
         .map(|(i, _)| {
@@ -28,16 +29,6 @@ async fn references_hold(conn: &mut crate::db::Conn, fields: &IndicatorFields) -
         })
         .collect();
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
-}
-
-async fn record_version(conn: &mut crate::db::Conn, indicator: &Indicator) -> Result<(), AppError> {
-    let row = IndicatorVersionRow {
-        indicator_id: indicator.id,
-        version: indicator.version,
-        definition: serde_json::to_value(&indicator.fields).map_err(AppError::internal)?,
-        changed_at: indicator.updated_at,
-    };
-    Ok(repo::record_version(conn, &row).await?)
 }
 
 pub async fn create(cx: &mut Cx<'_>, fields: IndicatorFields) -> Result<Indicator, AppError> {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod chart;
+pub mod derived;
 pub mod exports;
 pub mod lifecycle;
 pub mod model;

@@ -89,6 +89,18 @@ pub enum IndicatorVisibility {
     Partners,
 }
 
+/// Where an indicator's values come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorSource {
+    /// Partners report the values, the owner approves them.
+    Reported,
+    /// Computed by the platform from the collaboration's own records (see `derivation`).
+    Platform,
+    /// Imported from THL's Sotkanet; read-only.
+    Sotkanet,
+}
+
 /// The same indicator in another register, e.g. `{"vocabulary": "sotkanet", "code": "4230"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -156,7 +168,10 @@ pub struct IndicatorFields {
     #[validate(length(max = 4))]
     pub dimensions: Vec<Dimension>,
     /// Keeps the definition and approves reported values: its coordinators and org admins.
-    pub owner_organization_id: Uuid,
+    /// Required when you create an indicator; none for platform and Sotkanet indicators,
+    /// which the platform keeps.
+    #[serde(default)]
+    pub owner_organization_id: Option<Uuid>,
     /// Partnerships whose parties report and read the indicator; the owner is a party of
     /// each.
     #[serde(default)]
@@ -167,11 +182,11 @@ pub struct IndicatorFields {
     #[schema(max_items = 20)]
     #[validate(length(max = 20), nested)]
     pub external_references: Vec<ExternalReference>,
-    /// Where the values come from.
+    /// Credit for the data: the survey or register the values come from.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, example = "THL, Sotkanet")]
     #[validate(length(max = 500))]
-    pub source: Option<String>,
+    pub attribution: Option<String>,
     #[serde(default)]
     #[schema(max_length = 200, example = "CC BY 4.0")]
     #[validate(length(max = 200))]
@@ -192,6 +207,9 @@ impl IndicatorFields {
             && self.code.as_bytes()[0].is_ascii_alphanumeric();
         if !code_ok {
             errors.push(FieldError::new("code", "invalid_format", "use 2-64 letters, digits, '-', '_' or '.'"));
+        }
+        if self.owner_organization_id.is_none() {
+            errors.push(FieldError::new("owner_organization_id", "required", "an indicator you define has an owner"));
         }
         match (self.measure, self.rate_per) {
             (Measure::Rate, None) => errors.push(FieldError::new("rate_per", "required", "a rate says per how many")),
@@ -232,7 +250,7 @@ impl IndicatorFields {
             owner_organization_id: self.owner_organization_id,
             agreement_ids: self.agreement_ids.into_iter().map(Some).collect(),
             external_references: to_json(&self.external_references)?,
-            source: self.source,
+            attribution: self.attribution,
             licence: self.licence,
             visibility: name_of(&self.visibility),
             locked_through: self.locked_through,
@@ -261,7 +279,7 @@ impl TryFrom<IndicatorWrite> for IndicatorFields {
             owner_organization_id: r.owner_organization_id,
             agreement_ids: r.agreement_ids.into_iter().flatten().collect(),
             external_references: from_json(r.external_references)?,
-            source: r.source,
+            attribution: r.attribution,
             licence: r.licence,
             visibility: from_stored("visibility", &r.visibility)?,
             locked_through: r.locked_through,
@@ -273,6 +291,9 @@ impl TryFrom<IndicatorWrite> for IndicatorFields {
 pub struct Indicator {
     pub id: Uuid,
     pub fields: IndicatorFields,
+    pub source: IndicatorSource,
+    /// The built-in computation of a platform indicator.
+    pub derivation: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -284,6 +305,8 @@ impl TryFrom<IndicatorRow> for Indicator {
         Ok(Indicator {
             id: r.id,
             fields: IndicatorFields::try_from(r.written)?,
+            source: from_stored("indicator source", &r.source)?,
+            derivation: r.derivation,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
@@ -297,13 +320,18 @@ impl Audited for Indicator {
         self.id.to_string()
     }
     fn audit_organizations(&self) -> Vec<Uuid> {
-        vec![self.fields.owner_organization_id]
+        self.fields.owner_organization_id.into_iter().collect()
     }
 }
 
 impl Indicator {
     pub fn is_public(&self) -> bool {
         self.fields.visibility == IndicatorVisibility::Public
+    }
+
+    /// Whether partners report its values (not platform or imported reference data).
+    pub fn is_reported(&self) -> bool {
+        self.source == IndicatorSource::Reported
     }
 
     /// Whether a value of a period ending on `end` may still change.
@@ -332,6 +360,17 @@ pub async fn has_partner(conn: &mut crate::db::Conn, id: Uuid, orgs: &[Uuid]) ->
     Ok(crate::repo::indicators::is_partner(conn, id, orgs).await?)
 }
 
+/// Keeps the definition as it is now as its version.
+pub async fn record_version(conn: &mut crate::db::Conn, indicator: &Indicator) -> Result<(), AppError> {
+    let row = crate::repo::indicators::IndicatorVersionRow {
+        indicator_id: indicator.id,
+        version: indicator.version,
+        definition: serde_json::to_value(&indicator.fields).map_err(AppError::internal)?,
+        changed_at: indicator.updated_at,
+    };
+    Ok(crate::repo::indicators::record_version(conn, &row).await?)
+}
+
 /// One version of a definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IndicatorVersion {
@@ -351,6 +390,8 @@ pub struct IndicatorQuery {
     pub agreement: Option<Uuid>,
     pub visibility: Option<IndicatorVisibility>,
     pub measure: Option<Measure>,
+    /// `platform` lists the indicators the platform derives from its own records.
+    pub source: Option<IndicatorSource>,
 }
 
 /// The kind of a value.
@@ -498,9 +539,10 @@ pub struct ObservationFields {
 }
 
 impl ObservationFields {
-    /// The organisation that reports the value.
-    pub fn reporter(&self, indicator: &Indicator) -> Uuid {
-        self.reporting_organization_id.or(self.organization_id).unwrap_or(indicator.fields.owner_organization_id)
+    /// The organisation that reports the value (none only for reference data, whose values
+    /// are not written through the API).
+    pub fn reporter(&self, indicator: &Indicator) -> Option<Uuid> {
+        self.reporting_organization_id.or(self.organization_id).or(indicator.fields.owner_organization_id)
     }
 
     /// Rules between the fields and against the indicator, each a field error under `at`
@@ -685,7 +727,8 @@ pub struct Observation {
     pub organization_id: Option<Uuid>,
     pub sex: Option<Sex>,
     pub age_group: Option<String>,
-    pub reporting_organization_id: Uuid,
+    /// None for the values of platform and Sotkanet indicators.
+    pub reporting_organization_id: Option<Uuid>,
     pub state: ObservationState,
     /// Who submitted and who reviewed it: people, so not in the history or the audit diff.
     #[serde(skip)]
@@ -757,7 +800,7 @@ impl Audited for Observation {
         self.id.to_string()
     }
     fn audit_organizations(&self) -> Vec<Uuid> {
-        vec![self.reporting_organization_id]
+        self.reporting_organization_id.into_iter().collect()
     }
 }
 
@@ -898,14 +941,16 @@ pub mod tests_support {
                 aggregation: Aggregation::WeightedMean,
                 periodicity: Periodicity::P1Y,
                 dimensions: vec![Dimension::Area],
-                owner_organization_id: owner,
+                owner_organization_id: Some(owner),
                 agreement_ids: Vec::new(),
                 external_references: Vec::new(),
-                source: None,
+                attribution: None,
                 licence: None,
                 visibility: IndicatorVisibility::Public,
                 locked_through: None,
             },
+            source: IndicatorSource::Reported,
+            derivation: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -924,7 +969,7 @@ pub mod tests_support {
             organization_id: None,
             sex: None,
             age_group: None,
-            reporting_organization_id: reporter,
+            reporting_organization_id: Some(reporter),
             state: ObservationState {
                 value: ExactDecimal::parse("11").map(|d| StoredDecimal(d.0)),
                 numerator: None,

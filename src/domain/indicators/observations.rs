@@ -132,7 +132,10 @@ pub async fn write_batch(cx: &mut Cx<'_>, batch: ObservationBatch) -> Result<Bat
                     "no such indicator",
                 )),
                 Some((indicator, _)) => {
-                    let reporter = row.reporter(indicator);
+                    // Values of platform and Sotkanet indicators are read-only.
+                    let Some(reporter) = row.reporter(indicator).filter(|_| indicator.is_reported()) else {
+                        return Err(crate::domain::access::denied(actor));
+                    };
                     let reporter_is_partner = match partners.get(&(indicator.id, reporter)) {
                         Some(known) => *known,
                         None => {
@@ -306,7 +309,8 @@ pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), 
         let (tx, actor) = cx.parts().await?;
         access::can_delete(actor, &indicator, &before)?;
         if_match.check_required(before.version)?;
-        let owner = actor.has_role(indicator.fields.owner_organization_id, crate::domain::access::Role::Coordinator);
+        let owner = (indicator.fields.owner_organization_id)
+            .is_some_and(|o| actor.has_role(o, crate::domain::access::Role::Coordinator));
         if !owner && matches!(before.state.status, ObservationStatus::Submitted | ObservationStatus::Approved) {
             return Err(AppError::Conflict {
                 detail: "a submitted or approved value is deleted by the indicator's owner".into(),

@@ -34,6 +34,7 @@ pub async fn list(cx: &mut Cx<'_>, query: IndicatorQuery, list: &ListQuery) -> R
         agreement: query.agreement,
         visibility: query.visibility.map(|v| name_of(&v)),
         measure: query.measure.map(|m| name_of(&m)),
+        source: query.source.map(|s| name_of(&s)),
         updated_since: list.updated_since,
         after: page.after,
         limit: page.fetch_limit(),

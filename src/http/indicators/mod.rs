@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::domain::context::Cx;
 use crate::domain::indicators::{
     self, Direction, Indicator, IndicatorFields, IndicatorQuery, IndicatorSeriesPoint, IndicatorSeriesQuery,
-    IndicatorVersion,
+    IndicatorSource, IndicatorVersion,
 };
 use crate::domain::types::localized::LocalizedText;
 use crate::domain::types::pagination::ListQuery;
@@ -30,12 +30,17 @@ use crate::http::common::{
     "direction": "lower_is_better", "aggregation": "weighted_mean", "periodicity": "P1Y",
     "dimensions": ["area", "organization"], "owner_organization_id": "01930000-0000-7000-8000-000000000001",
     "agreement_ids": [], "external_references": [{"vocabulary": "sotkanet", "code": "4230", "url": null}],
-    "source": "Kyselytutkimus", "licence": "CC BY 4.0", "visibility": "public", "locked_through": null,
-    "created_at": "2026-03-01T09:30:00Z", "updated_at": "2026-03-01T09:30:00Z", "version": 1}))]
+    "attribution": "Kyselytutkimus", "licence": "CC BY 4.0", "visibility": "public", "locked_through": null,
+    "created_at": "2026-03-01T09:30:00Z", "updated_at": "2026-03-01T09:30:00Z", "version": 1, "source": "reported", "derivation": null}))]
 pub struct IndicatorView {
     pub id: Uuid,
     #[serde(flatten)]
     pub fields: IndicatorFields,
+    pub source: IndicatorSource,
+    /// For a platform indicator: the built-in computation, documented per code in
+    /// docs/INDICATORS.md.
+    #[schema(example = "occurrences_held")]
+    pub derivation: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -46,6 +51,8 @@ impl From<Indicator> for IndicatorView {
         IndicatorView {
             id: i.id,
             fields: i.fields,
+            source: i.source,
+            derivation: i.derivation,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,
@@ -244,4 +251,43 @@ pub async fn series(
         direction: f.direction,
         points,
     })
+}
+
+/// What a refresh did to one platform indicator.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"indicator_id": "01938000-0000-7000-8000-0000000000f1", "code": "PLATFORM_OCCURRENCES_HELD",
+    "written": 3, "removed": 0, "closed_through": "2026-10-31"}))]
+pub struct PlatformIndicatorRefresh {
+    pub indicator_id: Uuid,
+    pub code: String,
+    /// Values inserted or changed.
+    pub written: i64,
+    /// Values of open months removed: nothing left to count.
+    pub removed: i64,
+    /// Months ending on or before this day are final and were not changed.
+    pub closed_through: chrono::NaiveDate,
+}
+
+/// Recompute the platform indicators now (platform admins; the service also does it every
+/// hour). Values of closed months are never changed.
+#[utoipa::path(
+    operation_id = "refresh_platform_indicators",
+    tag = "indicators",
+    responses((status = 200, description = "Recomputed", body = Vec<PlatformIndicatorRefresh>), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/indicators:refresh")]
+pub async fn refresh_platform(mut cx: Cx<'static>) -> Result<web::Json<Vec<PlatformIndicatorRefresh>>, AppError> {
+    let done = indicators::derived::refresh(&mut cx).await?;
+    Ok(web::Json(
+        done.into_iter()
+            .map(|r| PlatformIndicatorRefresh {
+                indicator_id: r.indicator_id,
+                code: r.code.to_owned(),
+                written: r.written,
+                removed: r.removed,
+                closed_through: r.closed_through,
+            })
+            .collect(),
+    ))
 }

@@ -40,7 +40,7 @@ pub struct ObservationView {
     pub organization_id: Option<Uuid>,
     pub sex: Option<Sex>,
     pub age_group: Option<String>,
-    pub reporting_organization_id: Uuid,
+    pub reporting_organization_id: Option<Uuid>,
     /// Rounded (half away from zero) to the indicator's decimals.
     pub value: Option<String>,
     /// As stored: computed from the ratio where one was given.

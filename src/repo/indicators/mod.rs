@@ -1,6 +1,7 @@
 //! Indicator definitions (mittarit), their versions, and the values reported for them
 //! (`observations`).
 
+pub mod derived;
 pub mod observations;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,6 +20,8 @@ pub struct IndicatorRow {
     pub id: Uuid,
     #[diesel(embed)]
     pub written: IndicatorWrite,
+    pub source: String,
+    pub derivation: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -42,10 +45,10 @@ pub struct IndicatorWrite {
     pub aggregation: String,
     pub periodicity: String,
     pub dimensions: Vec<Option<String>>,
-    pub owner_organization_id: Uuid,
+    pub owner_organization_id: Option<Uuid>,
     pub agreement_ids: Vec<Option<Uuid>>,
     pub external_references: JsonText,
-    pub source: Option<String>,
+    pub attribution: Option<String>,
     pub licence: Option<String>,
     pub visibility: String,
     pub locked_through: Option<NaiveDate>,
@@ -68,6 +71,7 @@ pub struct IndicatorFilter {
     pub agreement: Option<Uuid>,
     pub visibility: Option<String>,
     pub measure: Option<String>,
+    pub source: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub after: Option<Uuid>,
     pub limit: i64,
@@ -119,6 +123,9 @@ pub async fn list(conn: &mut Conn, f: &IndicatorFilter) -> QueryResult<Vec<Indic
     if let Some(m) = &f.measure {
         query = query.filter(indicators::measure.eq(m.clone()));
     }
+    if let Some(s) = &f.source {
+        query = query.filter(indicators::source.eq(s.clone()));
+    }
     if let Some(since) = f.updated_since {
         query = query.filter(indicators::updated_at.ge(since));
     }
@@ -158,6 +165,21 @@ pub async fn agreements_with_party(conn: &mut Conn, agreements: &[Uuid], organiz
 pub async fn insert(conn: &mut Conn, id: Uuid, row: &IndicatorWrite) -> QueryResult<IndicatorRow> {
     diesel::insert_into(indicators::table)
         .values((indicators::id.eq(id), row))
+        .returning(IndicatorRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// An indicator the platform keeps (`source` platform or sotkanet).
+pub async fn insert_kept(
+    conn: &mut Conn,
+    id: Uuid,
+    source: &str,
+    derivation: Option<&str>,
+    row: &IndicatorWrite,
+) -> QueryResult<IndicatorRow> {
+    diesel::insert_into(indicators::table)
+        .values((indicators::id.eq(id), indicators::source.eq(source), indicators::derivation.eq(derivation), row))
         .returning(IndicatorRow::as_returning())
         .get_result(conn)
         .await

@@ -48,7 +48,7 @@ pub struct ObservationWrite {
     pub narrative: Option<JsonText>,
     pub provisional: bool,
     pub confidential: bool,
-    pub reporting_organization_id: Uuid,
+    pub reporting_organization_id: Option<Uuid>,
 }
 
 /// Which observations a reader sees.
@@ -107,7 +107,7 @@ fn matching(f: &ObservationFilter) -> IndicatorTest<Joined> {
         test = Box::new(test.and(observations::indicator_id.eq(v)));
     }
     if let Some(v) = f.reporting_organization {
-        test = Box::new(test.and(observations::reporting_organization_id.eq(v)));
+        test = Box::new(test.and(observations::reporting_organization_id.assume_not_null().eq(v)));
     }
     if let Some(v) = f.organization {
         test = Box::new(test.and(observations::organization_id.assume_not_null().eq(v)));
