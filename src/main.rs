@@ -1,4 +1,5 @@
-//! The `yhdyspinta` binary: `serve`, `migrate`, `openapi`, `seed-demo`.
+//! The `yhdyspinta` binary: `serve`, `migrate`, `openapi`, `seed-demo`, `import-sotkanet`,
+//! `create-admin`.
 
 use std::process::ExitCode;
 
@@ -16,6 +17,10 @@ Commands:
   migrate                        create the database if needed and apply migrations
   openapi                        print the OpenAPI document to stdout
   seed-demo                      load demo data (idempotent)
+  import-sotkanet --file F [--file F ...]
+                                 import THL Sotkanet downloads: indicator metadata
+                                 (/indicators/{id} JSON), regions (/regions JSON) and
+                                 values (/json JSON or /csv CSV)
   create-admin --email E [--name N]
                                  create a platform admin; the password is read from
                                  YHDYSPINTA_ADMIN_PASSWORD or the first line of stdin
@@ -27,6 +32,7 @@ enum Command {
     Migrate,
     OpenApi,
     SeedDemo,
+    ImportSotkanet { files: Vec<String> },
     CreateAdmin { email: String, name: String },
     Help,
 }
@@ -64,6 +70,20 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 }
             }
             Ok(Command::CreateAdmin { email: email.ok_or("create-admin needs --email")?, name })
+        }
+        "import-sotkanet" => {
+            let mut files = Vec::new();
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--file" => files.push(rest.next().cloned().ok_or("--file needs a path")?),
+                    other => return Err(format!("import-sotkanet: unknown option '{other}'")),
+                }
+            }
+            if files.is_empty() {
+                return Err("import-sotkanet needs at least one --file".into());
+            }
+            Ok(Command::ImportSotkanet { files })
         }
         "migrate" | "openapi" | "seed-demo" if !rest.is_empty() => Err(format!("{command} takes no options")),
         "migrate" => Ok(Command::Migrate),
@@ -113,6 +133,7 @@ fn main() -> ExitCode {
                 println!("demo data: {inserted} rows inserted");
                 Ok::<(), StartupError>(())
             }
+            Command::ImportSotkanet { files } => server::import_sotkanet(&config, &files).await,
             Command::CreateAdmin { email, name } => {
                 let password = match std::env::var("YHDYSPINTA_ADMIN_PASSWORD") {
                     Ok(p) => p,

@@ -136,6 +136,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(directory::lahella::activities)
         .service(directory::events)
         .service(indicators::refresh_platform)
+        .service(indicators::import_sotkanet)
         .service(indicators::list)
         .service(indicators::create)
         .service(indicators::get)

@@ -324,6 +324,36 @@ fn serve_metrics(bind: &str, shared: &Shared, db: Db) -> Result<(), StartupError
 }
 
 /// Creates a platform admin (`yhdyspinta create-admin`).
+/// Imports Sotkanet downloads as the platform and prints what was done.
+pub async fn import_sotkanet(config: &Config, files: &[String]) -> Result<(), StartupError> {
+    use crate::domain::indicators::sotkanet;
+    let mut data = sotkanet::SotkanetImport::default();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| StartupError::new(format!("{file}: {e}")))?;
+        sotkanet::add_file(&mut data, &text).map_err(|e| StartupError::new(format!("{file}: {e}")))?;
+    }
+    prepare_database(config).await?;
+    let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;
+    let mut conn = db.conn().await.map_err(|e| StartupError::new(e.to_string()))?;
+    let imported = sotkanet::import_unchecked(
+        &mut crate::domain::context::Cx::acting(&mut conn, crate::domain::access::Actor::system()),
+        data,
+    )
+    .await;
+    drop(conn);
+    db.close();
+    match imported {
+        Ok(done) => {
+            println!("{}", serde_json::to_string_pretty(&done).map_err(|e| StartupError::new(e.to_string()))?);
+            Ok(())
+        }
+        Err(crate::error::AppError::Validation(errors)) => Err(StartupError::new(
+            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+        )),
+        Err(e) => Err(StartupError::new(e.to_string())),
+    }
+}
+
 pub async fn create_admin(config: &Config, email: &str, name: &str, password: String) -> Result<(), StartupError> {
     prepare_database(config).await?;
     let db = Db::with_settings(&config.database_url, 1, config.pool_wait_timeout, config.statement_timeout)?;

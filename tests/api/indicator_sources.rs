@@ -247,3 +247,159 @@ async fn platform_indicators_count_what_the_platform_holds_and_closed_months_sta
         .await;
     res.assert_status(403);
 }
+
+const IMPORT: &str = "/api/v1/indicators:import-sotkanet";
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/sotkanet/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn fixture_json(name: &str) -> Value {
+    serde_json::from_str(&fixture(name)).unwrap()
+}
+
+async fn import(app: &TestApp, p: &Personas, body: Value) -> crate::support::TestResponse {
+    app.call(p.request(As::PlatformAdmin, json(TestRequest::post().uri(IMPORT), body))).await
+}
+
+#[actix_web::test]
+async fn sotkanet_indicators_import_with_their_regions_and_stay_read_only() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::IndicatorsRead).await;
+    let mut values = fixture_json("data.json");
+    // A hospital district's row and a suppressed cell are skipped.
+    values
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"indicator": 5034, "region": 999, "year": 2023, "gender": "total", "value": 1.5}));
+    values.as_array_mut().unwrap().push(json!({"indicator": 5034, "region": 46, "year": 2022, "gender": "total"}));
+    let body = json!({"indicators": [fixture_json("indicator-5034.json")], "regions": fixture_json("regions.json"),
+                      "values": values});
+    app.access_matrix(
+        &p,
+        &[(As::Anonymous, 401), (As::Coordinator, 403), (As::OrgAdmin, 403), (As::Client, 403)],
+        || json(TestRequest::post().uri(IMPORT), body.clone()),
+    )
+    .await;
+    let res = import(&app, &p, body.clone()).await;
+    let done = res.assert_status(200).json();
+    assert_eq!(done["indicators"], json!(["SOTKANET_5034"]));
+    assert_eq!(
+        (&done["values_written"], &done["rows_skipped"], &done["skipped_regions"]),
+        (&json!(7), &json!(2), &json!([999]))
+    );
+
+    // A public, read-only indicator credited to THL, its texts without HTML.
+    let res = app.get("/api/v1/indicators?source=sotkanet").await;
+    let indicator = res.json()["data"][0].clone();
+    assert_eq!((&indicator["source"], &indicator["owner_organization_id"]), (&json!("sotkanet"), &Value::Null));
+    assert_eq!(
+        (&indicator["measure"], &indicator["rate_per"], &indicator["decimals"]),
+        (&json!("rate"), &json!(100000), &json!(1))
+    );
+    assert_eq!(indicator["licence"], "CC BY 4.0");
+    assert!(indicator["attribution"].as_str().unwrap().contains("Sotkanet, THL (ind. 5034)"));
+    assert_eq!(indicator["external_references"][0]["code"], "5034");
+    let description = indicator["description"]["fi"].as_str().unwrap();
+    assert!(description.starts_with("Indikaattori ilmaisee") && !description.contains('<'), "{description}");
+    let id = indicator["id"].as_str().unwrap().to_owned();
+
+    // Values by municipality, county and sex, and the whole country without an area, exact.
+    let res = app.get(&format!("/api/v1/observations?indicator={id}&limit=100")).await;
+    let listed = res.json()["data"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 7);
+    let find = |kind: Option<&str>, code: Option<&str>, sex: Option<&str>| -> String {
+        listed
+            .iter()
+            .find(|o| {
+                o["area"]["kind"].as_str() == kind && o["area"]["code"].as_str() == code && o["sex"].as_str() == sex
+            })
+            .unwrap()["exact_value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(find(Some("municipality"), Some("091"), Some("male")), "136.6");
+    assert_eq!(find(Some("municipality"), Some("297"), None), "240.5");
+    assert_eq!(find(Some("wellbeing_services_county"), Some("02"), None), "195");
+    assert_eq!(find(Some("wellbeing_services_county"), Some("13"), None), "260.1");
+    assert_eq!(find(None, None, None), "205.1");
+    assert!(listed.iter().all(|o| o["status"] == "approved" && o["reporting_organization_id"].is_null()));
+
+    // The same values as CSV change nothing; a corrected one changes that one.
+    let csv = fixture("data.csv");
+    let res = import(&app, &p, json!({"regions": fixture_json("regions.json"), "values_csv": csv})).await;
+    assert_eq!((&res.json()["values_written"], &res.json()["values_unchanged"]), (&json!(0), &json!(7)));
+    let corrected = csv.replace("5034;161;2023;total;240.5;298", "5034;161;2023;total;240,7;298");
+    let res = import(&app, &p, json!({"regions": fixture_json("regions.json"), "values_csv": corrected})).await;
+    assert_eq!(res.json()["values_written"], 1);
+
+    // Values of an indicator never imported, a bad gender, a broken CSV: 422 naming them.
+    let res = import(
+        &app,
+        &p,
+        json!({"values": [{"indicator": 1, "region": 46, "year": 2023, "gender": "total", "value": 1}]}),
+    )
+    .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "values[0].indicator");
+    let res = import(
+        &app,
+        &p,
+        json!({"values": [{"indicator": 5034, "region": 46, "year": 2023, "gender": "kaikki", "value": 1}]}),
+    )
+    .await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "values[0].gender");
+    let res = import(
+        &app,
+        &p,
+        json!({"values_csv": "indicator;region;year;gender;primary value;absolute value\n5034;46;vuosi;total;1;\n"}),
+    )
+    .await;
+    let problem = res.assert_problem(422);
+    assert_eq!(problem["errors"][0]["field"], "values_csv");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().starts_with("line 2"));
+
+    // Nobody writes, approves or deletes imported values through the API.
+    let value = listed[0]["id"].as_str().unwrap();
+    let res = crate::resources::indicators::report(
+        &app,
+        &p,
+        As::Coordinator,
+        vec![json!({"indicator_id": id, "value_type": "actual", "period": "2024", "value": 1})],
+    )
+    .await;
+    res.assert_status(403);
+    for who in [As::PlatformAdmin, As::Coordinator] {
+        let res = app
+            .call(p.request(
+                who,
+                TestRequest::delete().uri(&format!("/api/v1/observations/{value}")).insert_header(("if-match", "*")),
+            ))
+            .await;
+        res.assert_status(403);
+        let res =
+            crate::resources::indicators::transition(&app, &p, who, value, json!({"to": "returned", "comment": "ei"}))
+                .await;
+        res.assert_status(403);
+    }
+}
+
+#[actix_web::test]
+async fn the_command_imports_downloaded_files() {
+    let app = TestApp::spawn().await;
+    let dir = format!("{}/tests/fixtures/sotkanet", env!("CARGO_MANIFEST_DIR"));
+    let vars = [("DATABASE_URL", app.database_url())];
+    let config =
+        yhdyspinta::config::Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    let files: Vec<String> =
+        ["indicator-5034.json", "regions.json", "data.csv"].iter().map(|f| format!("{dir}/{f}")).collect();
+    yhdyspinta::server::import_sotkanet(&config, &files).await.unwrap();
+    let res = app.get("/api/v1/indicators?source=sotkanet").await;
+    let id = res.json()["data"][0]["id"].as_str().unwrap().to_owned();
+    let res = app.get(&format!("/api/v1/observations?indicator={id}&limit=100")).await;
+    assert_eq!(res.json()["data"].as_array().unwrap().len(), 7);
+    // A file in neither shape says so.
+    let err = yhdyspinta::server::import_sotkanet(&config, &[format!("{dir}/README.md")]).await.unwrap_err();
+    assert!(err.to_string().contains("README.md"), "{err}");
+}

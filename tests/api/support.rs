@@ -219,6 +219,11 @@ impl TestApp {
         TestApp { service, db, keys, live, _database: database }
     }
 
+    /// The URL of the app's database, for the command-line paths.
+    pub fn database_url(&self) -> String {
+        self._database.url.clone()
+    }
+
     /// An app whose database URL points nowhere, to observe the 503 behaviour.
     pub async fn spawn_unreachable() -> (AppService, Db) {
         let db = Db::with_settings(

@@ -327,29 +327,9 @@ async fn defined(
     derivation: &Derivation,
     closed: NaiveDate,
 ) -> Result<Indicator, AppError> {
-    let fields = derivation.fields(closed);
-    let Some(row) = repo::by_derivation(tx, derivation.name).await? else {
-        let row = crate::repo::indicators::insert_kept(
-            tx,
-            Uuid::now_v7(),
-            "platform",
-            Some(derivation.name),
-            &fields.into_row()?,
-        )
-        .await?;
-        let created = Indicator::try_from(row)?;
-        record_version(tx, &created).await?;
-        audit::record(tx, actor, "create", Change::Created(&created)).await?;
-        return Ok(created);
-    };
-    let before = Indicator::try_from(row)?;
-    if before.fields == fields {
-        return Ok(before);
-    }
-    let after = Indicator::try_from(crate::repo::indicators::update(tx, before.id, &fields.into_row()?).await?)?;
-    record_version(tx, &after).await?;
-    audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-    Ok(after)
+    let existing = repo::by_derivation(tx, derivation.name).await?;
+    keep_reference(tx, actor, existing, IndicatorSource::Platform, Some(derivation.name), derivation.fields(closed))
+        .await
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod observations;
 pub mod reads;
+pub mod sotkanet;
 
 pub use lifecycle::{create, delete, update};
 pub use model::*;

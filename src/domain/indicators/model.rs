@@ -371,6 +371,45 @@ pub async fn record_version(conn: &mut crate::db::Conn, indicator: &Indicator) -
     Ok(crate::repo::indicators::record_version(conn, &row).await?)
 }
 
+/// Brings an indicator the platform keeps (platform or Sotkanet) to `fields`: creates it when
+/// `existing` is none, updates it when it differs, each change a version and audited; 409 when
+/// the code belongs to an indicator of another source.
+pub async fn keep_reference(
+    tx: &mut crate::db::Conn,
+    actor: &crate::domain::access::Actor,
+    existing: Option<IndicatorRow>,
+    source: IndicatorSource,
+    derivation: Option<&str>,
+    fields: IndicatorFields,
+) -> Result<Indicator, AppError> {
+    use crate::domain::audit::{self, Change};
+    let Some(row) = existing else {
+        let row = crate::repo::indicators::insert_kept(
+            tx,
+            Uuid::now_v7(),
+            &name_of(&source),
+            derivation,
+            &fields.into_row()?,
+        )
+        .await?;
+        let created = Indicator::try_from(row)?;
+        record_version(tx, &created).await?;
+        audit::record(tx, actor, "create", Change::Created(&created)).await?;
+        return Ok(created);
+    };
+    let before = Indicator::try_from(row)?;
+    if before.source != source {
+        return Err(AppError::Conflict { detail: format!("{}: another indicator has this code", fields.code) });
+    }
+    if before.fields == fields {
+        return Ok(before);
+    }
+    let after = Indicator::try_from(crate::repo::indicators::update(tx, before.id, &fields.into_row()?).await?)?;
+    record_version(tx, &after).await?;
+    audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
+    Ok(after)
+}
+
 /// One version of a definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IndicatorVersion {

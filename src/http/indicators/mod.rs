@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::context::Cx;
+use crate::domain::indicators::sotkanet::{SotkanetImport, SotkanetImported};
 use crate::domain::indicators::{
     self, Direction, Indicator, IndicatorFields, IndicatorQuery, IndicatorSeriesPoint, IndicatorSeriesQuery,
     IndicatorSource, IndicatorVersion,
@@ -290,4 +291,23 @@ pub async fn refresh_platform(mut cx: Cx<'static>) -> Result<web::Json<Vec<Platf
             })
             .collect(),
     ))
+}
+
+/// Import indicators and their values from THL's Sotkanet, in Sotkanet's own shapes (platform
+/// admins). Each becomes a public, read-only `SOTKANET_<id>` indicator with yearly values by
+/// area and sex; regions other than municipalities, counties and the whole country are
+/// skipped and reported. Importing the same data again changes nothing.
+#[utoipa::path(
+    operation_id = "import_sotkanet",
+    tag = "indicators",
+    request_body = SotkanetImport,
+    responses((status = 200, description = "Imported", body = SotkanetImported), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/indicators:import-sotkanet")]
+pub async fn import_sotkanet(
+    mut cx: Cx<'static>,
+    body: Body<SotkanetImport>,
+) -> Result<web::Json<SotkanetImported>, AppError> {
+    Ok(web::Json(indicators::sotkanet::import(&mut cx, body.into_inner()).await?))
 }

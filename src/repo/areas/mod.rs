@@ -91,3 +91,13 @@ pub async fn exists(conn: &mut Conn, kind: &str, code: &str) -> QueryResult<bool
         .get_result(conn)
         .await
 }
+
+/// `(sotkanet_region_id, kind, code)` of the areas that have a Sotkanet region id.
+pub async fn sotkanet_regions(conn: &mut Conn) -> QueryResult<Vec<(i32, String, String)>> {
+    areas::table
+        .filter(areas::sotkanet_region_id.is_not_null())
+        .select((areas::sotkanet_region_id.assume_not_null(), areas::kind, areas::code))
+        .distinct()
+        .load(conn)
+        .await
+}

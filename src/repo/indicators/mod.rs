@@ -98,6 +98,17 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<IndicatorRow>>
     indicators::table.find(id).select(select_list::<IndicatorRow>()?).first(conn).await.optional()
 }
 
+/// The indicator with this code, locked.
+pub async fn by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<IndicatorRow>> {
+    indicators::table
+        .filter(indicators::code.eq(code))
+        .select(IndicatorRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<IndicatorRow>> {
     indicators::table.find(id).select(IndicatorRow::as_select()).for_update().first(conn).await.optional()
 }

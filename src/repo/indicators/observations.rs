@@ -350,3 +350,52 @@ pub async fn history(
 pub async fn count_of_indicator(conn: &mut Conn, indicator: Uuid) -> QueryResult<i64> {
     observations::table.filter(observations::indicator_id.eq(indicator)).count().get_result(conn).await
 }
+
+/// One value of an imported indicator: an approved `actual` without a reporter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedValue {
+    pub period_code: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub area_kind: Option<String>,
+    pub area_code: Option<String>,
+    pub sex: Option<String>,
+    pub value: Decimal,
+}
+
+/// Upserts imported values by natural key (each key once); returns how many were inserted or
+/// changed (an unchanged value is not touched).
+pub async fn upsert_imported(conn: &mut Conn, indicator: Uuid, rows: &[ImportedValue]) -> QueryResult<i64> {
+    use diesel::sql_types::{Date, Nullable, Numeric, Text};
+    #[derive(QueryableByName)]
+    struct Written {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        written: i64,
+    }
+    let column = |f: fn(&ImportedValue) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let written: Written = diesel::sql_query(
+        "WITH written AS (
+             INSERT INTO observations AS o (id, indicator_id, value_type, period_code, period_start, period_end,
+                                            area_kind, area_code, sex, value, status)
+             SELECT gen_random_uuid(), $1, 'actual', r.period_code, r.period_start, r.period_end,
+                    r.area_kind, r.area_code, r.sex, r.value, 'approved'
+             FROM unnest($2::text[], $3::date[], $4::date[], $5::text[], $6::text[], $7::text[], $8::numeric[])
+                  AS r(period_code, period_start, period_end, area_kind, area_code, sex, value)
+             ON CONFLICT ON CONSTRAINT observations_natural_key DO UPDATE
+                SET value = EXCLUDED.value, updated_at = now()
+              WHERE o.value IS DISTINCT FROM EXCLUDED.value
+             RETURNING 1)
+         SELECT count(*) AS written FROM written",
+    )
+    .bind::<SqlUuid, _>(indicator)
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.period_code.clone()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(rows.iter().map(|r| r.period_start).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(rows.iter().map(|r| r.period_end).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(column(|r| r.area_kind.clone()))
+    .bind::<Array<Nullable<Text>>, _>(column(|r| r.area_code.clone()))
+    .bind::<Array<Nullable<Text>>, _>(column(|r| r.sex.clone()))
+    .bind::<Array<Numeric>, _>(rows.iter().map(|r| r.value).collect::<Vec<_>>())
+    .get_result(conn)
+    .await?;
+    Ok(written.written)
+}
