@@ -17,12 +17,14 @@ struct Count {
     n: i64,
 }
 
-/// Terminates the service's backends that wait for a lock; how many there were.
+/// Terminates the service's request backends that wait for a lock (a plain `SELECT`, not the
+/// housekeeping's recomputation of the platform indicators, which reads organisations too);
+/// how many there were.
 async fn terminate_waiting_backends(admin: &mut AsyncPgConnection) -> i64 {
     let terminated: Count = diesel::sql_query(
         "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
          WHERE datname = current_database() AND application_name = 'yhdyspinta' \
-         AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+         AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND query LIKE 'SELECT%'",
     )
     .get_result(admin)
     .await
