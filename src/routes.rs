@@ -22,7 +22,7 @@ use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{BodyTimeout, REQUEST_ID, request_context};
 use crate::http::{
     agreements, areas, audit, contacts, coordination_documents, directory, event_series, health, identity, indicators,
-    members, organizations, removals, service_clients, venues, webhooks,
+    members, organizations, phenomena, removals, service_clients, venues, webhooks,
 };
 use crate::telemetry::Metrics;
 
@@ -153,6 +153,15 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(indicators::observations::history)
         .service(indicators::exports::observations)
         .service(indicators::exports::datapackage)
+        .service(phenomena::themes)
+        .service(phenomena::create_theme)
+        .service(phenomena::summary)
+        .service(phenomena::list)
+        .service(phenomena::create)
+        .service(phenomena::get)
+        .service(phenomena::update)
+        .service(phenomena::transition)
+        .service(phenomena::delete)
         .service(webhooks::list)
         .service(webhooks::get)
         .service(webhooks::create)
@@ -208,6 +217,7 @@ pub struct Shared {
         (name = "event-series", description = "Event series (tapahtumasarjat) and their occurrences: schedules with RFC 5545 recurrence, calendars, overrides, attendance and cost sharing; and the flat list of what is on"),
         (name = "directory", description = "What a directory mirror (a lähellä.fi-style activity directory, a county's service guide) reads: the change feed of everything in public view, a subscribable calendar, and the directory as schema.org JSON-LD, Open Referral HSDS 3.0 and lähellä.fi-shaped activities"),
         (name = "indicators", description = "Collective-impact indicators: definitions partners agree on, values they report per period and area, the owner's approval, and time series"),
+        (name = "phenomena", description = "Phenomenon reports (ilmiöraportit): what staff at collaboration lobbies and meeting places notice in their area, the responsible organisation's response, and counts for maps"),
         (name = "webhooks", description = "Signed pushes of the change feed to an organisation's receivers, from a durable outbox, with every delivery's attempts"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),

@@ -20,6 +20,7 @@ mod event_series;
 mod identity;
 mod indicators;
 mod organizations;
+mod phenomena;
 mod webhooks;
 
 use crate::db::Conn;
@@ -95,5 +96,6 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     inserted += webhooks::seed(conn).await?;
     inserted += indicators::seed(conn).await?;
     inserted += indicators::derive(conn).await?;
+    inserted += phenomena::seed(conn).await?;
     Ok(inserted)
 }

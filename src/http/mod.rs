@@ -24,6 +24,7 @@ pub mod indicators;
 pub mod members;
 pub mod middleware;
 pub mod organizations;
+pub mod phenomena;
 pub mod removals;
 pub mod service_clients;
 pub mod venues;

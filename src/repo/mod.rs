@@ -19,6 +19,7 @@ mod json;
 pub mod mail;
 pub mod members;
 pub mod organizations;
+pub mod phenomena;
 pub mod removals;
 pub mod schema;
 pub mod service_clients;
@@ -181,6 +182,20 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "in_use",
         "the organisation has reported values",
     ),
+    ("phenomena_theme_fkey", "theme", "in_use", "reports use this theme"),
+    (
+        "phenomena_reporter_organization_id_fkey",
+        "reporter_organization_id",
+        "in_use",
+        "the organisation has reported phenomena",
+    ),
+    (
+        "phenomena_responsible_organization_id_fkey",
+        "responsible_organization_id",
+        "in_use",
+        "the organisation is responsible for phenomenon reports",
+    ),
+    ("phenomenon_themes_pkey", "code", "duplicate", "a theme with this code exists"),
     ("observations_natural_key", "observations", "duplicate", "the same value was written at the same time: try again"),
     (
         "agreement_signatures_once_per_party",

@@ -709,3 +709,33 @@ diesel::joinable!(indicator_versions -> indicators (indicator_id));
 diesel::joinable!(observations -> indicators (indicator_id));
 diesel::joinable!(observation_history -> observations (observation_id));
 diesel::allow_tables_to_appear_in_same_query!(indicators, indicator_versions, observations, observation_history);
+
+diesel::table! {
+    phenomenon_themes (code) {
+        code -> Text,
+        name -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    phenomena (id) {
+        id -> Uuid,
+        theme -> Text,
+        description -> Jsonb,
+        municipality_code -> Text,
+        postal_code -> Nullable<Text>,
+        venue_id -> Nullable<Uuid>,
+        observed_from -> Date,
+        observed_to -> Date,
+        people_concerned -> Nullable<Int4>,
+        reporter_organization_id -> Uuid,
+        reported_by -> Nullable<Uuid>,
+        responsible_organization_id -> Nullable<Uuid>,
+        status -> Text,
+        response -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}

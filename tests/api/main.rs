@@ -23,6 +23,7 @@ mod members;
 mod migrations;
 mod openapi;
 mod organizations;
+mod phenomena;
 mod replica;
 mod resources;
 mod scaling;

@@ -32,16 +32,16 @@ use crate::repo::indicators::observations::ImportedValue;
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema, Validate)]
 pub struct SotkanetText {
     #[serde(default)]
-    #[schema(max_length = 65536)]
-    #[validate(length(max = 65536))]
+    #[schema(max_length = 20000)]
+    #[validate(length(max = 20000))]
     pub fi: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 65536)]
-    #[validate(length(max = 65536))]
+    #[schema(max_length = 20000)]
+    #[validate(length(max = 20000))]
     pub sv: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 65536)]
-    #[validate(length(max = 65536))]
+    #[schema(max_length = 20000)]
+    #[validate(length(max = 20000))]
     pub en: Option<String>,
 }
 
@@ -128,32 +128,33 @@ pub struct SotkanetValue {
     pub abs_value: Option<serde_json::Number>,
 }
 
-/// What to import, in Sotkanet's own shapes. Up to 256 KiB per request: send a larger download
-/// in parts, or use `yhdyspinta import-sotkanet --file`.
+/// What to import, in Sotkanet's own shapes. Up to 256 KiB per request (20 indicators, 1,000
+/// regions, 1,000 values or 128 KiB of CSV): send a larger download in parts, or use
+/// `yhdyspinta import-sotkanet --file`.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SotkanetImport {
     /// Indicator metadata (`/indicators/{id}` responses); values need their indicator here
     /// or imported before.
     #[serde(default)]
-    #[schema(max_items = 100)]
-    #[validate(length(max = 100), nested)]
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20), nested)]
     pub indicators: Vec<SotkanetIndicator>,
     /// Regions (`/regions`), to map municipalities and the whole country; counties map through
     /// the area register without them.
     #[serde(default)]
-    #[schema(max_items = 3000)]
-    #[validate(length(max = 3000), nested)]
+    #[schema(max_items = 1000)]
+    #[validate(length(max = 1000), nested)]
     pub regions: Vec<SotkanetRegion>,
     /// Values as `/json` gives them.
     #[serde(default)]
-    #[schema(max_items = 5000)]
-    #[validate(length(max = 5000), nested)]
+    #[schema(max_items = 1000)]
+    #[validate(length(max = 1000), nested)]
     pub values: Vec<SotkanetValue>,
     /// Values as `/csv` gives them: `indicator;region;year;gender;primary value;absolute value`.
     #[serde(default)]
-    #[schema(max_length = 262144)]
-    #[validate(length(max = 262144))]
+    #[schema(max_length = 131072)]
+    #[validate(length(max = 131072))]
     pub values_csv: Option<String>,
 }
 

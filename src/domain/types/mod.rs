@@ -11,6 +11,7 @@ pub mod localized;
 pub mod merge_patch;
 pub mod names;
 pub mod pagination;
+pub mod personal_data;
 pub mod precondition;
 pub mod search;
 pub mod stored;

@@ -1,0 +1,2 @@
+DROP TABLE phenomena;
+DROP TABLE phenomenon_themes;
