@@ -16,7 +16,8 @@ DROP TRIGGER indicators_keep_source ON indicators;
 DROP FUNCTION indicators_keep_source();
 DELETE FROM indicators WHERE source <> 'reported';
 DROP INDEX indicators_source_idx;
-ALTER TABLE indicators DROP CONSTRAINT indicators_reference_data_check,
+ALTER TABLE indicators DROP CONSTRAINT indicators_reserved_code_check,
+    DROP CONSTRAINT indicators_reference_data_check,
     DROP CONSTRAINT indicators_derivation_check,
     DROP CONSTRAINT indicators_owner_check,
     ALTER COLUMN owner_organization_id SET NOT NULL,
@@ -32,3 +33,6 @@ DROP FUNCTION platform_participants(date, date, text[]);
 DROP FUNCTION platform_organizers(date, date);
 DROP FUNCTION platform_occurrences(date, date);
 DROP FUNCTION platform_agreements_in_force(date, date);
+DROP TRIGGER agreements_terminated_on ON agreements;
+DROP FUNCTION agreements_terminated_on();
+ALTER TABLE agreements DROP COLUMN terminated_on;

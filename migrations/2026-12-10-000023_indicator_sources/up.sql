@@ -20,7 +20,10 @@ ALTER TABLE indicators
     ADD CONSTRAINT indicators_owner_check CHECK ((source = 'reported') = (owner_organization_id IS NOT NULL)),
     ADD CONSTRAINT indicators_derivation_check CHECK ((source = 'platform') = (derivation IS NOT NULL)),
     ADD CONSTRAINT indicators_reference_data_check
-        CHECK (source = 'reported' OR (visibility = 'public' AND cardinality(agreement_ids) = 0));
+        CHECK (source = 'reported' OR (visibility = 'public' AND cardinality(agreement_ids) = 0)),
+    -- Platform and Sotkanet codes are not for partners to take (or to pass their data off as THL's).
+    ADD CONSTRAINT indicators_reserved_code_check
+        CHECK (source <> 'reported' OR upper(code) !~ '^(PLATFORM|SOTKANET)_');
 CREATE INDEX indicators_source_idx ON indicators (source, id);
 
 -- An indicator keeps its source: values reported under one rule set never fall under another.
@@ -70,8 +73,25 @@ $$;
 -- thing counted in a month and area, for the months in [from_month, until). A definition that
 -- changes is a new migration, so a published figure's rule is on record.
 
--- Signed agreements in force during each month, with each party: active ones until their
--- end date, terminated ones until they were terminated.
+-- The day an agreement was terminated (its in-force period ends there), kept by the database.
+ALTER TABLE agreements ADD COLUMN terminated_on date NULL;
+UPDATE agreements SET terminated_on = updated_at::date WHERE status = 'terminated';
+CREATE FUNCTION agreements_terminated_on() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'terminated' AND OLD.status IS DISTINCT FROM 'terminated' THEN
+        NEW.terminated_on := current_date;
+    ELSIF NEW.status <> 'terminated' THEN
+        NEW.terminated_on := NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER agreements_terminated_on BEFORE UPDATE OF status ON agreements
+    FOR EACH ROW EXECUTE FUNCTION agreements_terminated_on();
+
+-- Public agreements in force during each month (signed), with each party: active ones until
+-- their end date, terminated ones until they were terminated. Agreements only their parties
+-- read are not counted: a public figure of one county could otherwise reveal one.
 CREATE FUNCTION platform_agreements_in_force(from_month date, until date)
 RETURNS TABLE (month date, agreement_id uuid, organization_id uuid, complete boolean)
 LANGUAGE sql STABLE AS $$
@@ -80,10 +100,10 @@ LANGUAGE sql STABLE AS $$
     JOIN agreement_parties p ON p.agreement_id = a.id
     CROSS JOIN LATERAL generate_series(
         date_trunc('month', greatest(a.start_date, from_month)::timestamp),
-        least(CASE WHEN a.status = 'terminated' THEN least(a.end_date, a.updated_at::date) ELSE a.end_date END,
+        least(CASE WHEN a.status = 'terminated' THEN least(a.end_date, a.terminated_on) ELSE a.end_date END,
               until - 1)::timestamp,
         interval '1 month') AS m(month)
-    WHERE a.current_version IS NOT NULL AND a.status IN ('active', 'terminated')
+    WHERE a.current_version IS NOT NULL AND a.status IN ('active', 'terminated') AND a.visibility = 'public'
 $$;
 
 -- Occurrences of published series in their local month: held (not cancelled, ended) or

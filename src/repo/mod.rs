@@ -173,6 +173,7 @@ const CLIENT_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ("indicators_code_key", "code", "duplicate", "another indicator has this code"),
     ("indicators_code_check", "code", "invalid_format", "use 2-64 letters, digits, '-', '_' or '.'"),
     ("indicators_owner_organization_id_fkey", "owner_organization_id", "in_use", "the organisation owns indicators"),
+    ("indicators_reserved_code_check", "code", "reserved", "PLATFORM_ and SOTKANET_ codes are the platform's"),
     ("indicators_rate_check", "rate_per", "required", "a rate has rate_per; other measures do not"),
     ("observations_indicator_id_fkey", "indicator_id", "in_use", "the indicator has values on record"),
     ("observations_organization_id_fkey", "organization_id", "in_use", "values are on record for the organisation"),

@@ -101,6 +101,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int8,
         created_by_organization_id -> Nullable<Uuid>,
+        terminated_on -> Nullable<Date>,
     }
 }
 

@@ -253,12 +253,10 @@ async fn demo_meeting_place_indicators_have_targets_and_two_years_of_values() {
 async fn demo_lobbies_have_a_year_of_phenomenon_reports() {
     let app = TestApp::spawn().await;
     yhdyspinta::demo::seed(&mut *app.conn().await, &app.keys).await.expect("seed");
-    let today = chrono::Utc::now().date_naive();
-    let from = today - chrono::Duration::days(400);
-    let summary = app
-        .get(&format!("/api/v1/phenomena/summary?group_by=theme&from={from}&to={}", today + chrono::Duration::days(1)))
-        .await
-        .json();
+    use chrono::Datelike;
+    let this_month = chrono::Utc::now().date_naive().with_day(1).unwrap();
+    let (from, to) = (this_month - chrono::Months::new(12), this_month + chrono::Months::new(1));
+    let summary = app.get(&format!("/api/v1/phenomena/summary?group_by=theme&from={from}&to={to}")).await.json();
     let groups = summary["data"].as_array().unwrap();
     let loneliness = groups.iter().find(|g| g["theme"] == "loneliness").unwrap();
     assert_eq!(loneliness["count"], serde_json::Value::Null, "four reports are under the threshold: {summary}");

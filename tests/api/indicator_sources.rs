@@ -29,6 +29,8 @@ const PRINCIPLES: [&str; 5] = [
 async fn agreement_in_force(app: &TestApp, p: &Personas, code: &str, start: NaiveDate, principles: usize) {
     let mut body = agreements::body(code, &[p.org, p.other_org]);
     body["period"] = json!({"start_date": start, "end_date": start + chrono::Duration::days(3650)});
+    // Only public agreements count in public figures.
+    body["visibility"] = json!("public");
     body["ci_principles"] = PRINCIPLES[..principles]
         .iter()
         .map(|name| json!({"principle": name, "commitment": {"fi": "Sitoumus"}}))
@@ -402,4 +404,16 @@ async fn the_command_imports_downloaded_files() {
     // A file in neither shape says so.
     let err = yhdyspinta::server::import_sotkanet(&config, &[format!("{dir}/README.md")]).await.unwrap_err();
     assert!(err.to_string().contains("README.md"), "{err}");
+}
+
+#[actix_web::test]
+async fn partners_cannot_take_the_platforms_codes() {
+    let app = TestApp::spawn().await;
+    let p = app.personas(Scope::IndicatorsRead).await;
+    for code in ["PLATFORM_OCCURRENCES_HELD", "sotkanet_4230"] {
+        let body = crate::resources::indicators::body(&p, code, "public");
+        let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri("/api/v1/indicators"), body))).await;
+        let error = res.assert_problem(422)["errors"][0].clone();
+        assert_eq!((&error["field"], &error["code"]), (&json!("code"), &json!("reserved")));
+    }
 }

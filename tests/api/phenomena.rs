@@ -143,8 +143,9 @@ async fn the_summary_suppresses_small_counts_for_outsiders_and_themes_extend() {
     for people in [5, 7] {
         create(&app, &p, As::Member, report(&p, "housing", "837", &month, people)).await;
     }
-    let from = today - chrono::Duration::days(60);
-    let to = today + chrono::Duration::days(30);
+    use chrono::Datelike;
+    let from = today.with_day(1).unwrap();
+    let to = from + chrono::Months::new(1);
     let uri = format!("{PHENOMENA}/summary?group_by=theme,municipality&from={from}&to={to}");
     let outsider = app.get(&uri).await.json();
     assert_eq!(
@@ -161,6 +162,12 @@ async fn the_summary_suppresses_small_counts_for_outsiders_and_themes_extend() {
     let res = app.get(&format!("{PHENOMENA}/summary?group_by=colour&from={to}&to={from}")).await;
     let errors = res.assert_problem(422)["errors"].clone();
     assert_eq!((errors[0]["field"].as_str(), errors[1]["field"].as_str()), (Some("group_by"), Some("to")));
+    // Whole months only, and no year the database cannot hold (not a 500).
+    let res =
+        app.get(&format!("{PHENOMENA}/summary?group_by=theme&from={}&to={to}", from + chrono::Duration::days(3))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "from");
+    let res = app.get(&format!("{PHENOMENA}/summary?group_by=&from=-5000-01-01&to=-4999-01-01")).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["code"], "out_of_range");
 
     // Themes: anyone lists them; platform admins add one.
     let themes = app.get("/api/v1/phenomenon-themes").await.json();

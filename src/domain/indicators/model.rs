@@ -208,6 +208,10 @@ impl IndicatorFields {
         if !code_ok {
             errors.push(FieldError::new("code", "invalid_format", "use 2-64 letters, digits, '-', '_' or '.'"));
         }
+        let upper = self.code.to_ascii_uppercase();
+        if upper.starts_with("PLATFORM_") || upper.starts_with("SOTKANET_") {
+            errors.push(FieldError::new("code", "reserved", "PLATFORM_ and SOTKANET_ codes are the platform's"));
+        }
         if self.owner_organization_id.is_none() {
             errors.push(FieldError::new("owner_organization_id", "required", "an indicator you define has an owner"));
         }

@@ -126,6 +126,9 @@ pub struct SotkanetValue {
     #[serde(default, rename = "absValue")]
     #[schema(value_type = Option<f64>)]
     pub abs_value: Option<serde_json::Number>,
+    /// The value exactly as a CSV download wrote it (JSON numbers arrive as floats).
+    #[serde(skip)]
+    pub exact: Option<Decimal>,
 }
 
 /// What to import, in Sotkanet's own shapes. Up to 256 KiB per request (20 indicators, 1,000
@@ -212,24 +215,26 @@ pub fn parse_csv(text: &str) -> Result<Vec<SotkanetValue>, FieldError> {
         let int =
             |n: usize| field(n).parse::<i64>().map_err(|_| bad(line, format!("{} is not a number", CSV_HEADER[n])));
         // Older downloads wrote a decimal comma.
-        let number = |n: usize| -> Result<Option<serde_json::Number>, FieldError> {
+        let number = |n: usize| -> Result<Option<(Decimal, serde_json::Number)>, FieldError> {
             let text = field(n).replace(',', ".");
             if text.is_empty() {
                 return Ok(None);
             }
             Decimal::from_str(&text)
                 .ok()
-                .and_then(|_| serde_json::Number::from_str(&text).ok())
+                .zip(serde_json::Number::from_str(&text).ok())
                 .map(Some)
                 .ok_or_else(|| bad(line, format!("{} is not a number", CSV_HEADER[n])))
         };
+        let value = number(4)?;
         rows.push(SotkanetValue {
             indicator: int(0)?,
             region: int(1)?,
             year: i32::try_from(int(2)?).map_err(|_| bad(line, "year out of range".into()))?,
             gender: field(3).to_owned(),
-            value: number(4)?,
-            abs_value: number(5)?,
+            exact: value.as_ref().map(|(exact, _)| exact.normalize()),
+            value: value.map(|(_, n)| n),
+            abs_value: number(5)?.map(|(_, n)| n),
         });
     }
     Ok(rows)
@@ -380,6 +385,7 @@ fn checked_rows(data: &SotkanetImport) -> Result<Vec<Option<Decimal>>, AppError>
         // JSON numbers arrive as binary floats; Sotkanet's have at most a few decimals, so the
         // shortest text that reads back as the same float is the published figure.
         let value = match &row.value {
+            _ if row.exact.is_some() => row.exact,
             None => None,
             Some(n) => match Decimal::from_str(&n.to_string()).or_else(|_| Decimal::from_scientific(&n.to_string())) {
                 Ok(d) => Some(d.normalize()),
@@ -542,6 +548,12 @@ mod tests {
         let rows = parse_csv("indicator;region;year;gender;primary value;absolute value\r\n5034;46;2023;total;170.0;1129\r\n5034;46;2023;male;136,6;\r\n").unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].value.as_ref().map(ToString::to_string).as_deref(), Some("136.6"));
+        // Exact even where a float would not be.
+        let long = parse_csv(
+            "indicator;region;year;gender;primary value;absolute value\n1;46;2023;total;1234567890.123456789;\n",
+        )
+        .unwrap();
+        assert_eq!(long[0].exact.map(|d| d.to_string()).as_deref(), Some("1234567890.123456789"));
         assert!(rows[1].abs_value.is_none());
         let err =
             parse_csv("indicator;region;year;gender;primary value;absolute value\n5034;x;2023;total;1;\n").unwrap_err();

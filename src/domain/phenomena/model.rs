@@ -59,8 +59,10 @@ pub struct PhenomenonFields {
     /// The venue where it was noticed.
     #[serde(default)]
     pub venue_id: Option<Uuid>,
+    #[validate(custom(function = "crate::domain::types::formats::plausible_date"))]
     pub observed_from: NaiveDate,
     /// At most 366 days after `observed_from`.
+    #[validate(custom(function = "crate::domain::types::formats::plausible_date"))]
     pub observed_to: NaiveDate,
     /// An estimate of how many people it concerned.
     #[serde(default, deserialize_with = "crate::domain::types::integers::opt_int32")]
@@ -232,9 +234,10 @@ pub struct PhenomenonSummaryQuery {
     /// Comma-separated, any of `theme`, `municipality`, `month` (the month observation began).
     #[param(max_length = 40, example = "theme,municipality")]
     pub group_by: String,
-    /// Reports first observed on or after this day.
+    /// Reports first observed in this month or later: the first day of a month.
     pub from: NaiveDate,
-    /// ... and before this day; at most three years after `from`.
+    /// ... and before this day, also the first day of a month; at most three years after
+    /// `from`. Whole months only, so that no finer slice than a month can be told apart.
     pub to: NaiveDate,
     pub theme: Option<String>,
     pub municipality: Option<String>,

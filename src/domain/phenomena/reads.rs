@@ -19,6 +19,11 @@ pub async fn list(
     let page = list.page::<Uuid>()?;
     let (conn, actor) = cx.parts().await?;
     access::can_read(actor)?;
+    for (field, day) in [("from", query.from), ("to", query.to)] {
+        if day.is_some_and(|d| crate::domain::types::formats::plausible_date(&d).is_err()) {
+            return Err(AppError::invalid(field, "out_of_range", "a date in the years 1900-2199"));
+        }
+    }
     let filter = PhenomenonFilter {
         theme: query.theme,
         municipality: query.municipality,
@@ -60,6 +65,13 @@ pub async fn summary(cx: &mut Cx<'_>, query: PhenomenonSummaryQuery) -> Result<V
             "municipality" => by.1 = true,
             "month" => by.2 = true,
             _ => errors.push(FieldError::new("group_by", "unknown_key", "theme, municipality or month")),
+        }
+    }
+    for (field, day) in [("from", query.from), ("to", query.to)] {
+        if crate::domain::types::formats::plausible_date(&day).is_err() {
+            errors.push(FieldError::new(field, "out_of_range", "a date in the years 1900-2199"));
+        } else if chrono::Datelike::day(&day) != 1 {
+            errors.push(FieldError::new(field, "not_a_month", "the first day of a month"));
         }
     }
     if query.to <= query.from {

@@ -78,7 +78,9 @@ pub async fn refresh(
 ) -> diesel::QueryResult<Refreshed> {
     diesel::sql_query(
         "WITH grouped AS (
-             SELECT month, county, municipality, GROUPING(county) AS whole, GROUPING(municipality) AS county_level,
+             SELECT month, county, municipality,
+                    GROUPING(county) = 1 AND GROUPING(municipality) = 1 AS whole,
+                    GROUPING(municipality) = 1 AS county_level,
                     count(DISTINCT item) AS items, count(DISTINCT item) FILTER (WHERE flag) AS flagged,
                     coalesce(sum(amount), 0) AS amount
              FROM (SELECT * FROM platform_indicator_units($3, $1, $2)
@@ -86,20 +88,23 @@ pub async fn refresh(
                    UNION ALL SELECT m::date, NULL, NULL, NULL, NULL, NULL
                    FROM generate_series($1::timestamp, ($2 - 1)::timestamp, interval '1 month') AS m) units
              WHERE month >= $1 AND month < $2
-             GROUP BY GROUPING SETS ((month), (month, county), (month, county, municipality))),
+             -- A municipality by itself: an area register change must not split it in two.
+             GROUP BY GROUPING SETS ((month), (month, county), (month, municipality))),
          computed AS (
              SELECT to_char(month, 'YYYY-MM') AS period_code, month AS period_start,
                     (month + interval '1 month' - interval '1 day')::date AS period_end,
-                    CASE WHEN whole = 1 THEN NULL WHEN county_level = 1 THEN 'wellbeing_services_county'
+                    CASE WHEN whole THEN NULL WHEN county_level THEN 'wellbeing_services_county'
                          ELSE 'municipality' END AS area_kind,
-                    CASE WHEN whole = 1 THEN NULL WHEN county_level = 1 THEN county ELSE municipality END AS area_code,
+                    CASE WHEN whole THEN NULL WHEN county_level THEN county ELSE municipality END AS area_code,
                     CASE $5 WHEN 'share' THEN CASE WHEN items > 0 THEN trim_scale((flagged * 100)::numeric / items) END
                             WHEN 'sum' THEN amount::numeric ELSE items::numeric END AS value,
                     CASE WHEN $5 = 'share' AND items > 0 THEN flagged::numeric END AS numerator,
                     CASE WHEN $5 = 'share' AND items > 0 THEN items::numeric END AS denominator
              FROM grouped
-             WHERE (whole = 1 OR county IS NOT NULL) AND (county_level = 1 OR municipality IS NOT NULL)
-               AND (whole = 1 OR items > 0)),
+             WHERE (whole OR (county_level AND county IS NOT NULL) OR (NOT county_level AND municipality IS NOT NULL))
+               -- An area's sum of fewer than three occurrences would tell one occurrence's
+               -- attendance, which only its organisers read.
+               AND (whole OR $5 <> 'sum' OR items >= 3)),
          written AS (
              INSERT INTO observations AS o (id, indicator_id, value_type, period_code, period_start, period_end,
                                             area_kind, area_code, value, numerator, denominator, status)
