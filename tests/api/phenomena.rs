@@ -109,7 +109,9 @@ async fn personal_data_and_unknown_references_are_refused_naming_the_field() {
     }
     let mut body = report(&p, "weather", "999", &month, 1);
     body["venue_id"] = json!(uuid::Uuid::now_v7());
-    body["observed_to"] = json!("2000-01-01");
+    use chrono::Datelike;
+    // Ending the day before it starts.
+    body["observed_to"] = json!(chrono::Utc::now().date_naive().with_day(1).unwrap().pred_opt().unwrap());
     let res = app.call(p.request(As::Member, json(TestRequest::post().uri(PHENOMENA), body))).await;
     let fields: Vec<String> = res.assert_problem(422)["errors"]
         .as_array()
@@ -166,6 +168,9 @@ async fn the_summary_suppresses_small_counts_for_outsiders_and_themes_extend() {
     let res =
         app.get(&format!("{PHENOMENA}/summary?group_by=theme&from={}&to={to}", from + chrono::Duration::days(3))).await;
     assert_eq!(res.assert_problem(422)["errors"][0]["field"], "from");
+    let res =
+        app.get(&format!("{PHENOMENA}/summary?group_by=theme&from={from}&to={to}&theme={}", "x".repeat(41))).await;
+    assert_eq!(res.assert_problem(422)["errors"][0]["field"], "theme");
     let res = app.get(&format!("{PHENOMENA}/summary?group_by=&from=-5000-01-01&to=-4999-01-01")).await;
     assert_eq!(res.assert_problem(422)["errors"][0]["code"], "out_of_range");
 

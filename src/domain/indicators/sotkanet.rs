@@ -286,21 +286,30 @@ pub async fn import_unchecked(cx: &mut Cx<'_>, mut data: SotkanetImport) -> Resu
             outcome.indicators.push(indicator.fields.code.clone());
             by_id.insert(meta.id, indicator);
         }
-        // Values of indicators imported before.
+        // Values of indicators imported before: each looked up once.
         let mut missing = Vec::new();
+        let mut absent = std::collections::HashSet::new();
         for (i, row) in data.values.iter().enumerate() {
             if by_id.contains_key(&row.indicator) {
                 continue;
             }
-            match crate::repo::indicators::by_code(tx, &code(row.indicator)).await? {
-                Some(found) if found.source == "sotkanet" => {
+            let found = if absent.contains(&row.indicator) {
+                None
+            } else {
+                crate::repo::indicators::by_code(tx, &code(row.indicator)).await?.filter(|f| f.source == "sotkanet")
+            };
+            match found {
+                Some(found) => {
                     by_id.insert(row.indicator, Indicator::try_from(found)?);
                 }
-                _ => missing.push(FieldError::new(
-                    format!("values[{i}].indicator"),
-                    "not_found",
-                    "import the indicator's metadata first",
-                )),
+                None => {
+                    absent.insert(row.indicator);
+                    missing.push(FieldError::new(
+                        format!("values[{i}].indicator"),
+                        "not_found",
+                        "import the indicator's metadata first",
+                    ));
+                }
             }
         }
         if !missing.is_empty() {
@@ -420,20 +429,19 @@ async fn regions(
             map.insert(i64::from(id), Some(AreaRef { kind, code }));
         }
     }
-    for region in given {
-        let kind = match region.category.as_str() {
-            "KUNTA" => AreaKind::Municipality,
-            "HYVINVOINTIALUE" => AreaKind::WellbeingServicesCounty,
-            "MAA" => {
-                map.insert(region.id, None);
-                continue;
-            }
-            _ => continue,
-        };
-        let code = region.code.trim().to_owned();
-        if crate::repo::areas::exists(tx, &name_of(&kind), &code).await? {
-            map.insert(region.id, Some(AreaRef { kind, code }));
+    // The given regions' areas, one register lookup per kind.
+    for kind in [AreaKind::Municipality, AreaKind::WellbeingServicesCounty] {
+        let category = if kind == AreaKind::Municipality { "KUNTA" } else { "HYVINVOINTIALUE" };
+        let of_kind: Vec<(i64, String)> =
+            (given.iter()).filter(|r| r.category == category).map(|r| (r.id, r.code.trim().to_owned())).collect();
+        let codes: Vec<String> = of_kind.iter().map(|(_, code)| code.clone()).collect();
+        let known = crate::repo::areas::existing(tx, &name_of(&kind), &codes).await?;
+        for (id, code) in of_kind.into_iter().filter(|(_, code)| known.contains(code)) {
+            map.insert(id, Some(AreaRef { kind, code }));
         }
+    }
+    for region in given.iter().filter(|r| r.category == "MAA") {
+        map.insert(region.id, None);
     }
     Ok(map)
 }

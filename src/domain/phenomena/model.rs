@@ -208,12 +208,16 @@ pub struct PhenomenonTheme {
 }
 
 /// Filters of the report list.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PhenomenonQuery {
+    #[param(max_length = 40)]
+    #[validate(length(max = 40))]
     pub theme: Option<String>,
     /// A municipality code.
+    #[param(max_length = 3)]
+    #[validate(length(max = 3))]
     pub municipality: Option<String>,
     pub status: Option<PhenomenonStatus>,
     /// Reports of this organisation.
@@ -221,25 +225,32 @@ pub struct PhenomenonQuery {
     /// Reports this organisation is asked to respond to.
     pub responsible: Option<Uuid>,
     /// Observed on or after this day.
+    #[validate(custom(function = "crate::domain::types::formats::plausible_date"))]
     pub from: Option<NaiveDate>,
     /// Observed before this day.
+    #[validate(custom(function = "crate::domain::types::formats::plausible_date"))]
     pub to: Option<NaiveDate>,
 }
 
 /// What the summary groups by and counts.
-#[derive(Clone, Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PhenomenonSummaryQuery {
     /// Comma-separated, any of `theme`, `municipality`, `month` (the month observation began).
     #[param(max_length = 40, example = "theme,municipality")]
+    #[validate(length(max = 40))]
     pub group_by: String,
     /// Reports first observed in this month or later: the first day of a month.
     pub from: NaiveDate,
     /// ... and before this day, also the first day of a month; at most three years after
     /// `from`. Whole months only, so that no finer slice than a month can be told apart.
     pub to: NaiveDate,
+    #[param(max_length = 40)]
+    #[validate(length(max = 40))]
     pub theme: Option<String>,
+    #[param(max_length = 3)]
+    #[validate(length(max = 3))]
     pub municipality: Option<String>,
 }
 

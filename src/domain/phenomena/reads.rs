@@ -19,11 +19,7 @@ pub async fn list(
     let page = list.page::<Uuid>()?;
     let (conn, actor) = cx.parts().await?;
     access::can_read(actor)?;
-    for (field, day) in [("from", query.from), ("to", query.to)] {
-        if day.is_some_and(|d| crate::domain::types::formats::plausible_date(&d).is_err()) {
-            return Err(AppError::invalid(field, "out_of_range", "a date in the years 1900-2199"));
-        }
-    }
+    crate::domain::types::validation::check(&query)?;
     let filter = PhenomenonFilter {
         theme: query.theme,
         municipality: query.municipality,
@@ -57,6 +53,7 @@ const MAX_GROUPS: i64 = 10_000;
 /// Counts and people concerned per group; a group's count under 5 (and its people) is
 /// suppressed unless every report in it is by the reader's own organisations.
 pub async fn summary(cx: &mut Cx<'_>, query: PhenomenonSummaryQuery) -> Result<Vec<PhenomenonSummaryGroup>, AppError> {
+    crate::domain::types::validation::check(&query)?;
     let mut by = (false, false, false);
     let mut errors = Vec::new();
     for key in query.group_by.split(',').map(str::trim).filter(|k| !k.is_empty()) {

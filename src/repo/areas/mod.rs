@@ -101,3 +101,14 @@ pub async fn sotkanet_regions(conn: &mut Conn) -> QueryResult<Vec<(i32, String, 
         .load(conn)
         .await
 }
+
+/// Which of `codes` the register has for `kind`, at any time.
+pub async fn existing(conn: &mut Conn, kind: &str, codes: &[String]) -> QueryResult<Vec<String>> {
+    areas::table
+        .filter(areas::kind.eq(kind))
+        .filter(areas::code.eq_any(codes))
+        .select(areas::code)
+        .distinct()
+        .load(conn)
+        .await
+}
