@@ -6,6 +6,9 @@ publishes a series whose title is hostile to iCalendar text (component keywords,
 quotes, emoji) and checks a title with a line break is refused, so that calendar is read
 back too.
 
+Public networks' meeting calendars are read back the same way against the meetings the API
+lists, a hostile-titled meeting among them when a token is given.
+
 Usage: python3 .ci/calendar_check.py BASE_URL [TOKEN]
 """
 
@@ -143,6 +146,58 @@ for sid, (listed, window) in all_listed.items():
     if listed != expanded:
         sys.exit(disagreement(f"directory calendar, series {sid}", listed, expanded))
 print(f"directory calendar: {len(all_listed)} series agree with their own calendars' occurrences")
+
+
+
+# Networks' meeting calendars: each public network's calendar.ics read back with icalendar,
+# every meeting the API lists there with the same UID, start, end and title. With a token, a
+# network meeting with a hostile title is held first (and a title with a line break refused).
+def hostile_meeting():
+    me = json.loads(urllib.request.urlopen(urllib.request.Request(
+        BASE + "/api/v1/me", headers={"Authorization": f"Bearer {TOKEN}"}), timeout=30).read())
+    org = next(m["organization_id"] for m in me["memberships"] if m["role"] in ("org_admin", "coordinator"))
+    status, network = send("POST", "/api/v1/networks", {
+        "name": {"fi": "Verkosto; BEGIN:VCALENDAR, \\ \"lainaus\""}, "kind": "other", "visibility": "public",
+        "founding_organization_id": org})
+    if status != 201:
+        sys.exit(f"the hostile-named network was not created: {status} {network}")
+    starts = (dt.datetime.now(UTC) + dt.timedelta(days=9)).replace(microsecond=0).isoformat()
+    meeting = {"kind": "network_meeting", "starts_at": starts,
+               "title": {"fi": "Kokous END:VEVENT; SUMMARY:x, \\ ääkköset 😀"},
+               "agenda": [{"fi": "Rivi 1\nBEGIN:VALARM"}, {"fi": "Rivi 2; pilkku, kenoviiva \\"}]}
+    broken = json.loads(json.dumps(meeting))
+    broken["title"]["fi"] = "Kokous\r\nBEGIN:VEVENT"
+    status, problem = send("POST", f"/api/v1/networks/{network['id']}/meetings", broken)
+    if status != 422 or not any(e["field"] == "title.fi" for e in problem.get("errors", [])):
+        sys.exit(f"a meeting title with a line break was not refused with 422 naming title.fi: {status} {problem}")
+    status, created = send("POST", f"/api/v1/networks/{network['id']}/meetings", meeting)
+    if status != 201:
+        sys.exit(f"the hostile-titled meeting was not created: {status} {created}")
+    print(f"hostile meeting held as {created['id']} in network {network['id']}")
+
+
+if TOKEN:
+    hostile_meeting()
+meetings_checked = 0
+for network in pages("/api/v1/networks?limit=100"):
+    nid = network["id"]
+    calendar = icalendar.Calendar.from_ical(get(f"/api/v1/networks/{nid}/calendar.ics"))
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    for meeting in pages(f"/api/v1/networks/{nid}/meetings?limit=100"):
+        event = events.get(f"{meeting['id']}@yhdyspinta")
+        if event is None:
+            sys.exit(f"network {nid}: meeting {meeting['id']} is not in its calendar")
+        start = dt.datetime.fromisoformat(meeting["starts_at"].replace("Z", "+00:00"))
+        end = dt.datetime.fromisoformat(meeting["ends_at"].replace("Z", "+00:00"))
+        if (utc(event.decoded("DTSTART")), utc(event.decoded("DTEND"))) != (start, end):
+            sys.exit(f"network {nid}: meeting {meeting['id']} is at another time in the calendar")
+        title = (meeting.get("title") or {}).get("fi") or network["name"].get("fi")
+        if str(event["SUMMARY"]) != title:
+            sys.exit(f"network {nid}: meeting {meeting['id']} titled {str(event['SUMMARY'])!r}, not {title!r}")
+        meetings_checked += 1
+if meetings_checked < (4 if TOKEN else 3):
+    sys.exit(f"only {meetings_checked} network meetings were checked: the demo's public networks have 3")
+print(f"network calendars: {meetings_checked} meetings agree with icalendar")
 
 if checked < (5 if TOKEN else 4):
     sys.exit(f"only {checked} series with a schedule: the demo has 4, and the hostile one is added")

@@ -4,7 +4,9 @@
 sign in, page every organisation, read a public agreement anonymously, recompute each of its
 versions' content hashes with an independent RFC 8785 implementation (`rfc8785`), verify the
 platform's seal with nothing but the JWKS (PyJWT), and read a party-only agreement with a
-service client's token.
+service client's token; read public networks and their meetings anonymously (no minutes), an
+agreement's yearly meeting as a party (minutes), and a workshop's prioritised challenges,
+actions and client path as a participant.
 
 Usage: python3 client_check.py BASE_URL   (the generated package `yhdyspinta_client` importable)
 """
@@ -22,8 +24,12 @@ from yhdyspinta_client.api.coordination_documents import (
     get_coordination_entry, list_coordination_documents, list_coordination_entries, list_coordination_revisions,
     update_coordination_entry,
 )
+from yhdyspinta_client.api.actions import list_actions
+from yhdyspinta_client.api.meetings import list_agreement_meetings, list_network_meetings
+from yhdyspinta_client.api.networks import list_networks
 from yhdyspinta_client.api.organizations import list_organizations
-from yhdyspinta_client.models import EntryFieldsPatch, EntryStatus, Problem, TokenRequest
+from yhdyspinta_client.api.workshops import list_workshop_artefacts, list_workshop_challenges, list_workshops
+from yhdyspinta_client.models import EntryFieldsPatch, EntryStatus, ListWorkshopChallengesSort, Problem, TokenRequest
 from yhdyspinta_client.types import UNSET
 
 DEMO_PASSWORD = "yhdyspinta-demo"
@@ -128,7 +134,36 @@ def main(base):
     check(again.parsed.current_etag == done.headers["etag"], "the 412 does not carry the current ETag")
     log = list_coordination_revisions.sync(client=person, id=document.id, limit=200).data
     check(log[-1].action == "entry_updated" and log[-1].entry_id == planned[0].id, f"last revision: {log[-1].action}")
-    print(f"client check: {len(names)} organisations, {len(versions)} version(s) verified and sealed, "
+    # Public networks and their meetings, anonymously: no minutes, no decisions.
+    networks = list_networks.sync(client=anonymous, limit=50).data
+    hyte = [n for n in networks if n.name.fi == "Keusoten hyte-verkosto"]
+    check(hyte and len(hyte[0].members) >= 5, f"networks: {[n.name.fi for n in networks]}")
+    check(all(m.contact_ids is None for m in hyte[0].members), "contacts shown to the anonymous")
+    meetings = list_network_meetings.sync(client=anonymous, id=hyte[0].id).data
+    check(meetings and all(m.minutes is None and not m.decisions for m in meetings), "minutes shown to the anonymous")
+    # The agreement's parties read its yearly collaboration meeting with the minutes.
+    yearly = list_agreement_meetings.sync(client=person, id=agreement_id).data
+    check(len(yearly) == 1 and yearly[0].minutes is not None, f"yearly meetings: {len(yearly)}")
+    # A participant of the Hervanta workshops reads the prioritised challenges, the actions and
+    # the client path.
+    participant = AuthenticatedClient(
+        base_url=base,
+        token=token(anonymous, grant_type="password", username="koordinaattori@tampere.example", password=DEMO_PASSWORD),
+    )
+    workshops = list_workshops.sync(client=participant).data
+    waste = [w for w in workshops if str(w.kind) in ("waste_workshop", "WorkshopKind.WASTE_WORKSHOP")]
+    check(len(workshops) == 2 and waste, f"workshops: {[str(w.kind) for w in workshops]}")
+    challenges = list_workshop_challenges.sync(client=participant, id=waste[0].id, sort=ListWorkshopChallengesSort.VOTES).data
+    votes = [c.votes for c in challenges]
+    check(votes == sorted(votes, reverse=True) and challenges[0].prioritised, f"challenges by votes: {votes}")
+    actions = list_actions.sync(client=participant).data
+    check(len(actions) >= 3, f"actions: {len(actions)}")
+    solution = [w for w in workshops if w.id != waste[0].id][0]
+    steps = [len(a.steps) for a in list_workshop_artefacts.sync(client=participant, id=solution.id).data]
+    check(steps == [4, 3], f"artefact steps: {steps}")
+    print(f"client check: {len(networks)} public networks, {len(meetings)} + {len(yearly)} meetings, "
+          f"{len(challenges)} challenges by votes, {len(actions)} actions; "
+          f"{len(names)} organisations, {len(versions)} version(s) verified and sealed, "
           "party-only agreement read by a service client, a coordination entry confirmed "
           f"(revision {log[-1].revision}) and a stale write refused")
 

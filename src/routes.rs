@@ -21,8 +21,9 @@ use crate::http::admission::{Admission, admission};
 use crate::http::framework::{self, KnownPaths};
 use crate::http::middleware::{BodyTimeout, REQUEST_ID, request_context};
 use crate::http::{
-    agreements, areas, audit, contacts, coordination_documents, directory, event_series, health, identity, indicators,
-    members, organizations, phenomena, removals, service_clients, venues, webhooks,
+    actions, agreements, areas, audit, contacts, coordination_documents, directory, event_series, health, identity,
+    indicators, meetings, members, networks, organizations, phenomena, removals, service_clients, venues, webhooks,
+    workshops,
 };
 use crate::telemetry::Metrics;
 
@@ -162,6 +163,58 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(phenomena::update)
         .service(phenomena::transition)
         .service(phenomena::delete)
+        .service(networks::list)
+        .service(networks::create)
+        .service(networks::get)
+        .service(networks::update)
+        .service(networks::delete)
+        .service(networks::update_member)
+        .service(networks::remove_member)
+        .service(networks::list_invitations)
+        .service(networks::invite)
+        .service(networks::get_invitation)
+        .service(networks::accept_invitation)
+        .service(networks::decline_invitation)
+        .service(networks::list_join_requests)
+        .service(networks::request_to_join)
+        .service(networks::get_join_request)
+        .service(networks::approve_join_request)
+        .service(networks::decline_join_request)
+        .service(networks::calendar)
+        .service(meetings::list)
+        .service(meetings::list_of_network)
+        .service(meetings::create_for_network)
+        .service(meetings::list_of_agreement)
+        .service(meetings::create_for_agreement)
+        .service(meetings::get)
+        .service(meetings::update)
+        .service(meetings::delete)
+        .service(meetings::add_action)
+        .service(actions::list)
+        .service(actions::get)
+        .service(actions::update)
+        .service(actions::accept)
+        .service(actions::delete)
+        .service(workshops::list)
+        .service(workshops::create)
+        .service(workshops::get)
+        .service(workshops::update)
+        .service(workshops::accept)
+        .service(workshops::delete)
+        .service(workshops::list_challenges)
+        .service(workshops::create_challenge)
+        .service(workshops::get_challenge)
+        .service(workshops::update_challenge)
+        .service(workshops::delete_challenge)
+        .service(workshops::vote)
+        .service(workshops::unvote)
+        .service(workshops::list_actions)
+        .service(workshops::add_action)
+        .service(workshops::list_artefacts)
+        .service(workshops::create_artefact)
+        .service(workshops::get_artefact)
+        .service(workshops::update_artefact)
+        .service(workshops::delete_artefact)
         .service(webhooks::list)
         .service(webhooks::get)
         .service(webhooks::create)
@@ -195,7 +248,8 @@ pub struct Shared {
         title = "Yhdyspinta API",
         description = "Open API for cross-sector collaboration (yhdyspintatyö) in Finnish health and \
                        social services: organisations, partnership agreements, event series, shared \
-                       coordination documents and collective-impact indicators.\n\n\
+                       coordination documents, collective-impact indicators, phenomenon reports, \
+                       networks and their meetings, workshops and follow-up actions.\n\n\
                        Conventions: JSON with snake_case fields; errors are RFC 9457 \
                        `application/problem+json` carrying `request_id`; lists use the \
                        `{data, meta.next_cursor}` envelope with cursor pagination and a `Link: rel=\"next\"` \
@@ -218,6 +272,10 @@ pub struct Shared {
         (name = "directory", description = "What a directory mirror (a lähellä.fi-style activity directory, a county's service guide) reads: the change feed of everything in public view, a subscribable calendar, and the directory as schema.org JSON-LD, Open Referral HSDS 3.0 and lähellä.fi-shaped activities"),
         (name = "indicators", description = "Collective-impact indicators: definitions partners agree on, values they report per period and area, the owner's approval, and time series"),
         (name = "phenomena", description = "Phenomenon reports (ilmiöraportit): what staff at collaboration lobbies and meeting places notice in their area, the responsible organisation's response, and counts for maps"),
+        (name = "networks", description = "Networks (verkostot): hyte networks, NGO advisory boards and their theme networks; members join by their own act (invitations and requests to join), with their contact persons; a calendar of meetings"),
+        (name = "meetings", description = "Meetings of networks and of agreements' parties (the yearly collaboration meeting): agenda, venue booking, attendance, minutes and decisions"),
+        (name = "workshops", description = "Workshops (ilmiöpajat, Hukkapaja, Ratkaisupaja): organising and participating organisations, linked phenomena, challenges prioritised by vote, actions and artefacts such as client paths and collaboration flowcharts"),
+        (name = "actions", description = "Follow-up actions (toimenpiteet) decided by meetings and set by workshops, followed up in one list"),
         (name = "webhooks", description = "Signed pushes of the change feed to an organisation's receivers, from a durable outbox, with every delivery's attempts"),
         (name = "audit", description = "The audit log of every write"),
         (name = "operations", description = "Health, readiness and metrics"),

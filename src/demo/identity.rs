@@ -115,3 +115,15 @@ pub(super) fn demo_org_admin(org: Uuid) -> Actor {
         request_id: None,
     }
 }
+
+/// The demo member of `org`.
+pub(super) fn demo_member(org: Uuid) -> Actor {
+    Actor {
+        principal: Principal::User {
+            id: demo_user_id(org, 3),
+            platform_admin: false,
+            memberships: vec![Membership { organization_id: org, role: Role::Member }],
+        },
+        request_id: None,
+    }
+}

@@ -3,9 +3,10 @@
 //! (Keusote's health-promotion network), with NGOs and a parish, their contact persons, and
 //! two partnership agreements, the Keski-Suomi meeting place's shared coordination document,
 //! and venues with their event series, occurrences, attendance and costs, a webhook
-//! subscription (turned off), and the meeting places' indicators with two years of values.
-//! Organisations are real
-//! public bodies or fictional associations; every detail (IDs, addresses, numbers) is made up.
+//! subscription (turned off), the meeting places' indicators with two years of values, Tampere
+//! lobby phenomenon reports, Keusote's networks with their meetings and decisions, and the
+//! Hervanta lobby's waste and solution workshops. Organisations are real public bodies or
+//! fictional associations; every detail (IDs, addresses, numbers) is made up.
 //!
 //! Each organisation has three demo users (`paakayttaja@`, `koordinaattori@`, `jasen@` its
 //! domain: org admin, coordinator, member) and there is one platform admin
@@ -19,9 +20,11 @@ mod coordination_documents;
 mod event_series;
 mod identity;
 mod indicators;
+mod networks;
 mod organizations;
 mod phenomena;
 mod webhooks;
+mod workshops;
 
 use crate::db::Conn;
 use crate::domain::identity::tokens::KeySet;
@@ -97,5 +100,7 @@ pub async fn seed(conn: &mut Conn, keys: &KeySet) -> Result<usize, AppError> {
     inserted += indicators::seed(conn).await?;
     inserted += indicators::derive(conn).await?;
     inserted += phenomena::seed(conn).await?;
+    inserted += networks::seed(conn).await?;
+    inserted += workshops::seed(conn).await?;
     Ok(inserted)
 }

@@ -168,6 +168,17 @@ pub fn accepted_as_listed(actor: &Actor, listed: &[Uuid]) -> Vec<(Uuid, bool)> {
     listed.iter().map(|o| (*o, actor.has_role(*o, Role::Coordinator))).collect()
 }
 
+/// Whether a reference the caller gives is to a record they may see: the answer of that
+/// resource's own read (`get`), with "not found" and "not allowed" both `false`, so that a
+/// reference never tells a record the caller cannot read from one that does not exist.
+pub fn seen_by_caller<T>(read: Result<T, AppError>) -> Result<bool, AppError> {
+    match read {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthorized { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Platform admins may do anything; everyone else needs `allowed`.
 pub fn admin_or(actor: &Actor, allowed: bool) -> Result<(), AppError> {
     allow(actor, actor.is_platform_admin() || allowed)

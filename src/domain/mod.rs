@@ -10,6 +10,7 @@
 //! and utoipa, so the HTTP layer uses them directly instead of copying them.
 
 pub mod access;
+pub mod actions;
 pub mod agreements;
 pub mod areas;
 pub mod audit;
@@ -22,7 +23,9 @@ pub mod idempotency;
 pub mod identity;
 pub mod indicators;
 pub mod mail;
+pub mod meetings;
 pub mod members;
+pub mod networks;
 pub mod organizations;
 pub mod phenomena;
 pub mod removals;
@@ -30,6 +33,7 @@ pub mod service_clients;
 pub mod types;
 pub mod venues;
 pub mod webhooks;
+pub mod workshops;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //! no error bodies built by hand: errors are [`AppError`](crate::error::AppError)s, rendered
 //! by [`middleware::request_context`].
 
+pub mod actions;
 pub mod admission;
 pub mod agreements;
 pub mod areas;
@@ -21,11 +22,14 @@ pub mod health;
 pub mod idempotency;
 pub mod identity;
 pub mod indicators;
+pub mod meetings;
 pub mod members;
 pub mod middleware;
+pub mod networks;
 pub mod organizations;
 pub mod phenomena;
 pub mod removals;
 pub mod service_clients;
 pub mod venues;
 pub mod webhooks;
+pub mod workshops;

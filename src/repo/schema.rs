@@ -740,3 +740,174 @@ diesel::table! {
         version -> Int8,
     }
 }
+
+diesel::table! {
+    networks (id) {
+        id -> Uuid,
+        name -> Jsonb,
+        purpose -> Nullable<Jsonb>,
+        kind -> Text,
+        parent_network_id -> Nullable<Uuid>,
+        county_code -> Nullable<Text>,
+        municipality_codes -> Array<Nullable<Text>>,
+        visibility -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    network_members (network_id, organization_id) {
+        network_id -> Uuid,
+        organization_id -> Uuid,
+        role -> Text,
+        contact_ids -> Array<Nullable<Uuid>>,
+        joined_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    network_requests (id) {
+        id -> Uuid,
+        network_id -> Uuid,
+        organization_id -> Uuid,
+        kind -> Text,
+        role -> Text,
+        status -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    workshops (id) {
+        id -> Uuid,
+        kind -> Text,
+        title -> Jsonb,
+        description -> Nullable<Jsonb>,
+        date -> Date,
+        venue_id -> Nullable<Uuid>,
+        network_id -> Nullable<Uuid>,
+        follows_workshop_id -> Nullable<Uuid>,
+        client_cases -> Jsonb,
+        votes_per_person -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    workshop_organizations (workshop_id, organization_id) {
+        workshop_id -> Uuid,
+        organization_id -> Uuid,
+        role -> Text,
+        accepted -> Bool,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    workshop_phenomena (workshop_id, phenomenon_id) {
+        workshop_id -> Uuid,
+        phenomenon_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    workshop_challenges (id) {
+        id -> Uuid,
+        workshop_id -> Uuid,
+        description -> Jsonb,
+        prioritised -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    challenge_votes (challenge_id, user_id) {
+        workshop_id -> Uuid,
+        challenge_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    workshop_artefacts (id) {
+        id -> Uuid,
+        workshop_id -> Uuid,
+        kind -> Text,
+        title -> Jsonb,
+        steps -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Uuid,
+        network_id -> Nullable<Uuid>,
+        agreement_id -> Nullable<Uuid>,
+        organizer_organization_id -> Uuid,
+        kind -> Text,
+        workshop_id -> Nullable<Uuid>,
+        title -> Nullable<Jsonb>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        venue_id -> Nullable<Uuid>,
+        booking_id -> Nullable<Uuid>,
+        online_url -> Nullable<Text>,
+        agenda -> Jsonb,
+        coordination_document_id -> Nullable<Uuid>,
+        attendance -> Jsonb,
+        minutes -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> Uuid,
+        workshop_id -> Nullable<Uuid>,
+        meeting_id -> Nullable<Uuid>,
+        challenge_id -> Nullable<Uuid>,
+        description -> Jsonb,
+        responsible_organization_id -> Uuid,
+        accepted -> Bool,
+        contact_id -> Nullable<Uuid>,
+        due_date -> Nullable<Date>,
+        status -> Text,
+        agreement_id -> Nullable<Uuid>,
+        event_series_id -> Nullable<Uuid>,
+        indicator_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::joinable!(network_members -> networks (network_id));
+diesel::joinable!(workshop_organizations -> workshops (workshop_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    networks,
+    network_members,
+    network_requests,
+    workshops,
+    workshop_organizations,
+    workshop_phenomena,
+    workshop_challenges,
+    challenge_votes,
+    workshop_artefacts,
+    meetings,
+    actions,
+);

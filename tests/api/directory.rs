@@ -36,6 +36,7 @@ fn public_url(change: &Value) -> String {
         "event_occurrence" => format!("{SERIES}/{}/occurrences/{id}", change["series_id"].as_str().unwrap()),
         "indicator" => format!("/api/v1/indicators/{id}"),
         "observation" => format!("/api/v1/observations/{id}"),
+        "network" => format!("/api/v1/networks/{id}"),
         other => panic!("unknown type {other}"),
     }
 }
@@ -127,6 +128,7 @@ async fn public_state(app: &TestApp) -> BTreeMap<(String, String), Value> {
         ("event_series", SERIES, SERIES),
         ("indicator", "/api/v1/indicators", "/api/v1/indicators"),
         ("observation", "/api/v1/observations", "/api/v1/observations"),
+        ("network", "/api/v1/networks", "/api/v1/networks"),
     ] {
         for id in ids(app, list).await {
             let res = app.get(&format!("{item}/{id}")).await;
@@ -147,7 +149,11 @@ async fn public_state(app: &TestApp) -> BTreeMap<(String, String), Value> {
 fn assert_mirrors(mirror: &Mirror, public: &BTreeMap<(String, String), Value>) {
     let missing: Vec<_> = public.keys().filter(|k| !mirror.items.contains_key(*k)).collect();
     let extra: Vec<_> = mirror.items.keys().filter(|k| !public.contains_key(*k)).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?} {:?}",
+        missing.iter().map(|k| public[*k].to_string()).collect::<Vec<_>>()
+    );
     for (key, value) in public {
         assert_eq!(&mirror.items[key], value, "{key:?}");
     }
@@ -238,6 +244,35 @@ async fn a_mirror_following_the_feed_ends_identical_to_the_public_api_while_writ
                     .assert_status(200);
             }
         }
+        // Networks: a public one changes and gains a member; one is made members-only, one
+        // closed.
+        for name in ["Hyte", "Sisäinen", "Suljettu"] {
+            let network =
+                crate::resources::networks::create(&app, &p, crate::resources::networks::body(&p, name, "public"))
+                    .await;
+            let uri = format!("/api/v1/networks/{}", network["id"].as_str().unwrap());
+            match name {
+                "Hyte" => {
+                    app.call(coordinator(patch(&uri, json!({"purpose": {"fi": "Uusi"}})))).await.assert_status(200);
+                    let invite = crate::support::json(
+                        TestRequest::post().uri(&format!("{uri}/invitations")),
+                        json!({"organization_id": p.other_org}),
+                    );
+                    let invitation = app.call(coordinator(invite)).await.json();
+                    let accept = TestRequest::post()
+                        .uri(&format!("{uri}/invitations/{}/accept", invitation["id"].as_str().unwrap()));
+                    app.call(p.request(As::Outsider, accept)).await.assert_status(200);
+                }
+                "Sisäinen" => {
+                    app.call(coordinator(patch(&uri, json!({"visibility": "members"})))).await.assert_status(200);
+                }
+                _ => {
+                    app.call(coordinator(TestRequest::delete().uri(&uri).insert_header(("if-match", "*"))))
+                        .await
+                        .assert_status(204);
+                }
+            }
+        }
     };
     let follow = async {
         for _ in 0..40 {
@@ -247,11 +282,19 @@ async fn a_mirror_following_the_feed_ends_identical_to_the_public_api_while_writ
     };
     tokio::join!(writes, follow);
     mirror.pull(&app, 1000).await;
+    let all = app.get(&format!("{CHANGES}?limit=1000")).await.json();
+    eprintln!(
+        "NETWORK CHANGES {:?}",
+        all["data"].as_array().unwrap().iter().filter(|c| c["type"] == "network").collect::<Vec<_>>()
+    );
     assert_mirrors(&mirror, &public_state(&app).await);
     assert!(mirror.items.keys().any(|(kind, _)| kind == "event_occurrence"));
     assert!(mirror.items.values().any(|v| v["name"]["fi"] == "Olohuone"));
     let kinds = |kind: &str| mirror.items.keys().filter(|(k, _)| k == kind).count();
     assert_eq!((kinds("indicator"), kinds("observation")), (1, 1), "KS_A and its one public value");
+    assert_eq!(kinds("network"), 1, "the public network that stayed public");
+    let network = mirror.items.iter().find(|((k, _), _)| k == "network").map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(network["members"].as_array().unwrap().len(), 2);
 }
 
 #[actix_web::test]

@@ -253,3 +253,24 @@ pub mod indicators {
         app.call(json(p.request(who, TestRequest::post().uri(&uri)), body)).await
     }
 }
+
+pub mod networks {
+    use actix_web::test::TestRequest;
+    use serde_json::{Value, json};
+
+    use crate::support::{As, Personas, TestApp, json};
+
+    pub const NETWORKS: &str = "/api/v1/networks";
+
+    pub fn body(p: &Personas, name: &str, visibility: &str) -> Value {
+        json!({"name": {"fi": name}, "purpose": {"fi": "Hyvinvoinnin edistämisen yhteistyö"}, "kind": "hyte_network",
+               "visibility": visibility, "area": {"county_code": "02", "municipality_codes": ["186"]},
+               "founding_organization_id": p.org})
+    }
+
+    /// A network `p.org` coordinates, created by its coordinator.
+    pub async fn create(app: &TestApp, p: &Personas, body: Value) -> Value {
+        let res = app.call(p.request(As::Coordinator, json(TestRequest::post().uri(NETWORKS), body))).await;
+        res.assert_status(201).json()
+    }
+}

@@ -9,7 +9,7 @@ use yhdyspinta::domain::context::Cx;
 use yhdyspinta::domain::event_series::occurrences;
 use yhdyspinta::domain::organizations::OrganizationKind;
 use yhdyspinta::domain::types::pagination::ListQuery;
-use yhdyspinta::domain::{agreements, event_series, indicators, removals};
+use yhdyspinta::domain::{agreements, event_series, indicators, networks, removals};
 
 use crate::support::{TestApp, fixtures};
 
@@ -67,7 +67,11 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
          SELECT gen_random_uuid(), 'I-' || n, '{{\"fi\": \"Mittari\"}}', 'performance', 'count', 0, 'none', 'sum',
                 'P1Y', '{{}}', '{publisher}', CASE WHEN n % 4000 = 0 THEN 'public' ELSE 'partners' END
          FROM generate_series(1, {PRIVATE_ROWS}) n;
-         ANALYZE agreements; ANALYZE event_series; ANALYZE changes; ANALYZE event_occurrences; ANALYZE indicators;"
+         INSERT INTO networks (id, name, kind, visibility)
+         SELECT gen_random_uuid(), '{{\"fi\": \"Verkosto\"}}', 'other', CASE WHEN n % 4000 = 0 THEN 'public' ELSE 'members' END
+         FROM generate_series(1, {PRIVATE_ROWS}) n;
+         ANALYZE agreements; ANALYZE event_series; ANALYZE changes; ANALYZE event_occurrences; ANALYZE indicators;
+         ANALYZE networks;"
     ))
     .await
     .unwrap();
@@ -104,6 +108,12 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
         assert_eq!(page.items.len(), 5);
     }
     let indicators_read = reads(&mut conn, "indicators").await;
+    {
+        let mut cx = Cx::acting(&mut conn, Actor::anonymous());
+        let page = networks::list(&mut cx, networks::NetworkQuery::default(), &list).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+    }
+    let networks_read = reads(&mut conn, "networks").await;
     // The occurrences follow their series out of (and back into) publication.
     for (status, visible) in [("draft", 0), ("published", 5)] {
         conn.batch_execute(&format!(
@@ -122,6 +132,7 @@ async fn anonymous_lists_read_only_public_rows_through_their_partial_indexes() {
         ("changes", removals_read),
         ("event_occurrences", occurrences_read),
         ("indicators", indicators_read),
+        ("networks", networks_read),
     ];
     for (table, read) in &all {
         // The five public rows (and what the page's own lookups fetch again), not thousands.

@@ -231,6 +231,13 @@ pub async fn visible_among(
     Ok(seen)
 }
 
+/// Whether every one of `ids` is a contact of `organization` (for resources where an
+/// organisation names its own contact persons: a network member, an action's contact).
+pub async fn belong_to(conn: &mut Conn, organization: Uuid, ids: &[Uuid]) -> Result<bool, AppError> {
+    let owners = repo::owners(conn, ids).await?;
+    Ok(ids.iter().all(|id| owners.iter().any(|(contact, owner)| contact == id && *owner == organization)))
+}
+
 pub async fn get(cx: &mut Cx<'_>, organization_id: Uuid, id: Uuid) -> Result<Contact, AppError> {
     let (conn, actor) = cx.parts().await?;
     let contact = Contact::try_from(repo::get(conn, organization_id, id).await?.ok_or(AppError::NotFound)?)?;

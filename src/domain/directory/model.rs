@@ -58,6 +58,8 @@ pub enum DirectoryResource {
     Indicator,
     /// A public value: approved, not confidential, of a public indicator.
     Observation,
+    /// A public network with its member organisations.
+    Network,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -104,11 +106,11 @@ pub struct FeedQuery {
     #[validate(length(min = 1, max = 1024))]
     pub after: Option<String>,
     /// Comma-separated resource types (`organization`, `venue`, `event_series`,
-    /// `event_occurrence`); default all.
+    /// `event_occurrence`, `indicator`, `observation`, `network`); default all.
     #[param(
         example = "venue,event_series",
         max_length = 200,
-        pattern = "^(organization|venue|event_series|event_occurrence)(,(organization|venue|event_series|event_occurrence))*$"
+        pattern = "^(organization|venue|event_series|event_occurrence|indicator|observation|network)(,(organization|venue|event_series|event_occurrence|indicator|observation|network))*$"
     )]
     #[validate(length(max = 200))]
     pub types: Option<String>,

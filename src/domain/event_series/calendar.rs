@@ -181,7 +181,7 @@ fn series_events(
 
 /// One VCALENDAR named `name` (RFC 7986 `NAME`) with `properties` besides, the `events`, and
 /// a VTIMEZONE for each zone they are written in.
-fn assemble(name: &str, properties: Vec<Property>, events: Vec<Event>, zones: &[(Tz, i32)]) -> String {
+pub fn assemble(name: &str, properties: Vec<Property>, events: Vec<Event>, zones: &[(Tz, i32)]) -> String {
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))

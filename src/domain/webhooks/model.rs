@@ -196,8 +196,8 @@ pub struct WebhookFields {
     #[validate(length(max = 2000))]
     pub url: String,
     /// The change types to deliver.
-    #[schema(min_items = 1, max_items = 6)]
-    #[validate(length(min = 1, max = 6))]
+    #[schema(min_items = 1, max_items = 7)]
+    #[validate(length(min = 1, max = 7))]
     pub event_types: Vec<DirectoryResource>,
     /// The HMAC-SHA256 key of `Yhdyspinta-Signature`: 32–256 characters. Never shown again.
     #[schema(min_length = 32, max_length = 256, write_only)]
