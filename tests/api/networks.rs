@@ -219,6 +219,30 @@ async fn organisations_join_only_by_their_own_act() {
     let decline = TestRequest::post().uri(&format!("{second}/join-requests/{}/decline", asked["id"].as_str().unwrap()));
     let declined = app.call(p.request(As::Coordinator, decline)).await.assert_status(200).json();
     assert_eq!(declined["status"], "declined");
+    // Invited to a members-only network, an organisation sees what it is asked to join
+    // before it can read the network.
+    let closed = networks::create(&app, &p, networks::body(&p, "Suljettu piiri", "members")).await;
+    let closed_uri = format!("{NETWORKS}/{}", closed["id"].as_str().unwrap());
+    let invited = app
+        .call(p.request(
+            As::Coordinator,
+            json(
+                TestRequest::post().uri(&format!("{closed_uri}/invitations")),
+                json!({"organization_id": p.other_org}),
+            ),
+        ))
+        .await
+        .assert_status(201)
+        .json();
+    let invitation_uri = format!("{closed_uri}/invitations/{}", invited["id"].as_str().unwrap());
+    let seen = app.call(p.request(As::Outsider, TestRequest::get().uri(&invitation_uri))).await;
+    assert_eq!(seen.assert_status(200).json()["network_name"], json!({"fi": "Suljettu piiri"}));
+    app.call(p.request(As::Outsider, TestRequest::get().uri(&closed_uri))).await.assert_problem(404);
+    app.call(p.request(As::Outsider, TestRequest::post().uri(&format!("{invitation_uri}/accept"))))
+        .await
+        .assert_status(200);
+    app.call(p.request(As::Outsider, TestRequest::get().uri(&closed_uri))).await.assert_status(200);
+
     // A members-only network cannot be asked into.
     let hidden = networks::create(&app, &p, networks::body(&p, "Sisäinen", "members")).await;
     let res = app

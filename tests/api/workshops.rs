@@ -147,6 +147,27 @@ async fn listed_organisations_take_part_by_their_own_act_and_prioritise_by_vote(
     let res = app.call(p.request(As::Coordinator, patch(&artefact_uri, json!({"steps": []})))).await;
     assert_eq!(res.assert_problem(422)["errors"][0]["field"], "steps");
 
+    // A phenomenon report it takes up: deleting the report is a new version of the workshop.
+    let report = app
+        .call(p.request(
+            As::Member,
+            json(
+                TestRequest::post().uri("/api/v1/phenomena"),
+                json!({"theme": "loneliness", "description": {"fi": "Yksinäisyyttä aulassa."},
+                       "area": {"municipality_code": "837"}, "observed_from": "2026-10-01", "observed_to": "2026-10-31"}),
+            ),
+        ))
+        .await
+        .assert_status(201)
+        .json();
+    let linked = app.call(p.request(As::Coordinator, patch(&uri, json!({"phenomenon_ids": [report["id"]]})))).await;
+    let version = linked.assert_status(200).json()["version"].as_i64().unwrap();
+    let report_uri = format!("/api/v1/phenomena/{}", report["id"].as_str().unwrap());
+    let gone = TestRequest::delete().uri(&report_uri).insert_header(("if-match", "*"));
+    app.call(p.request(As::Coordinator, gone)).await.assert_status(204);
+    let after = app.call(p.request(As::Member, TestRequest::get().uri(&uri))).await.json();
+    assert_eq!((after["phenomenon_ids"].clone(), after["version"].as_i64().unwrap() > version), (json!([]), true));
+
     // A solution workshop follows the waste workshop.
     let mut solution = waste_workshop(&p, 3);
     solution["kind"] = json!("solution_workshop");

@@ -65,17 +65,18 @@ async fn open_request(
     let row = members_repo::insert_request(conn, &row).await?.ok_or_else(|| AppError::Conflict {
         detail: "an invitation or a request to join is already pending for this organisation".into(),
     })?;
-    MembershipRequest::try_from(row)
+    MembershipRequest::of(row, network)
 }
 
 /// Settles a pending request as `status`, admitting the organisation when accepted.
 async fn settle(
     conn: &mut crate::db::Conn,
     actor: &crate::domain::access::Actor,
+    network: &Network,
     before: &MembershipRequest,
     status: MembershipRequestStatus,
 ) -> Result<MembershipRequest, AppError> {
-    let after = MembershipRequest::try_from(members_repo::decide(conn, before.id, &name_of(&status)).await?)?;
+    let after = MembershipRequest::of(members_repo::decide(conn, before.id, &name_of(&status)).await?, network)?;
     if status == MembershipRequestStatus::Accepted {
         admit(conn, before.network_id, before.organization_id, before.role).await?;
     }
@@ -109,7 +110,7 @@ pub async fn invite(
         .await?;
         audit::record(tx, actor, "invite", Change::Created(&created)).await?;
         if access::can_act_for(actor, input.organization_id).is_ok() {
-            return settle(tx, actor, &created, MembershipRequestStatus::Accepted).await;
+            return settle(tx, actor, &network, &created, MembershipRequestStatus::Accepted).await;
         }
         Ok(created)
     })
@@ -139,7 +140,7 @@ pub async fn request_to_join(
         .await?;
         audit::record(tx, actor, "request_to_join", Change::Created(&created)).await?;
         if access::can_edit(actor, &network).is_ok() {
-            return settle(tx, actor, &created, MembershipRequestStatus::Accepted).await;
+            return settle(tx, actor, &network, &created, MembershipRequestStatus::Accepted).await;
         }
         Ok(created)
     })
@@ -160,7 +161,7 @@ async fn visible_request(
     } else {
         members_repo::get_request(conn, network_id, id).await?
     };
-    let request = MembershipRequest::try_from(row.ok_or(AppError::NotFound)?)?;
+    let request = MembershipRequest::of(row.ok_or(AppError::NotFound)?, &network)?;
     access::can_see_request(actor, &network, &request)?;
     Ok((network, request))
 }
@@ -179,13 +180,13 @@ fn still_pending(r: &MembershipRequest, kind: MembershipRequestKind) -> Result<(
 pub async fn accept_invitation(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<MembershipRequest, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let (_, before) = visible_request(tx, actor, network_id, id, true).await?;
+        let (network, before) = visible_request(tx, actor, network_id, id, true).await?;
         if before.kind != MembershipRequestKind::Invitation {
             return Err(AppError::NotFound);
         }
         access::can_act_for(actor, before.organization_id)?;
         still_pending(&before, MembershipRequestKind::Invitation)?;
-        settle(tx, actor, &before, MembershipRequestStatus::Accepted).await
+        settle(tx, actor, &network, &before, MembershipRequestStatus::Accepted).await
     })
     .await
 }
@@ -200,7 +201,7 @@ pub async fn approve_join_request(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -
         }
         access::can_edit(actor, &network)?;
         still_pending(&before, MembershipRequestKind::JoinRequest)?;
-        settle(tx, actor, &before, MembershipRequestStatus::Accepted).await
+        settle(tx, actor, &network, &before, MembershipRequestStatus::Accepted).await
     })
     .await
 }
@@ -223,7 +224,7 @@ pub async fn decline(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<Memb
             _ => return Err(crate::domain::access::denied(actor)),
         };
         still_pending(&before, before.kind)?;
-        settle(tx, actor, &before, status).await
+        settle(tx, actor, &network, &before, status).await
     })
     .await
 }
@@ -268,7 +269,7 @@ pub async fn list_requests(
     if only_for.is_some() && rows.is_empty() {
         access::can_read(actor, &network)?;
     }
-    Page::from_rows(rows, &page, |r| r.id).try_map(MembershipRequest::try_from)
+    Page::from_rows(rows, &page, |r| r.id).try_map(|r| MembershipRequest::of(r, &network))
 }
 
 /// Changes a member's role (the network's coordinators) or contact persons (the member

@@ -260,11 +260,14 @@ pub enum MembershipRequestStatus {
 /// An invitation to a network or a request to join one.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01938000-0000-7000-8000-0000000000c1", "network_id": "01938000-0000-7000-8000-0000000000b1",
-    "organization_id": "01930000-0000-7000-8000-000000000003", "kind": "invitation", "role": "member",
+    "network_name": {"fi": "Keusoten hyte-verkosto"}, "organization_id": "01930000-0000-7000-8000-000000000003", "kind": "invitation", "role": "member",
     "status": "pending", "created_at": "2026-11-02T09:30:00Z", "decided_at": null, "version": 1}))]
 pub struct MembershipRequest {
     pub id: Uuid,
     pub network_id: Uuid,
+    /// The network's name, so that an organisation invited to a members-only network knows
+    /// what it is asked to join before it can read the network.
+    pub network_name: LocalizedText,
     pub organization_id: Uuid,
     pub kind: MembershipRequestKind,
     pub role: NetworkRole,
@@ -274,12 +277,13 @@ pub struct MembershipRequest {
     pub version: i64,
 }
 
-impl TryFrom<RequestRow> for MembershipRequest {
-    type Error = AppError;
-    fn try_from(r: RequestRow) -> Result<Self, AppError> {
+impl MembershipRequest {
+    /// The request of this row, to `network`.
+    pub fn of(r: RequestRow, network: &Network) -> Result<Self, AppError> {
         Ok(MembershipRequest {
             id: r.id,
             network_id: r.network_id,
+            network_name: network.fields.name.clone(),
             organization_id: r.organization_id,
             kind: from_stored("membership request kind", &r.kind)?,
             role: from_stored("network role", &r.role)?,

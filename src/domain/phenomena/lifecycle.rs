@@ -131,6 +131,8 @@ pub async fn delete(cx: &mut Cx<'_>, id: Uuid, if_match: IfMatch) -> Result<(), 
         let before = load(tx, id, true).await?;
         access::can_delete(actor, &before)?;
         if_match.check_required(before.version)?;
+        // Workshops that took it up lose it from their list: a new version of each.
+        crate::repo::workshops::touch_taking_up(tx, id).await?;
         repo::delete(tx, id).await?;
         audit::record(tx, actor, "delete", Change::Deleted(&before)).await?;
         Ok(())

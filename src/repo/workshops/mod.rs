@@ -181,6 +181,23 @@ pub async fn set_phenomena(conn: &mut Conn, id: Uuid, phenomena: &[Uuid]) -> Que
     diesel::insert_into(workshop_phenomena::table).values(rows).execute(conn).await
 }
 
+/// Marks the workshops that take up a phenomenon report changed (it is being deleted, and
+/// leaves their `phenomenon_ids`).
+pub async fn touch_taking_up(conn: &mut Conn, phenomenon: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        workshops::table.filter(
+            workshops::id.eq_any(
+                workshop_phenomena::table
+                    .filter(workshop_phenomena::phenomenon_id.eq(phenomenon))
+                    .select(workshop_phenomena::workshop_id),
+            ),
+        ),
+    )
+    .set(workshops::updated_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
 /// Who reads a workshop: its organisations and its network's members.
 pub async fn reader_ids(conn: &mut Conn, id: Uuid) -> QueryResult<Vec<Uuid>> {
     let ids: Vec<Option<Uuid>> = diesel::select(
