@@ -28,8 +28,9 @@ fn at_noon(day: NaiveDate) -> Result<chrono::DateTime<Utc>, AppError> {
 
 /// Founds a network as Keusote's coordinator and has each member's org admin accept.
 async fn network(conn: &mut Conn, body: Value, members: &[(Uuid, NetworkRole)]) -> Result<Uuid, AppError> {
-    let made =
-        networks::create(&mut Cx::acting(conn, demo_coordinator(KEUSOTE)), parse::<NetworkFields>(body)?).await?;
+    let made = networks::create(&mut Cx::acting(conn, demo_coordinator(KEUSOTE)), parse::<NetworkFields>(body)?)
+        .await?
+        .network;
     for (org, role) in members {
         let input = NetworkInvitationInput { organization_id: *org, role: *role };
         let invitation = networks::invite(&mut Cx::acting(conn, demo_coordinator(KEUSOTE)), made.id, input).await?;

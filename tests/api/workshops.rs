@@ -11,7 +11,8 @@ use crate::support::{As, Personas, TestApp, json};
 const WORKSHOPS: &str = "/api/v1/workshops";
 
 fn waste_workshop(p: &Personas, votes: i64) -> Value {
-    json!({"kind": "waste_workshop", "date": "2026-11-01", "title": {"fi": "Hukkapaja"},
+    let held = chrono::Utc::now().date_naive() - chrono::Duration::days(30);
+    json!({"kind": "waste_workshop", "date": held, "title": {"fi": "Hukkapaja"},
            "organizer_ids": [p.org], "participant_organization_ids": [p.other_org], "votes_per_person": votes,
            "client_cases": [{"title": {"fi": "Asiakas A"}, "description": {"fi": "Iäkäs asukas jää palveluiden väliin."}}]})
 }
@@ -148,13 +149,14 @@ async fn listed_organisations_take_part_by_their_own_act_and_prioritise_by_vote(
     assert_eq!(res.assert_problem(422)["errors"][0]["field"], "steps");
 
     // A phenomenon report it takes up: deleting the report is a new version of the workshop.
+    let month_ago = chrono::Utc::now().date_naive() - chrono::Duration::days(30);
     let report = app
         .call(p.request(
             As::Member,
             json(
                 TestRequest::post().uri("/api/v1/phenomena"),
                 json!({"theme": "loneliness", "description": {"fi": "Yksinäisyyttä aulassa."},
-                       "area": {"municipality_code": "837"}, "observed_from": "2026-10-01", "observed_to": "2026-10-31"}),
+                       "area": {"municipality_code": "837"}, "observed_from": month_ago, "observed_to": month_ago}),
             ),
         ))
         .await

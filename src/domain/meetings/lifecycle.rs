@@ -95,11 +95,7 @@ fn bookable(fields: &MeetingFields) -> Result<(), AppError> {
 
 /// Holds a meeting of a network (its coordinators) or of an agreement's parties (their
 /// coordinators); the decisions become its actions.
-pub async fn create(
-    cx: &mut Cx<'_>,
-    host: MeetingHost,
-    fields: MeetingFields,
-) -> Result<(Meeting, Vec<Action>), AppError> {
+pub async fn create(cx: &mut Cx<'_>, host: MeetingHost, fields: MeetingFields) -> Result<SeenMeeting, AppError> {
     cx.write(async |cx| {
         let runners = match host {
             MeetingHost::Network(id) => {
@@ -135,7 +131,7 @@ pub async fn create(
         }
         let created = load(tx, id, false).await?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
-        Ok((created, made))
+        Ok(access::for_reader(actor, created, made))
     })
     .await
 }
@@ -146,7 +142,7 @@ pub async fn update(
     id: Uuid,
     if_match: IfMatch,
     patch: serde_json::Value,
-) -> Result<Meeting, AppError> {
+) -> Result<SeenMeeting, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
@@ -177,7 +173,9 @@ pub async fn update(
         };
         references_hold(cx, &fields).await?;
         if fields == before.fields {
-            return Ok(before);
+            let (tx, actor) = cx.parts().await?;
+            let decisions = actions::of_meetings(tx, &[id]).await?;
+            return Ok(access::for_reader(actor, before, decisions));
         }
         let (_, actor) = cx.parts().await?;
         let moved = fields.venue_id != before.fields.venue_id
@@ -202,7 +200,8 @@ pub async fn update(
         repo::update(tx, id, booking, &fields.into_row(organizer)?).await?;
         let after = load(tx, id, false).await?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-        Ok(after)
+        let decisions = actions::of_meetings(tx, &[id]).await?;
+        Ok(access::for_reader(actor, after, decisions))
     })
     .await
 }

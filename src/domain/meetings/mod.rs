@@ -9,4 +9,4 @@ pub mod reads;
 
 pub use lifecycle::{add_action, create, delete, update};
 pub use model::*;
-pub use reads::{SeenMeeting, calendar, get, list};
+pub use reads::{calendar, get, list};

@@ -288,6 +288,14 @@ impl Audited for Meeting {
     }
 }
 
+/// A meeting as one reader sees it: insiders get the minutes and the decisions.
+#[derive(Clone, Debug)]
+pub struct SeenMeeting {
+    pub meeting: Meeting,
+    pub insider: bool,
+    pub decisions: Vec<crate::domain::actions::Action>,
+}
+
 /// The meeting, or 404.
 pub async fn load(conn: &mut crate::db::Conn, id: Uuid, for_update: bool) -> Result<Meeting, AppError> {
     let row = if for_update {

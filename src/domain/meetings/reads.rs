@@ -16,16 +16,8 @@ use crate::domain::types::pagination::{ListQuery, Page};
 use crate::error::AppError;
 use crate::repo::meetings::{self as repo, MeetingFilter};
 
-/// A meeting as one reader sees it: insiders get the minutes and decisions.
-#[derive(Clone, Debug)]
-pub struct SeenMeeting {
-    pub meeting: Meeting,
-    pub insider: bool,
-    pub decisions: Vec<Action>,
-}
-
-/// The meetings with what each reader may see of them.
-pub async fn seen(
+/// The meetings as the actor sees them, the insiders' with their decisions (one query).
+async fn seen(
     conn: &mut crate::db::Conn,
     actor: &crate::domain::access::Actor,
     meetings: Vec<Meeting>,
@@ -40,9 +32,8 @@ pub async fn seen(
     Ok(meetings
         .into_iter()
         .map(|meeting| {
-            let insider = inside.contains(&meeting.id);
-            let decisions = decisions.remove(&meeting.id).unwrap_or_default();
-            SeenMeeting { meeting, insider, decisions }
+            let made = decisions.remove(&meeting.id).unwrap_or_default();
+            access::for_reader(actor, meeting, made)
         })
         .collect())
 }

@@ -5,13 +5,18 @@
 
 use uuid::Uuid;
 
-use super::model::{MembershipRequest, Network, NetworkVisibility};
+use super::model::{MembershipRequest, Network, NetworkVisibility, SeenNetwork};
 use crate::domain::access::{Actor, Role, admin_or, allow};
 use crate::error::AppError;
 
 /// A platform admin or a member organisation's person: sees contacts and members-only parts.
 pub fn is_insider(actor: &Actor, n: &Network) -> bool {
     actor.is_platform_admin() || actor.organizations().iter().any(|o| n.member(*o).is_some())
+}
+
+/// What `actor` sees of `network` (the view leaves contacts out for outsiders).
+pub fn for_reader(actor: &Actor, network: Network) -> SeenNetwork {
+    SeenNetwork { insider: is_insider(actor, &network), network }
 }
 
 /// 404 unless the network is public or the actor is an insider.

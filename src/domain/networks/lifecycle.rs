@@ -81,7 +81,7 @@ async fn references_hold(
 }
 
 /// Founds a network; the founding organisation is its first coordinator.
-pub async fn create(cx: &mut Cx<'_>, fields: NetworkFields) -> Result<Network, AppError> {
+pub async fn create(cx: &mut Cx<'_>, fields: NetworkFields) -> Result<SeenNetwork, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         if actor.is_anonymous() {
@@ -104,7 +104,7 @@ pub async fn create(cx: &mut Cx<'_>, fields: NetworkFields) -> Result<Network, A
         crate::repo::networks::members::insert(tx, &first).await?;
         let created = load(tx, id, false).await?;
         audit::record(tx, actor, "create", Change::Created(&created)).await?;
-        Ok(created)
+        Ok(access::for_reader(actor, created))
     })
     .await
 }
@@ -114,7 +114,7 @@ pub async fn update(
     id: Uuid,
     if_match: IfMatch,
     patch: serde_json::Value,
-) -> Result<Network, AppError> {
+) -> Result<SeenNetwork, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         let before = load(tx, id, true).await?;
@@ -128,12 +128,12 @@ pub async fn update(
         validation::check_with(&fields, rules)?;
         references_hold(tx, actor, Some(id), &fields, Some(&before.fields)).await?;
         if fields == before.fields {
-            return Ok(before);
+            return Ok(access::for_reader(actor, before));
         }
         repo::update(tx, id, &fields.into_row()?).await?;
         let after = load(tx, id, false).await?;
         audit::record(tx, actor, "update", Change::updated(&before, &after)).await?;
-        Ok(after)
+        Ok(access::for_reader(actor, after))
     })
     .await
 }

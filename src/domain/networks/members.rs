@@ -147,12 +147,12 @@ pub async fn request_to_join(
     .await
 }
 
-/// The request, if the actor may see it (404 otherwise), with its network locked or not.
+/// The request of `kind` (an invitation's path never reaches a request to join), if the actor
+/// may see it (404 otherwise), with its network locked or not.
 async fn visible_request(
     conn: &mut crate::db::Conn,
     actor: &crate::domain::access::Actor,
-    network_id: Uuid,
-    id: Uuid,
+    (network_id, id, kind): (Uuid, Uuid, MembershipRequestKind),
     for_update: bool,
 ) -> Result<(Network, MembershipRequest), AppError> {
     let network = load(conn, network_id, for_update).await?;
@@ -161,15 +161,12 @@ async fn visible_request(
     } else {
         members_repo::get_request(conn, network_id, id).await?
     };
-    let request = MembershipRequest::of(row.ok_or(AppError::NotFound)?, &network)?;
+    let request = MembershipRequest::of(row.filter(|r| r.kind == name_of(&kind)).ok_or(AppError::NotFound)?, &network)?;
     access::can_see_request(actor, &network, &request)?;
     Ok((network, request))
 }
 
-fn still_pending(r: &MembershipRequest, kind: MembershipRequestKind) -> Result<(), AppError> {
-    if r.kind != kind {
-        return Err(AppError::NotFound);
-    }
+fn still_pending(r: &MembershipRequest) -> Result<(), AppError> {
     if r.status != MembershipRequestStatus::Pending {
         return Err(AppError::Conflict { detail: "this has already been settled".into() });
     }
@@ -180,12 +177,10 @@ fn still_pending(r: &MembershipRequest, kind: MembershipRequestKind) -> Result<(
 pub async fn accept_invitation(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<MembershipRequest, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let (network, before) = visible_request(tx, actor, network_id, id, true).await?;
-        if before.kind != MembershipRequestKind::Invitation {
-            return Err(AppError::NotFound);
-        }
+        let (network, before) =
+            visible_request(tx, actor, (network_id, id, MembershipRequestKind::Invitation), true).await?;
         access::can_act_for(actor, before.organization_id)?;
-        still_pending(&before, MembershipRequestKind::Invitation)?;
+        still_pending(&before)?;
         settle(tx, actor, &network, &before, MembershipRequestStatus::Accepted).await
     })
     .await
@@ -195,12 +190,10 @@ pub async fn accept_invitation(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> R
 pub async fn approve_join_request(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<MembershipRequest, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let (network, before) = visible_request(tx, actor, network_id, id, true).await?;
-        if before.kind != MembershipRequestKind::JoinRequest {
-            return Err(AppError::NotFound);
-        }
+        let (network, before) =
+            visible_request(tx, actor, (network_id, id, MembershipRequestKind::JoinRequest), true).await?;
         access::can_edit(actor, &network)?;
-        still_pending(&before, MembershipRequestKind::JoinRequest)?;
+        still_pending(&before)?;
         settle(tx, actor, &network, &before, MembershipRequestStatus::Accepted).await
     })
     .await
@@ -208,10 +201,15 @@ pub async fn approve_join_request(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -
 
 /// Says no: the side asked declines (the invited organisation's org admin, the network's
 /// coordinators for a request to join), the side that asked withdraws.
-pub async fn decline(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<MembershipRequest, AppError> {
+pub async fn decline(
+    cx: &mut Cx<'_>,
+    network_id: Uuid,
+    id: Uuid,
+    kind: MembershipRequestKind,
+) -> Result<MembershipRequest, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
-        let (network, before) = visible_request(tx, actor, network_id, id, true).await?;
+        let (network, before) = visible_request(tx, actor, (network_id, id, kind), true).await?;
         let for_organization = access::can_act_for(actor, before.organization_id).is_ok();
         let for_network = access::can_edit(actor, &network).is_ok();
         let status = match (before.kind, for_organization, for_network) {
@@ -223,15 +221,20 @@ pub async fn decline(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<Memb
             }
             _ => return Err(crate::domain::access::denied(actor)),
         };
-        still_pending(&before, before.kind)?;
+        still_pending(&before)?;
         settle(tx, actor, &network, &before, status).await
     })
     .await
 }
 
-pub async fn get_request(cx: &mut Cx<'_>, network_id: Uuid, id: Uuid) -> Result<MembershipRequest, AppError> {
+pub async fn get_request(
+    cx: &mut Cx<'_>,
+    network_id: Uuid,
+    id: Uuid,
+    kind: MembershipRequestKind,
+) -> Result<MembershipRequest, AppError> {
     let (conn, actor) = cx.parts().await?;
-    Ok(visible_request(conn, actor, network_id, id, false).await?.1)
+    Ok(visible_request(conn, actor, (network_id, id, kind), false).await?.1)
 }
 
 /// A network's invitations or requests to join: all of them for its members' people, an
@@ -272,6 +275,14 @@ pub async fn list_requests(
     Page::from_rows(rows, &page, |r| r.id).try_map(|r| MembershipRequest::of(r, &network))
 }
 
+/// 409 when `member` is the network's last coordinator (the database holds the same rule).
+fn keeps_a_coordinator(network: &Network, member: &NetworkMember) -> Result<(), AppError> {
+    if member.role == NetworkRole::Coordinator && network.coordinator_ids().len() == 1 {
+        return Err(AppError::Conflict { detail: "a network keeps a coordinator: name another first".into() });
+    }
+    Ok(())
+}
+
 /// Changes a member's role (the network's coordinators) or contact persons (the member
 /// organisation's own coordinators). A network keeps a coordinator (409).
 pub async fn update_member(
@@ -279,7 +290,7 @@ pub async fn update_member(
     network_id: Uuid,
     organization: Uuid,
     input: NetworkMemberInput,
-) -> Result<Network, AppError> {
+) -> Result<SeenNetwork, AppError> {
     cx.write(async |cx| {
         let (tx, actor) = cx.parts().await?;
         let before = load(tx, network_id, true).await?;
@@ -314,19 +325,18 @@ pub async fn update_member(
                 "contacts of the member organisation only",
             )]));
         }
-        if role == NetworkRole::Member && member.role == NetworkRole::Coordinator && before.coordinator_ids().len() == 1
-        {
-            return Err(AppError::Conflict { detail: "a network keeps a coordinator: name another first".into() });
+        if role == NetworkRole::Member {
+            keeps_a_coordinator(&before, &member)?;
         }
         if role == member.role && contacts == member.contact_ids {
-            return Ok(before);
+            return Ok(access::for_reader(actor, before));
         }
         members_repo::update(tx, network_id, organization, &name_of(&role), contacts.into_iter().map(Some).collect())
             .await?;
         repo::touch(tx, network_id).await?;
         let after = load(tx, network_id, false).await?;
         audit::record(tx, actor, "update_member", Change::updated(&before, &after)).await?;
-        Ok(after)
+        Ok(access::for_reader(actor, after))
     })
     .await
 }
@@ -342,9 +352,7 @@ pub async fn leave_or_remove(cx: &mut Cx<'_>, network_id: Uuid, organization: Uu
         if access::can_act_for(actor, organization).is_err() {
             access::can_edit(actor, &before)?;
         }
-        if member.role == NetworkRole::Coordinator && before.coordinator_ids().len() == 1 {
-            return Err(AppError::Conflict { detail: "a network keeps a coordinator: name another first".into() });
-        }
+        keeps_a_coordinator(&before, &member)?;
         members_repo::delete(tx, network_id, organization).await?;
         repo::touch(tx, network_id).await?;
         let after = load(tx, network_id, false).await?;

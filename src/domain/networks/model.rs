@@ -193,6 +193,13 @@ impl Audited for Network {
     }
 }
 
+/// A network as one reader sees it: members' contact persons only for insiders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeenNetwork {
+    pub network: Network,
+    pub insider: bool,
+}
+
 /// The networks of these rows with their members.
 pub async fn with_members(conn: &mut crate::db::Conn, rows: Vec<NetworkRow>) -> Result<Vec<Network>, AppError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();

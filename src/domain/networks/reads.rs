@@ -10,7 +10,7 @@ use crate::domain::types::pagination::{ListQuery, Page};
 use crate::error::AppError;
 use crate::repo::networks::{self as repo, NetworkFilter};
 
-pub async fn list(cx: &mut Cx<'_>, query: NetworkQuery, list: &ListQuery) -> Result<Page<Network, Uuid>, AppError> {
+pub async fn list(cx: &mut Cx<'_>, query: NetworkQuery, list: &ListQuery) -> Result<Page<SeenNetwork, Uuid>, AppError> {
     crate::domain::types::validation::check(&query)?;
     let page = list.page::<Uuid>()?;
     let (conn, actor) = cx.parts().await?;
@@ -29,12 +29,13 @@ pub async fn list(cx: &mut Cx<'_>, query: NetworkQuery, list: &ListQuery) -> Res
     let rows = repo::list(conn, &filter).await?;
     let page = Page::from_rows(rows, &page, |r| r.id);
     let networks = with_members(conn, page.items).await?;
-    Ok(Page { items: networks, next: page.next, limit: page.limit })
+    let items = networks.into_iter().map(|n| access::for_reader(actor, n)).collect();
+    Ok(Page { items, next: page.next, limit: page.limit })
 }
 
-pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<Network, AppError> {
+pub async fn get(cx: &mut Cx<'_>, id: Uuid) -> Result<SeenNetwork, AppError> {
     let (conn, actor) = cx.parts().await?;
     let network = load(conn, id, false).await?;
     access::can_read(actor, &network)?;
-    Ok(network)
+    Ok(access::for_reader(actor, network))
 }

@@ -67,10 +67,9 @@ async fn references_hold(
             errors.push(FieldError::new("follows_workshop_id", "not_found", "no such workshop"));
         }
     }
-    for (i, p) in fields.phenomenon_ids.iter().enumerate() {
-        if crate::repo::phenomena::get(conn, *p).await?.is_none() {
-            errors.push(FieldError::new(format!("phenomenon_ids[{i}]"), "not_found", "no such phenomenon report"));
-        }
+    let known = crate::repo::phenomena::existing(conn, &fields.phenomenon_ids).await?;
+    for (i, _) in fields.phenomenon_ids.iter().enumerate().filter(|(_, p)| !known.contains(p)) {
+        errors.push(FieldError::new(format!("phenomenon_ids[{i}]"), "not_found", "no such phenomenon report"));
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
 }

@@ -161,8 +161,7 @@ pub async fn list_of_agreement(
 }
 
 async fn hold(cx: &mut Cx<'static>, host: MeetingHost, fields: MeetingFields) -> Result<HttpResponse, AppError> {
-    let (meeting, decisions) = meetings::create(cx, host, fields).await?;
-    let made = MeetingView::from(SeenMeeting { meeting, insider: true, decisions });
+    let made = MeetingView::from(meetings::create(cx, host, fields).await?);
     Ok(created(format!("/api/v1/meetings/{}", made.id), &made))
 }
 
@@ -241,8 +240,7 @@ pub async fn update(
 ) -> Result<Tagged, AppError> {
     let id = id.into_inner();
     let result = meetings::update(&mut cx, id, if_match, body.into_inner()).await;
-    or_stale(result, async || current(&mut cx, id).await).await?;
-    Tagged::of(&current(&mut cx, id).await?)
+    Tagged::of(&MeetingView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }
 
 /// Delete a meeting with its decisions; its booking is cancelled.

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::domain::context::Cx;
 use crate::domain::networks::{
-    self, JoinRequestInput, MembershipRequest, MembershipRequestKind, MembershipRequestQuery, Network, NetworkFields,
-    NetworkInvitationInput, NetworkMemberInput, NetworkQuery, NetworkRole,
+    self, JoinRequestInput, MembershipRequest, MembershipRequestKind, MembershipRequestQuery, NetworkFields,
+    NetworkInvitationInput, NetworkMemberInput, NetworkQuery, NetworkRole, SeenNetwork,
 };
 use crate::domain::types::pagination::ListQuery;
 use crate::domain::types::precondition::IfMatch;
@@ -48,8 +48,8 @@ pub struct NetworkView {
     insider: bool,
 }
 
-impl NetworkView {
-    fn seen(n: Network, insider: bool) -> Self {
+impl From<SeenNetwork> for NetworkView {
+    fn from(SeenNetwork { network: n, insider }: SeenNetwork) -> Self {
         NetworkView {
             id: n.id,
             fields: n.fields,
@@ -86,12 +86,6 @@ impl Versioned for MembershipRequest {
     }
 }
 
-/// The view of `n` for the caller of `cx`.
-async fn view(cx: &mut Cx<'static>, n: Network) -> Result<NetworkView, AppError> {
-    let insider = networks::access::is_insider(cx.parts().await?.1, &n);
-    Ok(NetworkView::seen(n, insider))
-}
-
 /// List networks: public ones, and those your organisations are members of.
 #[utoipa::path(
     operation_id = "list_networks",
@@ -103,11 +97,7 @@ async fn view(cx: &mut Cx<'static>, n: Network) -> Result<NetworkView, AppError>
 #[get("/api/v1/networks")]
 pub async fn list(mut cx: Cx<'static>, query: Listing<NetworkQuery>) -> Result<Listed<NetworkView>, AppError> {
     let page = networks::list(&mut cx, query.filters, &query.list).await?;
-    let actor = cx.parts().await?.1.clone();
-    Ok(Listed::from_page(page, |n| {
-        let insider = networks::access::is_insider(&actor, &n);
-        NetworkView::seen(n, insider)
-    }))
+    Ok(Listed::from_page(page, NetworkView::from))
 }
 
 /// Read one network (a members-only one only for its members).
@@ -125,8 +115,7 @@ pub async fn get(mut cx: Cx<'static>, id: web::Path<Uuid>) -> Result<Tagged, App
 }
 
 async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<NetworkView, AppError> {
-    let n = networks::get(cx, id).await?;
-    view(cx, n).await
+    networks::get(cx, id).await.map(NetworkView::from)
 }
 
 /// Found a network; the founding organisation (one you coordinate) is its first coordinator.
@@ -139,8 +128,7 @@ async fn current(cx: &mut Cx<'static>, id: Uuid) -> Result<NetworkView, AppError
 )]
 #[post("/api/v1/networks")]
 pub async fn create(mut cx: Cx<'static>, body: Body<NetworkFields>) -> Result<HttpResponse, AppError> {
-    let n = networks::create(&mut cx, body.into_inner()).await?;
-    let made = view(&mut cx, n).await?;
+    let made = NetworkView::from(networks::create(&mut cx, body.into_inner()).await?);
     Ok(created(format!("/api/v1/networks/{}", made.id), &made))
 }
 
@@ -163,8 +151,7 @@ pub async fn update(
 ) -> Result<Tagged, AppError> {
     let id = id.into_inner();
     let result = networks::update(&mut cx, id, if_match, body.into_inner()).await;
-    let n = or_stale(result, async || current(&mut cx, id).await).await?;
-    Tagged::of(&view(&mut cx, n).await?)
+    Tagged::of(&NetworkView::from(or_stale(result, async || current(&mut cx, id).await).await?))
 }
 
 /// Close a network with its meetings (its coordinators); 409 while networks are under it.
@@ -200,8 +187,7 @@ pub async fn update_member(
     body: Body<NetworkMemberInput>,
 ) -> Result<Tagged, AppError> {
     let (id, org) = path.into_inner();
-    let n = networks::update_member(&mut cx, id, org, body.into_inner()).await?;
-    Tagged::of(&view(&mut cx, n).await?)
+    Tagged::of(&NetworkView::from(networks::update_member(&mut cx, id, org, body.into_inner()).await?))
 }
 
 /// Leave (the member organisation's org admin) or remove a member (the network's
@@ -329,11 +315,7 @@ pub async fn list_join_requests(
 #[get("/api/v1/networks/{id}/invitations/{request_id}")]
 pub async fn get_invitation(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
     let (id, request) = path.into_inner();
-    let r = networks::get_request(&mut cx, id, request).await?;
-    if r.kind != MembershipRequestKind::Invitation {
-        return Err(AppError::NotFound);
-    }
-    Tagged::of(&r)
+    Tagged::of(&networks::get_request(&mut cx, id, request, MembershipRequestKind::Invitation).await?)
 }
 
 /// Read one request to join.
@@ -348,11 +330,7 @@ pub async fn get_invitation(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) 
 #[get("/api/v1/networks/{id}/join-requests/{request_id}")]
 pub async fn get_join_request(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
     let (id, request) = path.into_inner();
-    let r = networks::get_request(&mut cx, id, request).await?;
-    if r.kind != MembershipRequestKind::JoinRequest {
-        return Err(AppError::NotFound);
-    }
-    Tagged::of(&r)
+    Tagged::of(&networks::get_request(&mut cx, id, request, MembershipRequestKind::JoinRequest).await?)
 }
 
 /// Accept an invitation for your organisation (its org admin): it becomes a member.
@@ -380,7 +358,8 @@ pub async fn accept_invitation(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)
 )]
 #[post("/api/v1/networks/{id}/invitations/{request_id}/decline")]
 pub async fn decline_invitation(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
-    decline_of(&mut cx, path.into_inner(), MembershipRequestKind::Invitation).await
+    let (id, request) = path.into_inner();
+    Tagged::of(&networks::decline(&mut cx, id, request, MembershipRequestKind::Invitation).await?)
 }
 
 /// Approve a request to join (the network's coordinators): the organisation becomes a member.
@@ -408,18 +387,8 @@ pub async fn approve_join_request(mut cx: Cx<'static>, path: web::Path<(Uuid, Uu
 )]
 #[post("/api/v1/networks/{id}/join-requests/{request_id}/decline")]
 pub async fn decline_join_request(mut cx: Cx<'static>, path: web::Path<(Uuid, Uuid)>) -> Result<Tagged, AppError> {
-    decline_of(&mut cx, path.into_inner(), MembershipRequestKind::JoinRequest).await
-}
-
-async fn decline_of(
-    cx: &mut Cx<'static>,
-    (id, request): (Uuid, Uuid),
-    kind: MembershipRequestKind,
-) -> Result<Tagged, AppError> {
-    if networks::get_request(cx, id, request).await?.kind != kind {
-        return Err(AppError::NotFound);
-    }
-    Tagged::of(&networks::decline(cx, id, request).await?)
+    let (id, request) = path.into_inner();
+    Tagged::of(&networks::decline(&mut cx, id, request, MembershipRequestKind::JoinRequest).await?)
 }
 
 /// The network's meetings as an RFC 5545 calendar (a year back, eighteen months ahead), for

@@ -60,6 +60,11 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> QueryResult<Option<PhenomenonRow>
     phenomena::table.find(id).select(PhenomenonRow::as_select()).first(conn).await.optional()
 }
 
+/// Which of these reports exist.
+pub async fn existing(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    phenomena::table.filter(phenomena::id.eq_any(ids)).select(phenomena::id).load(conn).await
+}
+
 pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<PhenomenonRow>> {
     phenomena::table.find(id).select(PhenomenonRow::as_select()).for_update().first(conn).await.optional()
 }
